@@ -1,0 +1,1 @@
+"""Pathways HTTP service: FastAPI + SQLModel (built in the service issue)."""

@@ -1,0 +1,663 @@
+"""Pydantic models of the catalog language and of learner records (DESIGN §3–§4).
+
+Every model is frozen and forbids unknown keys, so a typo in a catalog is an error, never a
+silently ignored field. Values are normalised on the way in:
+
+* credits are exact :class:`fractions.Fraction` semester hours (``{value: 4, unit: quarter}``
+  becomes ``8/3``), serialised back as numbers;
+* a filter value given as a scalar becomes a one-element tuple;
+* an equivalence member given as a bare id becomes ``Member(all=(id,))``;
+* durations are ISO 8601 strings checked by :func:`parse_duration`.
+
+The models say nothing about references between ids: whether ``has: x`` names a real
+credential is checked by :mod:`pathways.load`, which knows where in which file each id stands.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+
+__all__ = [
+    "GRADE_POINTS",
+    "NO_CREDIT_GRADES",
+    "PASS_GRADES",
+    "Catalog",
+    "Credential",
+    "Distinct",
+    "Duration",
+    "Effective",
+    "Equivalence",
+    "Exception_",
+    "Filter",
+    "Funding",
+    "FundingCredentials",
+    "FundingLearners",
+    "FundingPays",
+    "Grant",
+    "Holding",
+    "Identity",
+    "Institution",
+    "LearnerInfo",
+    "LearnerRecord",
+    "Limit",
+    "Member",
+    "Policy",
+    "PolicyScope",
+    "Requirement",
+    "TransferRule",
+    "add_duration",
+    "parse_duration",
+]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
+
+
+class _Model(BaseModel):
+    """Base of every model: frozen, unknown keys rejected, aliases accepted either way."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        serialize_by_alias=True,
+    )
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _credits(value: Any) -> Any:
+    """Accept a number, a fraction string ("2/3") or ``{value, unit: semester|quarter}``."""
+    if isinstance(value, bool):
+        raise ValueError("credits must be a number, not a boolean")
+    if isinstance(value, dict):
+        extra = set(value) - {"value", "unit"}
+        if extra:
+            raise ValueError(f"unknown key {sorted(extra)[0]!r} in credits (expected value, unit)")
+        if "value" not in value:
+            raise ValueError("credits needs a value")
+        unit = value.get("unit", "semester")
+        if unit not in ("semester", "quarter"):
+            raise ValueError(f"credit unit must be semester or quarter, not {unit!r}")
+        amount = Fraction(str(_credits(value["value"])))
+        return amount * Fraction(2, 3) if unit == "quarter" else amount
+    if isinstance(value, int | float):
+        value = Fraction(str(value))
+    if isinstance(value, str):
+        try:
+            value = Fraction(value.strip())
+        except ValueError:
+            raise ValueError(f"credits must be a number, not {value!r}") from None
+    if isinstance(value, Fraction) and value < 0:
+        raise ValueError("credits cannot be negative")
+    return value
+
+
+def _number(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
+
+
+Credits = Annotated[
+    Fraction,
+    BeforeValidator(_credits),
+    PlainSerializer(_number, return_type=float),
+]
+"""Semester hours as an exact fraction (quarter hours converted at 2/3)."""
+
+
+def _share(value: Any) -> Any:
+    if isinstance(value, str) and "/" in value:
+        try:
+            value = Fraction(value.replace(" ", ""))
+        except ValueError:
+            raise ValueError(f"a share is a number or a fraction like 2/3, not {value!r}") from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        value = Fraction(str(value))
+    if isinstance(value, Fraction) and not 0 <= value <= 1:
+        raise ValueError("a share lies between 0 and 1")
+    return value
+
+
+Share = Annotated[Fraction, BeforeValidator(_share), PlainSerializer(_number, return_type=float)]
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+
+def parse_duration(text: str) -> tuple[int, int, int]:
+    """Parse an ISO 8601 calendar duration into ``(years, months, days)``.
+
+    Weeks are folded into days; times of day are not part of the language.
+
+    >>> parse_duration("P3Y")
+    (3, 0, 0)
+    >>> parse_duration("P1Y6M2W")
+    (1, 6, 14)
+    """
+    match = _DURATION.match(text)
+    if not match or text == "P":
+        raise ValueError(f"{text!r} is not an ISO 8601 duration such as P3Y, P18M or P90D")
+    years, months, weeks, days = (int(g) if g else 0 for g in match.groups())
+    return years, months, weeks * 7 + days
+
+
+def add_duration(start: date, text: str, sign: int = 1) -> date:
+    """Return ``start`` moved by the duration ``text`` (backwards when ``sign`` is -1).
+
+    A day past the end of the target month is clamped to its last day.
+
+    >>> add_duration(date(2024, 2, 29), "P1Y")
+    datetime.date(2025, 2, 28)
+    >>> add_duration(date(2024, 3, 31), "P1M", sign=-1)
+    datetime.date(2024, 2, 29)
+    """
+    from calendar import monthrange
+    from datetime import timedelta
+
+    years, months, days = parse_duration(text)
+    total = start.year * 12 + (start.month - 1) + sign * (years * 12 + months)
+    year, month = divmod(total, 12)
+    month += 1
+    day = min(start.day, monthrange(year, month)[1])
+    return date(year, month, day) + timedelta(days=sign * days)
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        parse_duration(value)
+    return value
+
+
+Duration = Annotated[str, BeforeValidator(_duration)]
+"""An ISO 8601 duration string (``P3Y``, ``P18M``, ``P12W``, ``P90D``)."""
+
+
+def _tuple(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value,)
+
+
+IdList = Annotated[tuple[Id, ...], BeforeValidator(_tuple)]
+StrList = Annotated[tuple[str, ...], BeforeValidator(_tuple)]
+
+GRADE_POINTS: dict[str, float] = {
+    "A+": 4.0, "A": 4.0, "A-": 3.7,
+    "B+": 3.3, "B": 3.0, "B-": 2.7,
+    "C+": 2.3, "C": 2.0, "C-": 1.7,
+    "D+": 1.3, "D": 1.0, "D-": 0.7,
+    "F": 0.0,
+}  # fmt: skip
+"""Letter grades on the 4-point scale."""
+PASS_GRADES = frozenset({"P", "CR"})
+"""Grades that meet any ``min_grade`` and never enter a GPA."""
+NO_CREDIT_GRADES = frozenset({"W", "I", "NC", "F"})
+"""Grades that earn no credit."""
+
+Grade = Literal[
+    "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",
+    "P", "CR", "W", "I", "NC",
+]  # fmt: skip
+LetterGrade = Literal[
+    "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",
+]  # fmt: skip
+
+CredentialKind = Literal[
+    "course", "badge", "micro-credential", "certificate", "industry-certification", "license",
+    "exam", "military-training", "apprenticeship", "career-tech-program", "micro-degree",
+    "associate", "bachelor", "master", "transfer-block",
+]  # fmt: skip
+InstitutionKind = Literal[
+    "community-college", "university", "career-tech-center", "provider", "employer",
+    "military", "exam-body", "agency",
+]  # fmt: skip
+Level = Literal["vocational", "lower", "upper", "graduate"]
+BadgeType = Literal["skill", "knowledge", "social", "participation", "identity"]
+Guarantee = Literal["guaranteed", "recommended", "discretionary"]
+Control = Literal["public", "private"]
+LearnerStatus = Literal["employed", "unemployed", "underemployed", "low_income"]
+
+
+class Effective(_Model):
+    """A date range, both ends inclusive; an open end is unbounded."""
+
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError("effective.to is before effective.from")
+        return self
+
+    def contains(self, day: date) -> bool:
+        """Whether ``day`` lies inside the range."""
+        return (self.from_ is None or self.from_ <= day) and (self.to is None or day <= self.to)
+
+    def overlaps(self, other: Effective) -> bool:
+        """Whether the two ranges share at least one day."""
+        lo = max(self.from_ or date.min, other.from_ or date.min)
+        hi = min(self.to or date.max, other.to or date.max)
+        return lo <= hi
+
+
+# --------------------------------------------------------------------------- requirements
+
+
+class Filter(_Model):
+    """Which holdings a ``credits``/``count`` requirement or a limit reads.
+
+    Every key holds a tuple of accepted values; all given keys must match.
+    """
+
+    ids: IdList | None = None
+    kind: Annotated[tuple[CredentialKind, ...], BeforeValidator(_tuple)] | None = None
+    subject: StrList | None = None
+    level: Annotated[tuple[Level, ...], BeforeValidator(_tuple)] | None = None
+    tags: StrList | None = None
+    issuer: IdList | None = None
+    via: IdList | None = None
+    earned_at: IdList | None = None
+    """``self`` (the goal's issuer), ``other``, or institution ids."""
+    badge_type: Annotated[tuple[BadgeType, ...], BeforeValidator(_tuple)] | None = None
+
+
+class Distinct(_Model):
+    """``distinct: {by: subject, at_least: 2}`` on a ``credits`` or ``count`` requirement."""
+
+    by: Literal["subject", "issuer", "kind", "level", "earned_at"] = "subject"
+    at_least: int = Field(ge=1)
+
+
+_FORMS = ("has", "all", "any", "at_least", "credits", "count")
+
+
+class Requirement(_Model):
+    """One node of a requirement tree; exactly one form among has/all/any/at_least/credits/count.
+
+    ``kind`` names the form. ``children`` is the list of sub-requirements for all/any/at_least
+    (empty for leaves).
+    """
+
+    has: Id | None = None
+    all: tuple[Requirement, ...] | None = None
+    any: tuple[Requirement, ...] | None = None
+    at_least: int | None = Field(default=None, ge=0)
+    of: tuple[Requirement, ...] | None = None
+    credits: Credits | None = None
+    count: int | None = Field(default=None, ge=0)
+    from_: Filter | None = Field(default=None, alias="from")
+
+    label: str | None = None
+    min_grade: LetterGrade | None = None
+    min_score: float | None = None
+    min_hours: float | None = None
+    earned_within: Duration | None = None
+    shares: bool = False
+    distinct: Distinct | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_bare_id(cls, value: Any) -> Any:
+        # `any: [a, b]` is a common shorthand for `any: [{has: a}, {has: b}]`.
+        if isinstance(value, str):
+            return {"has": value}
+        return value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Requirement:
+        given = [name for name in _FORMS if getattr(self, name) is not None]
+        if len(given) != 1:
+            what = ", ".join(given) if given else "none"
+            raise ValueError(
+                "a requirement needs exactly one of has, all, any, at_least, credits, count "
+                f"(found {what})"
+            )
+        form = given[0]
+        if form == "at_least" and self.of is None:
+            raise ValueError("at_least needs of: [requirements]")
+        if self.of is not None and form != "at_least":
+            raise ValueError("of goes with at_least")
+        if self.from_ is not None and form not in ("credits", "count"):
+            raise ValueError("from goes with credits or count")
+        if form in ("credits", "count") and self.from_ is None:
+            raise ValueError(f"{form} needs from: a filter (use from: {{}} for any holding)")
+        if self.distinct is not None and form not in ("credits", "count"):
+            raise ValueError("distinct goes with credits or count")
+        if form == "at_least" and self.of is not None and (self.at_least or 0) > len(self.of):
+            raise ValueError(f"at_least: {self.at_least} of only {len(self.of)} requirements")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The form: ``has``, ``all``, ``any``, ``at_least``, ``credits`` or ``count``."""
+        for name in _FORMS:
+            if getattr(self, name) is not None:
+                return name
+        raise AssertionError("validated requirement without a form")
+
+    @property
+    def children(self) -> tuple[Requirement, ...]:
+        """Sub-requirements of all/any/at_least; empty for a leaf."""
+        return self.all or self.any or self.of or ()
+
+
+class Limit(_Model):
+    """A constraint on a goal's whole allocation: one of max_credits, max_share, min_credits."""
+
+    max_credits: Credits | None = None
+    max_share: Share | None = None
+    min_credits: Credits | None = None
+    from_: Filter = Field(alias="from")
+    label: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Limit:
+        given = [
+            n for n in ("max_credits", "max_share", "min_credits") if getattr(self, n) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError("a limit needs exactly one of max_credits, max_share, min_credits")
+        return self
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+class Institution(_Model):
+    id: Id
+    name: str
+    kind: InstitutionKind
+    control: Control | None = None
+    state: str | None = None
+    badge_issuers: tuple[str, ...] = ()
+    """Issuer ids (URLs, DIDs) whose badges this institution's credentials accept."""
+    source: str | None = None
+    note: str | None = None
+
+
+class PolicyScope(_Model):
+    """Where a rule without ``at`` applies: institutions matching every key given."""
+
+    state: str | None = None
+    control: Control | None = None
+    kind: Annotated[tuple[InstitutionKind, ...], BeforeValidator(_tuple)] | None = None
+
+
+class Policy(_Model):
+    id: Id
+    title: str
+    guarantee: Guarantee
+    scope: PolicyScope = PolicyScope()
+    source: str | None = None
+    note: str | None = None
+
+
+class Credential(_Model):
+    """A credential. With ``requires`` it is composite (stackable); otherwise simple.
+
+    For a simple credential ``credits`` is the credit it carries; for a composite, the total
+    credit it requires (free electives fill what the tree leaves).
+    """
+
+    id: Id
+    title: str
+    kind: CredentialKind
+    issuer: Id | None = None
+    badge_type: BadgeType | None = None
+    credits: Credits = Fraction(0)
+    valid_for: Duration | None = None
+    subject: str | None = None
+    level: Level | None = None
+    tags: tuple[str, ...] = ()
+    cost: float | None = Field(default=None, ge=0)
+    hours: float | None = Field(default=None, ge=0)
+    weeks: float | None = Field(default=None, ge=0)
+    prerequisites: Requirement | None = None
+    effective: Effective | None = None
+    badge_classes: tuple[str, ...] = ()
+    ctid: str | None = Field(default=None, pattern=r"^ce-[0-9a-fA-F-]{36}$")
+    """Credential Engine CTID (``ce-<uuid>``), for CTDL alignments."""
+    requires: Requirement | None = None
+    limits: tuple[Limit, ...] = ()
+    min_gpa: float | None = Field(default=None, ge=0, le=4)
+    gpa_scope: Literal["all", "self"] = "all"
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _composite_only(self) -> Credential:
+        if self.requires is None:
+            for name in ("min_gpa",):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} needs requires: (only a composite has it)")
+            if self.limits:
+                raise ValueError("limits need requires: (only a composite has them)")
+        for limit in self.limits:
+            if limit.max_share is not None and self.credits == 0:
+                raise ValueError("max_share needs the credential's declared credits")
+        return self
+
+    @property
+    def composite(self) -> bool:
+        """Whether the credential is defined by a requirement tree (stackable)."""
+        return self.requires is not None
+
+
+class Member(_Model):
+    """An equivalence member: one course, or a sequence that counts only together."""
+
+    all: IdList
+    effective: Effective | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"all": (value,)}
+        if isinstance(value, dict) and "id" in value:
+            if "all" in value:
+                raise ValueError("a member has id or all, not both")
+            rest = {k: v for k, v in value.items() if k != "id"}
+            return {"all": (value["id"],), **rest}
+        return value
+
+
+class Equivalence(_Model):
+    """A statewide code (OAN, CTAN, TAG, ITAN…) that local courses are members of."""
+
+    id: Id
+    title: str
+    credits: Credits = Fraction(0)
+    subject: str | None = None
+    level: Level | None = None
+    members: tuple[Member, ...] = ()
+    effective: Effective | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class Grant(_Model):
+    """What a transfer rule gives: a credential deemed held, or block credit.
+
+    ``credits: as_earned`` passes the source's own credits, subject and level through.
+    """
+
+    credential: Id | None = None
+    credits: Credits | Literal["as_earned"] | None = None
+    subject: str | None = None
+    level: Level | None = None
+    tags: tuple[str, ...] = ()
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Grant:
+        if self.credential is None and self.credits is None:
+            raise ValueError("a grant needs credential: or credits:")
+        if self.credential is not None and (self.subject or self.level):
+            raise ValueError("subject and level go with block credits, not with a credential")
+        return self
+
+
+class TransferRule(_Model):
+    id: Id
+    policy: Id
+    when: Requirement
+    grants: tuple[Grant, ...] = Field(min_length=1)
+    at: IdList | None = None
+    counts_toward: IdList | None = None
+    supersedes: IdList = ()
+    effective: Effective | None = None
+    label: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class FundingPays(_Model):
+    max_per_credential: float | None = Field(default=None, ge=0)
+    max_per_learner: float | None = Field(default=None, ge=0)
+    share: Share | None = None
+    """Fraction of the cost it pays (default: all of it, up to the caps)."""
+
+
+class FundingCredentials(_Model):
+    """Which credentials a funding program pays for (every key given must hold)."""
+
+    max_hours: float | None = None
+    max_weeks: float | None = None
+    kind: Annotated[tuple[CredentialKind, ...], BeforeValidator(_tuple)] | None = None
+    ids: IdList | None = None
+    tags: StrList | None = None
+    min_credits: Credits | None = None
+
+
+class FundingLearners(_Model):
+    """Which learners are eligible (every key given must hold; status: any of the list)."""
+
+    state: str | None = None
+    status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] | None = None
+
+
+class Funding(_Model):
+    id: Id
+    title: str
+    pays: FundingPays = FundingPays()
+    credentials: FundingCredentials = FundingCredentials()
+    learners: FundingLearners = FundingLearners()
+    effective: Effective | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class Catalog(_Model):
+    """A whole catalog: the union of the top-level lists of every file."""
+
+    institutions: tuple[Institution, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    credentials: tuple[Credential, ...] = ()
+    equivalences: tuple[Equivalence, ...] = ()
+    transfer_rules: tuple[TransferRule, ...] = ()
+    funding: tuple[Funding, ...] = ()
+
+
+CATALOG_SECTIONS: tuple[str, ...] = tuple(Catalog.model_fields)
+"""The top-level keys a catalog file may hold."""
+
+# --------------------------------------------------------------------------- learner records
+
+
+class Identity(_Model):
+    email: str | None = None
+    did: str | None = None
+    url: str | None = None
+    telephone: str | None = None
+    student_id: str | None = None
+
+
+class LearnerInfo(_Model):
+    id: str = Field(min_length=1, max_length=200)
+    name: str | None = None
+    catalog_year: int | None = Field(default=None, ge=1900, le=2200)
+    state: str | None = None
+    status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] = ()
+    identity: Identity = Identity()
+    institution: Id | None = None
+    """The learner's home institution, if any (widens planning candidates)."""
+
+
+class Holding(_Model):
+    """One thing a learner holds, is taking, or plans to take.
+
+    ``credential`` names a catalog credential; ``badge`` is an Open Badges / CLR document
+    (a file path on the CLI, the parsed JSON inline in the API) still to be verified.
+    ``credits`` overrides the catalog's credits (a badge's ``creditsAvailable``).
+    """
+
+    credential: Id | None = None
+    badge: str | dict[str, Any] | None = None
+    earned: date | None = None
+    grade: Grade | None = None
+    score: float | None = None
+    hours: float | None = Field(default=None, ge=0)
+    credits: Credits | None = None
+    at: Id | None = None
+    claimed: date | None = None
+    status: Literal["earned", "in_progress", "planned"] = "earned"
+    issuer: str | None = None
+    """For a verified badge: the issuer id that signed it."""
+    evidence: str | None = None
+    """For a verified badge: the credential's id (URL or URN)."""
+    achievement_type: str | None = None
+    alignments: tuple[str, ...] = ()
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Holding:
+        if (self.credential is None) == (self.badge is None):
+            raise ValueError("a holding names a credential: or a badge:, exactly one")
+        if self.status == "earned" and self.credential is not None and self.earned is None:
+            raise ValueError("an earned holding needs its earned: date")
+        return self
+
+
+class Exception_(_Model):
+    """An advisor's or registrar's exception: a waiver or a substitution, with who and why."""
+
+    waive: str | None = None
+    """The label of the requirement waived."""
+    substitute: Id | None = None
+    for_: Id | None = Field(default=None, alias="for")
+    by: str
+    reason: str
+    on: date | None = Field(default=None, alias="date")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Exception_:
+        if (self.waive is None) == (self.substitute is None):
+            raise ValueError("an exception is waive: LABEL or substitute: ID with for: ID")
+        if self.substitute is not None and self.for_ is None:
+            raise ValueError("substitute needs for: the credential it stands in for")
+        return self
+
+
+class LearnerRecord(_Model):
+    learner: LearnerInfo
+    holdings: tuple[Holding, ...] = ()
+    exceptions: tuple[Exception_, ...] = ()
