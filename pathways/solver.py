@@ -1,0 +1,601 @@
+"""Exact allocation of holdings to a requirement tree, behind one small interface.
+
+The evaluator turns a goal and a learner's holdings into a :class:`Problem`: integer credit
+units, a tree of :class:`Node` (node 0 is the root), the :class:`Item` each leaf may use, goal
+limits and exclusive groups. :func:`solve` returns a :class:`Solution`: which nodes are met,
+which are *active* (on the path the allocation follows) and how many units of which item each
+leaf uses. Two solvers answer the same question and are held together by property tests:
+
+* :func:`solve_cpsat`, the integer program of ``reference/allocation-model.md`` on OR-Tools
+  CP-SAT (one worker, so the same problem always gets the same answer);
+* :func:`solve_exhaustive`, a reference that enumerates every allocation; exact too, and the
+  fast path for problems whose whole search space is small.
+
+Semantics a caller may rely on (both solvers):
+
+* an item's units are applied at most once over the non-overlay leaves; a ``has``/``count``
+  leaf uses an item whole, a ``credits`` leaf may take part of it (split credit);
+* ``all`` children are active with their parent; of an ``any`` at most one child is active,
+  of an ``at_least: k`` at most k; only active leaves use items and only active nodes are met;
+* the objective is lexicographic: the root met; then the most units applied (non-overlay,
+  each leaf capped at its need; a composite's free electives fill only up to its total);
+  then the most nodes met; then the preferred items (lower ``rank``);
+* items in one exclusive group are never both applied (a source and its grants).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Item",
+    "Limit",
+    "Node",
+    "Problem",
+    "Solution",
+    "SolverTimeout",
+    "solve",
+    "solve_cpsat",
+    "solve_exhaustive",
+]
+
+NodeKind = Literal["all", "any", "at_least", "has", "credits", "count"]
+LEAF_KINDS = ("has", "credits", "count")
+
+
+class SolverTimeout(Exception):
+    """The solver found no allocation within its time limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A holding as the solver sees it: a key, its credit units and a tie-break rank."""
+
+    key: str
+    units: int
+    rank: int = 0
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    """Attribute values read by ``distinct`` (subject, issuer, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One requirement.
+
+    ``need``: for ``at_least`` the children to meet, for ``credits`` the units, for ``count``
+    the items. ``options``: for ``has`` each option is a tuple of item keys used together (a
+    sequence counts only together); for ``credits``/``count`` each option is one item.
+    ``total``: a composite's units that its whole subtree must apply (0 for none).
+    ``elective_of``: for the free-elective leaf of a composite, that composite's node index;
+    it fills only what the rest of the composite leaves below ``total``.
+    """
+
+    kind: NodeKind
+    need: int = 0
+    children: tuple[int, ...] = ()
+    options: tuple[tuple[str, ...], ...] = ()
+    overlay: bool = False
+    waived: bool = False
+    blocked: bool = False
+    distinct: tuple[str, int] | None = None
+    total: int = 0
+    elective_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most ``max_units`` / at least ``min_units`` (when ``scope`` is met) applied from
+    ``items`` inside the subtree of node ``scope``."""
+
+    scope: int
+    items: frozenset[str]
+    max_units: int | None = None
+    min_units: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    items: tuple[Item, ...]
+    nodes: tuple[Node, ...]
+    limits: tuple[Limit, ...] = ()
+    exclusive: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    met: tuple[bool, ...]
+    active: tuple[bool, ...]
+    uses: Mapping[tuple[int, str], int]
+    """(leaf index, item key) → units applied; present whenever the leaf uses the item."""
+    optimal: bool = True
+
+    def applied_units(self, problem: Problem) -> int:
+        """Units applied over non-overlay leaves (the objective's second term)."""
+        return sum(
+            units for (leaf, _), units in self.uses.items() if not problem.nodes[leaf].overlay
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _subtree_leaves(problem: Problem) -> list[list[int]]:
+    """For every node, the leaves below it (itself when a leaf)."""
+    nodes = problem.nodes
+    below: list[list[int]] = [[] for _ in nodes]
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        if node.kind in LEAF_KINDS:
+            below[index] = [index]
+        else:
+            below[index] = [leaf for child in node.children for leaf in below[child]]
+    return below
+
+
+def _check_order(problem: Problem) -> None:
+    for index, node in enumerate(problem.nodes):
+        for child in node.children:
+            if child <= index:
+                raise ValueError("children must come after their parent (pre-order numbering)")
+
+
+# --------------------------------------------------------------------------- CP-SAT
+
+
+def _enforce_at_least(model: Any, terms: list[Any], bound: int, flag: Any) -> None:
+    """Add ``sum(terms) >= bound`` when ``flag`` holds (``flag`` false if terms are empty)."""
+    if bound <= 0:
+        return
+    if not terms:
+        model.Add(flag == 0)
+        return
+    model.Add(sum(terms) >= bound).OnlyEnforceIf(flag)
+
+
+def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
+    """Solve ``problem`` exactly with OR-Tools CP-SAT (one worker: deterministic).
+
+    Raises :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds;
+    a feasible but unproven allocation comes back with ``optimal=False``.
+    """
+    from ortools.sat.python import cp_model
+
+    _check_order(problem)
+    nodes = problem.nodes
+    items = {item.key: item for item in problem.items}
+    below = _subtree_leaves(problem)
+    model = cp_model.CpModel()
+
+    met = [model.NewBoolVar(f"m{i}") for i in range(len(nodes))]
+    active = [model.NewBoolVar(f"a{i}") for i in range(len(nodes))]
+    model.Add(active[0] == 1)
+
+    # applied[leaf] is a linear expression of the units the leaf applies.
+    applied: dict[int, cp_model.LinearExpr] = {}
+    # uses[(leaf, key)] = (bool var "used", units expression)
+    use_vars: dict[tuple[int, str], list[tuple[cp_model.IntVar, cp_model.LinearExprT]]] = {}
+    option_vars: dict[tuple[int, int], cp_model.IntVar] = {}
+    whole_uses: dict[str, list[cp_model.IntVar]] = {k: [] for k in items}
+    part_uses: dict[str, list[cp_model.IntVar]] = {k: [] for k in items}
+    any_use: dict[str, list[cp_model.IntVar]] = {k: [] for k in items}
+    penalty: list[cp_model.LinearExprT] = []
+
+    for index, node in enumerate(nodes):
+        model.AddImplication(met[index], active[index])
+        if node.blocked:
+            model.Add(met[index] == 0)
+        if node.kind == "all":
+            for child in node.children:
+                model.Add(active[child] == active[index])
+            if not node.waived:
+                for child in node.children:
+                    model.AddImplication(met[index], met[child])
+        elif node.kind in ("any", "at_least"):
+            limit = 1 if node.kind == "any" else node.need
+            for child in node.children:
+                model.AddImplication(active[child], active[index])
+            model.Add(sum(active[c] for c in node.children) <= limit)
+            if not node.waived:
+                need = 1 if node.kind == "any" else node.need
+                model.Add(sum(met[c] for c in node.children) >= need).OnlyEnforceIf(met[index])
+        else:
+            terms: list[cp_model.LinearExprT] = []
+            if node.kind in ("has", "count"):
+                chosen = []
+                for o, option in enumerate(node.options):
+                    var = model.NewBoolVar(f"y{index}_{o}")
+                    option_vars[(index, o)] = var
+                    model.AddImplication(var, active[index])
+                    units = sum(items[k].units for k in option)
+                    terms.append(units * var)
+                    chosen.append(var)
+                    for key in option:
+                        use_vars.setdefault((index, key), []).append((var, items[key].units * var))
+                        if not node.overlay:
+                            whole_uses[key].append(var)
+                            any_use[key].append(var)
+                        penalty.append((1 + sum(items[k].rank for k in option)) * var)
+                bound = 1 if node.kind == "has" else node.need
+                if len(chosen) > bound:
+                    model.Add(sum(chosen) <= bound)
+                if not node.waived:
+                    _enforce_at_least(model, chosen, bound, met[index])
+            else:  # credits
+                parts = []
+                for option in node.options:
+                    (key,) = option
+                    cap = min(items[key].units, node.need)
+                    if cap <= 0:
+                        continue
+                    x = model.NewIntVar(0, cap, f"x{index}_{key}")
+                    w = model.NewBoolVar(f"w{index}_{key}")
+                    model.Add(x >= 1).OnlyEnforceIf(w)
+                    model.Add(x == 0).OnlyEnforceIf(w.Not())
+                    model.AddImplication(w, active[index])
+                    use_vars[(index, key)] = [(w, x)]
+                    parts.append(x)
+                    terms.append(x)
+                    if not node.overlay:
+                        part_uses[key].append(x)
+                        any_use[key].append(w)
+                    penalty.append((1 + items[key].rank) * w)
+                if parts:
+                    model.Add(sum(parts) <= node.need)
+                if not node.waived:
+                    _enforce_at_least(model, parts, node.need, met[index])
+            if node.distinct is not None and not node.waived:
+                attr, at_least = node.distinct
+                by_value: dict[str, list[cp_model.IntVar]] = {}
+                for (leaf, key), pairs in use_vars.items():
+                    value = items[key].attrs.get(attr)
+                    if leaf == index and value is not None:
+                        by_value.setdefault(value, []).extend(var for var, _ in pairs)
+                zs = []
+                for value, vars_ in sorted(by_value.items()):
+                    z = model.NewBoolVar(f"z{index}_{value}")
+                    model.Add(z <= sum(vars_))
+                    zs.append(z)
+                _enforce_at_least(model, zs, at_least, met[index])
+            applied[index] = sum(terms) if terms else 0  # type: ignore[assignment]
+
+    # Capacity of every item over non-overlay leaves.
+    for key, item in items.items():
+        wholes, parts = whole_uses[key], part_uses[key]
+        if len(wholes) > 1:
+            model.Add(sum(wholes) <= 1)
+        if parts and (wholes or len(parts) > 1):
+            model.Add(item.units * sum(wholes) + sum(parts) <= item.units)
+
+    def subtree_applied(index: int, *, skip: int | None = None) -> cp_model.LinearExprT:
+        return sum(
+            applied[leaf] for leaf in below[index] if leaf != skip and not nodes[leaf].overlay
+        )
+
+    for index, node in enumerate(nodes):
+        if node.total > 0 and not node.waived:
+            _enforce_at_least(model, [subtree_applied(index)], node.total, met[index])
+        if node.elective_of is not None:
+            total = nodes[node.elective_of].total
+            rest = subtree_applied(node.elective_of, skip=index)
+            slack = model.NewIntVar(-(10**9), total, f"slack{index}")
+            model.Add(slack == total - rest)
+            cap = model.NewIntVar(0, total, f"cap{index}")
+            model.AddMaxEquality(cap, [slack, 0])
+            model.Add(applied[index] <= cap)
+
+    for limit in problem.limits:
+        expr = sum(
+            units
+            for (leaf, key), pairs in use_vars.items()
+            if key in limit.items and leaf in below[limit.scope] and not nodes[leaf].overlay
+            for _, units in pairs
+        )
+        if limit.max_units is not None:
+            model.Add(expr <= limit.max_units)
+        if limit.min_units is not None:
+            _enforce_at_least(model, [expr], limit.min_units, met[limit.scope])
+
+    for group in problem.exclusive:
+        used = []
+        for key in group:
+            if any_use.get(key):
+                u = model.NewBoolVar(f"u_{key}")
+                for var in any_use[key]:
+                    model.AddImplication(var, u)
+                used.append(u)
+        if len(used) > 1:
+            model.Add(sum(used) <= 1)
+
+    total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
+    max_applied = sum(item.units for item in problem.items) * max(1, len(applied)) + 1
+    penalty_max = sum(
+        (1 + sum(items[k].rank for k in option)) * len(option)
+        for node in nodes
+        for option in node.options
+    )
+    w_met = penalty_max + 1
+    w_applied = w_met * (len(nodes) + 1)
+    w_root = w_applied * max_applied
+    model.Maximize(w_root * met[0] + w_applied * total_applied + w_met * sum(met) - sum(penalty))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.random_seed = 0
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise SolverTimeout(f"no allocation found within {time_limit:g} s")
+
+    uses: dict[tuple[int, str], int] = {}
+    for (leaf, key), pairs in use_vars.items():
+        if any(solver.Value(var) for var, _ in pairs):
+            uses[(leaf, key)] = sum(int(solver.Value(units)) for _, units in pairs)
+    return Solution(
+        met=tuple(bool(solver.Value(v)) for v in met),
+        active=tuple(bool(solver.Value(v)) for v in active),
+        uses=uses,
+        optimal=status == cp_model.OPTIMAL,
+    )
+
+
+# --------------------------------------------------------------------------- exhaustive
+
+
+def _leaf_choices(problem: Problem, index: int) -> list[dict[str, int]]:
+    """Every allocation a leaf could take on its own: item key → units."""
+    node = problem.nodes[index]
+    items = {item.key: item for item in problem.items}
+    if node.kind == "has":
+        choices: list[dict[str, int]] = [{}]
+        choices += [{k: items[k].units for k in option} for option in node.options]
+        return choices
+    if node.kind == "count":
+        keys = [option[0] for option in node.options]
+        return [
+            {k: items[k].units for k in combo}
+            for size in range(0, min(node.need, len(keys)) + 1)
+            for combo in itertools.combinations(keys, size)
+        ]
+    keys = [option[0] for option in node.options if items[option[0]].units > 0]
+    ranges = [range(0, min(items[k].units, node.need) + 1) for k in keys]
+    return [
+        {k: v for k, v in zip(keys, amounts, strict=True) if v}
+        for amounts in itertools.product(*ranges)
+        if sum(amounts) <= node.need
+    ]
+
+
+def _active_sets(problem: Problem) -> Iterator[frozenset[int]]:
+    """Every consistent choice of active nodes."""
+    nodes = problem.nodes
+
+    def expand(index: int) -> list[frozenset[int]]:
+        node = nodes[index]
+        if node.kind in LEAF_KINDS:
+            return [frozenset({index})]
+        child_sets = [expand(c) for c in node.children]
+        if node.kind == "all":
+            combos = itertools.product(*child_sets)
+            return [frozenset({index}).union(*combo) for combo in combos]
+        limit = 1 if node.kind == "any" else node.need
+        result: list[frozenset[int]] = []
+        positions = range(len(node.children))
+        for size in range(0, limit + 1):
+            for chosen in itertools.combinations(positions, size):
+                for combo in itertools.product(*(child_sets[p] for p in chosen)):
+                    result.append(frozenset({index}).union(*combo))
+        return result
+
+    yield from expand(0)
+
+
+def search_space(problem: Problem) -> int:
+    """An upper bound of the allocations :func:`solve_exhaustive` enumerates."""
+    size = 1
+    for index, node in enumerate(problem.nodes):
+        if node.kind in LEAF_KINDS:
+            size *= max(1, len(_leaf_choices(problem, index)))
+            if size > 10**9:
+                break
+    return size
+
+
+def _evaluate(
+    problem: Problem,
+    active: frozenset[int],
+    alloc: Mapping[int, Mapping[str, int]],
+    below: list[list[int]],
+) -> tuple[tuple[bool, ...], int] | None:
+    """Met flags and applied units of one allocation, or None when it is infeasible."""
+    nodes = problem.nodes
+    items = {item.key: item for item in problem.items}
+    whole: dict[str, int] = {}
+    used_units: dict[str, int] = {}
+    for leaf, taken in alloc.items():
+        if nodes[leaf].overlay:
+            continue
+        for key, units in taken.items():
+            if nodes[leaf].kind in ("has", "count"):
+                whole[key] = whole.get(key, 0) + 1
+            used_units[key] = used_units.get(key, 0) + units
+    if any(n > 1 for n in whole.values()):
+        return None
+    if any(used_units[k] > items[k].units for k in used_units):
+        return None
+    applied = {leaf: sum(taken.values()) for leaf, taken in alloc.items()}
+
+    def sub_applied(index: int, skip: int | None = None) -> int:
+        return sum(
+            applied.get(leaf, 0)
+            for leaf in below[index]
+            if leaf != skip and not nodes[leaf].overlay
+        )
+
+    for index, node in enumerate(nodes):
+        if node.elective_of is not None:
+            cap = max(0, nodes[node.elective_of].total - sub_applied(node.elective_of, index))
+            if applied.get(index, 0) > cap:
+                return None
+    for group in problem.exclusive:
+        used = [
+            k for k in group if any(k in alloc[leaf] for leaf in alloc if not nodes[leaf].overlay)
+        ]
+        if len(used) > 1:
+            return None
+    for limit in problem.limits:
+        amount = sum(
+            units
+            for leaf, taken in alloc.items()
+            if leaf in below[limit.scope] and not nodes[leaf].overlay
+            for key, units in taken.items()
+            if key in limit.items
+        )
+        if limit.max_units is not None and amount > limit.max_units:
+            return None
+
+    met = [False] * len(nodes)
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        if index not in active or node.blocked:
+            continue
+        if node.waived:
+            ok = True
+        elif node.kind == "all":
+            ok = all(met[c] for c in node.children)
+        elif node.kind == "any":
+            ok = any(met[c] for c in node.children)
+        elif node.kind == "at_least":
+            ok = sum(met[c] for c in node.children) >= node.need
+        elif node.kind == "has":
+            ok = bool(alloc.get(index))
+        elif node.kind == "count":
+            ok = len(alloc.get(index, {})) >= node.need
+        else:
+            ok = applied.get(index, 0) >= node.need
+        if ok and node.kind in LEAF_KINDS and node.distinct is not None and not node.waived:
+            attr, at_least = node.distinct
+            values = {items[k].attrs.get(attr) for k in alloc.get(index, {})} - {None}
+            ok = len(values) >= at_least
+        if ok and node.total > 0 and not node.waived:
+            ok = sub_applied(index) >= node.total
+        met[index] = ok
+    for limit in problem.limits:
+        if limit.min_units is not None and met[limit.scope]:
+            amount = sum(
+                units
+                for leaf, taken in alloc.items()
+                if leaf in below[limit.scope] and not nodes[leaf].overlay
+                for key, units in taken.items()
+                if key in limit.items
+            )
+            if amount < limit.min_units:
+                # The scope may still be reported unmet; re-evaluate with it unmet.
+                return None
+    total = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
+    return tuple(met), total
+
+
+def solve_exhaustive(problem: Problem) -> Solution:
+    """Solve ``problem`` by enumerating every consistent allocation (the reference solver).
+
+    Exact on the first two objective terms (root met, units applied) and on the third (nodes
+    met); among allocations equal on those it keeps the one with the least rank penalty.
+    Exponential: use it only where :func:`search_space` is small.
+    """
+    _check_order(problem)
+    nodes = problem.nodes
+    items = {item.key: item for item in problem.items}
+    below = _subtree_leaves(problem)
+    leaves = [i for i, n in enumerate(nodes) if n.kind in LEAF_KINDS]
+    choices = {leaf: _leaf_choices(problem, leaf) for leaf in leaves}
+    best: tuple[tuple[int, int, int, int], Solution] | None = None
+    for active in _active_sets(problem):
+        live = [leaf for leaf in leaves if leaf in active]
+        for combo in itertools.product(*(choices[leaf] for leaf in live)):
+            alloc = {leaf: taken for leaf, taken in zip(live, combo, strict=True) if taken}
+            result = _evaluate(problem, active, alloc, below)
+            if result is None:
+                # An allocation whose min-credit limit fails is still valid with the scope
+                # unmet: try that reading before giving up on it.
+                result = _evaluate_scope_unmet(problem, active, alloc, below)
+                if result is None:
+                    continue
+            met, total = result
+            penalty = sum(1 + items[k].rank for taken in alloc.values() for k in taken)
+            score = (int(met[0]), total, sum(met), -penalty)
+            if best is None or score > best[0]:
+                uses = {(leaf, k): u for leaf, taken in alloc.items() for k, u in taken.items()}
+                best = (score, Solution(met=met, active=_full_active(nodes, active), uses=uses))
+    if best is None:  # pragma: no cover - the empty allocation is always feasible
+        raise SolverTimeout("no allocation")
+    return best[1]
+
+
+def _full_active(nodes: tuple[Node, ...], active: frozenset[int]) -> tuple[bool, ...]:
+    return tuple(i in active for i in range(len(nodes)))
+
+
+def _evaluate_scope_unmet(
+    problem: Problem,
+    active: frozenset[int],
+    alloc: Mapping[int, Mapping[str, int]],
+    below: list[list[int]],
+) -> tuple[tuple[bool, ...], int] | None:
+    """Like :func:`_evaluate`, but with every scope whose min-credit limit fails left unmet."""
+    relaxed = list(problem.nodes)
+    for limit in problem.limits:
+        if limit.min_units is None:
+            continue
+        amount = sum(
+            units
+            for leaf, taken in alloc.items()
+            if leaf in below[limit.scope] and not relaxed[leaf].overlay
+            for key, units in taken.items()
+            if key in limit.items
+        )
+        if amount < limit.min_units:
+            node = relaxed[limit.scope]
+            relaxed[limit.scope] = Node(**{**_fields(node), "blocked": True, "waived": False})
+    if relaxed == list(problem.nodes):
+        return None
+    blocked = Problem(problem.items, tuple(relaxed), problem.limits, problem.exclusive)
+    return _evaluate(blocked, active, alloc, below)
+
+
+def _fields(node: Node) -> dict[str, object]:
+    return {name: getattr(node, name) for name in Node.__slots__}  # type: ignore[attr-defined]
+
+
+EXHAUSTIVE_LIMIT = 4096
+"""Problems whose search space is at most this many allocations take the exhaustive path."""
+
+
+def solve(problem: Problem, *, time_limit: float = 10.0) -> Solution:
+    """Solve exactly: exhaustively when the search space is tiny, else with CP-SAT."""
+    if search_space(problem) * _active_set_count(problem) <= EXHAUSTIVE_LIMIT:
+        return solve_exhaustive(problem)
+    return solve_cpsat(problem, time_limit=time_limit)
+
+
+def _active_set_count(problem: Problem) -> int:
+    """How many consistent active sets :func:`_active_sets` yields, without listing them."""
+    nodes = problem.nodes
+    counts = [1] * len(nodes)
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        if node.kind == "all":
+            counts[index] = math.prod(counts[c] for c in node.children)
+        elif node.kind in ("any", "at_least"):
+            limit = 1 if node.kind == "any" else node.need
+            child = [counts[c] for c in node.children]
+            # Sum over subsets of size <= limit of the product of their counts.
+            by_size = [1] + [0] * limit
+            for value in child:
+                for size in range(limit, 0, -1):
+                    by_size[size] += by_size[size - 1] * value
+            counts[index] = sum(by_size)
+    return counts[0]

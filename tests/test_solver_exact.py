@@ -1,0 +1,165 @@
+"""The CP-SAT solver agrees with exhaustive enumeration on random small problems."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathways.solver import (
+    Item,
+    Limit,
+    Node,
+    Problem,
+    Solution,
+    solve,
+    solve_cpsat,
+    solve_exhaustive,
+)
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> Problem:
+    n_items = draw(st.integers(1, 5))
+    items = tuple(
+        Item(
+            key=f"h{i}",
+            units=draw(st.integers(0, 3)),
+            rank=i,
+            attrs={"subject": draw(st.sampled_from(["A", "B", "C"]))},
+        )
+        for i in range(n_items)
+    )
+    keys = [item.key for item in items]
+    nodes: list[Node] = []
+    budget = [draw(st.integers(1, 4))]  # leaves left to place
+
+    def build(depth: int) -> int:
+        index = len(nodes)
+        nodes.append(Node(kind="all"))  # placeholder
+        leaf = depth >= 2 or budget[0] <= 1 or draw(st.booleans())
+        if leaf:
+            budget[0] -= 1
+            kind = draw(st.sampled_from(["has", "credits", "count"]))
+            eligible = draw(st.lists(st.sampled_from(keys), unique=True, max_size=3))
+            if kind == "has":
+                options = [(k,) for k in eligible]
+                if len(eligible) >= 2 and draw(st.booleans()):
+                    options.append(tuple(eligible[:2]))  # a sequence
+                node = Node(kind="has", need=1, options=tuple(options))
+            elif kind == "credits":
+                node = Node(
+                    kind="credits",
+                    need=draw(st.integers(1, 4)),
+                    options=tuple((k,) for k in eligible),
+                )
+            else:
+                node = Node(
+                    kind="count",
+                    need=draw(st.integers(1, 2)),
+                    options=tuple((k,) for k in eligible),
+                    distinct=("subject", 2) if draw(st.booleans()) else None,
+                )
+            node = Node(
+                **{
+                    **{f: getattr(node, f) for f in Node.__slots__},
+                    "overlay": draw(st.booleans()) and draw(st.booleans()),
+                    "waived": draw(st.integers(0, 9)) == 0,
+                }
+            )
+            nodes[index] = node
+            return index
+        kind = draw(st.sampled_from(["all", "any", "at_least"]))
+        n_children = draw(st.integers(1, 3))
+        children = []
+        for _ in range(n_children):
+            if budget[0] <= 0:
+                break
+            children.append(build(depth + 1))
+        need = draw(st.integers(1, len(children))) if kind == "at_least" else 0
+        nodes[index] = Node(
+            kind=kind,
+            need=need,
+            children=tuple(children),
+            total=draw(st.sampled_from([0, 0, 2, 4])) if depth == 0 else 0,
+        )
+        return index
+
+    build(0)
+    limits = []
+    if draw(st.booleans()):
+        chosen = frozenset(draw(st.lists(st.sampled_from(keys), unique=True, min_size=1)))
+        if draw(st.booleans()):
+            limits.append(Limit(scope=0, items=chosen, max_units=draw(st.integers(0, 3))))
+        else:
+            limits.append(Limit(scope=0, items=chosen, min_units=draw(st.integers(1, 3))))
+    exclusive = ()
+    if len(keys) >= 2 and draw(st.booleans()):
+        exclusive = ((keys[0], keys[1]),)
+    return Problem(items=items, nodes=tuple(nodes), limits=tuple(limits), exclusive=exclusive)
+
+
+def recount(problem: Problem, solution: Solution) -> None:
+    """Independent check that no item is used beyond its capacity."""
+    units = {item.key: item.units for item in problem.items}
+    used: dict[str, int] = {}
+    whole: dict[str, int] = {}
+    for (leaf, key), amount in solution.uses.items():
+        node = problem.nodes[leaf]
+        assert solution.active[leaf], "an inactive leaf uses an item"
+        if node.overlay:
+            continue
+        used[key] = used.get(key, 0) + amount
+        if node.kind in ("has", "count"):
+            whole[key] = whole.get(key, 0) + 1
+    for key, amount in used.items():
+        assert amount <= units[key], f"{key} over-used: {amount} > {units[key]}"
+    assert all(n <= 1 for n in whole.values())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(problems())
+def test_cpsat_matches_exhaustive_on_small_problems(problem: Problem) -> None:
+    exact = solve_exhaustive(problem)
+    fast = solve_cpsat(problem)
+    recount(problem, exact)
+    recount(problem, fast)
+    assert fast.met[0] == exact.met[0]
+    assert fast.applied_units(problem) == exact.applied_units(problem)
+    assert sum(fast.met) == sum(exact.met)
+
+
+def test_greedy_trap_any_takes_the_spare_course() -> None:
+    # A = any(101, 102), B = all(101, 103): A must take 102 for both to be met.
+    items = tuple(Item(k, 3, rank=i) for i, k in enumerate(["c101", "c102", "c103"]))
+    nodes = (
+        Node(kind="all", children=(1, 4)),
+        Node(kind="any", children=(2, 3)),
+        Node(kind="has", need=1, options=(("c101",),)),
+        Node(kind="has", need=1, options=(("c102",),)),
+        Node(kind="all", children=(5, 6)),
+        Node(kind="has", need=1, options=(("c101",),)),
+        Node(kind="has", need=1, options=(("c103",),)),
+    )
+    problem = Problem(items=items, nodes=nodes)
+    for solution in (solve_cpsat(problem), solve_exhaustive(problem)):
+        assert solution.met[0]
+        assert solution.uses[(3, "c102")] == 3
+        assert (2, "c101") not in solution.uses
+
+
+def test_hard_instance_thirty_overlapping_any_over_sixty_holdings() -> None:
+    # 30 `any` requirements, each satisfiable by 3 of 60 holdings in a ring of overlaps:
+    # first-fit fails on the ring and exhaustive search has 4^30 branches.
+    items = tuple(Item(f"h{i:02d}", 3, rank=i) for i in range(60))
+    nodes: list[Node] = [Node(kind="all")]
+    children = []
+    for r in range(30):
+        options = tuple((f"h{(2 * r + d) % 60:02d}",) for d in (0, 1, 2))
+        children.append(len(nodes))
+        nodes.append(Node(kind="has", need=1, options=options))
+    nodes[0] = Node(kind="all", children=tuple(children))
+    problem = Problem(items=items, nodes=tuple(nodes))
+    solution = solve(problem)
+    assert solution.met[0]
+    assert solution.applied_units(problem) == 90
+    recount(problem, solution)
