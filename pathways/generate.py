@@ -612,7 +612,7 @@ def _statewide(
         },
     }  # fmt: skip
     credentials["ohio.ot36"] = ot36
-    guarantee = {
+    guarantee: Json = {
         "id": "ohio.admission-guarantee",
         "title": "Ohio public associate degree with OT36 and a 2.0 GPA",
         "kind": "transfer-block",
@@ -909,6 +909,7 @@ def _program(
 
 
 def _programs(rng: random.Random, inst: _Institution, programs_per: int) -> None:
+    mix: tuple[tuple[str, float], ...]
     if inst.kind == "community-college":
         mix = (("certificate", 0.40), ("micro-credential", 0.08), ("associate", 0.52))
     elif inst.kind == "university":
