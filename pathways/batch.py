@@ -104,7 +104,7 @@ class BatchResult:
     engine: str
     workers: int
     catalog_version: str
-    as_of: date | None
+    as_of: date
     within: float
     startup_s: float
     elapsed_s: float
@@ -132,7 +132,7 @@ class BatchResult:
             "engine": self.engine,
             "workers": self.workers,
             "catalog_version": self.catalog_version,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": self.as_of.isoformat(),
             "within": self.within,
             "counts": {k: self.counts.get(k, 0) for k in FINDINGS},
             "startup_s": round(self.startup_s, 3),
@@ -183,6 +183,7 @@ def _audit_chunk(
     catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
 ) -> list[BatchRow]:
     from pathways.evaluate import audit
+    from pathways.solver import SolverTimeout
 
     rows = []
     for seq, record in chunk:
@@ -196,7 +197,7 @@ def _audit_chunk(
                     options.as_of,
                     include_discretionary=options.include_discretionary,
                 )
-            except PathwaysError as error:
+            except (PathwaysError, SolverTimeout) as error:
                 message = " ".join(str(error).split())
                 rows.append(
                     BatchRow(
@@ -402,7 +403,8 @@ def run_batch(
 
     ``goals`` must name credentials of ``catalog`` (else :class:`~pathways.errors.UnknownIdError`
     before any work starts). ``progress`` is called with the number of audits each finished
-    chunk holds. An audit that refuses its input (a :class:`~pathways.errors.PathwaysError`)
+    chunk holds. ``as_of`` defaults to today, fixed once for the whole run. An audit that
+    refuses its input (a :class:`~pathways.errors.PathwaysError`, or a solver time-out)
     becomes an ``error`` row; anything else propagates. Raises :class:`BatchError` when the
     engine cannot run (Ray missing or unreachable). The returned rows are sorted and do not
     depend on ``engine`` or ``workers``.
@@ -414,6 +416,8 @@ def run_batch(
     goal_ids = tuple(dict.fromkeys(goals))
     for goal in goal_ids:
         catalog.credential(goal)
+    # One date for the whole run, fixed here: workers never disagree about "today".
+    as_of = as_of or date.today()
     options = _Options(goal_ids, float(within), as_of, include_discretionary)
     advance = progress or (lambda _n: None)
     chunks = _chunks(records, len(goal_ids), workers) if records and goal_ids else []

@@ -1168,7 +1168,13 @@ def _term_date(rng: random.Random, start: date, term: int) -> date:
     return min(base + timedelta(days=rng.randrange(100, 130)), TODAY)
 
 
-def _learner(rng: random.Random, world: _World, number: int) -> tuple[Json, str]:
+def _learner(rng: random.Random, world: _World, number: int) -> tuple[Json, str, str]:
+    """A record walking toward one program; returns (record, program id, intent).
+
+    The intent says how far the transcript was built: ``complete`` (every requirement taken),
+    ``near`` (one to three courses short) or ``early`` (well short); with ``-awarded`` when the
+    record also holds the program itself.
+    """
     colleges = [i for i in world.institutions if i.kind != "career-tech-center"]
     home = colleges[number % len(colleges)] if number % 5 else rng.choice(colleges)
     programs = [p for p in home.programs if p["kind"] in ("certificate", "associate", "bachelor")]
@@ -1263,7 +1269,8 @@ def _learner(rng: random.Random, world: _World, number: int) -> tuple[Json, str]
     if rng.random() < 0.03:
         record["exceptions"] = [{"waive": "Writing intensive", "by": "registrar",
                                  "reason": "Course sequence discontinued"}]  # fmt: skip
-    return record, target["id"]
+    intent = "complete" if mode < 0.35 else "near" if mode < 0.65 else "early"
+    return record, target["id"], intent + ("-awarded" if awarded else "")
 
 
 # --------------------------------------------------------------------------- writing
@@ -1286,11 +1293,15 @@ def generate_catalog(
 ) -> GenerateSummary:
     """Write a synthetic state catalog to ``out/catalog`` and learner records to ``out/learners``.
 
+    ``out/targets.csv`` lists, per learner, the program its transcript walks toward and how
+    far (``complete``, ``near``, ``early``, suffixed ``-awarded`` when the record holds it):
+    the batch's expected findings, and the goals a benchmark audits.
+
     ``institutions`` public institutions (colleges, universities, career-tech centres) get about
     ``courses_per`` courses and ``programs_per`` programs each (career-tech centres a third of
     that); ``learners`` records walk toward programs of the colleges. The same arguments write
-    the same bytes. Both subdirectories are replaced if they exist; nothing else under
-    ``out`` is touched. Raises ``ValueError`` for sizes below 1 (or ``courses_per`` below 40,
+    the same bytes. Both subdirectories and ``targets.csv`` are replaced if they exist;
+    nothing else under ``out`` is touched. Raises ``ValueError`` for sizes below 1 (or ``courses_per`` below 40,
     too few for a program's requirement tree).
     """
     if institutions < 1 or learners < 0 or programs_per < 1:
@@ -1362,10 +1373,13 @@ def generate_catalog(
     learner_bytes = 0
     lrng = random.Random(f"{seed}:learners")
     goals: set[str] = set()
+    targets = ["learner,goal,intent"]
     for number in range(1, learners + 1):
-        record, goal = _learner(lrng, world, number)
+        record, goal, intent = _learner(lrng, world, number)
         goals.add(goal)
+        targets.append(f"{record['learner']['id']},{goal},{intent}")
         learner_bytes += _write(learner_dir / f"{record['learner']['id']}.yaml", to_yaml(record))
+    _write(out / "targets.csv", "\n".join(targets) + "\n")
 
     n_courses = sum(len(i.courses) for i in insts)
     n_programs = sum(len(i.programs) for i in insts)
