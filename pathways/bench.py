@@ -1,0 +1,348 @@
+"""The state-scale benchmark: one measurement in one process, figures not assertions.
+
+:func:`run_bench` generates synthetic catalogs with :func:`pathways.generate.generate_catalog`
+(``small``: 4 institutions; ``state``: 90) and measures, in this process:
+
+``load``
+    ``cold_s`` (parse, validate, compile; no cache), ``parse_floor_s`` (PyYAML's CSafeLoader
+    merely parsing the same files), ``ratio_to_parse_floor``, ``warm_s`` (from the on-disk
+    compiled cache) and ``warm_to_parse_floor``, on the catalog of the chosen scale.
+``audit``
+    ``small_p50_ms``/``small_p99_ms`` and ``state_p50_ms``/``state_p99_ms``: the same learner
+    records (written for the small catalog, whose institutions the state catalog also holds)
+    audited against the same goals — the program each record walks toward — in both catalogs;
+    ``scale_ratio`` is state p50 over small p50.
+``batch``
+    ``audits_per_s_1_worker``/``audits_per_s_2_workers`` on the process pool,
+    ``speedup_2_workers``; ``ray_audits_per_s_2_workers`` and ``ray_speedup_2_workers`` (over
+    the 1-worker pool), or null with the reason when Ray is absent. Throughput counts auditing
+    time only; ``startup_s`` (start workers, ship the catalog once) is reported beside it.
+``plan``
+    ``p50_ms`` when :mod:`pathways.plan` exists, else null with a reason.
+``memory``
+    ``peak_mib`` (this process's peak RSS), ``state_catalog_mib`` (RSS growth while loading the
+    state catalog), ``children_peak_mib`` (largest worker).
+
+With ``scale="small"`` only the small catalog is generated and measured (state figures are
+null), which takes seconds instead of minutes.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+
+from pathways.generate import SCALES, generate_catalog
+
+if TYPE_CHECKING:
+    from pathways.compile import CompiledCatalog
+    from pathways.model import LearnerRecord
+
+__all__ = ["TARGETS", "format_report", "machine", "run_bench"]
+
+Scale = Literal["small", "state"]
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "load.ratio_to_parse_floor": ("<=", 0.25),
+    "load.warm_to_parse_floor": ("<=", 0.1),
+    "audit.scale_ratio": ("<=", 1.25),
+    "batch.speedup_2_workers": (">=", 1.6),
+    "batch.ray_speedup_2_workers": (">=", 1.4),
+    "memory.peak_mib": ("<=", 4096.0),
+}
+"""Issue 8's targets: figure → (comparison, bound)."""
+
+AS_OF = date(2026, 7, 1)
+"""A fixed as-of date, so repeated runs audit the same thing."""
+
+
+def machine() -> dict[str, Any]:
+    """The machine the figures were measured on: CPUs, CPU model, memory, Python."""
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_mib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_mib = int(line.split()[1]) // 1024
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "memory_mib": memory_mib,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _rss_mib() -> float:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def parse_floor(directory: Path) -> tuple[float, int, int]:
+    """Seconds PyYAML's CSafeLoader takes to read and parse every catalog file; files; bytes."""
+    files = sorted(directory.rglob("*.yaml"))
+    size = 0
+    started = time.perf_counter()
+    for path in files:
+        text = path.read_bytes()
+        size += len(text)
+        yaml.load(text, Loader=yaml.CSafeLoader)
+    return time.perf_counter() - started, len(files), size
+
+
+def _targets(root: Path) -> list[tuple[str, str]]:
+    with (root / "targets.csv").open(newline="") as handle:
+        return [(row["learner"], row["goal"]) for row in csv.DictReader(handle)]
+
+
+def _audit_times(
+    catalog: CompiledCatalog, pairs: list[tuple[LearnerRecord, str]]
+) -> tuple[list[float], int]:
+    from pathways.evaluate import audit
+
+    for record, goal in pairs[:3]:  # warm imports and lazily built indexes
+        audit(catalog, record, goal, AS_OF)
+    samples = []
+    complete = 0
+    for record, goal in pairs:
+        started = time.perf_counter()
+        decision = audit(catalog, record, goal, AS_OF)
+        samples.append((time.perf_counter() - started) * 1000)
+        complete += decision.status == "complete"
+    return samples, complete
+
+
+def _plan_times(catalog: CompiledCatalog, pairs: list[tuple[LearnerRecord, str]]) -> Any:
+    try:
+        from pathways.plan import plan
+    except ImportError:
+        return None, "pathways.plan is not available in this build"
+    samples = []
+    for record, goal in pairs:
+        started = time.perf_counter()
+        plan(catalog, record, goal, AS_OF)
+        samples.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(samples), 2), None
+
+
+def run_bench(
+    scale: Scale = "state",
+    *,
+    workdir: Path | None = None,
+    audits: int = 200,
+    batch_learners: int = 60,
+    batch_goals: int = 4,
+    ray: bool = True,
+    log: Callable[[str], None] = lambda _m: None,
+) -> dict[str, Any]:
+    """Run the benchmark and return the figures as nested dicts (``figures["load"]["cold_s"]``).
+
+    ``workdir`` keeps the generated catalogs (default: a temporary directory, removed after).
+    ``audits`` learner/goal pairs are timed one by one at each scale; the batch runs
+    ``batch_learners`` × ``batch_goals`` audits per engine setting. ``ray=False`` skips Ray.
+    ``log`` receives a line before each step. Each figure missing for a reason has a sibling
+    ``<name>_reason``. ``targets`` lists each target with its figure and whether it was met.
+    """
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="pathways-bench-") as tmp:
+            return _run(scale, Path(tmp), audits, batch_learners, batch_goals, ray, log)
+    return _run(scale, Path(workdir), audits, batch_learners, batch_goals, ray, log)
+
+
+def _run(
+    scale: Scale,
+    root: Path,
+    audits: int,
+    batch_learners: int,
+    batch_goals: int,
+    use_ray: bool,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    from pathways.batch import run_batch
+    from pathways.load import load_catalog, load_record
+
+    figures: dict[str, Any] = {"machine": machine(), "scale": scale}
+    small_root, state_root = root / "small", root / "state"
+    log("generating the small catalog")
+    small_summary = generate_catalog(small_root, **SCALES["small"])
+    summaries = {"small": small_summary.as_dict()}
+    if scale == "state":
+        log("generating the state catalog")
+        summaries["state"] = generate_catalog(state_root, **SCALES["state"]).as_dict()
+    figures["catalog"] = summaries
+    measured = state_root if scale == "state" else small_root
+
+    log(f"parse floor: CSafeLoader over the {scale} catalog")
+    floor, files, size = parse_floor(measured / "catalog")
+    log(f"cold load of the {scale} catalog")
+    rss_before = _rss_mib()
+    started = time.perf_counter()
+    catalog = load_catalog(measured / "catalog", cache=False)
+    cold = time.perf_counter() - started
+    catalog_mib = _rss_mib() - rss_before
+    log("warm load (compiled cache)")
+    load_catalog(measured / "catalog", cache=True)  # writes the cache if it is missing
+    started = time.perf_counter()
+    warm_catalog = load_catalog(measured / "catalog", cache=True)
+    warm = time.perf_counter() - started
+    if warm_catalog.version != catalog.version:
+        raise AssertionError("the cached catalog differs from the freshly compiled one")
+    del warm_catalog
+    figures["load"] = {
+        "files": files,
+        "yaml_mib": round(size / 2**20, 2),
+        "cold_s": round(cold, 3),
+        "parse_floor_s": round(floor, 3),
+        "ratio_to_parse_floor": round(cold / floor, 3),
+        "warm_s": round(warm, 4),
+        "warm_to_parse_floor": round(warm / floor, 4),
+    }
+
+    # The same records and goals at both scales: records written for the small catalog.
+    by_id = {}
+    for path in sorted((small_root / "learners").glob("*.yaml")):
+        record = load_record(path)
+        by_id[record.learner.id] = record
+    pairs = [(by_id[lid], goal) for lid, goal in _targets(small_root)][:audits]
+    small_catalog = catalog if scale == "small" else load_catalog(small_root / "catalog")
+    log(f"auditing {len(pairs)} learner/goal pairs in the small catalog")
+    small_ms, small_complete = _audit_times(small_catalog, pairs)
+    audit_figures: dict[str, Any] = {
+        "pairs": len(pairs),
+        "small_p50_ms": round(statistics.median(small_ms), 2),
+        "small_p99_ms": round(_percentile(small_ms, 0.99), 2),
+        "small_complete": small_complete,
+    }
+    if scale == "state":
+        log(f"auditing the same {len(pairs)} pairs in the state catalog")
+        state_ms, state_complete = _audit_times(catalog, pairs)
+        audit_figures.update(
+            state_p50_ms=round(statistics.median(state_ms), 2),
+            state_p99_ms=round(_percentile(state_ms, 0.99), 2),
+            state_complete=state_complete,
+            scale_ratio=round(statistics.median(state_ms) / statistics.median(small_ms), 3),
+        )
+    else:
+        reason = "state scale not measured (run with --scale state)"
+        audit_figures.update(
+            state_p50_ms=None, state_p99_ms=None, scale_ratio=None, scale_ratio_reason=reason
+        )
+    figures["audit"] = audit_figures
+
+    learners = list(by_id.values())[:batch_learners]
+    goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
+    batch: dict[str, Any] = {"audits": len(learners) * len(goals), "catalog": scale}
+    runs = {}
+    for workers in (1, 2):
+        log(f"batch: process pool, {workers} worker(s)")
+        result = run_batch(catalog, learners, goals, workers=workers, as_of=AS_OF)
+        runs[f"local{workers}"] = result
+        batch[f"audits_per_s_{workers}_worker{'s' if workers > 1 else ''}"] = round(
+            result.audits_per_s, 2
+        )
+        batch[f"startup_s_{workers}_worker{'s' if workers > 1 else ''}"] = round(
+            result.startup_s, 3
+        )
+    base = runs["local1"].audits_per_s
+    batch["speedup_2_workers"] = round(runs["local2"].audits_per_s / base, 3)
+    batch["ray_audits_per_s_2_workers"] = None
+    batch["ray_speedup_2_workers"] = None
+    ray_reason = None
+    if not use_ray:
+        ray_reason = "skipped (--no-ray)"
+    else:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            ray_reason = "ray is not installed (pip install 'pathways[ray]')"
+    if ray_reason is None:
+        log("batch: Ray, 2 workers (local instance)")
+        result = run_batch(catalog, learners, goals, engine="ray", workers=2, as_of=AS_OF)
+        runs["ray2"] = result
+        batch["ray_audits_per_s_2_workers"] = round(result.audits_per_s, 2)
+        batch["ray_startup_s_2_workers"] = round(result.startup_s, 3)
+        batch["ray_speedup_2_workers"] = round(result.audits_per_s / base, 3)
+    else:
+        batch["ray_speedup_2_workers_reason"] = ray_reason
+    reference = runs["local1"].rows
+    batch["identical_rows"] = all(r.rows == reference for r in runs.values())
+    batch["counts"] = runs["local1"].summary()["counts"]
+    figures["batch"] = batch
+
+    log("plan")
+    p50, reason = _plan_times(catalog, pairs[:20])
+    figures["plan"] = {"p50_ms": p50} if reason is None else {"p50_ms": None, "reason": reason}
+
+    figures["memory"] = {
+        "peak_mib": round(_peak_mib(), 1),
+        f"{scale}_catalog_mib": round(catalog_mib, 1),
+        "children_peak_mib": round(_peak_mib(resource.RUSAGE_CHILDREN), 1),
+    }
+    figures["targets"] = _check_targets(figures)
+    return figures
+
+
+def _lookup(figures: dict[str, Any], dotted: str) -> Any:
+    section, name = dotted.split(".", 1)
+    return figures.get(section, {}).get(name)
+
+
+def _check_targets(figures: dict[str, Any]) -> dict[str, Any]:
+    result = {}
+    for name, (op, bound) in TARGETS.items():
+        value = _lookup(figures, name)
+        met = None if value is None else value <= bound if op == "<=" else value >= bound
+        result[name] = {"value": value, "target": f"{op} {bound}", "met": met}
+    return result
+
+
+def format_report(figures: dict[str, Any]) -> str:
+    """The figures as ``section.name  value`` lines, targets last, for a terminal."""
+    lines = []
+    m = figures["machine"]
+    lines.append(
+        f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['memory_mib']} MiB RAM, Python {m['python']}"
+    )
+    for section in ("load", "audit", "batch", "plan", "memory"):
+        for name, value in figures.get(section, {}).items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k}={v}" for k, v in value.items())
+            lines.append(f"{section}.{name}  {value}")
+    for name, target in figures.get("targets", {}).items():
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[target["met"]]
+        lines.append(f"target {name} {target['target']}: {target['value']} ({verdict})")
+    return "\n".join(lines)
