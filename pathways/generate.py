@@ -105,7 +105,27 @@ def _scalar(value: Any) -> str:
     text = str(value)
     if _PLAIN.match(text) and text.lower() not in _RESERVED:
         return text
-    return json.dumps(text, ensure_ascii=True)
+    if text.isascii() and text.isprintable():
+        return json.dumps(text)  # escapes only the quote and the backslash here
+    return _quote(text)
+
+
+def _quote(text: str) -> str:
+    # A YAML double-quoted scalar with every character outside printable ASCII escaped,
+    # including those YAML treats as line breaks (U+0085, U+2028) and astral ones (\U).
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -1301,8 +1321,8 @@ def generate_catalog(
     ``courses_per`` courses and ``programs_per`` programs each (career-tech centres a third of
     that); ``learners`` records walk toward programs of the colleges. The same arguments write
     the same bytes. Both subdirectories and ``targets.csv`` are replaced if they exist;
-    nothing else under ``out`` is touched. Raises ``ValueError`` for sizes below 1 (or ``courses_per`` below 40,
-    too few for a program's requirement tree).
+    nothing else under ``out`` is touched. Raises ``ValueError`` for sizes below 1 (or
+    ``courses_per`` below 40, too few for a program's requirement tree).
     """
     if institutions < 1 or learners < 0 or programs_per < 1:
         raise ValueError("institutions and programs_per must be at least 1, learners at least 0")
