@@ -260,9 +260,7 @@ def key_belongs(issuer: str, used: IssuerKey, resolver: Resolver | None) -> str:
                 "wrong_key", f"the proof was made with {method}, which is not a key of {issuer}"
             )
         did_doc = _did_document(issuer, resolver)
-        if did_doc is not None and not _lists_method(
-            did_doc, ("assertionMethod", "verificationMethod"), method
-        ):
+        if did_doc is not None and not _lists_method(did_doc, ("assertionMethod",), method):
             raise Rejected(
                 "wrong_key", f"{method} is not an assertion method in {issuer}'s DID document"
             )

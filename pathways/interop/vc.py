@@ -68,6 +68,9 @@ def _check_shape(credential: dict[str, Any], *, secured_by_jwt: bool) -> None:
     if "VerifiableCredential" not in kinds:
         raise Rejected("malformed", "type must include VerifiableCredential")
     _issuer_id(credential)
+    for name in ("validFrom", "validUntil", "issuanceDate", "expirationDate", "awardedDate"):
+        if name in credential:
+            parse_instant(credential[name], name)
     subject = credential.get("credentialSubject")
     if not subject or not all(isinstance(item, dict) for item in as_list(subject)):
         raise Rejected("malformed", "credentialSubject must be an object")
