@@ -1,0 +1,146 @@
+"""Readable text reports of Decisions and Statements (the CLI's default output).
+
+The functions return :class:`rich` renderables; they compute nothing — every figure comes
+from the document they are given, so the text and the ``--json`` output always agree.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from pathways.evaluate import Decision, NodeResult, Statement, TransferLine, Unused
+
+__all__ = ["render_decision", "render_statement"]
+
+_MARK = {"met": ("✓", "green"), "partial": ("…", "yellow"), "unmet": ("✗", "red")}
+
+
+def _credits(value: float) -> str:
+    return f"{value:g}"
+
+
+def _node_text(node: NodeResult) -> Text:
+    mark, style = _MARK[node.status]
+    text = Text()
+    text.append(f"{mark} ", style=f"bold {style}")
+    text.append(node.label, style="bold" if node.children else "")
+    if node.waived:
+        text.append("  [waived]", style="magenta")
+    if node.overlay:
+        text.append("  [overlay]", style="dim")
+    if node.applied:
+        parts = []
+        for applied in node.applied:
+            name = applied.credential or applied.label or "block credit"
+            piece = f"{name} {_credits(applied.credits)} cr"
+            if applied.via:
+                piece += f" via {applied.via}"
+            if applied.substitute_for:
+                piece += f" (substitute for {applied.substitute_for})"
+            parts.append(piece)
+        text.append("  ← " + ", ".join(parts), style="cyan")
+    if node.missing and node.status != "met":
+        text.append(f"  — {node.missing}", style="dim")
+    return text
+
+
+def _tree(node: NodeResult, parent: Tree | None = None) -> Tree:
+    branch = Tree(_node_text(node)) if parent is None else parent.add(_node_text(node))
+    for child in node.children:
+        _tree(child, branch)
+    return branch
+
+
+def _transfer_table(lines: list[TransferLine], title: str) -> Table:
+    table = Table(title=title, title_justify="left", expand=False)
+    for column in ("rule", "policy", "guarantee", "from", "granted", "status", "citation"):
+        table.add_column(column, overflow="fold")
+    for line in lines:
+        granted = ", ".join(
+            f"{g.credential or g.label or 'credit'} {_credits(g.credits)} cr"
+            + (" (duplicate)" if g.status == "duplicate" else "")
+            for g in line.granted
+        )
+        status = line.status
+        if line.applied is not None:
+            status += ", applied" if line.applied else ", not applied"
+        table.add_row(
+            line.rule,
+            line.policy,
+            line.guarantee,
+            ", ".join(line.from_),
+            granted,
+            status,
+            line.citation or "",
+        )
+    return table
+
+
+def _unused_table(unused: list[Unused]) -> Table:
+    table = Table(title="Not counted", title_justify="left")
+    for column in ("holding", "reason", "why"):
+        table.add_column(column, overflow="fold")
+    for item in unused:
+        name = item.credential or (f"record item {item.index}" if item.index is not None else "")
+        table.add_row(name, item.reason_code, item.reason)
+    return table
+
+
+def render_decision(decision: Decision) -> RenderableType:
+    """The audit as a requirement tree with ✓/…/✗ marks, transfer lines and unused holdings."""
+    status_style = "bold green" if decision.status == "complete" else "bold yellow"
+    head = Text()
+    head.append(f"{decision.title} ({decision.goal})", style="bold")
+    head.append(f"  learner {decision.learner}, as of {decision.as_of}")
+    if decision.projected:
+        head.append("  [projected]", style="magenta")
+    summary = Text()
+    summary.append(decision.status.replace("_", " "), style=status_style)
+    summary.append(
+        f"  {_credits(decision.credits.applied)} of {_credits(decision.credits.required)} credits"
+    )
+    if decision.gpa is not None:
+        summary.append(f"  GPA {decision.gpa:.2f}")
+    parts: list[RenderableType] = [head, summary, _tree(decision.requirements)]
+    if decision.remaining:
+        remaining = Text("Remaining:\n", style="bold")
+        for node in decision.remaining:
+            remaining.append(f"  • {node.label}: {node.missing or 'unmet'}\n")
+        parts.append(remaining)
+    if decision.waived:
+        parts.append(Text("Waived: " + "; ".join(decision.waived), style="magenta"))
+    for sub in decision.substitutions:
+        parts.append(
+            Text(
+                f"Substitution: {sub['substitute']} for {sub['for']} "
+                f"by {sub['by']} ({sub['reason']})",
+                style="magenta",
+            )
+        )
+    if decision.transfers:
+        parts.append(_transfer_table(decision.transfers, "Transfer credit"))
+    if decision.unused:
+        parts.append(_unused_table(decision.unused))
+    return Group(*parts)
+
+
+def render_statement(statement: Statement) -> RenderableType:
+    """The transfer statement: lines with policy, guarantee and citation, then the rest."""
+    head = Text()
+    head.append(f"Transfer to {statement.institution}", style="bold")
+    head.append(f"  learner {statement.learner}, as of {statement.as_of}")
+    summary = Text(
+        f"{_credits(statement.credits)} credits guaranteed, "
+        f"{_credits(statement.possible)} more possible (recommended/discretionary)"
+    )
+    parts: list[RenderableType] = [head, summary]
+    if statement.transfers:
+        parts.append(_transfer_table(statement.transfers, "Rules that fire"))
+    else:
+        parts.append(Text("No transfer rule fires for these holdings.", style="yellow"))
+    if statement.unused:
+        parts.append(_unused_table(statement.unused))
+    return Group(*parts)
