@@ -947,8 +947,6 @@ class _NodeInfo:
     composite: str | None = None
     """For a composite's wrapper node: the composite's id."""
     flt: Filter | None = None
-    elective: bool = False
-    total_label: bool = False
     blocked_reason: str | None = None
     target: str | None = None
 
@@ -1045,9 +1043,7 @@ class _Builder:
         return index
 
     def elective(self, cred: Credential, parent: int, total: int, overlay: bool) -> int:
-        index = self._reserve(
-            _NodeInfo(label="Free electives", req=None, mods=_Mods(), elective=True)
-        )
+        index = self._reserve(_NodeInfo(label="Free electives", req=None, mods=_Mods()))
         options = tuple(
             (h.key,)
             for h in self.pool
@@ -1419,7 +1415,7 @@ def _decision(
     def missing(index: int) -> str | None:
         node = nodes[index]
         info = builder.info[index]
-        if solution.met[index]:
+        if solution.met[index] and node.elective_of is None:
             return None
         if info.blocked_reason:
             return info.blocked_reason
@@ -1427,15 +1423,15 @@ def _decision(
         used = uses_by_leaf.get(index, [])
         if node.kind == "has":
             return f"needs {info.label}{phrase}"
+        if node.elective_of is not None:
+            parent = node.elective_of
+            rest = credits_of(max(0, nodes[parent].total - subtree_units[parent]))
+            return f"needs {rest:g} more credits of free electives" if rest else None
         if node.kind == "credits":
             have = sum(u for _, u in used)
             rest = credits_of(max(0, node.need - have))
-            what = (
-                "credits of free electives"
-                if info.elective
-                else f"credits of {_describe_filter(info.flt or Filter())}"
-            )
-            return f"needs {rest:g} more {what}{phrase}"
+            what = _describe_filter(info.flt or Filter())
+            return f"needs {rest:g} more credits of {what}{phrase}"
         if node.kind == "count":
             rest = max(0, node.need - len(used))
             if rest == 0 and node.distinct:
@@ -1471,7 +1467,10 @@ def _decision(
         node = nodes[index]
         info = builder.info[index]
         children = [result(c) for c in node.children]
-        if solution.met[index]:
+        filled = node.elective_of is not None and (
+            subtree_units[node.elective_of] >= nodes[node.elective_of].total
+        )
+        if filled or (solution.met[index] and node.elective_of is None):
             status: Literal["met", "partial", "unmet"] = "met"
         elif (
             subtree_units[index] > 0
@@ -1512,7 +1511,7 @@ def _decision(
 
     # Sources whose grants were applied count as applied through that rule.
     applied_rules: set[str] = set()
-    for key in applied_keys:
+    for key in sorted(applied_keys):
         held = held_by_key[key]
         if held.rule is not None:
             applied_rules.add(held.rule)

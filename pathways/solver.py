@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 __all__ = [
@@ -71,7 +71,8 @@ class Node:
     sequence counts only together); for ``credits``/``count`` each option is one item.
     ``total``: a composite's units that its whole subtree must apply (0 for none).
     ``elective_of``: for the free-elective leaf of a composite, that composite's node index;
-    it fills only what the rest of the composite leaves below ``total``.
+    it fills only what the rest of the composite leaves below ``total`` and is never a
+    condition of its parent (the composite's ``total`` is).
     """
 
     kind: NodeKind
@@ -185,6 +186,8 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
     penalty: list[cp_model.LinearExprT] = []
 
     for index, node in enumerate(nodes):
+        if node.elective_of is not None:
+            node = replace(node, waived=True)
         model.AddImplication(met[index], active[index])
         if node.blocked:
             model.Add(met[index] == 0)
@@ -462,7 +465,7 @@ def _evaluate(
         node = nodes[index]
         if index not in active or node.blocked:
             continue
-        if node.waived:
+        if node.waived or node.elective_of is not None:
             ok = True
         elif node.kind == "all":
             ok = all(met[c] for c in node.children)
