@@ -250,6 +250,12 @@ def _prepare(
             continue
         entries.append((index, holding))
 
+    held_ids = {h.credential for _, h in entries if h.credential}
+    components = {
+        ident: _components(catalog, ident)
+        for ident in held_ids
+        if ident in catalog.versions and catalog.credential(ident).composite
+    }
     for index, holding in entries:
         ident = holding.credential
         assert ident is not None
@@ -258,6 +264,10 @@ def _prepare(
         earned = holding.earned or (as_of if holding.status != "earned" else None)
         cred = catalog.credential(ident, on=earned)
         credits = holding.credits if holding.credits is not None else cred.credits
+        if cred.composite and holding.credits is None and components.get(ident, set()) & held_ids:
+            # An awarded composite's credit lives in its components; when the record holds
+            # them too, counting both would count the same credit twice.
+            credits = Fraction(0)
         if holding.grade in NO_CREDIT_GRADES:
             credits = Fraction(0)
         held = Held(
@@ -327,6 +337,28 @@ def _prepare(
         else:
             kept.append(held)
     return _Prepared(valid=kept, reasons=reasons, own=own, badges=badges)
+
+
+def _components(catalog: CompiledCatalog, ident: str) -> set[str]:
+    """Every credential id a composite's tree names, through nested composites."""
+    found: set[str] = set()
+    todo = [ident]
+    while todo:
+        for version in catalog.versions.get(todo.pop(), ()):
+            stack = [version.requires] if version.requires else []
+            while stack:
+                req = stack.pop()
+                stack.extend(req.children)
+                named = [req.has] if req.has else list(req.from_.ids or ()) if req.from_ else []
+                for other in named:
+                    if other in found:
+                        continue
+                    found.add(other)
+                    todo.append(other)
+                    if other in catalog.equivalences:
+                        for member in catalog.equivalences[other].members:
+                            found.update(member.all)
+    return found
 
 
 def _attempt_rank(held: Held) -> tuple[float, date]:
@@ -1004,9 +1036,18 @@ class _Builder:
         index = self._reserve(
             _NodeInfo(label=label, req=cred.requires, mods=mods, composite=cred.id)
         )
-        children = []
-        assert cred.requires is not None
-        children.append(self.requirement(cred.requires, mods, (*stack, cred.id), overlay, cred))
+        requires = cred.requires
+        assert requires is not None
+        inner = (*stack, cred.id)
+        if requires.kind == "all" and requires.label is None and not requires.shares:
+            # An unlabelled top-level `all` reads as the composite itself: no extra level.
+            inner_mods = mods.add(requires)
+            children = [
+                self.requirement(child, inner_mods, inner, overlay, cred)
+                for child in requires.children
+            ]
+        else:
+            children = [self.requirement(requires, mods, inner, overlay, cred)]
         total = self.units(cred.credits)
         if total > 0:
             children.append(self.elective(cred, index, total, overlay))
@@ -1426,7 +1467,12 @@ def _decision(
         if node.elective_of is not None:
             parent = node.elective_of
             rest = credits_of(max(0, nodes[parent].total - subtree_units[parent]))
-            return f"needs {rest:g} more credits of free electives" if rest else None
+            total = credits_of(nodes[parent].total)
+            return (
+                f"needs {rest:g} more credits toward the {total:g} required in all"
+                if rest
+                else None
+            )
         if node.kind == "credits":
             have = sum(u for _, u in used)
             rest = credits_of(max(0, node.need - have))

@@ -152,9 +152,9 @@ def _enforce_at_least(model: Any, terms: list[Any], bound: int, flag: Any) -> No
     if bound <= 0:
         return
     if not terms:
-        model.Add(flag == 0)
+        model.add(flag == 0)
         return
-    model.Add(sum(terms) >= bound).OnlyEnforceIf(flag)
+    model.add(sum(terms) >= bound).only_enforce_if(flag)
 
 
 def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
@@ -171,9 +171,9 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
     below = _subtree_leaves(problem)
     model = cp_model.CpModel()
 
-    met = [model.NewBoolVar(f"m{i}") for i in range(len(nodes))]
-    active = [model.NewBoolVar(f"a{i}") for i in range(len(nodes))]
-    model.Add(active[0] == 1)
+    met = [model.new_bool_var(f"m{i}") for i in range(len(nodes))]
+    active = [model.new_bool_var(f"a{i}") for i in range(len(nodes))]
+    model.add(active[0] == 1)
 
     # applied[leaf] is a linear expression of the units the leaf applies.
     applied: dict[int, cp_model.LinearExpr] = {}
@@ -188,31 +188,31 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
     for index, node in enumerate(nodes):
         if node.elective_of is not None:
             node = replace(node, waived=True)
-        model.AddImplication(met[index], active[index])
+        model.add_implication(met[index], active[index])
         if node.blocked:
-            model.Add(met[index] == 0)
+            model.add(met[index] == 0)
         if node.kind == "all":
             for child in node.children:
-                model.Add(active[child] == active[index])
+                model.add(active[child] == active[index])
             if not node.waived:
                 for child in node.children:
-                    model.AddImplication(met[index], met[child])
+                    model.add_implication(met[index], met[child])
         elif node.kind in ("any", "at_least"):
             limit = 1 if node.kind == "any" else node.need
             for child in node.children:
-                model.AddImplication(active[child], active[index])
-            model.Add(sum(active[c] for c in node.children) <= limit)
+                model.add_implication(active[child], active[index])
+            model.add(sum(active[c] for c in node.children) <= limit)
             if not node.waived:
                 need = 1 if node.kind == "any" else node.need
-                model.Add(sum(met[c] for c in node.children) >= need).OnlyEnforceIf(met[index])
+                model.add(sum(met[c] for c in node.children) >= need).only_enforce_if(met[index])
         else:
             terms: list[cp_model.LinearExprT] = []
             if node.kind in ("has", "count"):
                 chosen = []
                 for o, option in enumerate(node.options):
-                    var = model.NewBoolVar(f"y{index}_{o}")
+                    var = model.new_bool_var(f"y{index}_{o}")
                     option_vars[(index, o)] = var
-                    model.AddImplication(var, active[index])
+                    model.add_implication(var, active[index])
                     units = sum(items[k].units for k in option)
                     terms.append(units * var)
                     chosen.append(var)
@@ -224,7 +224,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
                         penalty.append((1 + sum(items[k].rank for k in option)) * var)
                 bound = 1 if node.kind == "has" else node.need
                 if len(chosen) > bound:
-                    model.Add(sum(chosen) <= bound)
+                    model.add(sum(chosen) <= bound)
                 if not node.waived:
                     _enforce_at_least(model, chosen, bound, met[index])
             else:  # credits
@@ -234,11 +234,11 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
                     cap = min(items[key].units, node.need)
                     if cap <= 0:
                         continue
-                    x = model.NewIntVar(0, cap, f"x{index}_{key}")
-                    w = model.NewBoolVar(f"w{index}_{key}")
-                    model.Add(x >= 1).OnlyEnforceIf(w)
-                    model.Add(x == 0).OnlyEnforceIf(w.Not())
-                    model.AddImplication(w, active[index])
+                    x = model.new_int_var(0, cap, f"x{index}_{key}")
+                    w = model.new_bool_var(f"w{index}_{key}")
+                    model.add(x >= 1).only_enforce_if(w)
+                    model.add(x == 0).only_enforce_if(w.negated())
+                    model.add_implication(w, active[index])
                     use_vars[(index, key)] = [(w, x)]
                     parts.append(x)
                     terms.append(x)
@@ -247,7 +247,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
                         any_use[key].append(w)
                     penalty.append((1 + items[key].rank) * w)
                 if parts:
-                    model.Add(sum(parts) <= node.need)
+                    model.add(sum(parts) <= node.need)
                 if not node.waived:
                     _enforce_at_least(model, parts, node.need, met[index])
             if node.distinct is not None and not node.waived:
@@ -259,8 +259,8 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
                         by_value.setdefault(value, []).extend(var for var, _ in pairs)
                 zs = []
                 for value, vars_ in sorted(by_value.items()):
-                    z = model.NewBoolVar(f"z{index}_{value}")
-                    model.Add(z <= sum(vars_))
+                    z = model.new_bool_var(f"z{index}_{value}")
+                    model.add(z <= sum(vars_))
                     zs.append(z)
                 _enforce_at_least(model, zs, at_least, met[index])
             applied[index] = sum(terms) if terms else 0  # type: ignore[assignment]
@@ -269,9 +269,9 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
     for key, item in items.items():
         wholes, parts = whole_uses[key], part_uses[key]
         if len(wholes) > 1:
-            model.Add(sum(wholes) <= 1)
+            model.add(sum(wholes) <= 1)
         if parts and (wholes or len(parts) > 1):
-            model.Add(item.units * sum(wholes) + sum(parts) <= item.units)
+            model.add(item.units * sum(wholes) + sum(parts) <= item.units)
 
     def subtree_applied(index: int, *, skip: int | None = None) -> cp_model.LinearExprT:
         return sum(
@@ -284,11 +284,11 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
         if node.elective_of is not None:
             total = nodes[node.elective_of].total
             rest = subtree_applied(node.elective_of, skip=index)
-            slack = model.NewIntVar(-(10**9), total, f"slack{index}")
-            model.Add(slack == total - rest)
-            cap = model.NewIntVar(0, total, f"cap{index}")
-            model.AddMaxEquality(cap, [slack, 0])
-            model.Add(applied[index] <= cap)
+            slack = model.new_int_var(-(10**9), total, f"slack{index}")
+            model.add(slack == total - rest)
+            cap = model.new_int_var(0, total, f"cap{index}")
+            model.add_max_equality(cap, [slack, 0])
+            model.add(applied[index] <= cap)
 
     for limit in problem.limits:
         expr = sum(
@@ -298,7 +298,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
             for _, units in pairs
         )
         if limit.max_units is not None:
-            model.Add(expr <= limit.max_units)
+            model.add(expr <= limit.max_units)
         if limit.min_units is not None:
             _enforce_at_least(model, [expr], limit.min_units, met[limit.scope])
 
@@ -306,12 +306,12 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
         used = []
         for key in group:
             if any_use.get(key):
-                u = model.NewBoolVar(f"u_{key}")
+                u = model.new_bool_var(f"u_{key}")
                 for var in any_use[key]:
-                    model.AddImplication(var, u)
+                    model.add_implication(var, u)
                 used.append(u)
         if len(used) > 1:
-            model.Add(sum(used) <= 1)
+            model.add(sum(used) <= 1)
 
     total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
     max_applied = sum(item.units for item in problem.items) * max(1, len(applied)) + 1
@@ -323,23 +323,23 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
     w_met = penalty_max + 1
     w_applied = w_met * (len(nodes) + 1)
     w_root = w_applied * max_applied
-    model.Maximize(w_root * met[0] + w_applied * total_applied + w_met * sum(met) - sum(penalty))
+    model.maximize(w_root * met[0] + w_applied * total_applied + w_met * sum(met) - sum(penalty))
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.random_seed = 0
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverTimeout(f"no allocation found within {time_limit:g} s")
 
     uses: dict[tuple[int, str], int] = {}
     for (leaf, key), pairs in use_vars.items():
-        if any(solver.Value(var) for var, _ in pairs):
-            uses[(leaf, key)] = sum(int(solver.Value(units)) for _, units in pairs)
+        if any(solver.value(var) for var, _ in pairs):
+            uses[(leaf, key)] = sum(int(solver.value(units)) for _, units in pairs)
     return Solution(
-        met=tuple(bool(solver.Value(v)) for v in met),
-        active=tuple(bool(solver.Value(v)) for v in active),
+        met=tuple(bool(solver.value(v)) for v in met),
+        active=tuple(bool(solver.value(v)) for v in active),
         uses=uses,
         optimal=status == cp_model.OPTIMAL,
     )
@@ -396,14 +396,25 @@ def _active_sets(problem: Problem) -> Iterator[frozenset[int]]:
     yield from expand(0)
 
 
-def search_space(problem: Problem) -> int:
-    """An upper bound of the allocations :func:`solve_exhaustive` enumerates."""
+def search_space(problem: Problem, cap: int = 10**9) -> int:
+    """An upper bound of the allocations :func:`solve_exhaustive` enumerates (at most ``cap``).
+
+    Computed without listing them, so it is cheap on problems far too big to enumerate.
+    """
+    items = {item.key: item for item in problem.items}
     size = 1
-    for index, node in enumerate(problem.nodes):
-        if node.kind in LEAF_KINDS:
-            size *= max(1, len(_leaf_choices(problem, index)))
-            if size > 10**9:
-                break
+    for node in problem.nodes:
+        if node.kind == "has":
+            size *= len(node.options) + 1
+        elif node.kind == "count":
+            size *= sum(math.comb(len(node.options), k) for k in range(node.need + 1))
+        elif node.kind == "credits":
+            for (key,) in node.options:
+                size *= min(items[key].units, node.need) + 1
+                if size > cap:
+                    return cap
+        if size > cap:
+            return cap
     return size
 
 
