@@ -284,6 +284,9 @@ def bench(
         typer.Option(help="Keep the generated catalogs here (default: a temporary directory)."),
     ] = None,
     audits: Annotated[int, typer.Option(min=10, help="Learner/goal pairs timed per scale.")] = 200,
+    batch_learners: Annotated[
+        int, typer.Option("--batch-learners", min=1, help="Learners per batch run (× 4 goals).")
+    ] = 60,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Skip the Ray measurement.")] = False,
 ) -> None:
     """Measure load, audit, batch and memory figures in one process."""
@@ -293,7 +296,14 @@ def bench(
         typer.echo(f"… {message}", err=True)
 
     try:
-        figures = run_bench(scale.value, workdir=workdir, audits=audits, ray=not no_ray, log=log)
+        figures = run_bench(
+            scale.value,
+            workdir=workdir,
+            audits=audits,
+            batch_learners=batch_learners,
+            ray=not no_ray,
+            log=log,
+        )
     except PathwaysError as error:
         raise _fail(str(error)) from None
     if as_json:
