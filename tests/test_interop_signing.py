@@ -13,6 +13,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathways.interop import Resolver, verify_badge
 from pathways.interop.keys import jwk_of, jwk_thumbprint
@@ -23,6 +25,10 @@ AS_OF = date(2026, 3, 1)
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
 V2 = "https://www.w3.org/ns/credentials/v2"
 OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB3_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+V1 = "https://www.w3.org/2018/credentials/v1"
+OB301 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json"
+DATA_INTEGRITY = "https://w3id.org/security/data-integrity/v1"
 
 
 def badge(issuer: str, **extra: Any) -> dict[str, Any]:
@@ -208,7 +214,20 @@ def test_expired_and_not_yet_valid_against_as_of(key: SigningKey) -> None:
 
 def test_vcdm1_dates_are_read_too(key: SigningKey) -> None:
     document = badge(key.issuer, expirationDate="2020-01-01T00:00:00Z")
+    document["@context"] = [V1, OB301, DATA_INTEGRITY]
+    document["issuanceDate"] = document.pop("validFrom")
     assert check(key.sign(document, created=CREATED)).reason_code == "expired"
+
+
+def test_property_outside_the_contexts_is_not_covered_by_the_proof(key: SigningKey) -> None:
+    # JSON-LD drops undefined terms, so a signature never covers them: a VCDM 2.0
+    # credential's expirationDate (a VCDM 1.1 term) could be added by anyone.
+    document = badge(key.issuer, expirationDate="2020-01-01T00:00:00Z")
+    result = check(key.sign(document, created=CREATED))
+    assert result.reason_code == "bad_proof" and "expirationDate" in (result.reason or "")
+    signed = key.sign(badge(key.issuer), created=CREATED)
+    signed["credentialSubject"]["awardedDate"] = "2026-01-01T00:00:00Z"
+    assert check(signed).reason_code == "bad_proof"
 
 
 # --------------------------------------------------------------------------- status
@@ -268,7 +287,9 @@ def test_status_list_missing_tampered_or_short_is_unavailable(key: SigningKey) -
 
 def test_1edtech_revocation_list(key: SigningKey) -> None:
     status = {"id": "https://example.edu/revocations", "type": "1EdTechRevocationList"}
-    signed = key.sign(badge(key.issuer, credentialStatus=status), created=CREATED)
+    document = badge(key.issuer, credentialStatus=status)
+    document["@context"] = [V2, OB3, OB3_EXTENSIONS]
+    signed = key.sign(document, created=CREATED)
     listed = {"revokedCredentials": [{"id": signed["id"], "revocationReason": "cheated"}]}
     other = {"revokedCredentials": [{"id": "urn:uuid:someone-else"}]}
     revoked = check(signed, Resolver(documents={status["id"]: listed}))
@@ -447,3 +468,46 @@ def test_ob2_hosted_copy_must_match_the_file() -> None:
     revoked = {**hosted, "revoked": True, "revocationReason": "error"}
     resolver3 = Resolver(documents={**resolver.documents, hosted["id"]: revoked})
     assert check(revoked, resolver3).reason_code == "revoked"
+
+
+# --------------------------------------------------------------------------- properties
+
+_PATHS = [
+    ("name",),
+    ("validFrom",),
+    ("issuer", "name"),
+    ("credentialSubject", "id"),
+    ("credentialSubject", "achievement", "id"),
+    ("credentialSubject", "achievement", "name"),
+    ("credentialSubject", "achievement", "creditsAvailable"),
+    ("credentialSubject", "achievement", "criteria", "narrative"),
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    path=st.sampled_from(_PATHS),
+    value=st.one_of(
+        st.text(min_size=1, max_size=12),
+        st.integers(min_value=0, max_value=99),
+        st.sampled_from(["2025-01-15T00:00:01Z", "did:example:other", "https://e.example/x"]),
+    ),
+)
+def test_any_change_to_a_signed_value_is_caught(path: tuple[str, ...], value: Any) -> None:
+    key = _PROPERTY_KEY
+    signed = key.sign(badge(key.issuer), created=CREATED)
+    changed = copy.deepcopy(signed)
+    target = changed
+    for step in path[:-1]:
+        target = target[step]
+    original = target[path[-1]]
+    target[path[-1]] = value
+    result = check(changed)
+    if value == original:
+        assert result.verified
+    else:
+        assert not result.verified
+        assert result.reason_code in ("bad_proof", "malformed")
+
+
+_PROPERTY_KEY = SigningKey.generate()

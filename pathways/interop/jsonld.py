@@ -8,6 +8,7 @@ serves the copies shipped in ``pathways/interop/contexts/`` and refuses every ot
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -20,7 +21,10 @@ __all__ = [
     "ContextNotBundled",
     "canonicalize",
     "context_urls",
+    "undefined_terms",
 ]
+
+_UNDEFINED = "urn:pathways:undefined-term#"
 
 BUNDLED_CONTEXTS: dict[str, str] = {
     "https://www.w3.org/2018/credentials/v1": "2018-credentials-v1.jsonld",
@@ -108,3 +112,22 @@ def canonicalize(document: dict[str, Any]) -> str:
     if not isinstance(result, str):
         raise TypeError("canonicalization did not produce N-Quads")
     return result
+
+
+def undefined_terms(document: dict[str, Any]) -> list[str]:
+    """Properties (and types) of a document that its contexts do not define.
+
+    JSON-LD silently drops undefined terms, so a proof over the canonical form does not
+    cover them: whatever they say was not signed. Found by canonicalizing once more with a
+    sentinel ``@vocab`` appended, which maps exactly the undefined terms to sentinel IRIs.
+    """
+    contexts = document.get("@context")
+    probe = {
+        **document,
+        "@context": [
+            *(contexts if isinstance(contexts, list) else [contexts]),
+            {"@vocab": _UNDEFINED},
+        ],
+    }
+    found = re.findall(re.escape(_UNDEFINED) + r"([^>]*)>", canonicalize(probe))
+    return sorted(set(found))

@@ -27,7 +27,12 @@ from pathways.interop.common import (
 )
 from pathways.interop.dataintegrity import proof_suite, verify_proof
 from pathways.interop.jose import check_algorithm, key_fits, verify_jws
-from pathways.interop.jsonld import BUNDLED_CONTEXTS, ContextNotBundled, context_urls
+from pathways.interop.jsonld import (
+    BUNDLED_CONTEXTS,
+    ContextNotBundled,
+    context_urls,
+    undefined_terms,
+)
 from pathways.interop.keys import (
     IssuerKey,
     header_key_identity,
@@ -127,6 +132,13 @@ def _one_proof(
         raise Rejected("malformed", f"not valid JSON-LD: {_jsonld_message(error)}") from None
     if not valid:
         raise Rejected("bad_proof", f"the signature does not verify with {method}")
+    unsigned = undefined_terms(unsecured)
+    if unsigned:
+        raise Rejected(
+            "bad_proof",
+            f"the proof does not cover {', '.join(unsigned)}: not defined by the credential's "
+            "JSON-LD contexts, so not signed",
+        )
     return key_belongs(issuer, found, settings.resolver)
 
 
