@@ -157,9 +157,16 @@ def _enforce_at_least(model: Any, terms: list[Any], bound: int, flag: Any) -> No
     model.add(sum(terms) >= bound).only_enforce_if(flag)
 
 
-def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
-    """Solve ``problem`` exactly with OR-Tools CP-SAT (one worker: deterministic).
+TIE_BREAK_BUDGET = 0.5
+"""Deterministic-time budget (CP-SAT's own units, not seconds) for the tie-break stage."""
 
+
+def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:
+    """Solve ``problem`` exactly with OR-Tools CP-SAT, in two stages.
+
+    Stage 1 maximises the substance of the answer (root met, units applied, nodes met) with
+    ``workers`` search workers; stage 2 keeps that value and prefers low-rank items with one
+    worker under a deterministic budget, so equal inputs always give equal allocations.
     Raises :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds;
     a feasible but unproven allocation comes back with ``optimal=False``.
     """
@@ -290,6 +297,13 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
             model.add_max_equality(cap, [slack, 0])
             model.add(applied[index] <= cap)
 
+    # Redundant upper bounds on what each subtree can apply: they cost nothing and let the
+    # LP relaxation prove the optimum instead of searching for it.
+    bounds = _applied_bounds(problem)
+    for index, node in enumerate(nodes):
+        if node.kind not in LEAF_KINDS and not node.overlay:
+            model.add(subtree_applied(index) <= bounds[index])
+
     for limit in problem.limits:
         expr = sum(
             units
@@ -315,23 +329,39 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
 
     total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
     max_applied = sum(item.units for item in problem.items) * max(1, len(applied)) + 1
-    penalty_max = sum(
-        (1 + sum(items[k].rank for k in option)) * len(option)
-        for node in nodes
-        for option in node.options
-    )
-    w_met = penalty_max + 1
-    w_applied = w_met * (len(nodes) + 1)
+    w_applied = len(nodes) + 1
     w_root = w_applied * max_applied
-    model.maximize(w_root * met[0] + w_applied * total_applied + w_met * sum(met) - sum(penalty))
+    primary = w_root * met[0] + w_applied * total_applied + sum(met)
 
+    # Stage 1: the answer's substance (root met, credit applied, nodes met), on every core.
+    # Its optimum value is unique, so the parallel search cannot make it depend on timing.
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = workers
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.random_seed = 0
+    model.maximize(primary)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverTimeout(f"no allocation found within {time_limit:g} s")
+    optimal = status == cp_model.OPTIMAL
+
+    # Stage 2: among allocations as good, the preferred items (a stable tie-break). One
+    # worker and a deterministic time budget, so the same problem always gets the same
+    # answer whatever the machine's load.
+    if penalty:
+        best = int(solver.objective_value)
+        model.add(primary >= best)
+        model.clear_hints()
+        for var in [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]:
+            model.add_hint(var, solver.value(var))
+        model.minimize(sum(penalty))
+        tie = cp_model.CpSolver()
+        tie.parameters.num_workers = 1
+        tie.parameters.random_seed = 0
+        tie.parameters.max_deterministic_time = TIE_BREAK_BUDGET
+        tie.parameters.max_time_in_seconds = time_limit
+        if tie.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = tie
 
     uses: dict[tuple[int, str], int] = {}
     for (leaf, key), pairs in use_vars.items():
@@ -341,8 +371,48 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Solution:
         met=tuple(bool(solver.value(v)) for v in met),
         active=tuple(bool(solver.value(v)) for v in active),
         uses=uses,
-        optimal=status == cp_model.OPTIMAL,
+        optimal=optimal,
     )
+
+
+def _applied_bounds(problem: Problem) -> list[int]:
+    """For every node, an upper bound of the units its subtree can apply (non-overlay)."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    total_units = sum(units.values())
+    bound = [0] * len(nodes)
+    electives: dict[int, int] = {}
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        if node.overlay:
+            continue
+        if node.kind == "has":
+            value = max((sum(units[k] for k in o) for o in node.options), default=0)
+        elif node.kind == "count":
+            best = sorted((units[o[0]] for o in node.options), reverse=True)
+            value = sum(best[: node.need])
+        elif node.kind == "credits":
+            value = min(node.need, sum(min(units[o[0]], node.need) for o in node.options))
+        else:
+            child = [bound[c] for c in node.children if not nodes[c].overlay]
+            if node.kind == "all":
+                rest = [
+                    bound[c]
+                    for c in node.children
+                    if not nodes[c].overlay and nodes[c].elective_of != index
+                ]
+                value = sum(child)
+                if node.total > 0 and index in electives:
+                    # Free electives fill only up to the composite's total.
+                    value = max(sum(rest), min(node.total, sum(child)))
+            elif node.kind == "any":
+                value = max(child, default=0)
+            else:
+                value = sum(sorted(child, reverse=True)[: node.need])
+        if node.elective_of is not None:
+            electives[node.elective_of] = index
+        bound[index] = min(value, total_units)
+    return bound
 
 
 # --------------------------------------------------------------------------- exhaustive
