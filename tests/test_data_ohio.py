@@ -339,6 +339,21 @@ def test_planning_figures_on_courses(ohio: CompiledCatalog) -> None:
     assert all(c.subject and c.level for c in courses)
 
 
+def test_residency_limits_can_be_met_with_local_courses(ohio: CompiledCatalog) -> None:
+    local: dict[str, Fraction] = {}
+    for c in ohio.catalog.credentials:
+        if c.kind == "course" and c.issuer:
+            local[c.issuer] = local.get(c.issuer, Fraction(0)) + c.credits
+    checked = 0
+    for cred in ohio.catalog.credentials:
+        for lim in cred.limits:
+            if lim.min_credits is not None and lim.from_.earned_at == ("self",):
+                assert cred.issuer is not None
+                assert local.get(cred.issuer, Fraction(0)) >= lim.min_credits, cred.id
+                checked += 1
+    assert checked >= 10
+
+
 # --------------------------------------------------------------------------- sample learners
 
 
