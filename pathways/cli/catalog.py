@@ -1,0 +1,115 @@
+"""Catalog commands: ``validate``, ``stacks`` and ``graph``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli.common import (
+    DEFAULT_CATALOG,
+    CatalogOption,
+    JsonOption,
+    exit_on_error,
+    load,
+    print_json,
+)
+from pathways.errors import CatalogError
+
+__all__ = ["register"]
+
+
+def validate(catalog: CatalogOption = DEFAULT_CATALOG, as_json: JsonOption = False) -> None:
+    """Check a catalog: exit 0 with a summary of counts, or 1 with every error on stderr."""
+    try:
+        compiled = load(catalog)
+    except CatalogError as error:
+        if as_json:
+            print_json({"ok": False, "errors": [e.as_dict() for e in error.errors]})
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    counts = {
+        "institutions": len(compiled.institutions),
+        "policies": len(compiled.policies),
+        "credentials": len(compiled.versions),
+        "credential_versions": sum(len(v) for v in compiled.versions.values()),
+        "equivalences": len(compiled.equivalences),
+        "transfer_rules": len(compiled.rules),
+        "funding": len(compiled.funding),
+    }
+    if as_json:
+        print_json({"ok": True, "catalog_version": compiled.version, "counts": counts})
+        return
+    versions = counts["credential_versions"]
+    credentials = f"{counts['credentials']} credentials"
+    if versions != counts["credentials"]:
+        credentials += f" ({versions} versions)"
+    typer.echo(
+        f"ok: {counts['institutions']} institutions, {counts['policies']} policies, "
+        f"{credentials}, {counts['equivalences']} equivalences, "
+        f"{counts['transfer_rules']} transfer rules, {counts['funding']} funding programs "
+        f"(catalog {compiled.version[:8]})"
+    )
+
+
+def stacks(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="A credential or equivalence id.")],
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_json: JsonOption = False,
+) -> None:
+    """What ID counts toward, and by which route (stacking, equivalences, transfer rules)."""
+    from pathways.graph import stacks as find_stacks
+
+    with exit_on_error():
+        goals = find_stacks(load(catalog), ident)
+    if as_json:
+        print_json({"goals": goals})
+        return
+    if not goals:
+        typer.echo(f"{ident} counts toward no composite credential in this catalog")
+        return
+    for goal in goals:
+        typer.echo(f"{goal['goal']}  {goal['title']}")
+        typer.echo(f"    via {' -> '.join(goal['via'])}")
+
+
+class GraphFormat(StrEnum):
+    dot = "dot"
+    mermaid = "mermaid"
+    svg = "svg"
+
+
+def graph(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="The goal credential id.")],
+    fmt: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = GraphFormat.svg,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", dir_okay=False, help="Write here instead of stdout."),
+    ] = None,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+) -> None:
+    """The subgraph of everything that can count toward ID, as DOT, Mermaid or SVG."""
+    from pathways.graph import subgraph, to_dot, to_mermaid, to_svg
+
+    render = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg}[fmt.value]
+    with exit_on_error():
+        text = render(subgraph(load(catalog), ident))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"{output}: cannot write: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate``, ``stacks`` and ``graph`` to the ``pathways`` app."""
+    app.command("validate")(validate)
+    app.command("stacks")(stacks)
+    app.command("graph")(graph)

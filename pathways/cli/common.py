@@ -1,0 +1,96 @@
+"""Options and helpers shared by every ``pathways`` command.
+
+* :data:`CatalogOption`, :data:`AsOfOption`, :data:`JsonOption` — ``Annotated`` option types, so
+  a command reads ``catalog: CatalogOption = DEFAULT_CATALOG``;
+* :func:`exit_on_error` — a context manager turning any
+  :class:`~pathways.errors.PathwaysError` into its message on stderr and exit code 1;
+* :func:`load` — the compiled catalog for ``--catalog`` (cached on disk);
+* :func:`print_json` — the JSON document on stdout, as the API returns it.
+
+Usage errors (unknown option, bad option value) exit 2: Click already does that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pathways.errors import PathwaysError
+
+if TYPE_CHECKING:
+    from pathways.compile import CompiledCatalog
+
+__all__ = [
+    "DEFAULT_CATALOG",
+    "AsOfOption",
+    "CatalogOption",
+    "JsonOption",
+    "exit_on_error",
+    "load",
+    "parse_date",
+    "print_json",
+]
+
+DEFAULT_CATALOG: Path = Path(__file__).resolve().parent.parent.parent / "data" / "ohio"
+"""The bundled catalog (the same directory as :data:`pathways.load.DEFAULT_CATALOG`)."""
+
+
+def parse_date(value: str | date) -> date:
+    """Parse ``YYYY-MM-DD`` for an option; a bad value is a usage error (exit 2)."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+CatalogOption = Annotated[
+    Path,
+    typer.Option(
+        "--catalog",
+        help="Catalog directory of *.yaml files (default: the bundled Ohio catalog).",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    date | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_date,
+        metavar="YYYY-MM-DD",
+        help="Evaluate as of this date (default: today).",
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the JSON document the API returns.")
+]
+
+
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """Turn a :class:`~pathways.errors.PathwaysError` into stderr text and exit code 1."""
+    try:
+        yield
+    except PathwaysError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+
+
+def load(catalog: Path) -> CompiledCatalog:
+    """The compiled catalog in ``catalog`` (raises :class:`~pathways.errors.CatalogError`)."""
+    from pathways.load import load_catalog
+
+    return load_catalog(catalog)
+
+
+def print_json(document: Any) -> None:
+    """Print ``document`` as indented JSON (dates and other values as strings)."""
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
