@@ -1,0 +1,146 @@
+"""Evaluation commands: ``audit`` and ``transfer``.
+
+* ``pathways audit LEARNER --goal ID [--projected] [--include-discretionary]``: the requirement
+  tree with ✓/…/✗ marks and credits, the transfer lines and the unused holdings with reasons.
+* ``pathways transfer LEARNER --to INSTITUTION``: which rules fire there and what they grant.
+
+``--json`` prints the Decision / Statement document the API returns. Badges named in the
+record (``{badge: FILE}``) are verified against ``--resolve`` (offline) and ``--trust``.
+An incomplete audit is a success (exit 0); an unknown goal, institution or credential, or a
+malformed record, exits 1 with the error on stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli.common import (
+    DEFAULT_CATALOG,
+    AsOfOption,
+    CatalogOption,
+    JsonOption,
+    exit_on_error,
+    load,
+    print_json,
+)
+
+__all__ = ["register"]
+
+LearnerArgument = Annotated[
+    Path,
+    typer.Argument(help="Learner record (YAML or JSON).", dir_okay=False, show_default=False),
+]
+DiscretionaryOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-discretionary",
+        help="Count recommended and discretionary credit too (default: guaranteed only).",
+    ),
+]
+TrustOption = Annotated[
+    list[str] | None,
+    typer.Option("--trust", help="Also trust this badge issuer id (repeatable)."),
+]
+ResolveOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--resolve",
+        help="Offline resolution directory for badge issuers' keys and status lists.",
+    ),
+]
+
+
+def _resolver(resolve: Path | None) -> object | None:
+    """The offline badge resolver for ``--resolve`` (raises ResolverError, a PathwaysError)."""
+    if resolve is None:
+        return None
+    from pathways.interop import Resolver
+
+    return Resolver.load(resolve)
+
+
+def audit(
+    learner: LearnerArgument,
+    goal: Annotated[str, typer.Option("--goal", help="The goal credential id.")],
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_of: AsOfOption = None,
+    projected: Annotated[
+        bool, typer.Option("--projected", help="Count in-progress and planned holdings.")
+    ] = False,
+    include_discretionary: DiscretionaryOption = False,
+    trust: TrustOption = None,
+    resolve: ResolveOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """How far LEARNER is toward GOAL: what is applied where, what remains, and why."""
+    from pathways.evaluate import audit as run_audit
+    from pathways.load import load_record
+
+    with exit_on_error():
+        compiled = load(catalog)
+        record = load_record(learner)
+        resolver = _resolver(resolve)
+        decision = run_audit(
+            compiled,
+            record,
+            goal,
+            as_of,
+            projected=projected,
+            include_discretionary=include_discretionary,
+            trust=tuple(trust or ()),
+            badge_resolver=resolver,
+        )
+    if as_json:
+        print_json(decision.model_dump(mode="json"))
+        return
+    from rich.console import Console
+
+    from pathways.report import render_decision
+
+    Console().print(render_decision(decision))
+
+
+def transfer(
+    learner: LearnerArgument,
+    to: Annotated[str, typer.Option("--to", help="The receiving institution id.")],
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_of: AsOfOption = None,
+    include_discretionary: DiscretionaryOption = False,
+    trust: TrustOption = None,
+    resolve: ResolveOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Which of LEARNER's credentials earn credit at an institution, how much, and why."""
+    from pathways.evaluate import transfer as run_transfer
+    from pathways.load import load_record
+
+    with exit_on_error():
+        compiled = load(catalog)
+        record = load_record(learner)
+        resolver = _resolver(resolve)
+        statement = run_transfer(
+            compiled,
+            record,
+            to,
+            as_of,
+            include_discretionary=include_discretionary,
+            trust=tuple(trust or ()),
+            badge_resolver=resolver,
+        )
+    if as_json:
+        print_json(statement.model_dump(mode="json"))
+        return
+    from rich.console import Console
+
+    from pathways.report import render_statement
+
+    Console().print(render_statement(statement))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``audit`` and ``transfer`` to the ``pathways`` app."""
+    app.command("audit")(audit)
+    app.command("transfer")(transfer)
