@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pathways.errors import UnknownIdError
 from pathways.interop.ctdl import CATALOG_ID_TYPE, export_pathway, import_ctdl
 from pathways.model import Catalog, Requirement
 
@@ -262,6 +263,6 @@ def test_export_then_import_gives_back_the_goals_part_of_the_catalog() -> None:
     }
 
 
-def test_export_of_unknown_goal_is_a_key_error() -> None:
-    with pytest.raises(KeyError):
-        export_pathway(Catalog.model_validate(SOURCE), "no.such.goal")
+def test_export_of_unknown_goal_is_an_unknown_id_error() -> None:
+    with pytest.raises(UnknownIdError, match="did you mean cc.cert.it"):
+        export_pathway(Catalog.model_validate(SOURCE), "cc.cert.itt")

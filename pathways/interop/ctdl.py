@@ -40,6 +40,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from pathways.errors import UnknownIdError
 from pathways.model import (
     Catalog,
     Credential,
@@ -839,7 +840,8 @@ class _Exporter:
     def credential(self, ident: str) -> Credential:
         versions = [c for c in self.catalog.credentials if c.id == ident]
         if not versions:
-            raise KeyError(ident)
+            known = (c.id for c in self.catalog.credentials)
+            raise UnknownIdError("credential", ident, known)
         return max(
             versions,
             key=lambda c: c.effective.from_ if c.effective and c.effective.from_ else date.min,
@@ -1002,7 +1004,7 @@ def export_pathway(catalog: CompiledCatalog | Catalog, goal: str) -> dict[str, A
     """The CTDL JSON-LD (``@graph``) of the pathway to ``goal``: a ``ceterms:Pathway``, its
     components and the organizations that own them.
 
-    Raises ``KeyError`` for a goal the catalog does not hold.
+    Raises :class:`~pathways.errors.UnknownIdError` for an id the catalog does not hold.
     """
     model = catalog if isinstance(catalog, Catalog) else catalog.catalog
     exporter = _Exporter(model, goal)

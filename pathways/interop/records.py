@@ -21,10 +21,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from pathways.errors import LocatedError, RecordError
+from pathways.errors import LocatedError, PathwaysError, RecordError
 from pathways.model import Holding, LearnerRecord
 
-__all__ = ["add_holdings"]
+__all__ = ["add_holdings", "write_atomically"]
 
 
 def _entry(holding: Holding, *, json_mode: bool = False) -> dict[str, Any]:
@@ -70,14 +70,31 @@ def _check(path: Path, plain: Any) -> None:
         raise _fail(path, f"the record would not be valid ({where}: {first['msg']})") from None
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def write_atomically(path: str | Path, text: str, *, mode: int | None = None) -> None:
+    """Replace ``path``'s content with ``text`` all at once (temporary file, then rename).
+
+    The file keeps its permissions (or gets ``mode``). Raises
+    :class:`~pathways.errors.PathwaysError` when it cannot be written; it is then unchanged.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise PathwaysError(f"{path}: cannot write: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        if path.exists():
+        if mode is not None:
+            os.chmod(temporary, mode)
+        elif path.exists():
             os.chmod(temporary, path.stat().st_mode & 0o7777)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise PathwaysError(f"{path}: cannot write: {error.strerror or error}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -120,7 +137,7 @@ def _add_json(path: Path, text: str, holdings: Sequence[Holding]) -> int:
             added += 1
     _check(path, data)
     if added:
-        _write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return added
 
 
@@ -165,5 +182,5 @@ def _add_yaml(path: Path, text: str, holdings: Sequence[Holding]) -> int:
     if added:
         out = io.StringIO()
         yaml.dump(data, out)
-        _write_atomically(path, out.getvalue())
+        write_atomically(path, out.getvalue())
     return added

@@ -134,12 +134,15 @@ class _Mapper:
     trust: frozenset[str]
 
     def candidates(self, facts: Facts) -> list[str]:
-        found: list[str] = []
-        for achievement in facts.achievement_ids:
-            found.extend(_ids(self.catalog.badge_classes.get(achievement)))
+        found = [
+            self.catalog.badge_classes.get(achievement) for achievement in facts.achievement_ids
+        ]
         for ctid in facts.ctids:
-            found.extend(_ids(self.catalog.ctids.get(ctid)))
-        return list(dict.fromkeys(found))
+            # CTIDs are lower-case by convention; a catalog may have written one otherwise.
+            found.append(
+                self.catalog.ctids.get(ctid) or self.catalog.ctids.get("ce-" + ctid[3:].upper())
+            )
+        return list(dict.fromkeys(ident for ident in found if ident))
 
     def trusted(self, credential_id: str, issuer: str, on: date | None) -> bool:
         if issuer in self.trust:
@@ -151,12 +154,6 @@ class _Mapper:
     def institution_name(self, credential_id: str, on: date | None) -> str:
         owner = self.catalog.credential(credential_id, on=on).issuer
         return owner or "no institution"
-
-
-def _ids(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
 
 
 def _holding(credential_id: str, facts: Facts) -> Holding:
