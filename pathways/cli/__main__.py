@@ -1,0 +1,5 @@
+"""``python -m pathways.cli``: the same command as ``pathways``."""
+
+from pathways.cli import main
+
+main()

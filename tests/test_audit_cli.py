@@ -1,0 +1,131 @@
+"""The ``audit`` and ``transfer`` commands as a user runs them: output, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LEARNER = REPO / "data" / "learners" / "cyber-security-plus.yaml"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pathways.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_audit_cli_json_follows_the_contract() -> None:
+    done = run(
+        "audit",
+        str(LEARNER),
+        "--goal",
+        "tri-c.cert.cybersecurity",
+        "--as-of",
+        "2026-06-01",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    decision = json.loads(done.stdout)
+    for field in (
+        "goal",
+        "learner",
+        "as_of",
+        "catalog_version",
+        "status",
+        "projected",
+        "credits",
+        "requirements",
+        "transfers",
+        "unused",
+        "remaining",
+        "waived",
+    ):
+        assert field in decision
+    assert decision["status"] == "complete"
+    assert decision["credits"] == {"applied": 16, "required": 16}
+    line = decision["transfers"][0]
+    assert {"rule", "policy", "guarantee", "citation", "from", "granted"} <= set(line)
+    node = decision["requirements"]
+    assert {"label", "status", "applied", "missing", "children"} <= set(node)
+
+
+def test_audit_cli_text_report_marks_the_tree() -> None:
+    done = run("audit", str(LEARNER), "--goal", "tri-c.aas.cybersecurity", "--as-of", "2026-06-01")
+    assert done.returncode == 0, done.stderr  # an incomplete audit is a success
+    assert "in progress" in done.stdout
+    assert "✓" in done.stdout and "✗" in done.stdout
+    assert "itag.security-plus.tri-c" in done.stdout
+
+
+def test_transfer_cli_json_follows_the_contract() -> None:
+    done = run("transfer", str(LEARNER), "--to", "tri-c", "--as-of", "2026-06-01", "--json")
+    assert done.returncode == 0, done.stderr
+    statement = json.loads(done.stdout)
+    assert {
+        "institution",
+        "learner",
+        "as_of",
+        "catalog_version",
+        "credits",
+        "possible",
+        "transfers",
+        "unused",
+    } <= set(statement)
+    assert statement["credits"] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("audit", str(LEARNER), "--goal", "tri-c.aas.cybersec"),
+            "did you mean tri-c.aas.cybersecurity",
+        ),
+        (("transfer", str(LEARNER), "--to", "tric"), "did you mean tri-c"),
+        (("audit", "no-such-record.yaml", "--goal", "tri-c.aa"), "no-such-record.yaml"),
+    ],
+)
+def test_evaluation_cli_bad_input_exits_1_without_traceback(
+    args: tuple[str, ...], expected: str
+) -> None:
+    done = run(*args)
+    assert done.returncode == 1
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_audit_cli_malformed_record_is_located(tmp_path: Path) -> None:
+    record = tmp_path / "bad.yaml"
+    record.write_text(
+        "learner: {id: x}\nholdings:\n  - {credential: tri-c.eng-1010, earnd: 2024-01-01}\n"
+    )
+    done = run("audit", str(record), "--goal", "tri-c.aa")
+    assert done.returncode == 1
+    assert "bad.yaml:3:" in done.stderr
+    assert "earnd" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_audit_cli_unknown_credential_in_record(tmp_path: Path) -> None:
+    record = tmp_path / "typo.yaml"
+    record.write_text(
+        "learner: {id: x}\nholdings:\n  - {credential: tri-c.eng-101, earned: 2024-01-01}\n"
+    )
+    done = run("audit", str(record), "--goal", "tri-c.aa")
+    assert done.returncode == 1
+    assert "unknown credential 'tri-c.eng-101'" in done.stderr
+    assert "did you mean tri-c.eng-1010" in done.stderr
+
+
+def test_audit_cli_bad_option_value_is_a_usage_error() -> None:
+    done = run("audit", str(LEARNER), "--goal", "tri-c.aa", "--as-of", "2026-13-01")
+    assert done.returncode == 2
