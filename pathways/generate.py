@@ -444,6 +444,9 @@ class _World:
     course_credits: dict[str, float]
     program_meta: dict[str, tuple[str, str]]
     """program id → (institution id, kind)."""
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    """course id → courses elsewhere that count as it (an articulation rule at its
+    institution, or a shared statewide code without date limits)."""
 
 
 def _credits_of(course: Json) -> float:
@@ -746,10 +749,48 @@ def _statewide(
 # --------------------------------------------------------------------------- programs
 
 
-def _pick_courses(rng: random.Random, courses: list[Json], k: int) -> list[str]:
-    if not courses:
-        return []
-    return [c["id"] for c in rng.sample(courses, min(k, len(courses)))]
+class _Claims:
+    """The courses a program's requirements already rely on.
+
+    Each leaf is built from courses no earlier leaf claimed, so the requirement tree can
+    always be met without counting a course twice (the audit's rule): every generated
+    program is satisfiable by construction.
+    """
+
+    def __init__(self, rng: random.Random, claimed: frozenset[str] = frozenset()) -> None:
+        self.rng = rng
+        self.used: set[str] = set(claimed)
+
+    def pick(self, courses: list[Json], k: int) -> list[str]:
+        free = [c for c in courses if c["id"] not in self.used]
+        chosen = [c["id"] for c in self.rng.sample(free, min(k, len(free)))]
+        self.used.update(chosen)
+        return chosen
+
+    def credits(self, need: int, pools: list[tuple[Json, list[Json]]], **extra: Any) -> Json | None:
+        """A ``credits`` leaf over the first filter whose free courses supply ``need``.
+
+        Falls back to the widest filter with what it can supply (whole credits, at least 3);
+        None when even that is too little.
+        """
+        for index, (flt, courses) in enumerate(pools):
+            free = [c for c in courses if c["id"] not in self.used]
+            self.rng.shuffle(free)
+            if sum(_credits_of(c) for c in free) < need and index < len(pools) - 1:
+                continue
+            total, taken = 0.0, []
+            for course in free:
+                if total >= need:
+                    break
+                total += _credits_of(course)
+                taken.append(course["id"])
+            amount = min(need, int(total))
+            if amount < 3:
+                return None
+            self.used.update(taken)
+            return {**{k: v for k, v in extra.items() if k == "label"}, "credits": amount,
+                    "from": flt, **{k: v for k, v in extra.items() if k != "label"}}  # fmt: skip
+        return None
 
 
 def _field_courses(inst: _Institution, subject: str, level: str | None = None) -> list[Json]:
@@ -757,7 +798,11 @@ def _field_courses(inst: _Institution, subject: str, level: str | None = None) -
     return [c for c in courses if level is None or c["level"] == level]
 
 
-def _gen_ed(rng: random.Random, inst: _Institution) -> Json:
+def _subjects(subjects: list[str]) -> str | list[str]:
+    return subjects[0] if len(subjects) == 1 else subjects
+
+
+def _gen_ed(inst: _Institution) -> Json:
     english = [c["id"] for c in inst.by_tag.get(GE_ENGLISH, [])[:1]]
     first: Json = (
         {"any": [{"has": english[0]}, {"has": "ohio.oan.oeng001"}]}
@@ -776,34 +821,41 @@ def _gen_ed(rng: random.Random, inst: _Institution) -> Json:
     }  # fmt: skip
 
 
+Nested = dict[str, list[tuple[str, frozenset[str]]]]
+"""subject → the certificates built so far, each with the courses it claims."""
+
+
 def _program(
     rng: random.Random,
     inst: _Institution,
     kind: str,
     subject: str,
     serial: int,
-    nested: dict[str, list[str]],
+    nested: Nested,
 ) -> Json:
     related = [s for s in RELATED.get(subject, ()) if s in inst.subjects]
     name = SUBJECT_NAMES[subject]
     lower = _field_courses(inst, subject, "lower") or _field_courses(inst, subject)
     upper = _field_courses(inst, subject, "upper")
+    related_lower = [c for s in related for c in _field_courses(inst, s, "lower")]
     slug = f"{subject.lower()}-{serial}"
     cert_ids = [c for c in CERTIFICATIONS if c[4] == subject]
     requires: Json
     limits: list[Json] = []
     extra: Json = {}
-    if kind in ("badge",):
+    children: list[Json]
+    claims = _Claims(rng)
+    if kind == "badge":
         ident = f"{inst.id}.badge.{slug}"
         title = f"{name} Skills Badge {serial}"
         extra = {"badge_type": "skill",
                  "badge_classes": [f"https://badges.{inst.id}.edu/classes/{slug}"]}  # fmt: skip
-        requires = {"all": [{"has": c} for c in _pick_courses(rng, lower, 2)]}
+        requires = {"all": [{"has": c} for c in claims.pick(lower, 2)]}
         credits = 0
     elif kind == "micro-credential":
         ident = f"{inst.id}.micro.{slug}"
         title = f"{name} Micro-credential {serial}"
-        core = _pick_courses(rng, lower, 3)
+        core = claims.pick(lower, 3)
         options: list[Json] = [{"has": c} for c in core[1:]]
         if cert_ids:
             options.append({"has": cert_ids[0][0]})
@@ -814,55 +866,61 @@ def _program(
         ident = f"{inst.id}.{prefix}.{slug}"
         title = f"{name} {'Certificate' if kind == 'certificate' else 'Program'} {serial}"
         pool = lower + (upper if inst.kind == "university" else [])
-        core = _pick_courses(rng, pool, rng.randint(3, 5))
-        alternatives: list[Json] = [{"has": c} for c in _pick_courses(rng, pool, 2)]
+        children = [{"has": c} for c in claims.pick(pool, rng.randint(3, 4))]
+        alternatives: list[Json] = [{"has": c} for c in claims.pick(pool, 2)]
         if cert_ids and rng.random() < 0.6:
             alternatives.append({"has": rng.choice(cert_ids)[0], "earned_within": "P5Y"})
-        subjects = [subject, *related[:1]]
-        children: list[Json] = [{"has": c} for c in core]
-        if alternatives:
+        if len(alternatives) > 1:
             children.append({"any": alternatives})
-        children.append(
-            {"label": f"{name} electives", "credits": 6,
-             "from": {"subject": subjects if len(subjects) > 1 else subject,
-                      "level": "vocational" if kind == "career-tech-program" else "lower"},
-             "min_grade": "C"}
+        level = "vocational" if kind == "career-tech-program" else "lower"
+        related_pool = [c for s in related[:1] for c in _field_courses(inst, s, level)]
+        electives = claims.credits(
+            6,
+            [({"subject": subject, "level": level}, _field_courses(inst, subject, level)),
+             ({"subject": _subjects([subject, *related[:1]]), "level": level},
+              _field_courses(inst, subject, level) + related_pool)],
+            label=f"{name} electives", min_grade="C",
         )  # fmt: skip
+        if electives:
+            children.append(electives)
         requires = {"all": children}
         credits = rng.choice((16, 18, 24, 30)) if kind == "certificate" else 0
         if kind == "career-tech-program":
             extra = {"hours": rng.choice((600, 900, 1200))}
-        elif rng.random() < 0.3:
-            limits.append({"max_credits": 6, "from": {"via": ["ohio.ap", "ohio.clep"]}})
-        nested.setdefault(subject, []).append(ident)
+        else:
+            if rng.random() < 0.3:
+                limits.append({"max_credits": 6, "from": {"via": ["ohio.ap", "ohio.clep"]}})
+            nested.setdefault(subject, []).append((ident, frozenset(claims.used)))
     elif kind == "associate":
         transfer = subject in GE_AREA or rng.random() < 0.2
         degree = ("aa" if subject in GE_AREA and GE_AREA[subject] in (GE_AH, GE_SS) else "as") \
             if transfer else "aas"  # fmt: skip
         ident = f"{inst.id}.{degree}.{slug}"
-        title = f"Associate of {'Arts' if degree == 'aa' else 'Science' if degree == 'as' else 'Applied Science'} in {name}"  # noqa: E501
+        kind_name = {"aa": "Arts", "as": "Science", "aas": "Applied Science"}[degree]
+        title = f"Associate of {kind_name} in {name}"
         children = [
-            {"has": "ohio.ot36", "label": "Ohio Transfer 36"} if transfer else _gen_ed(rng, inst)
+            {"has": "ohio.ot36", "label": "Ohio Transfer 36"} if transfer else _gen_ed(inst)
         ]
         inner = nested.get(subject, [])
         if inner and degree == "aas":
-            children.append({"label": "Technical core", "has": rng.choice(inner)})
+            certificate, claimed = rng.choice(inner)
+            claims = _Claims(rng, claimed)
+            children.append({"label": "Technical core", "has": certificate})
         else:
             children.append(
-                {
-                    "label": "Technical core",
-                    "all": [{"has": c} for c in _pick_courses(rng, lower, 4)],
-                }
+                {"label": "Technical core", "all": [{"has": c} for c in claims.pick(lower, 4)]}
             )
-        children.append(
-            {"label": "Major", "credits": 12,
-             "from": {"subject": [subject, *related] if related else subject, "level": "lower"},
-             "min_grade": "C"}
+        major = claims.credits(
+            12,
+            [({"subject": _subjects([subject, *related]), "level": "lower"},
+              lower + related_lower)],
+            label="Major", min_grade="C",
         )  # fmt: skip
-        pool = lower + _field_courses(inst, related[0]) if related else lower
-        electives = [{"has": c} for c in _pick_courses(rng, pool, 4)]
-        if len(electives) >= 2:
-            children.append({"label": "Program electives", "at_least": 2, "of": electives})
+        if major:
+            children.append(major)
+        choices = [{"has": c} for c in claims.pick(lower + related_lower, 4)]
+        if len(choices) >= 2:
+            children.append({"label": "Program electives", "at_least": 2, "of": choices})
         children.append(
             {"label": "Writing intensive", "count": 1, "from": {"tags": "writing-intensive"},
              "shares": True}
@@ -883,18 +941,26 @@ def _program(
         if applied:
             children.append({"label": "Associate degree", "count": 1,
                              "from": {"kind": "associate"}})  # fmt: skip
-        core = _pick_courses(rng, lower, 3) + _pick_courses(rng, upper, 4)
-        children.append({"label": "Major core", "all": [{"has": c} for c in core]})
-        children.append(
-            {"label": "Upper-division major", "credits": 15,
-             "from": {"subject": subject, "level": "upper"}, "min_grade": "C"}
-        )  # fmt: skip
-        children.append({"label": "Upper-division electives", "credits": 9,
-                         "from": {"level": "upper"}})  # fmt: skip
         inner = nested.get(subject, [])
         if inner and rng.random() < 0.5:
-            children.append({"label": "Embedded certificate", "has": rng.choice(inner)})
-        options = [{"has": c} for c in _pick_courses(rng, upper or lower, 3)]
+            certificate, claimed = rng.choice(inner)
+            claims = _Claims(rng, claimed)
+            children.append({"label": "Embedded certificate", "has": certificate})
+        core = claims.pick(lower, 3) + claims.pick(upper, 2)
+        children.append({"label": "Major core", "all": [{"has": c} for c in core]})
+        related_upper = [c for s in related for c in _field_courses(inst, s, "upper")]
+        major = claims.credits(
+            15,
+            [({"subject": subject, "level": "upper"}, upper),
+             ({"subject": _subjects([subject, *related]), "level": "upper"},
+              upper + related_upper)],
+            label="Upper-division major", min_grade="C",
+        )  # fmt: skip
+        if major:
+            children.append(major)
+        children.append({"label": "Upper-division electives", "credits": 9,
+                         "from": {"level": "upper"}})  # fmt: skip
+        options = [{"has": c} for c in claims.pick(upper + related_upper, 3)]
         if len(options) >= 2:
             children.append({"label": "Capstone options", "at_least": 1, "of": options})
         children.append(
@@ -906,12 +972,7 @@ def _program(
         limits.append({"label": "Residency", "min_credits": 30, "from": {"earned_at": "self"}})
         limits.append({"max_credits": 30, "from": {"via": ["ohio.ap", "ohio.clep"]}})
         extra = {"min_gpa": 2.0}
-    program: Json = {
-        "id": ident,
-        "title": title,
-        "kind": kind if kind != "badge" else "badge",
-        "issuer": inst.id,
-    }
+    program: Json = {"id": ident, "title": title, "kind": kind, "issuer": inst.id}
     if credits:
         program["credits"] = credits
     program.update({k: v for k, v in extra.items() if k not in ("min_gpa", "gpa_scope")})
@@ -939,7 +1000,7 @@ def _programs(rng: random.Random, inst: _Institution, programs_per: int) -> None
         mix = (("career-tech-program", 0.6), ("certificate", 0.4))
     count = programs_per // 3 if inst.kind == "career-tech-center" else programs_per
     professional = [s for s in inst.subjects if s not in GE_AREA]
-    nested: dict[str, list[str]] = {}
+    nested: Nested = {}
     serial: dict[str, int] = {}
     # Smaller programs first, so associates and bachelors can nest the certificates.
     for kind, share in mix:
@@ -974,7 +1035,18 @@ def _versions(rng: random.Random, program: Json) -> list[Json]:
 
 
 def _local_rules(rng: random.Random, insts: list[_Institution], inst: _Institution) -> None:
-    colleges = [i for i in insts if i.kind != "career-tech-center" and i is not inst]
+    # Course-to-course rules flow one way — from community colleges to universities, and
+    # from earlier to later institutions of a kind — because the compiled graph rejects a
+    # cycle of rules (A's course granting B's granting A's). Reciprocal agreements are what
+    # the statewide equivalences are for.
+    def rank(other: _Institution) -> tuple[int, int]:
+        return (other.kind == "university", insts.index(other))
+
+    colleges = [
+        i
+        for i in insts
+        if i.kind != "career-tech-center" and i is not inst and rank(i) < rank(inst)
+    ]
     ctcs = [i for i in insts if i.kind == "career-tech-center"]
     if inst.kind == "career-tech-center":
         return
@@ -1068,7 +1140,12 @@ def _local_rules(rng: random.Random, insts: list[_Institution], inst: _Instituti
 
 
 class _Walker:
-    """Builds a transcript that meets (or nearly meets) a program's requirement tree."""
+    """Builds a transcript that meets a program's requirement tree.
+
+    Two passes over the tree: first every ``has`` (and the branch each ``any``/``at_least``
+    takes), then every ``credits``/``count`` leaf from courses not taken yet — so no course
+    is asked to count twice, which the audit would refuse.
+    """
 
     def __init__(self, rng: random.Random, world: _World, home: _Institution) -> None:
         self.rng = rng
@@ -1077,6 +1154,7 @@ class _Walker:
         self.courses: list[str] = []
         self.taken: set[str] = set()
         self.others: list[str] = []
+        self.choices: dict[int, list[Json]] = {}
 
     def add(self, ident: str) -> None:
         if ident not in self.taken:
@@ -1107,56 +1185,79 @@ class _Walker:
             yield course
 
     def walk(self, req: Json, year: int) -> None:
+        self._walk(req, year, "has")
+        self._walk(req, year, "credits")
+
+    def _chosen(self, req: Json) -> list[Json]:
+        key = id(req)
+        if key not in self.choices:
+            if "any" in req:
+                # Courses rather than certifications that may have lapsed by the as-of date.
+                plain = [c for c in req["any"] if "earned_within" not in c] or req["any"]
+                self.choices[key] = [self.rng.choice(plain)]
+            else:
+                self.choices[key] = self.rng.sample(req["of"], req["at_least"])
+        return self.choices[key]
+
+    def _walk(self, req: Json, year: int, phase: str) -> None:
         if "has" in req:
-            self.has(req["has"], year)
+            self.has(req["has"], year, phase)
         elif "all" in req:
             for child in req["all"]:
-                self.walk(child, year)
-        elif "any" in req:
-            self.walk(self.rng.choice(req["any"]), year)
-        elif "at_least" in req:
-            for child in self.rng.sample(req["of"], req["at_least"]):
-                self.walk(child, year)
-        elif "credits" in req or "count" in req:
-            flt = req["from"]
-            if "kind" in flt:
-                others = [p for p, (_, k) in self.world.program_meta.items() if k == "associate"]
-                self.add(self.rng.choice(sorted(others)[:50]))
-                return
-            candidates = list(self.matching(flt))
-            self.rng.shuffle(candidates)
-            candidates.sort(key=lambda c: c["id"] in self.taken)
-            need = float(req.get("credits", 0))
-            count = int(req.get("count", 0))
-            got = 0.0
-            subjects: set[str] = set()
-            for course in candidates:
-                if got >= need and count <= 0 and len(subjects) >= 2:
-                    break
-                if course["id"] not in self.taken:
-                    got += _credits_of(course)
-                    count -= 1
-                subjects.add(course["subject"])
-                self.add(course["id"])
+                self._walk(child, year, phase)
+        elif "any" in req or "at_least" in req:
+            for child in self._chosen(req):
+                self._walk(child, year, phase)
+        elif phase == "credits":
+            self.credits(req)
 
-    def has(self, ident: str, year: int) -> None:
+    def credits(self, req: Json) -> None:
+        flt = req["from"]
+        if "kind" in flt:
+            degrees = sorted(
+                p
+                for p, (inst, kind) in self.world.program_meta.items()
+                if kind in flt["kind"] and inst != self.home.id
+            )
+            if degrees:
+                self.add(self.rng.choice(degrees[:50]))
+            return
+        candidates = list(self.matching(flt))
+        self.rng.shuffle(candidates)
+        need = float(req.get("credits", 0))
+        count = int(req.get("count", 0))
+        if req.get("shares"):
+            # An overlay reads courses without using them: those already taken may do.
+            count -= sum(1 for c in candidates if c["id"] in self.taken)
+        distinct = int(req.get("distinct", {}).get("at_least", 1))
+        got, subjects = 0.0, set[str]()
+        for course in candidates:
+            if got >= need and count <= 0 and len(subjects) >= distinct:
+                break
+            if course["id"] in self.taken:
+                continue
+            got += _credits_of(course)
+            count -= 1
+            subjects.add(course["subject"])
+            self.add(course["id"])
+
+    def has(self, ident: str, year: int, phase: str) -> None:
         world = self.world
-        if ident in world.course_credits:
-            self.add(ident)
-        elif ident in world.equivalences:
-            members = [m for m in world.equivalences[ident]["members"]]
+        if ident in world.versions and "requires" in world.versions[ident][-1]:
+            if not ident.startswith("ohio.admission"):
+                self._walk(_version_for(world.versions[ident], year)["requires"], year, phase)
+            return
+        if phase != "has":
+            return
+        if ident in world.equivalences:
+            members = list(world.equivalences[ident]["members"])
             local = [m for m in members if _member_ids(m)[0].startswith(self.home.id + ".")]
             choice = (local or members or [None])[0]
             if choice is not None:
                 for member in _member_ids(choice):
                     self.add(member)
-        elif ident in world.versions:
-            versions = world.versions[ident]
-            cred = _version_for(versions, year)
-            if "requires" in cred and not ident.startswith(("ohio.admission",)):
-                self.walk(cred["requires"], year)
-            else:
-                self.add(ident)
+        else:
+            self.add(ident)
 
 
 def _aslist(value: Any) -> list[Any]:
@@ -1226,12 +1327,12 @@ def _learner(rng: random.Random, world: _World, number: int) -> tuple[Json, str,
     for index, ident in enumerate(courses):
         term = index * terms // max(1, len(courses))
         earned = _term_date(rng, start, term)
-        if transfer_from is not None and index < len(courses) // 4:
-            # Early courses taken elsewhere: an equivalent course at the other college.
-            subject = ident.split(".")[-1].split("-")[0].upper()
-            options = transfer_from.by_subject.get(subject)
+        if transfer_from is not None and index < len(courses) // 2:
+            # Early courses taken at the other college, where one counts as this one there.
+            prefix = transfer_from.id + "."
+            options = [c for c in world.sources.get(ident, ()) if c.startswith(prefix)]
             if options:
-                ident = rng.choice(options[:3])["id"]
+                ident = rng.choice(options)
         roll = rng.random()
         if roll < 0.04:
             holdings.append({"credential": ident, "earned": earned - timedelta(days=120),
@@ -1357,6 +1458,15 @@ def generate_catalog(
             expanded.extend(program_versions)
         inst.programs = expanded
     world = _World(insts, credentials, versions, equivalences, course_credits, program_meta)
+    for inst in insts:
+        for rule in inst.rules:
+            grants = rule["grants"]
+            if "has" in rule["when"] and len(grants) == 1 and "credential" in grants[0]:
+                world.sources.setdefault(grants[0]["credential"], []).append(rule["when"]["has"])
+    for eq in equivalences.values():
+        singles = [m for m in eq["members"] if isinstance(m, str)]
+        for member in singles:
+            world.sources.setdefault(member, []).extend(m for m in singles if m != member)
 
     catalog_dir = out / "catalog"
     learner_dir = out / "learners"
