@@ -74,15 +74,16 @@ def _result_document(result: BadgeResult) -> dict[str, Any]:
 
 def _print_results(results: list[BadgeResult]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_lines=False)
-    table.add_column("file")
+    table.add_column("badge", overflow="fold")
     table.add_column("verdict")
-    table.add_column("counts as")
+    table.add_column("counts as", overflow="fold")
     table.add_column("why")
 
-    def add(result: BadgeResult, indent: str = "") -> None:
+    def add(result: BadgeResult, label: str) -> None:
         if result.verified and result.reason_code is None:
             verdict = "[green]verified[/green]"
         elif result.verified:
@@ -90,14 +91,14 @@ def _print_results(results: list[BadgeResult]) -> None:
         else:
             verdict = f"[red]rejected: {result.reason_code}[/red]"
         table.add_row(
-            indent + (result.file or ""), verdict, result.credential or "—", result.reason or ""
+            escape(label), verdict, escape(result.credential or "—"), escape(result.reason or "")
         )
-        for inner in result.nested:
-            add(inner, indent + "  ")
+        for index, inner in enumerate(result.nested):
+            add(inner, f"  └ credential {index + 1}")
 
     for result in results:
-        add(result)
-    Console(soft_wrap=False).print(table)
+        add(result, result.file or "")
+    Console(emoji=False, highlight=False).print(table)
 
 
 def import_badge(
