@@ -415,7 +415,11 @@ def _validate_file(loaded: _Loaded, source_index: int, data: Any) -> None:
 
 
 def _documents(text: str) -> bool:
-    return len(re.findall(r"^---", text, re.MULTILINE)) > 1
+    """Whether ``text`` holds more than one YAML document (only asked on the error path)."""
+    try:
+        return sum(1 for _ in yaml.compose_all(text, Loader=yaml.CSafeLoader)) > 1
+    except yaml.YAMLError:
+        return False
 
 
 def _salvage(loaded: _Loaded, source_index: int, data: dict[str, Any]) -> None:
