@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pathways.interop import MAX_BADGE_BYTES, REASON_CODES, import_badges, verify_badge
@@ -162,7 +162,6 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     _json,
     st.sampled_from(
@@ -182,7 +181,6 @@ def test_arbitrary_json_never_crashes_and_is_never_accepted(
     _rejected(document)
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
     _rejected(raw)

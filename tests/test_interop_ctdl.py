@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pathways.errors import UnknownIdError
 from pathways.interop.ctdl import CATALOG_ID_TYPE, export_pathway, import_ctdl
+from pathways.load import load_sources
 from pathways.model import Catalog, Requirement
 
 CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
@@ -34,6 +36,7 @@ def test_ingest_examples_import_to_a_valid_catalog() -> None:
         )
     )
     catalog = result.catalog()
+    load_sources({"ctdl.yaml": yaml.safe_dump(result.data, sort_keys=False)})
     by_id = {c.id: c for c in catalog.credentials}
     program = by_id["example-university.lifelong-learning-accelerator"]
     assert program.ctid == "ce-23b0e606-545c-4383-8630-f97ec3b190fa"
@@ -56,6 +59,7 @@ def test_ingest_examples_import_to_a_valid_catalog() -> None:
 @needs_conformance
 def test_2019_pathway_conditions_become_requirement_trees() -> None:
     result = import_ctdl(_load("pathways-repo_PathwayConditions_2019proposal.json"))
+    load_sources({"ctdl.yaml": yaml.safe_dump(result.data, sort_keys=False)})
     by_id = {c.id: c for c in result.catalog().credentials}
     course_a = by_id["course-a"]
     assert course_a.requires is not None and course_a.requires.at_least == 2
@@ -152,6 +156,7 @@ def test_current_pathway_with_constraint_and_transfer_value() -> None:
         ],
     }
     result = import_ctdl([document], guarantee="guaranteed")
+    load_sources({"ctdl.yaml": yaml.safe_dump(result.data, sort_keys=False)})
     catalog = result.catalog()
     by_id = {c.id: c for c in catalog.credentials}
     goal = next(c for c in catalog.credentials if c.title == "IT Certificate")
@@ -264,5 +269,5 @@ def test_export_then_import_gives_back_the_goals_part_of_the_catalog() -> None:
 
 
 def test_export_of_unknown_goal_is_an_unknown_id_error() -> None:
-    with pytest.raises(UnknownIdError, match="did you mean cc.cert.it"):
+    with pytest.raises(UnknownIdError, match=r"did you mean cc\.cert\.it"):
         export_pathway(Catalog.model_validate(SOURCE), "cc.cert.itt")

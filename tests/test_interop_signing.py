@@ -13,7 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pathways.interop import Resolver, verify_badge
@@ -484,7 +484,6 @@ _PATHS = [
 ]
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     path=st.sampled_from(_PATHS),
     value=st.one_of(

@@ -18,7 +18,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -63,13 +63,6 @@ def _resolver(path: Path | None) -> Resolver | None:
 
 
 # --------------------------------------------------------------------------- import-badge
-
-
-def _result_document(result: BadgeResult) -> dict[str, Any]:
-    document: dict[str, Any] = result.model_dump(mode="json", exclude={"nested"})
-    if result.nested:
-        document["nested"] = [_result_document(inner) for inner in result.nested]
-    return document
 
 
 def _print_results(results: list[BadgeResult]) -> None:
@@ -143,7 +136,7 @@ def import_badge(
             holdings = [h for result in results for h in result.holdings()]
             added = add_holdings(learner, holdings) if holdings else 0
     if json_output:
-        print_json([_result_document(result) for result in results])
+        print_json([result.document() for result in results])
     else:
         _print_results(results)
     if added is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -67,6 +67,15 @@ class BadgeResult(BaseModel):
     credential: str | None = None
     holding: Holding | None = None
     nested: tuple[BadgeResult, ...] = ()
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document of the CLI's ``--json`` and the API: ``file``, ``verified``,
+        ``reason_code``, ``reason``, ``credential``, ``holding``, and ``nested`` (a CLR's
+        results, only when there are any)."""
+        document: dict[str, Any] = self.model_dump(mode="json", exclude={"nested"})
+        if self.nested:
+            document["nested"] = [inner.document() for inner in self.nested]
+        return document
 
     def holdings(self) -> list[Holding]:
         """Every holding this result adds: its own and those of its nested credentials."""
