@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from pathways.evaluate import audit
 from pathways.generate import generate_catalog
 from pathways.load import DEFAULT_CATALOG, load_catalog, load_record
@@ -44,6 +46,23 @@ def timings(run: Callable[[], object], runs: int) -> dict[str, float]:
         "p50_ms": round(statistics.median(samples), 3),
         "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 3),
     }
+
+
+def merge(generated: Path, bundled: Path, out: Path) -> Path:
+    """The bundled catalog plus a generated one, minus generated entries whose ids clash
+    (both define the statewide policies, e.g. ``ohio.itag``)."""
+    shutil.copytree(bundled, out / "ohio")
+    taken = {
+        entry["id"]
+        for path in bundled.glob("*.yaml")
+        for entries in (yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}).values()
+        for entry in entries
+    }
+    for path in generated.glob("*.yaml"):
+        data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}
+        kept = {key: [e for e in entries if e["id"] not in taken] for key, entries in data.items()}
+        (out / path.name).write_text(yaml.dump(kept, Dumper=yaml.CSafeDumper, sort_keys=False))
+    return out
 
 
 def hard_instance(folder: Path) -> tuple[Path, LearnerRecord]:
@@ -103,9 +122,7 @@ def main() -> None:
             learners=0,
             seed=1,
         )
-        merged = work / "merged"
-        shutil.copytree(work / "state" / "catalog", merged)
-        shutil.copytree(DEFAULT_CATALOG, merged / "ohio")
+        merged = merge(work / "state" / "catalog", DEFAULT_CATALOG, work / "merged")
         state_catalog = load_catalog(merged, cache=False)
         state = timings(lambda: audit(state_catalog, record, GOAL, AS_OF), args.runs)
 
