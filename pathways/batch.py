@@ -10,11 +10,12 @@ classifies each result:
 * ``none`` — neither; ``error`` — the audit refused the input (the message is kept).
 
 Engines. ``local`` runs a process pool (``workers`` processes, ``forkserver`` start method);
-``ray`` runs one Ray actor per worker, on a local Ray instance bound to loopback, or on a
-cluster when ``address`` is given (``pip install pathways[ray]``). Either way each worker
-receives the compiled catalog exactly once — pickled into the pool initializer, or put in
-Ray's object store and handed to each actor's constructor — and keeps it read-only; no worker
-ever parses catalog YAML. Work travels in chunks of parsed learner records.
+``ray`` runs one Ray actor per worker, on a private local Ray instance whose servers listen on
+127.0.0.1 only (no dashboard), or on a cluster when ``address`` is given (``pip install
+pathways[ray]``). Either way each worker receives the compiled catalog exactly once — pickled
+into the pool initializer, or put in Ray's object store and handed to each actor's
+constructor — and keeps it read-only; no worker ever parses catalog YAML. Work travels in
+chunks of parsed learner records.
 
 Results are sorted by learner id, then goal, then input position, so the rows are identical
 whatever the engine and the number of workers. :func:`write_rows` writes them to CSV or
@@ -27,6 +28,7 @@ import csv
 import multiprocessing
 import os
 import pickle
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -312,13 +314,33 @@ class _RayAuditor:
         return _audit_chunk(self.catalog, chunk, options)
 
 
-def _import_ray() -> Any:
+_LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+"""Set to 0, Ray takes the loopback address as the node's (as on macOS), so every server it
+starts listens on 127.0.0.1 only. Ray reads it on first import and its processes at start."""
+
+
+@contextmanager
+def _loopback_only(enabled: bool) -> Iterator[None]:
+    saved = os.environ.get(_LOOPBACK_ENV)
+    if enabled:
+        os.environ[_LOOPBACK_ENV] = "0"
     try:
-        import ray
-    except ImportError:
-        raise BatchError(
-            "the ray engine needs Ray: pip install 'pathways[ray]' (or use --engine local)"
-        ) from None
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(_LOOPBACK_ENV, None)
+        else:
+            os.environ[_LOOPBACK_ENV] = saved
+
+
+def _import_ray(*, local: bool) -> Any:
+    with _loopback_only(local and "ray" not in sys.modules):
+        try:
+            import ray
+        except ImportError:
+            raise BatchError(
+                "the ray engine needs Ray: pip install 'pathways[ray]' (or use --engine local)"
+            ) from None
     return ray
 
 
@@ -330,7 +352,7 @@ def _run_ray(
     address: str | None,
     advance: Callable[[int], None],
 ) -> tuple[list[BatchRow], float, float]:
-    ray = _import_ray()
+    ray = _import_ray(local=address is None)
     from ray.util import ActorPool
 
     started = time.perf_counter()
@@ -341,13 +363,13 @@ def _run_ray(
                 ray.init(address=address, log_to_driver=False, configure_logging=False)
             else:
                 # A private local instance: one CPU per worker, no dashboard, loopback only.
-                ray.init(
-                    num_cpus=workers,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    configure_logging=False,
-                    _node_ip_address="127.0.0.1",
-                )
+                with _loopback_only(True):
+                    ray.init(
+                        num_cpus=workers,
+                        include_dashboard=False,
+                        log_to_driver=False,
+                        configure_logging=False,
+                    )
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise BatchError(
                 f"cannot start or reach Ray at {address or 'local'}: {error}"

@@ -30,6 +30,7 @@ null), which takes seconds instead of minutes.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import platform
 import resource
@@ -285,9 +286,7 @@ def _run(
     if not use_ray:
         ray_reason = "skipped (--no-ray)"
     else:
-        try:
-            import ray  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("ray") is None:
             ray_reason = "ray is not installed (pip install 'pathways[ray]')"
     if ray_reason is None:
         log("batch: Ray, 2 workers (local instance)")

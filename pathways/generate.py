@@ -134,7 +134,7 @@ def _is_scalar(value: Any) -> bool:
 
 def _flow(value: Any) -> str:
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_scalar(k)}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
     return _scalar(value)
@@ -164,9 +164,9 @@ def _block(value: Any, indent: int, lines: list[str]) -> None:
         for key, item in value.items():
             flow = _inline(item)
             if flow is not None:
-                lines.append(f"{pad}{key}: {flow}")
+                lines.append(f"{pad}{_scalar(key)}: {flow}")
             else:
-                lines.append(f"{pad}{key}:")
+                lines.append(f"{pad}{_scalar(key)}:")
                 _block(item, indent + 2, lines)
         return
     for item in value:
@@ -483,7 +483,7 @@ def _institutions(rng: random.Random, count: int) -> list[_Institution]:
             professional = [code for code, _ in PROFESSIONAL]
             k = 14 if kind == "community-college" else 12
             subjects = [code for code, _, _ in ARTS_SCIENCES] + sorted(rng.sample(professional, k))
-        quarter = kind != "career-tech-center" and index % 13 == 12
+        quarter = kind != "career-tech-center" and index % 12 == 3
         result.append(_Institution(ident, name, kind, quarter, subjects))
     return result
 
@@ -666,8 +666,10 @@ def _statewide(
                 members = []
                 for inst in colleges:
                     courses = inst.by_subject.get(code, [])
-                    if len(courses) > 2 and courses[2]["level"] == "lower" and rng.random() < 0.5:
-                        members.append({"all": [courses[1]["id"], courses[2]["id"]]})
+                    pair = courses[1:3] if len(courses) > 2 else courses[:2]
+                    lower = len(pair) == 2 and all(c["level"] == "lower" for c in pair)
+                    if lower and rng.random() < 0.5:
+                        members.append({"all": [c["id"] for c in pair]})
             eq: Json = {"id": ident, "title": f"{name} {k + 1} (O{code}{k + 1:03d})",
                         "credits": 6 if k == 3 else 3, "subject": code, "level": "lower",
                         "members": members, "source": f"{SOURCE}/oan/{ident}"}  # fmt: skip

@@ -170,9 +170,8 @@ def batch(
     ] = False,
 ) -> None:
     """Audit many learners against many goals: completed-but-not-awarded and within-N."""
-    from pathways.load import DEFAULT_CATALOG, load_catalog
-
     from pathways.batch import BatchError, parquet_available, run_batch, store_rows, write_rows
+    from pathways.load import DEFAULT_CATALOG, load_catalog
 
     day = None
     if as_of is not None:
