@@ -10,18 +10,25 @@ Exit codes: 0 ok, 1 invalid input (errors on stderr), 2 usage error.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from pathways.errors import PathwaysError, RecordError
+from pathways.cli.common import (
+    DEFAULT_CATALOG,
+    AsOfOption,
+    CatalogOption,
+    JsonOption,
+    exit_on_error,
+    load,
+    print_json,
+)
+from pathways.errors import RecordError
 
 __all__ = ["register"]
 
@@ -39,10 +46,6 @@ class EngineName(StrEnum):
 def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(1)
-
-
-def _print_json(document: Any) -> None:
-    typer.echo(json.dumps(document, indent=2, sort_keys=False, default=str))
 
 
 # --------------------------------------------------------------------------- generate
@@ -66,7 +69,7 @@ def generate(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed writes the same bytes.")
     ] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic catalog shaped like a state system, and learner records."""
     from pathways.generate import SCALES, generate_catalog
@@ -84,7 +87,7 @@ def generate(
     except OSError as error:
         raise _fail(f"{out}: cannot write: {error.strerror or error}") from None
     if as_json:
-        _print_json(summary.as_dict())
+        print_json(summary.as_dict())
         return
     typer.echo(
         f"wrote {summary.catalog_files} catalog files ({summary.catalog_bytes / 2**20:.1f} MiB): "
@@ -135,9 +138,7 @@ def batch(
     goals: Annotated[
         list[str], typer.Option("--goals", help="Goal credential ids (repeat, or comma-separate).")
     ],
-    catalog: Annotated[
-        Path | None, typer.Option("--catalog", help="Catalog directory (default: bundled).")
-    ] = None,
+    catalog: CatalogOption = DEFAULT_CATALOG,
     engine: Annotated[
         EngineName, typer.Option(help="local (process pool) or ray.")
     ] = EngineName.local,
@@ -157,30 +158,16 @@ def batch(
     db: Annotated[
         str | None, typer.Option("--db", help="Also store the run in this database URL.")
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Evaluate on this date (YYYY-MM-DD; default today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     include_discretionary: Annotated[
         bool,
         typer.Option("--include-discretionary", help="Count recommended and discretionary credit."),
     ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the summary and findings as JSON.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Audit many learners against many goals: completed-but-not-awarded and within-N."""
-    from pathways.batch import BatchError, parquet_available, run_batch, store_rows, write_rows
-    from pathways.load import DEFAULT_CATALOG, load_catalog
+    from pathways.batch import parquet_available, run_batch, store_rows, write_rows
 
-    day = None
-    if as_of is not None:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise typer.BadParameter(
-                f"{as_of!r} is not a date YYYY-MM-DD", param_hint="--as-of"
-            ) from None
     if address and engine is not EngineName.ray:
         raise typer.BadParameter("--address goes with --engine ray", param_hint="--address")
     goal_ids = _split_goals(goals)
@@ -190,8 +177,8 @@ def batch(
         raise typer.BadParameter("the output file ends in .csv or .parquet", param_hint="--out")
     if out is not None and out.suffix == ".parquet" and not parquet_available():
         raise _fail("Parquet output needs pyarrow: pip install 'pathways[parquet]' (or use .csv)")
-    try:
-        compiled = load_catalog(catalog or DEFAULT_CATALOG)
+    with exit_on_error():
+        compiled = load(catalog)
         records = _load_records(learners)
         total = len(records) * len(set(goal_ids))
         with _progress(total, enabled=not as_json) as advance:
@@ -203,15 +190,13 @@ def batch(
                 engine=engine.value,
                 workers=workers or os.cpu_count() or 1,
                 address=address,
-                as_of=day,
+                as_of=as_of,
                 include_discretionary=include_discretionary,
                 progress=advance,
             )
         if out is not None:
             write_rows(result.rows, out)
         run_id = store_rows(result, db, goals=goal_ids) if db else None
-    except (PathwaysError, BatchError) as error:
-        raise _fail(str(error)) from None
     summary = result.summary()
     if out is not None:
         summary["out"] = str(out)
@@ -222,7 +207,7 @@ def batch(
             {k: v for k, v in row.as_dict().items() if k not in ("seq", "error")}
             for row in result.findings()
         ]
-        _print_json(summary)
+        print_json(summary)
         return
     counts = summary["counts"]
     typer.echo(
@@ -277,7 +262,7 @@ def bench(
     scale: Annotated[
         ScaleName, typer.Option(help="small: seconds, state figures left out; state: the full run.")
     ] = ScaleName.state,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: JsonOption = False,
     workdir: Annotated[
         Path | None,
         typer.Option(help="Keep the generated catalogs here (default: a temporary directory)."),
@@ -294,7 +279,7 @@ def bench(
     def log(message: str) -> None:
         typer.echo(f"… {message}", err=True)
 
-    try:
+    with exit_on_error():
         figures = run_bench(
             scale.value,
             workdir=workdir,
@@ -303,10 +288,8 @@ def bench(
             ray=not no_ray,
             log=log,
         )
-    except PathwaysError as error:
-        raise _fail(str(error)) from None
     if as_json:
-        _print_json(figures)
+        print_json(figures)
     else:
         typer.echo(format_report(figures))
 

@@ -1,0 +1,69 @@
+"""The benchmark command: every figure is reported (or null with a reason); no timing asserted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pathways.bench import TARGETS, format_report, machine, parse_floor, run_bench
+from pathways.cli import app
+from pathways.generate import generate_catalog
+
+
+def test_machine_describes_cpus_and_memory() -> None:
+    info = machine()
+    assert info["nproc"] >= 1
+    assert info["cpu"]
+    assert info["memory_mib"] is None or info["memory_mib"] > 0
+
+
+def test_parse_floor_reads_every_catalog_file(tmp_path: Path) -> None:
+    summary = generate_catalog(tmp_path, institutions=2, courses_per=50, learners=0, programs_per=8)
+    seconds, files, size = parse_floor(tmp_path / "catalog")
+    assert files == summary.catalog_files
+    assert size == summary.catalog_bytes
+    assert seconds > 0
+
+
+def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
+    lines: list[str] = []
+    figures = run_bench(
+        "small", workdir=tmp_path, audits=10, batch_learners=3, batch_goals=2, ray=False,
+        log=lines.append,
+    )  # fmt: skip
+    for name in (
+        "cold_s",
+        "parse_floor_s",
+        "ratio_to_parse_floor",
+        "warm_s",
+        "warm_to_parse_floor",
+    ):
+        assert figures["load"][name] > 0, name
+    assert figures["audit"]["pairs"] == 10
+    assert figures["audit"]["small_p50_ms"] > 0
+    assert figures["audit"]["small_p99_ms"] >= figures["audit"]["small_p50_ms"]
+    assert figures["audit"]["scale_ratio"] is None
+    assert "--scale state" in figures["audit"]["scale_ratio_reason"]
+    batch = figures["batch"]
+    assert batch["audits"] == 6
+    assert batch["audits_per_s_1_worker"] > 0
+    assert batch["audits_per_s_2_workers"] > 0
+    assert batch["speedup_2_workers"] > 0
+    assert batch["identical_rows"] is True
+    assert batch["ray_speedup_2_workers"] is None
+    assert batch["ray_speedup_2_workers_reason"] == "skipped (--no-ray)"
+    assert figures["memory"]["peak_mib"] > 0
+    assert set(figures["targets"]) == set(TARGETS)
+    assert figures["targets"]["audit.scale_ratio"]["met"] is None
+    report = format_report(figures)
+    assert "load.cold_s" in report
+    assert "target batch.speedup_2_workers" in report
+    assert lines and lines[0] == "generating the small catalog"
+    json.dumps(figures)
+
+
+def test_cli_bench_unknown_scale_exits_2() -> None:
+    result = CliRunner().invoke(app, ["bench", "--scale", "galactic"])
+    assert result.exit_code == 2
