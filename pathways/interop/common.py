@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
@@ -62,7 +62,7 @@ class Facts:
     earned: date | None = None
     kind: str = "credential"
     """``assertion`` (OB 2.0), ``achievement`` (OB 3.0), ``clr`` or ``credential`` (other VC)."""
-    nested: tuple[Any, ...] = field(default=())
+    nested: tuple[Any, ...] = ()
     """For a CLR: the nested credentials (dicts or JWT text), verified after it."""
 
 

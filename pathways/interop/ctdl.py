@@ -539,6 +539,9 @@ class _Importer:
                 "from": {"ids": [c["has"] for c in children]},
             }
         elif not children:
+            self.warnings.append(
+                f"{where}: condition {label or ''!r} names no component in the files; left out"
+            )
             return None
         else:
             requirement = _group(self._operator(condition, len(children)), children)
@@ -808,8 +811,17 @@ def _ctid(*parts: str) -> str:
     return "ce-" + str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
 
 
+_STATIC_KEYS = ("ids", "kind", "subject", "level", "issuer", "badge_type", "tags")
+
+
 def _matching(catalog: Catalog, flt: Filter) -> list[str]:
-    """Ids of the catalog credentials a filter's static keys match (via/earned_at ignored)."""
+    """Ids of the catalog credentials a filter's static keys match (via/earned_at ignored).
+
+    A filter with no static key (``from: {}``, or only ``via``/``earned_at``) names no
+    credential in particular: it matches none here rather than the whole catalog.
+    """
+    if all(getattr(flt, key) is None for key in _STATIC_KEYS):
+        return []
     found = []
     for cred in catalog.credentials:
         checks = (
@@ -950,6 +962,10 @@ class _Exporter:
             assert requirement.from_ is not None
             ids = _matching(self.catalog, requirement.from_)
             node["ceterms:targetComponent"] = [self.component(i) for i in ids]
+            flt = requirement.from_
+            if not ids or flt.via is not None or flt.earned_at is not None:
+                # Say in words what the target list cannot (re-imported, it becomes the label).
+                node["ceterms:description"] = _lang(_describe(requirement))
             if form == "count":
                 node["ceterms:requiredNumber"] = requirement.count
             else:
@@ -965,6 +981,22 @@ class _Exporter:
         if nested:
             node["ceterms:hasCondition"] = nested
         return node
+
+
+def _describe(requirement: Requirement) -> str:
+    """The credit/count requirement in words, including what CTDL cannot say (via, earned_at)."""
+    amount = (
+        f"{_plain(requirement.credits)} credits"
+        if requirement.credits is not None
+        else f"{requirement.count} credentials"
+    )
+    flt = requirement.from_
+    parts = [
+        f"{key.replace('_', ' ')} {', '.join(str(v) for v in values)}"
+        for key in (*_STATIC_KEYS, "via", "earned_at")
+        if flt is not None and (values := getattr(flt, key)) is not None
+    ]
+    return f"{amount} from {'; '.join(parts) if parts else 'any holding'}"
 
 
 def _identifier(ident: str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from pathways.interop.result import Rejected
 __all__ = [
     "IssuerKey",
     "PublicKey",
+    "header_key_identity",
     "jwk_of",
     "jwk_thumbprint",
     "key_belongs",

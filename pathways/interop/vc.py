@@ -83,8 +83,8 @@ def _check_shape(credential: dict[str, Any], *, secured_by_jwt: bool) -> None:
         nested = as_list(subject)[0].get("verifiableCredential")
         if not isinstance(nested, list) or not all(isinstance(i, dict | str) for i in nested):
             raise Rejected("malformed", "a CLR's subject needs verifiableCredential: [credentials]")
-    else:
-        achievement = as_list(subject)[0].get("achievement", {"id": ""})
+    elif "achievement" in as_list(subject)[0]:
+        achievement = as_list(subject)[0]["achievement"]
         if not isinstance(achievement, dict) or not isinstance(achievement.get("id"), str):
             raise Rejected("malformed", "credentialSubject.achievement needs an id")
 
