@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,26 @@ def test_export_then_import_gives_back_the_goals_part_of_the_catalog() -> None:
 def test_export_of_unknown_goal_is_an_unknown_id_error() -> None:
     with pytest.raises(UnknownIdError, match=r"did you mean cc\.cert\.it"):
         export_pathway(Catalog.model_validate(SOURCE), "cc.cert.itt")
+
+
+def test_filter_without_static_keys_exports_words_not_the_whole_catalog() -> None:
+    data = copy.deepcopy(SOURCE)
+    data["policies"] = [{"id": "clep", "title": "CLEP", "guarantee": "guaranteed"}]
+    data["credentials"].append(
+        {"id": "cc.cert.open", "title": "Open Certificate", "kind": "certificate",
+         "issuer": "cc", "credits": 12,
+         "requires": {"all": ["cc.it-101", {"credits": 6, "from": {"via": "clep"}}]}}
+    )  # fmt: skip
+    document = export_pathway(Catalog.model_validate(data), "cc.cert.open")
+    assert len(document["@graph"][0]["ceterms:hasPart"]) == 2  # the goal and cc.it-101
+    conditions = [
+        c
+        for node in document["@graph"]
+        for top in node.get("ceterms:hasCondition", [])
+        for c in top.get("ceterms:hasCondition", [])
+    ]
+    assert conditions[0]["ceterms:description"] == {"en-US": "6 credits from via clep"}
+    result = import_ctdl([document])
+    goal = next(c for c in result.catalog().credentials if c.id == "cc.cert.open")
+    assert goal.requires is not None and goal.requires.has == "cc.it-101"
+    assert any("6 credits from via clep" in warning for warning in result.warnings)
