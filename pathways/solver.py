@@ -352,7 +352,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     # worker and a deterministic time budget, so the same problem always gets the same
     # answer whatever the machine's load.
     if penalty:
-        best = int(solver.objective_value)
+        best = int(solver.value(primary))
         model.add(primary >= best)
         model.clear_hints()
         for var in [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from pathways.solver import (
@@ -119,6 +119,7 @@ def recount(problem: Problem, solution: Solution) -> None:
 @settings(max_examples=2000, deadline=None)
 @given(problems())
 def test_cpsat_matches_exhaustive_on_small_problems(problem: Problem) -> None:
+    note(repr(problem))
     exact = solve_exhaustive(problem)
     fast = solve_cpsat(problem)
     recount(problem, exact)
