@@ -184,3 +184,35 @@ def test_arbitrary_json_never_crashes_and_is_never_accepted(
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
     _rejected(raw)
+
+
+def _signed_shape(subject: Any) -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
+        "credentialSubject": subject,
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "verificationMethod": "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
+            "proofPurpose": "assertionMethod",
+            "proofValue": "z1111",
+        },
+    }
+
+
+def test_blank_node_graphs_that_would_hang_canonicalization_are_refused() -> None:
+    # A complete graph of 8 explicit blank nodes takes RDFC-1.0 minutes; refused up front.
+    nodes = [
+        {"id": f"_:b{i}", "knows": [{"id": f"_:b{j}"} for j in range(8) if j != i]}
+        for i in range(8)
+    ]
+    result = verify_badge(_signed_shape({"id": "did:example:x", "related": nodes}), as_of=AS_OF)
+    assert result.reason_code == "malformed" and "blank node" in (result.reason or "")
+
+
+def test_too_many_objects_are_refused_before_canonicalization() -> None:
+    subject = {"id": "did:example:x", "items": [{"n": i} for i in range(5000)]}
+    result = verify_badge(_signed_shape(subject), as_of=AS_OF)
+    assert result.reason_code == "malformed" and "objects" in (result.reason or "")

@@ -18,7 +18,9 @@ from pyld import jsonld
 
 __all__ = [
     "BUNDLED_CONTEXTS",
+    "MAX_OBJECTS",
     "ContextNotBundled",
+    "TooComplex",
     "canonicalize",
     "context_urls",
     "undefined_terms",
@@ -40,6 +42,38 @@ BUNDLED_CONTEXTS: dict[str, str] = {
     "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr-v2p0-2.0.1.json",
 }
 """Context URL → file in ``pathways/interop/contexts/``."""
+
+
+MAX_OBJECTS = 2000
+"""The most JSON objects a document to canonicalize may hold (a 200-course transcript fits)."""
+
+
+class TooComplex(ValueError):
+    """A document whose canonicalization could take unbounded time, refused up front.
+
+    RDFC-1.0 is exponential on densely connected blank nodes (which only explicit ``_:``
+    identifiers can build) and superlinear in the number of blank nodes.
+    """
+
+
+def check_complexity(document: Any) -> None:
+    """Raise :class:`TooComplex` for explicit blank node ids or more than MAX_OBJECTS objects."""
+    objects = 0
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            objects += 1
+            if objects > MAX_OBJECTS:
+                raise TooComplex(f"more than {MAX_OBJECTS} JSON objects")
+            for key, value in item.items():
+                if key.startswith("_:"):
+                    raise TooComplex("blank node identifiers (_:…) are not accepted")
+                pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and item.startswith("_:"):
+            raise TooComplex("blank node identifiers (_:…) are not accepted")
 
 
 class ContextNotBundled(Exception):
@@ -92,8 +126,10 @@ def canonicalize(document: dict[str, Any]) -> str:
     """The RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document.
 
     Raises :class:`ContextNotBundled` when the document needs a context that is not bundled,
-    and ``pyld.jsonld.JsonLdError`` when it is not valid JSON-LD.
+    :class:`TooComplex` when it could not be canonicalized in bounded time, and
+    ``pyld.jsonld.JsonLdError`` when it is not valid JSON-LD.
     """
+    check_complexity(document)
     for url in context_urls(document):
         if url not in BUNDLED_CONTEXTS:
             raise ContextNotBundled(url)

@@ -30,6 +30,8 @@ from pathways.interop.jose import check_algorithm, key_fits, verify_jws
 from pathways.interop.jsonld import (
     BUNDLED_CONTEXTS,
     ContextNotBundled,
+    TooComplex,
+    check_complexity,
     context_urls,
     undefined_terms,
 )
@@ -160,6 +162,10 @@ def _data_integrity(credential: dict[str, Any], issuer: str, settings: Settings)
             "eddsa-rdfc-2022 / eddsa-2022, Ed25519Signature2020)",
         )
     _check_contexts(credential)
+    try:
+        check_complexity(credential)
+    except TooComplex as error:
+        raise Rejected("malformed", f"cannot be canonicalized safely: {error}") from None
     unsecured = {key: value for key, value in credential.items() if key != "proof"}
     failures: list[Rejected] = []
     for proof in usable:
