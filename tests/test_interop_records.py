@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pathways.errors import RecordError
-from pathways.interop.records import add_holdings
+from pathways.interop.records import add_holdings, with_holdings
 from pathways.model import Holding
 
 HOLDING = Holding(
@@ -103,3 +103,13 @@ def test_unreadable_or_non_mapping_record_is_a_record_error(tmp_path: Path) -> N
     path.write_text("- a\n- b\n")
     with pytest.raises(RecordError, match="mapping"):
         add_holdings(path, [HOLDING])
+
+
+def test_with_holdings_appends_in_memory_once() -> None:
+    from pathways.model import LearnerRecord
+
+    record = LearnerRecord.model_validate({"learner": {"id": "l-1"}, "holdings": []})
+    once = with_holdings(record, [HOLDING])
+    assert once.holdings == (HOLDING,)
+    assert with_holdings(once, [HOLDING]).holdings == (HOLDING,)
+    assert record.holdings == ()

@@ -24,7 +24,7 @@ from ruamel.yaml.error import YAMLError
 from pathways.errors import LocatedError, PathwaysError, RecordError
 from pathways.model import Holding, LearnerRecord
 
-__all__ = ["add_holdings", "write_atomically"]
+__all__ = ["add_holdings", "with_holdings", "write_atomically"]
 
 
 def _entry(holding: Holding, *, json_mode: bool = False) -> dict[str, Any]:
@@ -49,6 +49,19 @@ def _sequence_indent(text: str) -> tuple[int, int]:
             offset = len(line) - len(stripped)
             return offset + 2, offset
     return 4, 2
+
+
+def with_holdings(record: LearnerRecord, holdings: Sequence[Holding]) -> LearnerRecord:
+    """``record`` with ``holdings`` appended, skipping a badge already there (same credential
+    and evidence) — the in-memory counterpart of :func:`add_holdings`, for the API."""
+    seen = {_key(_entry(h)) for h in record.holdings} - {None}
+    added: list[Holding] = []
+    for holding in holdings:
+        key = _key(_entry(holding))
+        if key is None or key not in seen:
+            added.append(holding)
+            seen.add(key)
+    return record.model_copy(update={"holdings": (*record.holdings, *added)})
 
 
 def _key(entry: Any) -> tuple[Any, Any] | None:
