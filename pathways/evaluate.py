@@ -1198,13 +1198,12 @@ class _Builder:
 
     def _eligible(self, held: Held, mods: _Mods) -> bool:
         if not self.allowed_for.get(held.key, True):
-            self.misses.setdefault(
-                held.key,
-                (
-                    "not_applicable",
-                    f"granted by {held.rule} for {', '.join(held.counts_toward or ())} only",
-                ),
+            why = (
+                "not_applicable",
+                f"{held.rule} grants credit toward {', '.join(held.counts_toward or ())} only",
             )
+            for key in (held.key, *held.sources):
+                self.misses.setdefault(key, why)
             return False
         failure = _check_mods(held, mods, self.ctx.as_of)
         if failure is not None:
@@ -1236,6 +1235,8 @@ def _required(
 
     def need(req: Requirement) -> Fraction:
         kind = req.kind
+        if req.shares:
+            return Fraction(0)  # an overlay reads credit that other requirements use
         if kind == "has":
             assert req.has is not None
             if req.has in catalog.versions:
@@ -1565,8 +1566,13 @@ def _decision(
 
     limited = _binding_limits(problem, solution)
     unused: list[Unused] = []
+    live_sources = {h.key for f in transferred.fired if not f.superseded_by for h in f.sources}
     superseded = {
-        h.key: f.superseded_by for f in transferred.fired if f.superseded_by for h in f.sources
+        h.key: f.superseded_by
+        for f in transferred.fired
+        if f.superseded_by
+        for h in f.sources
+        if h.key not in live_sources
     }
     not_counted = {h.key: f.rule.id for f in transferred.fired if not f.counted for h in f.sources}
     for held in prepared.own:

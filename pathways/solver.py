@@ -329,9 +329,18 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
 
     total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
     max_applied = sum(item.units for item in problem.items) * max(1, len(applied)) + 1
-    w_applied = len(nodes) + 1
+    # Weights far apart make one lexicographic objective: root met, then units applied, then
+    # nodes met, then units placed in named requirements rather than free electives (so a
+    # partial audit shows credit where it counts toward something specific).
+    named_applied = sum(
+        applied[leaf]
+        for leaf in applied
+        if not nodes[leaf].overlay and nodes[leaf].elective_of is None
+    )
+    w_met = max_applied + 1
+    w_applied = w_met * (len(nodes) + 1)
     w_root = w_applied * max_applied
-    primary = w_root * met[0] + w_applied * total_applied + sum(met)
+    primary = w_root * met[0] + w_applied * total_applied + w_met * sum(met) + named_applied
 
     # Stage 1: the answer's substance (root met, credit applied, nodes met), on every core.
     # Its optimum value is unique, so the parallel search cannot make it depend on timing.
