@@ -1457,8 +1457,8 @@ def _decision(
     def missing(index: int) -> str | None:
         node = nodes[index]
         info = builder.info[index]
-        if solution.met[index] and node.elective_of is None:
-            return None
+        if (solution.met[index] and node.elective_of is None) or not solution.active[index]:
+            return None  # met, or an alternative the allocation did not take
         if info.blocked_reason:
             return info.blocked_reason
         phrase = info.mods.phrase()
