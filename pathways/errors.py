@@ -71,7 +71,7 @@ class RecordError(_LocatedErrors):
 def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """Return up to ``n`` close matches of ``word`` among ``choices``, best first.
 
-    >>> suggest("tri-c.itnt-150", ["tri-c.itnt-1500", "tri-c.eng-1010"])
+    >>> suggest("tri-c.itnt-150", ["tri-c.itnt-1500", "osu.math-1151"])
     ['tri-c.itnt-1500']
     """
     return difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)

@@ -240,8 +240,8 @@ def _prepare(
     for index, holding in enumerate(record.holdings):
         if holding.badge is not None:
             verified = _verify_badge(catalog, record, holding, as_of, trust, badge_resolver)
-            if isinstance(verified, Holding):
-                entries.append((index, verified))
+            if isinstance(verified, list):
+                entries.extend((index, found) for found in verified)
             else:
                 code, sentence = verified
                 key = f"badge#{index}"
@@ -401,8 +401,8 @@ def _verify_badge(
     as_of: date,
     trust: Sequence[str],
     resolver: Any,
-) -> Holding | tuple[str, str]:
-    """Verify an Open Badges holding; the verified holding, or (reason code, sentence)."""
+) -> list[Holding] | tuple[str, str]:
+    """Verify an Open Badges / CLR holding: the holdings it proves, or (reason code, sentence)."""
     try:
         from pathways.interop import verify_badge
     except ImportError:
@@ -415,11 +415,11 @@ def _verify_badge(
         trust=tuple(trust),
         identity=record.learner.identity,
     )
-    if result.verified and result.credential and result.holding is not None:
-        merged = result.holding
+    found = result.holdings() if result.verified else []  # a CLR carries several
+    if found:
         if holding.status != "earned":
-            merged = merged.model_copy(update={"status": holding.status})
-        return merged
+            found = [h.model_copy(update={"status": holding.status}) for h in found]
+        return found
     code = "revoked" if result.reason_code == "revoked" else "unverified"
     return (code, f"badge not counted: {result.reason_code}: {result.reason}")
 
