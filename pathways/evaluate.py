@@ -571,19 +571,17 @@ def _matches(ctx: _Context, held: Held, flt: Filter, self_inst: str | None) -> b
             ids & set(ctx.catalog.member_of.get(held.credential or "", ()))
         ):
             return False
-    if flt.kind is not None and held.kind not in flt.kind:
-        return False
-    if flt.subject is not None and held.subject not in flt.subject:
-        return False
-    if flt.level is not None and held.level not in flt.level:
+    single: tuple[tuple[tuple[str, ...] | None, str | None], ...] = (
+        (flt.kind, held.kind),
+        (flt.subject, held.subject),
+        (flt.level, held.level),
+        (flt.issuer, held.issuer),
+        (flt.via, held.via),
+        (flt.badge_type, held.badge_type),
+    )
+    if any(wanted is not None and value not in wanted for wanted, value in single):
         return False
     if flt.tags is not None and not set(flt.tags) & set(held.tags):
-        return False
-    if flt.issuer is not None and held.issuer not in flt.issuer:
-        return False
-    if flt.via is not None and held.via not in flt.via:
-        return False
-    if flt.badge_type is not None and held.badge_type not in flt.badge_type:
         return False
     if flt.earned_at is not None:
         local = not held.granted and self_inst is not None and held.at == self_inst

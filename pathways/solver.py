@@ -501,6 +501,22 @@ def search_space(problem: Problem, cap: int = 10**9) -> int:
     return size
 
 
+def _limit_amount(
+    problem: Problem,
+    limit: Limit,
+    alloc: Mapping[int, Mapping[str, int]],
+    below: list[list[int]],
+) -> int:
+    """Units an allocation applies from a limit's items inside its scope (non-overlay)."""
+    return sum(
+        units
+        for leaf, taken in alloc.items()
+        if leaf in below[limit.scope] and not problem.nodes[leaf].overlay
+        for key, units in taken.items()
+        if key in limit.items
+    )
+
+
 def _evaluate(
     problem: Problem,
     active: frozenset[int],
@@ -544,13 +560,7 @@ def _evaluate(
         if len(used) > 1:
             return None
     for limit in problem.limits:
-        amount = sum(
-            units
-            for leaf, taken in alloc.items()
-            if leaf in below[limit.scope] and not nodes[leaf].overlay
-            for key, units in taken.items()
-            if key in limit.items
-        )
+        amount = _limit_amount(problem, limit, alloc, below)
         if limit.max_units is not None and amount > limit.max_units:
             return None
 
@@ -581,17 +591,12 @@ def _evaluate(
             ok = sub_applied(index) >= node.total
         met[index] = ok
     for limit in problem.limits:
-        if limit.min_units is not None and met[limit.scope]:
-            amount = sum(
-                units
-                for leaf, taken in alloc.items()
-                if leaf in below[limit.scope] and not nodes[leaf].overlay
-                for key, units in taken.items()
-                if key in limit.items
-            )
-            if amount < limit.min_units:
-                # The scope may still be reported unmet; re-evaluate with it unmet.
-                return None
+        if (
+            limit.min_units is not None
+            and met[limit.scope]
+            and _limit_amount(problem, limit, alloc, below) < limit.min_units
+        ):
+            return None  # the caller re-evaluates with that scope unmet
     total = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
     return tuple(met), total
 
@@ -647,14 +652,7 @@ def _evaluate_scope_unmet(
     for limit in problem.limits:
         if limit.min_units is None:
             continue
-        amount = sum(
-            units
-            for leaf, taken in alloc.items()
-            if leaf in below[limit.scope] and not relaxed[leaf].overlay
-            for key, units in taken.items()
-            if key in limit.items
-        )
-        if amount < limit.min_units:
+        if _limit_amount(problem, limit, alloc, below) < limit.min_units:
             node = relaxed[limit.scope]
             relaxed[limit.scope] = Node(**{**_fields(node), "blocked": True, "waived": False})
     if relaxed == list(problem.nodes):

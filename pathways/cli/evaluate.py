@@ -12,8 +12,9 @@ malformed record, exits 1 with the error on stderr.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +27,11 @@ from pathways.cli.common import (
     load,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from pathways.compile import CompiledCatalog
+    from pathways.evaluate import Decision, Statement
+    from pathways.model import LearnerRecord
 
 __all__ = ["register"]
 
@@ -77,13 +83,9 @@ def audit(
 ) -> None:
     """How far LEARNER is toward GOAL: what is applied where, what remains, and why."""
     from pathways.evaluate import audit as run_audit
-    from pathways.load import load_record
 
-    with exit_on_error():
-        compiled = load(catalog)
-        record = load_record(learner)
-        resolver = _resolver(resolve)
-        decision = run_audit(
+    def run(compiled: CompiledCatalog, record: LearnerRecord, resolver: object) -> Decision:
+        return run_audit(
             compiled,
             record,
             goal,
@@ -93,14 +95,8 @@ def audit(
             trust=tuple(trust or ()),
             badge_resolver=resolver,
         )
-    if as_json:
-        print_json(decision.model_dump(mode="json"))
-        return
-    from rich.console import Console
 
-    from pathways.report import render_decision
-
-    Console().print(render_decision(decision))
+    _present(run, learner, catalog, resolve, as_json)
 
 
 def transfer(
@@ -115,13 +111,9 @@ def transfer(
 ) -> None:
     """Which of LEARNER's credentials earn credit at an institution, how much, and why."""
     from pathways.evaluate import transfer as run_transfer
-    from pathways.load import load_record
 
-    with exit_on_error():
-        compiled = load(catalog)
-        record = load_record(learner)
-        resolver = _resolver(resolve)
-        statement = run_transfer(
+    def run(compiled: CompiledCatalog, record: LearnerRecord, resolver: object) -> Statement:
+        return run_transfer(
             compiled,
             record,
             to,
@@ -130,14 +122,34 @@ def transfer(
             trust=tuple(trust or ()),
             badge_resolver=resolver,
         )
-    if as_json:
-        print_json(statement.model_dump(mode="json"))
-        return
+
+    _present(run, learner, catalog, resolve, as_json)
+
+
+def _present(
+    run: Callable[[CompiledCatalog, LearnerRecord, object], Decision | Statement],
+    learner: Path,
+    catalog: Path,
+    resolve: Path | None,
+    as_json: bool,
+) -> None:
+    """Load the catalog and record, evaluate, and print the report or the JSON document."""
     from rich.console import Console
 
-    from pathways.report import render_statement
+    from pathways.evaluate import Decision
+    from pathways.load import load_record
+    from pathways.report import render_decision, render_statement
 
-    Console().print(render_statement(statement))
+    with exit_on_error():
+        compiled = load(catalog)
+        record = load_record(learner)
+        document = run(compiled, record, _resolver(resolve))
+    if as_json:
+        print_json(document.model_dump(mode="json"))
+    elif isinstance(document, Decision):
+        Console().print(render_decision(document))
+    else:
+        Console().print(render_statement(document))
 
 
 def register(app: typer.Typer) -> None:
