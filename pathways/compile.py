@@ -5,6 +5,11 @@ equivalences and transfer rules, its topological order, integer credit units, an
 evaluation needs. It is built once, never changes, and pickles (the loader caches it on disk
 under the catalog's content hash).
 
+A pickled compiled catalog stores each credential, equivalence and rule (and the graph) as its
+own small pickle, unpickled on first use: a cached state-scale catalog is back in memory in a
+fraction of the time its hundreds of thousands of model objects would take, and a command
+that reads a few credentials pays only for those.
+
 Compiling also checks what the models cannot see on their own, and reports every problem of a
 catalog in one :class:`CatalogProblems` (a :class:`~pathways.errors.CatalogError`):
 
@@ -35,12 +40,13 @@ topological order; prerequisite edges are acyclic among themselves.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import pickle
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -118,15 +124,92 @@ class CatalogProblems(CatalogError):
         super().__init__(errors)
 
 
+# --------------------------------------------------------------------------- lazy mappings
+
+V = TypeVar("V")
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+class _Lazy(Mapping[str, V]):
+    """A read-only mapping whose values are unpickled from per-key blobs on first access."""
+
+    __slots__ = ("_blobs", "_values")
+
+    def __init__(self, blobs: dict[str, bytes]) -> None:
+        self._blobs = blobs
+        self._values: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        try:
+            return self._values[key]
+        except KeyError:
+            value: V = pickle.loads(self._blobs[key])
+            self._values[key] = value
+            return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Lazy, (self._blobs,))
+
+
+class _Resolved(Mapping[str, tuple[V, ...]]):
+    """A read-only mapping of key → ids, resolved through ``table`` (and kept) on access."""
+
+    __slots__ = ("_ids", "_table", "_values")
+
+    def __init__(self, ids: dict[str, tuple[str, ...]], table: Mapping[str, V]) -> None:
+        self._ids = ids
+        self._table = table
+        self._values: dict[str, tuple[V, ...]] = {}
+
+    def __getitem__(self, key: str) -> tuple[V, ...]:
+        try:
+            return self._values[key]
+        except KeyError:
+            value = tuple(self._table[i] for i in self._ids[key])
+            self._values[key] = value
+            return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def _blobs(table: Mapping[str, Any]) -> dict[str, bytes]:
+    if isinstance(table, _Lazy):
+        return table._blobs
+    return {key: pickle.dumps(value, _PROTOCOL) for key, value in table.items()}
+
+
+def _ids_of(table: Mapping[str, tuple[Any, ...]]) -> dict[str, tuple[str, ...]]:
+    if isinstance(table, _Resolved):
+        return table._ids
+    return {key: tuple(rule.id for rule in rules) for key, rules in table.items()}
+
+
 # --------------------------------------------------------------------------- the compiled catalog
 
 
 class CompiledCatalog:
     """A validated, compiled catalog: immutable, picklable, shared read-only.
 
-    Callers may rely on these attributes (treat the dicts and the graph as read-only):
+    Callers may rely on these attributes (all read-only; mappings are ``Mapping``\\ s):
 
-    * ``catalog`` — the :class:`~pathways.model.Catalog` (each section sorted by id, credential
+    * ``catalog`` — the :class:`~pathways.model.Catalog`, each section sorted by id (credential
       versions by ``effective.from``);
     * ``version`` — the catalog's content hash (a string);
     * ``unit`` — integer credit units per semester hour: every credit value in the catalog is a
@@ -134,13 +217,13 @@ class CompiledCatalog:
     * ``graph`` — the :mod:`networkx` ``DiGraph`` described in the module docstring;
     * ``topo_order`` — every node id, each after everything that points to it along
       credit-flow edges (all but ``prerequisite``);
-    * ``institutions``, ``policies``, ``equivalences``, ``rules``, ``funding`` — dicts by id;
+    * ``institutions``, ``policies``, ``equivalences``, ``rules``, ``funding`` — by id;
     * ``versions`` — credential id → its versions, sorted by ``effective.from``;
     * ``member_of`` — credential id → ids of the equivalences it is a member of (alone or in a
       sequence), sorted;
     * ``rules_by_source`` — credential or equivalence id → the rules whose ``when`` names it
       (``has:`` or filter ``ids``), sorted by rule id;
-    * ``rules_granting`` — credential id → the rules that grant it, sorted by rule id;
+    * ``rules_granting`` — credential or equivalence id → the rules that grant it, sorted by id;
     * ``badge_classes`` — Open Badges BadgeClass / Achievement id → credential id;
     * ``ctids`` — Credential Engine CTID → credential id.
 
@@ -149,13 +232,15 @@ class CompiledCatalog:
     """
 
     __slots__ = (
+        "_catalog",
+        "_graph",
         "_rules_at",
+        "_rules_at_ids",
+        "_state",
         "badge_classes",
-        "catalog",
         "ctids",
         "equivalences",
         "funding",
-        "graph",
         "institutions",
         "member_of",
         "policies",
@@ -168,25 +253,29 @@ class CompiledCatalog:
         "versions",
     )
 
-    catalog: Catalog
     version: str
     unit: int
-    graph: nx.DiGraph
     topo_order: tuple[str, ...]
-    institutions: dict[str, Institution]
-    policies: dict[str, Policy]
-    equivalences: dict[str, Equivalence]
-    rules: dict[str, TransferRule]
-    funding: dict[str, Funding]
-    versions: dict[str, tuple[Credential, ...]]
-    member_of: dict[str, tuple[str, ...]]
-    rules_by_source: dict[str, tuple[TransferRule, ...]]
-    rules_granting: dict[str, tuple[TransferRule, ...]]
-    badge_classes: dict[str, str]
-    ctids: dict[str, str]
+    institutions: Mapping[str, Institution]
+    policies: Mapping[str, Policy]
+    funding: Mapping[str, Funding]
+    equivalences: Mapping[str, Equivalence]
+    rules: Mapping[str, TransferRule]
+    versions: Mapping[str, tuple[Credential, ...]]
+    member_of: Mapping[str, tuple[str, ...]]
+    rules_by_source: Mapping[str, tuple[TransferRule, ...]]
+    rules_granting: Mapping[str, tuple[TransferRule, ...]]
+    badge_classes: Mapping[str, str]
+    ctids: Mapping[str, str]
+    _catalog: Catalog | None
+    _graph: nx.DiGraph | bytes
     _rules_at: dict[str, tuple[TransferRule, ...]]
+    _rules_at_ids: dict[str, tuple[str, ...]]
+    _state: dict[str, Any] | None
 
     def __init__(self, **fields: Any) -> None:
+        fields.setdefault("_rules_at", {})
+        fields.setdefault("_state", None)
         missing = set(self.__slots__) - set(fields)
         if missing:
             raise TypeError(f"CompiledCatalog is missing {sorted(missing)}")
@@ -199,8 +288,53 @@ class CompiledCatalog:
     def __delattr__(self, name: str) -> None:
         raise AttributeError("a CompiledCatalog is immutable")
 
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The credential graph (unpickled on first use after a pickle round-trip)."""
+        if isinstance(self._graph, bytes):
+            object.__setattr__(self, "_graph", pickle.loads(self._graph))
+        assert isinstance(self._graph, nx.DiGraph)
+        return self._graph
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog, each section sorted by id (assembled on first use after unpickling)."""
+        if self._catalog is None:
+            catalog = Catalog.model_construct(
+                institutions=tuple(self.institutions.values()),
+                policies=tuple(self.policies.values()),
+                credentials=tuple(v for versions in self.versions.values() for v in versions),
+                equivalences=tuple(self.equivalences.values()),
+                transfer_rules=tuple(self.rules.values()),
+                funding=tuple(self.funding.values()),
+            )
+            object.__setattr__(self, "_catalog", catalog)
+        assert self._catalog is not None
+        return self._catalog
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, ({name: getattr(self, name) for name in self.__slots__},))
+        if self._state is None:
+            graph = self._graph
+            state = {
+                "version": self.version,
+                "unit": self.unit,
+                "topo_order": self.topo_order,
+                "institutions": dict(self.institutions),
+                "policies": dict(self.policies),
+                "funding": dict(self.funding),
+                "member_of": dict(self.member_of),
+                "badge_classes": dict(self.badge_classes),
+                "ctids": dict(self.ctids),
+                "versions": _blobs(self.versions),
+                "equivalences": _blobs(self.equivalences),
+                "rules": _blobs(self.rules),
+                "rules_by_source": _ids_of(self.rules_by_source),
+                "rules_granting": _ids_of(self.rules_granting),
+                "rules_at": self._rules_at_ids,
+                "graph": graph if isinstance(graph, bytes) else pickle.dumps(graph, _PROTOCOL),
+            }
+            object.__setattr__(self, "_state", state)
+        return (_restore, (self._state,))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CompiledCatalog):
@@ -246,7 +380,11 @@ class CompiledCatalog:
         institution matching its policy's scope (state, control, kind). An unknown
         institution has none.
         """
-        return self._rules_at.get(institution, ())
+        found = self._rules_at.get(institution)
+        if found is None:
+            found = tuple(self.rules[i] for i in self._rules_at_ids.get(institution, ()))
+            self._rules_at[institution] = found
+        return found
 
     def to_units(self, credits: Fraction | int) -> int:
         """``credits`` (semester hours) as a whole number of units (``credits * unit``).
@@ -264,18 +402,78 @@ class CompiledCatalog:
         return value.numerator
 
 
-def _restore(fields: dict[str, Any]) -> CompiledCatalog:
-    return CompiledCatalog(**fields)
+def _restore(state: dict[str, Any]) -> CompiledCatalog:
+    rules: _Lazy[TransferRule] = _Lazy(state["rules"])
+    return CompiledCatalog(
+        version=state["version"],
+        unit=state["unit"],
+        topo_order=state["topo_order"],
+        institutions=state["institutions"],
+        policies=state["policies"],
+        funding=state["funding"],
+        member_of=state["member_of"],
+        badge_classes=state["badge_classes"],
+        ctids=state["ctids"],
+        versions=_Lazy(state["versions"]),
+        equivalences=_Lazy(state["equivalences"]),
+        rules=rules,
+        rules_by_source=_Resolved(state["rules_by_source"], rules),
+        rules_granting=_Resolved(state["rules_granting"], rules),
+        _rules_at_ids=state["rules_at"],
+        _graph=state["graph"],
+        _catalog=None,
+        _state=state,
+    )
 
 
 # --------------------------------------------------------------------------- references
 
 
 _HOLDABLE = "credential or equivalence"
+Ref = tuple[str, str]
+"""(what, id): what kind of entry an id must name, and the id."""
+
+
+def _scan(req: Requirement, refs: list[Ref], leaves: list[str], units: set[int]) -> None:
+    """Collect a requirement tree's references, its ``has:``/filter ids, credit denominators.
+
+    The fast path of compiling: no field paths (see :func:`_requirement_refs` for those).
+    """
+    stack = [req]
+    while stack:
+        node = stack.pop().__dict__
+        has = node["has"]
+        if has is not None:
+            refs.append((_HOLDABLE, has))
+            leaves.append(has)
+            continue
+        credits = node["credits"]
+        if credits is not None:
+            units.add(credits.denominator)
+        flt = node["from_"]
+        if flt is not None:
+            ids = flt.ids
+            if ids:
+                refs.extend((_HOLDABLE, i) for i in ids)
+                leaves.extend(ids)
+            _scan_filter(flt, refs)
+        children = node["all"] or node["any"] or node["of"]
+        if children:
+            stack.extend(children)
+
+
+def _scan_filter(flt: Filter, refs: list[Ref]) -> None:
+    """The non-id references of a filter (issuer, via, earned_at)."""
+    if flt.issuer:
+        refs.extend(("institution", i) for i in flt.issuer)
+    if flt.via:
+        refs.extend(("policy", i) for i in flt.via)
+    if flt.earned_at:
+        refs.extend(("institution", i) for i in flt.earned_at if i not in ("self", "other"))
 
 
 def _requirement_refs(req: Requirement, path: Path_) -> Iterator[tuple[Path_, str, str]]:
-    """Yield ``(path, what, id)`` for every id a requirement tree names."""
+    """Yield ``(path, what, id)`` for every id a requirement tree names (the slow path)."""
     stack: list[tuple[Requirement, Path_]] = [(req, path)]
     while stack:
         node, where = stack.pop()
@@ -299,360 +497,6 @@ def _filter_refs(flt: Filter, path: Path_) -> Iterator[tuple[Path_, str, str]]:
     for i, ident in enumerate(flt.earned_at or ()):
         if ident not in ("self", "other"):
             yield (*path, "earned_at", i), "institution", ident
-
-
-def _leaf_ids(req: Requirement) -> Iterator[str]:
-    """Every credential/equivalence id a requirement tree names (``has:`` and filter ids)."""
-    for _, what, ident in _requirement_refs(req, ()):
-        if what == _HOLDABLE:
-            yield ident
-
-
-def _requirement_credits(req: Requirement) -> Iterator[Fraction]:
-    stack = [req]
-    while stack:
-        node = stack.pop()
-        if node.credits is not None:
-            yield node.credits
-        stack.extend(node.children)
-
-
-def _start(effective: Effective | None) -> date:
-    return effective.from_ if effective is not None and effective.from_ is not None else date.min
-
-
-class _Suggester:
-    """ "Did you mean" for unknown ids, affordable on catalogs of tens of thousands of ids."""
-
-    def __init__(self, choices: Iterable[str]) -> None:
-        self.choices = sorted(set(choices))
-        self.cache: dict[str, str] = {}
-
-    def message(self, what: str, ident: str) -> str:
-        if ident not in self.cache:
-            choices = self.choices
-            if len(choices) > 2000:
-                # Typos rarely hit the institution prefix; narrowing keeps difflib fast.
-                prefix = ident.split(".", 1)[0]
-                choices = [c for c in choices if c.startswith(prefix)] or choices[:2000]
-            self.cache[ident] = str(UnknownIdError(what, ident, choices))
-        return self.cache[ident]
-
-
-# --------------------------------------------------------------------------- compile
-
-
-def compile_catalog(catalog: Catalog, version: str) -> CompiledCatalog:
-    """Check and compile ``catalog``; ``version`` is its content hash.
-
-    Raises :class:`CatalogProblems` listing every unknown reference, duplicate id and cycle.
-    """
-    return _Compiler(catalog, {}).compile(version)
-
-
-class _Compiler:
-    def __init__(self, catalog: Catalog, extra_ids: Mapping[str, Iterable[str]]) -> None:
-        self.catalog = catalog
-        self.problems: list[Problem] = []
-        # Ids of entries that failed validation elsewhere: known, so no cascade of
-        # "unknown id" errors, but not compiled.
-        self.extra_ids = {what: set(ids) for what, ids in extra_ids.items()}
-        self.where: dict[str, tuple[str, int]] = {}
-
-    def problem(
-        self,
-        section: str,
-        index: int,
-        path: Path_,
-        message: str,
-        also: tuple[str, int, Path_] | None = None,
-    ) -> None:
-        self.problems.append(Problem(section, index, path, message, also))
-
-    # -- ids
-
-    def index_ids(self) -> None:
-        """Record where each id is defined; report duplicates and overlapping versions."""
-        cat = self.catalog
-        self.institutions: dict[str, Institution] = {}
-        self.policies: dict[str, Policy] = {}
-        self.equivalences: dict[str, Equivalence] = {}
-        self.rules: dict[str, TransferRule] = {}
-        self.funding: dict[str, Funding] = {}
-        grouped: dict[str, list[tuple[int, Credential]]] = defaultdict(list)
-        sections: list[tuple[str, Sequence[Any], dict[str, Any] | None]] = [
-            ("institutions", cat.institutions, self.institutions),
-            ("policies", cat.policies, self.policies),
-            ("credentials", cat.credentials, None),
-            ("equivalences", cat.equivalences, self.equivalences),
-            ("transfer_rules", cat.transfer_rules, self.rules),
-            ("funding", cat.funding, self.funding),
-        ]
-        for section, entries, by_id in sections:
-            for index, entry in enumerate(entries):
-                ident = entry.id
-                first = self.where.get(ident)
-                if section == "credentials" and first is not None and first[0] == section:
-                    grouped[ident].append((index, entry))
-                    continue
-                if first is not None:
-                    kind = SECTION_KIND[first[0]]
-                    self.problem(
-                        section,
-                        index,
-                        ("id",),
-                        f"duplicate id {ident!r}: already defined as {_article(kind)} {kind}",
-                        also=(first[0], first[1], ("id",)),
-                    )
-                    continue
-                self.where[ident] = (section, index)
-                if by_id is None:
-                    grouped[ident].append((index, entry))
-                else:
-                    by_id[ident] = entry
-        self.versions: dict[str, tuple[Credential, ...]] = {}
-        for ident, found in grouped.items():
-            found.sort(key=lambda pair: (_start(pair[1].effective), pair[0]))
-            kept: list[tuple[int, Credential]] = []
-            for index, version in found:
-                clash = next(
-                    (other for other in kept if _overlap(other[1].effective, version.effective)),
-                    None,
-                )
-                if clash is not None:
-                    self.problem(
-                        "credentials",
-                        index,
-                        _version_path(version),
-                        f"credential {ident!r} is defined twice with overlapping effective "
-                        "dates; versions need non-overlapping effective ranges",
-                        also=("credentials", clash[0], _version_path(clash[1])),
-                    )
-                    continue
-                kept.append((index, version))
-            self.versions[ident] = tuple(v for _, v in kept)
-
-    # -- references
-
-    def check_references(self) -> None:
-        cat = self.catalog
-        extra = self.extra_ids
-        known: dict[str, set[str]] = {
-            "institution": set(self.institutions) | extra.get("institution", set()),
-            "policy": set(self.policies) | extra.get("policy", set()),
-            "credential": set(self.versions) | extra.get("credential", set()),
-            "transfer rule": set(self.rules) | extra.get("transfer rule", set()),
-        }
-        known[_HOLDABLE] = (
-            known["credential"] | set(self.equivalences) | extra.get("equivalence", set())
-        )
-        suggesters: dict[str, _Suggester] = {}
-
-        def check(section: str, index: int, refs: Iterable[tuple[Path_, str, str]]) -> None:
-            for path, what, ident in refs:
-                if ident in known[what]:
-                    continue
-                if what not in suggesters:
-                    suggesters[what] = _Suggester(known[what])
-                self.problem(section, index, path, suggesters[what].message(what, ident))
-
-        for index, cred in enumerate(cat.credentials):
-            check("credentials", index, _credential_refs(cred))
-        for index, eq in enumerate(cat.equivalences):
-            check("equivalences", index, _equivalence_refs(eq))
-        for index, rule in enumerate(cat.transfer_rules):
-            check("transfer_rules", index, _rule_refs(rule))
-        for index, program in enumerate(cat.funding):
-            refs = (
-                (("credentials", "ids", i), "credential", ident)
-                for i, ident in enumerate(program.credentials.ids or ())
-            )
-            check("funding", index, refs)
-
-    def check_claims(self) -> None:
-        """A badge class or CTID maps to one credential id (its versions may share it)."""
-        self.badge_classes: dict[str, str] = {}
-        self.ctids: dict[str, str] = {}
-        claimed: dict[str, tuple[int, Path_]] = {}
-        for index, cred in enumerate(self.catalog.credentials):
-            claims: list[tuple[dict[str, str], str, Path_]] = [
-                (self.badge_classes, url, ("badge_classes", i))
-                for i, url in enumerate(cred.badge_classes)
-            ]
-            if cred.ctid is not None:
-                claims.append((self.ctids, cred.ctid, ("ctid",)))
-            for table, key, path in claims:
-                owner = table.get(key)
-                if owner is None:
-                    table[key] = cred.id
-                    claimed[key] = (index, path)
-                elif owner != cred.id:
-                    first_index, first_path = claimed[key]
-                    what = "badge class" if table is self.badge_classes else "CTID"
-                    self.problem(
-                        "credentials",
-                        index,
-                        path,
-                        f"{what} {key!r} already maps to credential {owner!r}",
-                        also=("credentials", first_index, first_path),
-                    )
-
-    # -- graph
-
-    def build_graph(self) -> nx.DiGraph:
-        graph = nx.DiGraph()
-        for ident, versions in self.versions.items():
-            latest = versions[-1]
-            graph.add_node(
-                ident,
-                kind="credential",
-                credential_kind=latest.kind,
-                composite=any(v.composite for v in versions),
-                title=latest.title,
-            )
-        for ident, eq in self.equivalences.items():
-            graph.add_node(ident, kind="equivalence", title=eq.title)
-        for ident, rule in self.rules.items():
-            graph.add_node(ident, kind="rule", title=rule.label or ident, policy=rule.policy)
-        nodes = graph.nodes
-
-        def edge(source: str, target: str, rel: str) -> None:
-            # References to unknown ids are reported elsewhere; they make no edge.
-            if source in nodes and target in nodes and not graph.has_edge(source, target):
-                graph.add_edge(source, target, rel=rel)
-
-        for ident, versions in self.versions.items():
-            for version in versions:
-                if version.requires is not None:
-                    for leaf in _leaf_ids(version.requires):
-                        edge(leaf, ident, "requires")
-            for version in versions:
-                if version.prerequisites is not None:
-                    for leaf in _leaf_ids(version.prerequisites):
-                        edge(leaf, ident, "prerequisite")
-        for ident, eq in self.equivalences.items():
-            for member in eq.members:
-                for course in member.all:
-                    edge(course, ident, "member")
-        for ident, rule in self.rules.items():
-            for leaf in _leaf_ids(rule.when):
-                edge(leaf, ident, "when")
-            for grant in rule.grants:
-                if grant.credential is not None:
-                    edge(ident, grant.credential, "grants")
-        return graph
-
-    def check_cycles(self, graph: nx.DiGraph) -> tuple[str, ...]:
-        """Topological order of the credit-flow edges; report every cycle as a problem.
-
-        Credit flows along ``requires``, ``member``, ``when`` and ``grants``; those edges must
-        form a DAG. ``prerequisite`` edges must form a DAG among themselves (else nothing on
-        the cycle could ever be earned), but may close a loop with credit-flow edges: a course
-        articulated in both directions between two colleges, one of which requires its
-        partner course first, is ordinary data, not a contradiction.
-        """
-        flow = nx.DiGraph()
-        flow.add_nodes_from(graph)
-        prerequisites = nx.DiGraph()
-        for source, target, rel in graph.edges(data="rel"):
-            (prerequisites if rel == "prerequisite" else flow).add_edge(source, target)
-        try:
-            order = tuple(nx.topological_sort(flow))
-        except nx.NetworkXUnfeasible:
-            order = ()
-            self.report_cycles(flow, "cycle")
-        if not nx.is_directed_acyclic_graph(prerequisites):
-            self.report_cycles(prerequisites, "prerequisite cycle")
-        return order
-
-    def report_cycles(self, graph: nx.DiGraph, what: str) -> None:
-        components = [c for c in nx.strongly_connected_components(graph) if _cyclic(graph, c)]
-        for component in sorted(components, key=min):
-            cycle = _cycle_path(graph, component)
-            section, index = self.where.get(cycle[0], ("credentials", 0))
-            self.problem(section, index, ("id",), f"{what}: " + " -> ".join(cycle))
-
-    # -- indexes
-
-    def unit(self) -> int:
-        cat = self.catalog
-        values: list[Fraction] = []
-        for cred in cat.credentials:
-            values.append(cred.credits)
-            for req in (cred.requires, cred.prerequisites):
-                if req is not None:
-                    values.extend(_requirement_credits(req))
-            for limit in cred.limits:
-                values.extend(v for v in (limit.max_credits, limit.min_credits) if v is not None)
-        values.extend(eq.credits for eq in cat.equivalences)
-        for rule in cat.transfer_rules:
-            values.extend(_requirement_credits(rule.when))
-            values.extend(g.credits for g in rule.grants if isinstance(g.credits, Fraction))
-        values.extend(
-            f.credentials.min_credits for f in cat.funding if f.credentials.min_credits is not None
-        )
-        return math.lcm(1, *{v.denominator for v in values})
-
-    def indexes(self) -> dict[str, Any]:
-        member_of: dict[str, set[str]] = defaultdict(set)
-        for ident, eq in self.equivalences.items():
-            for member in eq.members:
-                for course in member.all:
-                    member_of[course].add(ident)
-        by_source: dict[str, dict[str, TransferRule]] = defaultdict(dict)
-        granting: dict[str, dict[str, TransferRule]] = defaultdict(dict)
-        for ident, rule in sorted(self.rules.items()):
-            for leaf in _leaf_ids(rule.when):
-                by_source[leaf][ident] = rule
-            for grant in rule.grants:
-                if grant.credential is not None:
-                    granting[grant.credential][ident] = rule
-        rules_at: dict[str, list[TransferRule]] = defaultdict(list)
-        institutions = sorted(self.institutions.values(), key=lambda i: i.id)
-        scope_cache: dict[str, list[str]] = {}
-        for _, rule in sorted(self.rules.items()):
-            if rule.at is not None:
-                places: Iterable[str] = sorted(set(rule.at))
-            else:
-                if rule.policy not in scope_cache:
-                    policy = self.policies.get(rule.policy)
-                    scope_cache[rule.policy] = (
-                        [i.id for i in institutions if _in_scope(policy, i)] if policy else []
-                    )
-                places = scope_cache[rule.policy]
-            for place in places:
-                rules_at[place].append(rule)
-        return {
-            "member_of": {k: tuple(sorted(v)) for k, v in member_of.items()},
-            "rules_by_source": {k: tuple(v.values()) for k, v in by_source.items()},
-            "rules_granting": {k: tuple(v.values()) for k, v in granting.items()},
-            "_rules_at": {k: tuple(v) for k, v in rules_at.items()},
-        }
-
-    def compile(self, version: str) -> CompiledCatalog:
-        self.index_ids()
-        self.check_references()
-        self.check_claims()
-        graph = self.build_graph()
-        topo_order = self.check_cycles(graph)
-        if self.problems:
-            raise CatalogProblems(self.problems)
-        return CompiledCatalog(
-            catalog=self.catalog,
-            version=version,
-            unit=self.unit(),
-            graph=graph,
-            topo_order=topo_order,
-            institutions=self.institutions,
-            policies=self.policies,
-            equivalences=self.equivalences,
-            rules=self.rules,
-            funding=self.funding,
-            versions=self.versions,
-            badge_classes=self.badge_classes,
-            ctids=self.ctids,
-            **self.indexes(),
-        )
 
 
 def _credential_refs(cred: Credential) -> Iterator[tuple[Path_, str, str]]:
@@ -689,6 +533,412 @@ def _rule_refs(rule: TransferRule) -> Iterator[tuple[Path_, str, str]]:
         yield ("supersedes", i), "transfer rule", ident
 
 
+def _funding_refs(program: Funding) -> Iterator[tuple[Path_, str, str]]:
+    for i, ident in enumerate(program.credentials.ids or ()):
+        yield ("credentials", "ids", i), "credential", ident
+
+
+def _start(effective: Effective | None) -> date:
+    return effective.from_ if effective is not None and effective.from_ is not None else date.min
+
+
+class _Suggester:
+    """ "Did you mean" for unknown ids, affordable on catalogs of tens of thousands of ids."""
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        self.choices = sorted(set(choices))
+        self.cache: dict[str, str] = {}
+
+    def message(self, what: str, ident: str) -> str:
+        if ident not in self.cache:
+            choices = self.choices
+            if len(choices) > 2000:
+                # Typos rarely hit the institution prefix; narrowing keeps difflib fast.
+                prefix = ident.split(".", 1)[0]
+                choices = [c for c in choices if c.startswith(prefix)] or choices[:2000]
+            self.cache[ident] = str(UnknownIdError(what, ident, choices))
+        return self.cache[ident]
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def compile_catalog(catalog: Catalog, version: str) -> CompiledCatalog:
+    """Check and compile ``catalog``; ``version`` is its content hash.
+
+    The compiled catalog holds the same entries sorted by id (credential versions by
+    ``effective.from``), so the order of the input does not matter. Raises
+    :class:`CatalogProblems` listing every unknown reference, duplicate id and cycle (placed
+    by section and index in ``catalog`` as given).
+    """
+    return _Compiler(catalog, {}).compile(version)
+
+
+_SECTIONS = ("institutions", "policies", "credentials", "equivalences", "transfer_rules", "funding")
+
+
+def _sort_key(entry: Any) -> tuple[str, date]:
+    return entry.id, _start(getattr(entry, "effective", None))
+
+
+class _Compiler:
+    def __init__(self, catalog: Catalog, extra_ids: Mapping[str, Iterable[str]]) -> None:
+        # Canonical order: each section by id (then effective.from), stable for ties.
+        sections: dict[str, tuple[Any, ...]] = {}
+        self.original: dict[str, list[int]] = {}
+        for section in _SECTIONS:
+            entries = getattr(catalog, section)
+            order = sorted(range(len(entries)), key=lambda i: _sort_key(entries[i]))
+            self.original[section] = order
+            sections[section] = tuple(entries[i] for i in order)
+        unchanged = all(o == list(range(len(o))) for o in self.original.values())
+        self.catalog = catalog if unchanged else Catalog.model_construct(**sections)
+        self.sections = sections
+        self.problems: list[Problem] = []
+        # Ids of entries that failed validation elsewhere: known, so no cascade of
+        # "unknown id" errors, but not compiled.
+        self.extra_ids = {what: set(ids) for what, ids in extra_ids.items()}
+        self.where: dict[str, tuple[str, int]] = {}
+        self.units: set[int] = {1}
+        self.edges: dict[tuple[str, str], str] = {}
+
+    def problem(
+        self,
+        section: str,
+        index: int,
+        path: Path_,
+        message: str,
+        also: tuple[str, int, Path_] | None = None,
+    ) -> None:
+        """Record a problem at ``section[index]`` of the canonical order (reported as given)."""
+        if also is not None:
+            also = (also[0], self.original[also[0]][also[1]], also[2])
+        self.problems.append(Problem(section, self.original[section][index], path, message, also))
+
+    # -- ids
+
+    def index_ids(self) -> None:
+        """Record where each id is defined; report duplicates and overlapping versions."""
+        self.institutions: dict[str, Institution] = {}
+        self.policies: dict[str, Policy] = {}
+        self.equivalences: dict[str, Equivalence] = {}
+        self.rules: dict[str, TransferRule] = {}
+        self.funding: dict[str, Funding] = {}
+        grouped: dict[str, list[tuple[int, Credential]]] = {}
+        tables: dict[str, dict[str, Any] | None] = {
+            "institutions": self.institutions,
+            "policies": self.policies,
+            "credentials": None,
+            "equivalences": self.equivalences,
+            "transfer_rules": self.rules,
+            "funding": self.funding,
+        }
+        where = self.where
+        for section, by_id in tables.items():
+            for index, entry in enumerate(self.sections[section]):
+                ident = entry.id
+                first = where.get(ident)
+                if first is None:
+                    where[ident] = (section, index)
+                    if by_id is None:
+                        grouped[ident] = [(index, entry)]
+                    else:
+                        by_id[ident] = entry
+                elif by_id is None and first[0] == section:
+                    grouped[ident].append((index, entry))
+                else:
+                    kind = SECTION_KIND[first[0]]
+                    self.problem(
+                        section,
+                        index,
+                        ("id",),
+                        f"duplicate id {ident!r}: already defined as {_article(kind)} {kind}",
+                        also=(first[0], first[1], ("id",)),
+                    )
+        self.versions: dict[str, tuple[Credential, ...]] = {}
+        for ident, found in grouped.items():
+            if len(found) == 1:
+                self.versions[ident] = (found[0][1],)
+                continue
+            kept: list[tuple[int, Credential]] = []
+            for index, version in found:  # already sorted by effective.from
+                clash = next((k for k in kept if _overlap(k[1].effective, version.effective)), None)
+                if clash is not None:
+                    self.problem(
+                        "credentials",
+                        index,
+                        _version_path(version),
+                        f"credential {ident!r} is defined twice with overlapping effective "
+                        "dates; versions need non-overlapping effective ranges",
+                        also=("credentials", clash[0], _version_path(clash[1])),
+                    )
+                    continue
+                kept.append((index, version))
+            self.versions[ident] = tuple(v for _, v in kept)
+
+    # -- one pass over every entry: references, edges, credit units
+
+    def walk(self) -> None:
+        extra = self.extra_ids
+        known: dict[str, set[str] | Mapping[str, Any]] = {
+            "institution": self.institutions,
+            "policy": self.policies,
+            "credential": self.versions,
+            "transfer rule": self.rules,
+        }
+        for what, ids in extra.items():
+            if what in known:
+                known[what] = set(known[what]) | ids
+        holdable: set[str] = set(self.versions) | set(self.equivalences)
+        holdable |= extra.get("credential", set()) | extra.get("equivalence", set())
+        known[_HOLDABLE] = holdable
+        units = self.units
+        edges = self.edges
+        nodes = {*self.versions, *self.equivalences, *self.rules}
+
+        def edge(source: str, target: str, rel: str) -> None:
+            # Unknown ids make no edge (they are reported); flow relations win over prerequisite.
+            if source not in nodes or target not in nodes:
+                return
+            if edges.get((source, target), "prerequisite") == "prerequisite":
+                edges[(source, target)] = rel
+
+        def check(
+            section: str,
+            index: int,
+            refs: list[Ref],
+            slow: Callable[[], Iterator[tuple[Path_, str, str]]],
+        ) -> None:
+            if all(ident in known[what] for what, ident in refs):
+                return
+            for path, what, ident in slow():
+                if ident not in known[what]:
+                    self.problem(section, index, path, self.suggest(what, ident, known[what]))
+
+        self.badge_classes: dict[str, str] = {}
+        self.ctids: dict[str, str] = {}
+        claimed: dict[str, tuple[int, Path_]] = {}
+        for index, cred in enumerate(self.sections["credentials"]):
+            refs: list[Ref] = []
+            leaves: list[str] = []
+            units.add(cred.credits.denominator)
+            if cred.issuer is not None:
+                refs.append(("institution", cred.issuer))
+            if cred.requires is not None:
+                _scan(cred.requires, refs, leaves, units)
+                for leaf in leaves:
+                    edge(leaf, cred.id, "requires")
+            if cred.prerequisites is not None:
+                before: list[str] = []
+                _scan(cred.prerequisites, refs, before, units)
+                for leaf in before:
+                    edge(leaf, cred.id, "prerequisite")
+            for limit in cred.limits:
+                for bound in (limit.max_credits, limit.min_credits):
+                    if bound is not None:
+                        units.add(bound.denominator)
+                if limit.from_.ids:
+                    refs.extend((_HOLDABLE, i) for i in limit.from_.ids)
+                _scan_filter(limit.from_, refs)
+            check("credentials", index, refs, lambda c=cred: _credential_refs(c))
+            if cred.badge_classes or cred.ctid is not None:
+                self.claim(index, cred, claimed)
+        for index, eq in enumerate(self.sections["equivalences"]):
+            units.add(eq.credits.denominator)
+            refs = [("credential", i) for member in eq.members for i in member.all]
+            for _, ident in refs:
+                edge(ident, eq.id, "member")
+            check("equivalences", index, refs, lambda e=eq: _equivalence_refs(e))
+        for index, rule in enumerate(self.sections["transfer_rules"]):
+            refs = [("policy", rule.policy)]
+            leaves = []
+            _scan(rule.when, refs, leaves, units)
+            for leaf in leaves:
+                edge(leaf, rule.id, "when")
+            for grant in rule.grants:
+                if grant.credential is not None:
+                    refs.append((_HOLDABLE, grant.credential))
+                    edge(rule.id, grant.credential, "grants")
+                if isinstance(grant.credits, Fraction):
+                    units.add(grant.credits.denominator)
+            refs.extend(("institution", i) for i in rule.at or ())
+            refs.extend(("credential", i) for i in rule.counts_toward or ())
+            refs.extend(("transfer rule", i) for i in rule.supersedes)
+            check("transfer_rules", index, refs, lambda r=rule: _rule_refs(r))
+        for index, program in enumerate(self.sections["funding"]):
+            if program.credentials.min_credits is not None:
+                units.add(program.credentials.min_credits.denominator)
+            refs = [("credential", i) for i in program.credentials.ids or ()]
+            check("funding", index, refs, lambda f=program: _funding_refs(f))
+
+    def suggest(self, what: str, ident: str, choices: Iterable[str]) -> str:
+        if not hasattr(self, "suggesters"):
+            self.suggesters: dict[str, _Suggester] = {}
+        if what not in self.suggesters:
+            self.suggesters[what] = _Suggester(choices)
+        return self.suggesters[what].message(what, ident)
+
+    def claim(self, index: int, cred: Credential, claimed: dict[str, tuple[int, Path_]]) -> None:
+        """A badge class or CTID maps to one credential id (its versions may share it)."""
+        claims: list[tuple[dict[str, str], str, Path_]] = [
+            (self.badge_classes, url, ("badge_classes", i))
+            for i, url in enumerate(cred.badge_classes)
+        ]
+        if cred.ctid is not None:
+            claims.append((self.ctids, cred.ctid, ("ctid",)))
+        for table, key, path in claims:
+            owner = table.get(key)
+            if owner is None:
+                table[key] = cred.id
+                claimed[key] = (index, path)
+            elif owner != cred.id:
+                first_index, first_path = claimed[key]
+                what = "badge class" if table is self.badge_classes else "CTID"
+                self.problem(
+                    "credentials",
+                    index,
+                    path,
+                    f"{what} {key!r} already maps to credential {owner!r}",
+                    also=("credentials", first_index, first_path),
+                )
+
+    # -- graph
+
+    def build_graph(self) -> nx.DiGraph:
+        graph = nx.DiGraph()
+        graph.add_nodes_from(
+            (
+                ident,
+                {
+                    "kind": "credential",
+                    "credential_kind": versions[-1].kind,
+                    "composite": any(v.requires is not None for v in versions),
+                    "title": versions[-1].title,
+                },
+            )
+            for ident, versions in self.versions.items()
+        )
+        graph.add_nodes_from(
+            (ident, {"kind": "equivalence", "title": eq.title})
+            for ident, eq in self.equivalences.items()
+        )
+        graph.add_nodes_from(
+            (ident, {"kind": "rule", "title": rule.label or ident, "policy": rule.policy})
+            for ident, rule in self.rules.items()
+        )
+        graph.add_edges_from((a, b, {"rel": rel}) for (a, b), rel in self.edges.items())
+        return graph
+
+    def check_cycles(self, nodes: Iterable[str]) -> tuple[str, ...]:
+        """Topological order of the credit-flow edges; report every cycle as a problem.
+
+        Credit flows along ``requires``, ``member``, ``when`` and ``grants``; those edges must
+        form a DAG. ``prerequisite`` edges must form a DAG among themselves (else nothing on
+        the cycle could ever be earned), but may close a loop with credit-flow edges: a course
+        articulated in both directions between two colleges, one of which requires its
+        partner course first, is ordinary data, not a contradiction.
+        """
+        flow = [(a, b) for (a, b), rel in self.edges.items() if rel != "prerequisite"]
+        before = [(a, b) for (a, b), rel in self.edges.items() if rel == "prerequisite"]
+        order = _topological(nodes, flow)
+        if order is None:
+            self.report_cycles(flow, "cycle")
+        if before and _topological({n for e in before for n in e}, before) is None:
+            self.report_cycles(before, "prerequisite cycle")
+        return order or ()
+
+    def report_cycles(self, edges: list[tuple[str, str]], what: str) -> None:
+        graph = nx.DiGraph(edges)
+        components = [c for c in nx.strongly_connected_components(graph) if _cyclic(graph, c)]
+        for component in sorted(components, key=min):
+            cycle = _cycle_path(graph, component)
+            section, index = self.where[cycle[0]]
+            self.problem(section, index, ("id",), f"{what}: " + " -> ".join(cycle))
+
+    # -- indexes
+
+    def indexes(self) -> dict[str, Any]:
+        member_of: dict[str, set[str]] = defaultdict(set)
+        for ident, eq in self.equivalences.items():
+            for member in eq.members:
+                for course in member.all:
+                    member_of[course].add(ident)
+        by_source: dict[str, list[TransferRule]] = defaultdict(list)
+        granting: dict[str, list[TransferRule]] = defaultdict(list)
+        for (source, target), rel in self.edges.items():
+            if rel == "when":
+                by_source[source].append(self.rules[target])
+            elif rel == "grants":
+                granting[target].append(self.rules[source])
+        rules_at: dict[str, list[str]] = defaultdict(list)
+        institutions = list(self.institutions.values())
+        scope_cache: dict[str, list[str]] = {}
+        for ident, rule in self.rules.items():  # sorted by id
+            if rule.at is not None:
+                places: Iterable[str] = sorted(set(rule.at))
+            else:
+                if rule.policy not in scope_cache:
+                    policy = self.policies.get(rule.policy)
+                    scope_cache[rule.policy] = (
+                        [i.id for i in institutions if _in_scope(policy, i)] if policy else []
+                    )
+                places = scope_cache[rule.policy]
+            for place in places:
+                rules_at[place].append(ident)
+
+        def by_id(rules: list[TransferRule]) -> tuple[TransferRule, ...]:
+            return tuple(sorted(rules, key=lambda r: r.id))
+
+        return {
+            "member_of": {k: tuple(sorted(v)) for k, v in member_of.items()},
+            "rules_by_source": {k: by_id(v) for k, v in by_source.items()},
+            "rules_granting": {k: by_id(v) for k, v in granting.items()},
+            "_rules_at_ids": {k: tuple(v) for k, v in rules_at.items()},
+        }
+
+    def compile(self, version: str) -> CompiledCatalog:
+        self.index_ids()
+        self.walk()
+        topo_order = self.check_cycles([*self.versions, *self.equivalences, *self.rules])
+        if self.problems:
+            raise CatalogProblems(self.problems)
+        return CompiledCatalog(
+            _catalog=self.catalog,
+            version=version,
+            unit=math.lcm(*self.units),
+            _graph=self.build_graph(),
+            topo_order=topo_order,
+            institutions=self.institutions,
+            policies=self.policies,
+            equivalences=self.equivalences,
+            rules=self.rules,
+            funding=self.funding,
+            versions=self.versions,
+            badge_classes=self.badge_classes,
+            ctids=self.ctids,
+            **self.indexes(),
+        )
+
+
+def _topological(nodes: Iterable[str], edges: list[tuple[str, str]]) -> tuple[str, ...] | None:
+    """Kahn's algorithm, sources in the order given; ``None`` when there is a cycle."""
+    successors: dict[str, list[str]] = defaultdict(list)
+    indegree: dict[str, int] = dict.fromkeys(nodes, 0)
+    for a, b in edges:
+        successors[a].append(b)
+        indegree[b] += 1
+    ready = deque(n for n, d in indegree.items() if d == 0)
+    order: list[str] = []
+    while ready:
+        node = ready.popleft()
+        order.append(node)
+        for succ in successors.get(node, ()):
+            indegree[succ] -= 1
+            if indegree[succ] == 0:
+                ready.append(succ)
+    return tuple(order) if len(order) == len(indegree) else None
+
+
 def _version_path(version: Credential) -> Path_:
     return ("effective",) if version.effective is not None else ("id",)
 
@@ -720,32 +970,27 @@ def _cyclic(graph: nx.DiGraph, component: set[str]) -> bool:
 
 
 def _cycle_path(graph: nx.DiGraph, component: set[str]) -> list[str]:
-    """One cycle inside a strongly connected component, from its smallest id back to it."""
+    """One shortest cycle through the component's smallest id, as a closed path of ids."""
     start = min(component)
-    sub = graph.subgraph(component)
-    # Shortest way back to the start: a breadth-first search over the component.
     parents: dict[str, str] = {}
     frontier = [start]
-    found: str | None = None
-    while frontier and found is None:
-        nxt: list[str] = []
+    last: str | None = None
+    while frontier and last is None:
+        following: list[str] = []
         for node in frontier:
-            for succ in sorted(sub.successors(node)):
+            for succ in sorted(s for s in graph.successors(node) if s in component):
                 if succ == start:
-                    found = node
+                    last = node
                     break
                 if succ not in parents:
                     parents[succ] = node
-                    nxt.append(succ)
-            if found is not None:
+                    following.append(succ)
+            if last is not None:
                 break
-        frontier = nxt
-    path = [start]
-    node = found if found is not None else start
+        frontier = following
     back: list[str] = []
+    node = last if last is not None else start
     while node != start:
         back.append(node)
         node = parents[node]
-    path.extend(reversed(back))
-    path.append(start)
-    return path
+    return [start, *reversed(back), start]
