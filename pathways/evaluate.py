@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,7 @@ from pathways.model import (
     PASS_GRADES,
     Credential,
     Filter,
+    Grant,
     Holding,
     LearnerRecord,
     Requirement,
@@ -407,6 +408,7 @@ def _verify_badge(
         from pathways.interop import verify_badge
     except ImportError:
         return ("unverified", "badge verification is not available in this installation")
+    assert holding.badge is not None
     result = verify_badge(
         holding.badge,
         catalog=catalog,
@@ -770,51 +772,59 @@ def _fire_rules(
     return _TransferResult(fired=fired, granted=granted, reasons=reasons)
 
 
-def _grant_holding(ctx: _Context, fired: _Fired, position: int, grant: Any) -> Held:
+def _grant_holding(ctx: _Context, fired: _Fired, position: int, grant: Grant) -> Held:
+    """The holding a rule's grant gives: grade CR, the rule's policy, the source's provenance."""
     rule = fired.rule
     sources = fired.sources
     first = sources[0] if sources else None
     earned = max((h.earned for h in sources if h.earned), default=None)
-    common = {
-        "key": f"{rule.id}>{position}",
-        "index": None,
-        "earned": earned,
-        "grade": "CR",
-        "score": None,
-        "hours": None,
-        "issuer": None,
-        "badge_type": None,
-        "at": first.at if first else None,
-        "via": rule.policy,
-        "rule": rule.id,
-        "sources": tuple(h.key for h in sources),
-        "counts_toward": rule.counts_toward,
-    }
-    if grant.credential is not None:
-        ident = grant.credential
-        if ident in ctx.catalog.equivalences:
-            eq = ctx.catalog.equivalences[ident]
-            return Held(
-                credential=ident, cred=None, credits=eq.credits, kind="course",
-                subject=eq.subject, level=eq.level, tags=(), label=grant.label or eq.title,
-                **common,
-            )  # fmt: skip
+    held = Held(
+        key=f"{rule.id}>{position}",
+        credential=None,
+        cred=None,
+        index=None,
+        earned=earned,
+        grade="CR",
+        score=None,
+        hours=None,
+        credits=Fraction(0),
+        kind="transfer-block",
+        subject=None,
+        level=None,
+        tags=grant.tags,
+        issuer=None,
+        badge_type=None,
+        at=first.at if first else None,
+        via=rule.policy,
+        rule=rule.id,
+        sources=tuple(h.key for h in sources),
+        counts_toward=rule.counts_toward,
+        label=grant.label,
+    )
+    ident = grant.credential
+    if ident is not None and ident in ctx.catalog.equivalences:
+        eq = ctx.catalog.equivalences[ident]
+        return replace(
+            held, credential=ident, credits=eq.credits, kind="course", subject=eq.subject,
+            level=eq.level, label=grant.label or eq.title,
+        )  # fmt: skip
+    if ident is not None:
         cred = ctx.catalog.credential(ident, on=earned)
-        return Held(
-            credential=ident, cred=cred, credits=cred.credits, kind=cred.kind,
-            subject=cred.subject, level=cred.level, tags=cred.tags, label=grant.label,
-            **{**common, "issuer": cred.issuer},
+        return replace(
+            held, credential=ident, cred=cred, credits=cred.credits, kind=cred.kind,
+            subject=cred.subject, level=cred.level, tags=cred.tags, issuer=cred.issuer,
         )  # fmt: skip
     if grant.credits == "as_earned":
-        credits = sum((h.credits for h in sources), Fraction(0))
-        subject = first.subject if first else None
-        level = first.level if first else None
-    else:
-        credits = grant.credits
-        subject, level = grant.subject, grant.level
-    return Held(
-        credential=None, cred=None, credits=credits, kind="transfer-block", subject=subject,
-        level=level, tags=grant.tags, label=grant.label or f"{rule.id} block credit", **common,
+        return replace(
+            held,
+            credits=sum((h.credits for h in sources), Fraction(0)),
+            subject=first.subject if first else None,
+            level=first.level if first else None,
+            label=grant.label or f"{rule.id} block credit",
+        )
+    return replace(
+        held, credits=grant.credits or Fraction(0), subject=grant.subject, level=grant.level,
+        label=grant.label or f"{rule.id} block credit",
     )  # fmt: skip
 
 
@@ -854,7 +864,7 @@ def _line(fired: _Fired, catalog: CompiledCatalog, applied: bool | None = None) 
     return TransferLine(
         rule=fired.rule.id,
         policy=fired.rule.policy,
-        guarantee=fired.guarantee,  # type: ignore[arg-type]
+        guarantee=fired.guarantee,
         citation=fired.rule.source or policy.source,
         from_=sorted({h.credential or h.name for h in fired.sources}),
         granted=grants,
@@ -956,12 +966,12 @@ def _unused_for_transfer(
         code, sentence = result.reasons[held.key]
     else:
         code, sentence = "not_applicable", f"no transfer rule at {institution} applies to it"
-    return Unused(credential=held.credential, reason_code=code, reason=sentence, index=held.index)  # type: ignore[arg-type]
+    return Unused(credential=held.credential, reason_code=code, reason=sentence, index=held.index)
 
 
 def _badge_unused(prepared: _Prepared) -> list[Unused]:
     return [
-        Unused(credential=None, reason_code=code, reason=sentence, index=index)  # type: ignore[arg-type]
+        Unused(credential=None, reason_code=code, reason=sentence, index=index)
         for index, code, sentence in prepared.badges
     ]
 
@@ -1135,7 +1145,7 @@ class _Builder:
                 self.requirement(child, mods, stack, overlay, owner) for child in req.children
             )
             self.nodes[index] = solver.Node(
-                kind=kind,  # type: ignore[arg-type]
+                kind=cast(solver.NodeKind, kind),
                 need=req.at_least or 0,
                 children=children,
                 overlay=overlay,
@@ -1150,15 +1160,13 @@ class _Builder:
             default = f"{req.count} of {_describe_filter(flt)}"
         label = req.label or default
         index = self._reserve(_NodeInfo(label=label, req=req, mods=mods, flt=flt))
-        options = []
-        for held in self.pool:
-            if not _matches(self.ctx, held, flt, owner.issuer):
-                continue
-            if kind == "credits" and held.credits <= 0:
-                continue
-            if not self._eligible(held, mods):
-                continue
-            options.append((held.key,))
+        options = [
+            (candidate.key,)
+            for candidate in self.pool
+            if _matches(self.ctx, candidate, flt, owner.issuer)
+            and not (kind == "credits" and candidate.credits <= 0)
+            and self._eligible(candidate, mods)
+        ]
         distinct = (req.distinct.by, req.distinct.at_least) if req.distinct else None
         need = (
             math.ceil((req.credits or Fraction(0)) * self.unit)
@@ -1166,7 +1174,7 @@ class _Builder:
             else (req.count or 0)
         )
         self.nodes[index] = solver.Node(
-            kind=kind,  # type: ignore[arg-type]
+            kind=cast(solver.NodeKind, kind),
             need=need,
             options=tuple(options),
             overlay=overlay,
@@ -1602,7 +1610,7 @@ def _decision(
         else:
             code, sentence = "not_applicable", f"it counts toward no requirement of {goal.id}"
         unused.append(
-            Unused(credential=held.credential, reason_code=code, reason=sentence, index=held.index)  # type: ignore[arg-type]
+            Unused(credential=held.credential, reason_code=code, reason=sentence, index=held.index)
         )
     unused += _badge_unused(prepared)
     unused.sort(key=lambda u: u.index or 0)

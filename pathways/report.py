@@ -64,7 +64,7 @@ def _transfer_table(lines: list[TransferLine], title: str) -> Table:
             + (" (duplicate)" if g.status == "duplicate" else "")
             for g in line.granted
         )
-        status = line.status
+        status: str = line.status
         if line.applied is not None:
             status += ", applied" if line.applied else ", not applied"
         table.add_row(

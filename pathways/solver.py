@@ -183,7 +183,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     model.add(active[0] == 1)
 
     # applied[leaf] is a linear expression of the units the leaf applies.
-    applied: dict[int, cp_model.LinearExpr] = {}
+    applied: dict[int, Any] = {}  # leaf → linear expression of the units it applies
     # uses[(leaf, key)] = (bool var "used", units expression)
     use_vars: dict[tuple[int, str], list[tuple[cp_model.IntVar, cp_model.LinearExprT]]] = {}
     option_vars: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -205,10 +205,10 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
                 for child in node.children:
                     model.add_implication(met[index], met[child])
         elif node.kind in ("any", "at_least"):
-            limit = 1 if node.kind == "any" else node.need
+            width = 1 if node.kind == "any" else node.need
             for child in node.children:
                 model.add_implication(active[child], active[index])
-            model.add(sum(active[c] for c in node.children) <= limit)
+            model.add(sum(active[c] for c in node.children) <= width)
             if not node.waived:
                 need = 1 if node.kind == "any" else node.need
                 model.add(sum(met[c] for c in node.children) >= need).only_enforce_if(met[index])
@@ -270,7 +270,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
                     model.add(z <= sum(vars_))
                     zs.append(z)
                 _enforce_at_least(model, zs, at_least, met[index])
-            applied[index] = sum(terms) if terms else 0  # type: ignore[assignment]
+            applied[index] = sum(terms) if terms else 0
 
     # Capacity of every item over non-overlay leaves.
     for key, item in items.items():
@@ -280,7 +280,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
         if parts and (wholes or len(parts) > 1):
             model.add(item.units * sum(wholes) + sum(parts) <= item.units)
 
-    def subtree_applied(index: int, *, skip: int | None = None) -> cp_model.LinearExprT:
+    def subtree_applied(index: int, *, skip: int | None = None) -> Any:
         return sum(
             applied[leaf] for leaf in below[index] if leaf != skip and not nodes[leaf].overlay
         )
@@ -293,9 +293,9 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
             rest = subtree_applied(node.elective_of, skip=index)
             slack = model.new_int_var(-(10**9), total, f"slack{index}")
             model.add(slack == total - rest)
-            cap = model.new_int_var(0, total, f"cap{index}")
-            model.add_max_equality(cap, [slack, 0])
-            model.add(applied[index] <= cap)
+            room = model.new_int_var(0, total, f"room{index}")
+            model.add_max_equality(room, [slack, 0])
+            model.add(applied[index] <= room)
 
     # Redundant upper bounds on what each subtree can apply: they cost nothing and let the
     # LP relaxation prove the optimum instead of searching for it.
@@ -363,7 +363,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     if penalty:
         best = int(solver.value(primary))
         model.add(primary >= best)
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]
         for var in [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]:
             model.add_hint(var, solver.value(var))
         model.minimize(sum(penalty))
@@ -654,15 +654,11 @@ def _evaluate_scope_unmet(
             continue
         if _limit_amount(problem, limit, alloc, below) < limit.min_units:
             node = relaxed[limit.scope]
-            relaxed[limit.scope] = Node(**{**_fields(node), "blocked": True, "waived": False})
+            relaxed[limit.scope] = replace(node, blocked=True, waived=False)
     if relaxed == list(problem.nodes):
         return None
     blocked = Problem(problem.items, tuple(relaxed), problem.limits, problem.exclusive)
     return _evaluate(blocked, active, alloc, below)
-
-
-def _fields(node: Node) -> dict[str, object]:
-    return {name: getattr(node, name) for name in Node.__slots__}  # type: ignore[attr-defined]
 
 
 EXHAUSTIVE_LIMIT = 4096
