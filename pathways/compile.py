@@ -124,7 +124,27 @@ class CatalogProblems(CatalogError):
         super().__init__(errors)
 
 
-# --------------------------------------------------------------------------- lazy mappings
+# --------------------------------------------------------------------------- lazy parts
+
+_GraphData = tuple[list[tuple[str, tuple[Any, ...]]], dict[tuple[str, str], str]]
+"""A graph in compact form: (node id, attribute values) pairs and (source, target) → rel."""
+
+_NODE_ATTRS: dict[str, tuple[str, ...]] = {
+    "credential": ("kind", "title", "credential_kind", "composite"),
+    "equivalence": ("kind", "title"),
+    "rule": ("kind", "title", "policy"),
+}
+
+
+def _build_graph(data: _GraphData) -> nx.DiGraph:
+    nodes, edges = data
+    graph = nx.DiGraph()
+    graph.add_nodes_from(
+        (ident, dict(zip(_NODE_ATTRS[values[0]], values, strict=True))) for ident, values in nodes
+    )
+    graph.add_edges_from((a, b, {"rel": rel}) for (a, b), rel in edges.items())
+    return graph
+
 
 V = TypeVar("V")
 
@@ -268,7 +288,7 @@ class CompiledCatalog:
     badge_classes: Mapping[str, str]
     ctids: Mapping[str, str]
     _catalog: Catalog | None
-    _graph: nx.DiGraph | bytes
+    _graph: nx.DiGraph | _GraphData | bytes
     _rules_at: dict[str, tuple[TransferRule, ...]]
     _rules_at_ids: dict[str, tuple[str, ...]]
     _state: dict[str, Any] | None
@@ -290,11 +310,23 @@ class CompiledCatalog:
 
     @property
     def graph(self) -> nx.DiGraph:
-        """The credential graph (unpickled on first use after a pickle round-trip)."""
-        if isinstance(self._graph, bytes):
-            object.__setattr__(self, "_graph", pickle.loads(self._graph))
+        """The credential graph, built on first use (evaluation reads the indexes instead)."""
+        if not isinstance(self._graph, nx.DiGraph):
+            object.__setattr__(self, "_graph", _build_graph(self._graph_data()))
         assert isinstance(self._graph, nx.DiGraph)
         return self._graph
+
+    def _graph_data(self) -> _GraphData:
+        data = self._graph
+        if isinstance(data, bytes):
+            data = pickle.loads(data)
+        if isinstance(data, nx.DiGraph):
+            return (
+                [(n, tuple(a.values())) for n, a in data.nodes(data=True)],
+                {(u, v): rel for u, v, rel in data.edges(data="rel")},
+            )
+        assert isinstance(data, tuple)
+        return data
 
     @property
     def catalog(self) -> Catalog:
@@ -331,7 +363,9 @@ class CompiledCatalog:
                 "rules_by_source": _ids_of(self.rules_by_source),
                 "rules_granting": _ids_of(self.rules_granting),
                 "rules_at": self._rules_at_ids,
-                "graph": graph if isinstance(graph, bytes) else pickle.dumps(graph, _PROTOCOL),
+                "graph": graph
+                if isinstance(graph, bytes)
+                else pickle.dumps(self._graph_data(), _PROTOCOL),
             }
             object.__setattr__(self, "_state", state)
         return (_restore, (self._state,))
@@ -709,7 +743,10 @@ class _Compiler:
             refs: list[Ref],
             slow: Callable[[], Iterator[tuple[Path_, str, str]]],
         ) -> None:
-            if all(ident in known[what] for what, ident in refs):
+            for what, ident in refs:
+                if ident not in known[what]:
+                    break
+            else:
                 return
             for path, what, ident in slow():
                 if ident not in known[what]:
@@ -718,10 +755,23 @@ class _Compiler:
         self.badge_classes: dict[str, str] = {}
         self.ctids: dict[str, str] = {}
         claimed: dict[str, tuple[int, Path_]] = {}
+        institutions = known["institution"]
         for index, cred in enumerate(self.sections["credentials"]):
+            units.add(cred.credits.denominator)
+            if cred.requires is cred.prerequisites is None and not cred.limits:
+                # A simple credential (most of a catalog) names at most its issuer.
+                if cred.issuer is not None and cred.issuer not in institutions:
+                    self.problem(
+                        "credentials",
+                        index,
+                        ("issuer",),
+                        self.suggest("institution", cred.issuer, institutions),
+                    )
+                if cred.badge_classes or cred.ctid is not None:
+                    self.claim(index, cred, claimed)
+                continue
             refs: list[Ref] = []
             leaves: list[str] = []
-            units.add(cred.credits.denominator)
             if cred.issuer is not None:
                 refs.append(("institution", cred.issuer))
             if cred.requires is not None:
@@ -804,30 +854,23 @@ class _Compiler:
 
     # -- graph
 
-    def build_graph(self) -> nx.DiGraph:
-        graph = nx.DiGraph()
-        graph.add_nodes_from(
+    def graph_data(self) -> _GraphData:
+        """Nodes with their attributes and edges with their relation, for :func:`_build_graph`."""
+        nodes: list[tuple[str, tuple[Any, ...]]] = [
             (
                 ident,
-                {
-                    "kind": "credential",
-                    "credential_kind": versions[-1].kind,
-                    "composite": any(v.requires is not None for v in versions),
-                    "title": versions[-1].title,
-                },
+                (
+                    "credential",
+                    versions[-1].title,
+                    versions[-1].kind,
+                    any(v.requires is not None for v in versions),
+                ),
             )
             for ident, versions in self.versions.items()
-        )
-        graph.add_nodes_from(
-            (ident, {"kind": "equivalence", "title": eq.title})
-            for ident, eq in self.equivalences.items()
-        )
-        graph.add_nodes_from(
-            (ident, {"kind": "rule", "title": rule.label or ident, "policy": rule.policy})
-            for ident, rule in self.rules.items()
-        )
-        graph.add_edges_from((a, b, {"rel": rel}) for (a, b), rel in self.edges.items())
-        return graph
+        ]
+        nodes.extend((i, ("equivalence", eq.title)) for i, eq in self.equivalences.items())
+        nodes.extend((i, ("rule", rule.label or i, rule.policy)) for i, rule in self.rules.items())
+        return nodes, self.edges
 
     def check_cycles(self, nodes: Iterable[str]) -> tuple[str, ...]:
         """Topological order of the credit-flow edges; report every cycle as a problem.
@@ -906,7 +949,7 @@ class _Compiler:
             _catalog=self.catalog,
             version=version,
             unit=math.lcm(*self.units),
-            _graph=self.build_graph(),
+            _graph=self.graph_data(),
             topo_order=topo_order,
             institutions=self.institutions,
             policies=self.policies,

@@ -80,8 +80,25 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- values
 
 
+_INTERNED_CREDITS: dict[int | float, Fraction] = {}
+
+
 def _credits(value: Any) -> Any:
     """Accept a number, a fraction string ("2/3") or ``{value, unit: semester|quarter}``."""
+    # Catalogs repeat a handful of plain numbers thousands of times: share one Fraction each
+    # (fast to validate, small to pickle). Bounded, so untrusted input cannot grow it.
+    if type(value) is int or type(value) is float:
+        interned = _INTERNED_CREDITS.get(value)
+        if interned is not None:
+            return interned
+        result = _credits_of(value)
+        if len(_INTERNED_CREDITS) < 4096:
+            _INTERNED_CREDITS[value] = result
+        return result
+    return _credits_of(value)
+
+
+def _credits_of(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("credits must be a number, not a boolean")
     if isinstance(value, dict):
@@ -93,7 +110,7 @@ def _credits(value: Any) -> Any:
         unit = value.get("unit", "semester")
         if unit not in ("semester", "quarter"):
             raise ValueError(f"credit unit must be semester or quarter, not {unit!r}")
-        amount = Fraction(str(_credits(value["value"])))
+        amount = Fraction(str(_credits_of(value["value"])))
         return amount * Fraction(2, 3) if unit == "quarter" else amount
     if isinstance(value, int | float):
         value = Fraction(str(value))
@@ -322,7 +339,14 @@ class Requirement(_Model):
 
     @model_validator(mode="after")
     def _one_form(self) -> Requirement:
-        given = [name for name in _FORMS if getattr(self, name) is not None]
+        fields = self.__dict__
+        if fields["has"] is not None and (
+            fields["all"] is fields["any"] is fields["at_least"] is fields["of"] is None
+            and fields["credits"] is fields["count"] is fields["from_"] is None
+            and fields["distinct"] is None
+        ):
+            return self  # the common leaf, checked quickly
+        given = [name for name in _FORMS if fields[name] is not None]
         if len(given) != 1:
             what = ", ".join(given) if given else "none"
             raise ValueError(
