@@ -46,6 +46,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import partial
+from itertools import pairwise
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -620,13 +622,19 @@ class _Compiler:
         # Canonical order: each section by id (then effective.from), stable for ties.
         sections: dict[str, tuple[Any, ...]] = {}
         self.original: dict[str, list[int]] = {}
+        unchanged = True
         for section in _SECTIONS:
             entries = getattr(catalog, section)
-            order = sorted(range(len(entries)), key=lambda i: _sort_key(entries[i]))
+            keys = [_sort_key(entry) for entry in entries]
+            if all(a <= b for a, b in pairwise(keys)):  # the loader's order already
+                self.original[section] = list(range(len(entries)))
+                sections[section] = entries
+                continue
+            order = sorted(range(len(entries)), key=keys.__getitem__)
             self.original[section] = order
             sections[section] = tuple(entries[i] for i in order)
-        unchanged = all(o == list(range(len(o))) for o in self.original.values())
-        self.catalog = catalog if unchanged else Catalog.model_construct(**sections)
+            unchanged = False
+        self.catalog = catalog if unchanged else _catalog_of(sections)
         self.sections = sections
         self.problems: list[Problem] = []
         # Ids of entries that failed validation elsewhere: known, so no cascade of
@@ -790,7 +798,7 @@ class _Compiler:
                 if limit.from_.ids:
                     refs.extend((_HOLDABLE, i) for i in limit.from_.ids)
                 _scan_filter(limit.from_, refs)
-            check("credentials", index, refs, lambda c=cred: _credential_refs(c))
+            check("credentials", index, refs, partial(_credential_refs, cred))
             if cred.badge_classes or cred.ctid is not None:
                 self.claim(index, cred, claimed)
         for index, eq in enumerate(self.sections["equivalences"]):
@@ -798,7 +806,7 @@ class _Compiler:
             refs = [("credential", i) for member in eq.members for i in member.all]
             for _, ident in refs:
                 edge(ident, eq.id, "member")
-            check("equivalences", index, refs, lambda e=eq: _equivalence_refs(e))
+            check("equivalences", index, refs, partial(_equivalence_refs, eq))
         for index, rule in enumerate(self.sections["transfer_rules"]):
             refs = [("policy", rule.policy)]
             leaves = []
@@ -814,12 +822,12 @@ class _Compiler:
             refs.extend(("institution", i) for i in rule.at or ())
             refs.extend(("credential", i) for i in rule.counts_toward or ())
             refs.extend(("transfer rule", i) for i in rule.supersedes)
-            check("transfer_rules", index, refs, lambda r=rule: _rule_refs(r))
+            check("transfer_rules", index, refs, partial(_rule_refs, rule))
         for index, program in enumerate(self.sections["funding"]):
             if program.credentials.min_credits is not None:
                 units.add(program.credentials.min_credits.denominator)
             refs = [("credential", i) for i in program.credentials.ids or ()]
-            check("funding", index, refs, lambda f=program: _funding_refs(f))
+            check("funding", index, refs, partial(_funding_refs, program))
 
     def suggest(self, what: str, ident: str, choices: Iterable[str]) -> str:
         if not hasattr(self, "suggesters"):
@@ -961,6 +969,18 @@ class _Compiler:
             ctids=self.ctids,
             **self.indexes(),
         )
+
+
+def _catalog_of(sections: Mapping[str, tuple[Any, ...]]) -> Catalog:
+    """A catalog of already validated entries (nothing is validated again)."""
+    return Catalog.model_construct(
+        institutions=sections["institutions"],
+        policies=sections["policies"],
+        credentials=sections["credentials"],
+        equivalences=sections["equivalences"],
+        transfer_rules=sections["transfer_rules"],
+        funding=sections["funding"],
+    )
 
 
 def _topological(nodes: Iterable[str], edges: list[tuple[str, str]]) -> tuple[str, ...] | None:

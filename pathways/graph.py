@@ -291,8 +291,8 @@ def to_mermaid(
         lines.append(f"  {names[source]} {arrow}|{rel}| {names[target]}")
     for kind, style in _KIND_STYLES.items():
         lines.append(f"  classDef {kind} fill:{style.fill},stroke:{style.stroke}")
-    for state, (fill, stroke) in STATE_STYLES.items():
-        lines.append(f"  classDef state_{state} fill:{fill},stroke:{stroke},stroke-width:2px")
+    for name, (fill, stroke) in STATE_STYLES.items():
+        lines.append(f"  classDef state_{name} fill:{fill},stroke:{stroke},stroke-width:2px")
     lines.append("  classDef goal stroke-width:3px")
     for ident, name in names.items():
         attrs = graph.nodes[ident]
@@ -409,8 +409,12 @@ def _layout(graph: nx.DiGraph) -> _Layout:
         else:
             best = current_order
 
-    height = {n: (_DUMMY_H if n.startswith("~") else _NODE_H) for col in best for n in col}
-    x = {n: _MARGIN + i * (_NODE_W + _COL_GAP) for i, col in enumerate(best) for n in col}
+    height: dict[str, float] = {
+        n: (_DUMMY_H if n.startswith("~") else _NODE_H) for col in best for n in col
+    }
+    x: dict[str, float] = {
+        n: _MARGIN + i * (_NODE_W + _COL_GAP) for i, col in enumerate(best) for n in col
+    }
     y = _place_rows(best, height, preds, succs)
     return _Layout(best, x, y, height, routes)
 
@@ -535,14 +539,12 @@ def _svg_edge(layout: _Layout, source: str, target: str, rel: str) -> str:
         else:  # a dummy: pass through its column
             points.append((x, y))
             points.append((x + _NODE_W, y))
-    if rel == "prerequisite" and layout.x[source] >= layout.x[target]:
-        # Drawn outside the layering: a loop below the boxes, left of the target.
-        sx, sy = layout.x[source] + _NODE_W / 2, layout.y[source] + _NODE_H / 2
-        tx, ty = layout.x[target] + _NODE_W / 2, layout.y[target] + _NODE_H / 2
-        d = (
-            f"M {sx:.1f} {sy:.1f} C {sx:.1f} {sy + 40:.1f}, "
-            f"{tx:.1f} {ty + 40:.1f}, {tx:.1f} {ty:.1f}"
-        )
+    if layout.x[source] >= layout.x[target]:
+        # A prerequisite within a column (or pointing back): an arc out to the right.
+        sx, sy = layout.x[source] + _NODE_W, layout.y[source]
+        tx, ty = layout.x[target] + _NODE_W, layout.y[target]
+        bulge = max(sx, tx) + 24 + min(abs(ty - sy), 120) / 6
+        d = f"M {sx:.1f} {sy:.1f} C {bulge:.1f} {sy:.1f}, {bulge:.1f} {ty:.1f}, {tx:.1f} {ty:.1f}"
     else:
         d = f"M {points[0][0]:.1f} {points[0][1]:.1f}"
         for (x0, y0), (x1, y1) in pairwise(points):

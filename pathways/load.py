@@ -42,7 +42,13 @@ import yaml
 import yaml_rs
 from pydantic import BaseModel, ValidationError
 
-from pathways.compile import SECTION_KIND, CatalogProblems, CompiledCatalog, _Compiler
+from pathways.compile import (
+    SECTION_KIND,
+    CatalogProblems,
+    CompiledCatalog,
+    _catalog_of,
+    _Compiler,
+)
 from pathways.errors import CatalogError, LocatedError, RecordError, suggest
 from pathways.model import (
     CATALOG_SECTIONS,
@@ -462,7 +468,7 @@ def _assemble(loaded: _Loaded, version: str) -> CompiledCatalog:
         found.sort(key=lambda e: (*_sort_key(e[0]), loaded.sources[e[1]].name, e[2]))
         sections[section] = tuple(e[0] for e in found)
         origins[section] = [(e[1], e[2]) for e in found]
-    catalog = Catalog.model_construct(**sections)
+    catalog = _catalog_of(sections)
     extra = dict(loaded.invalid_ids)
     errors = list(loaded.errors)
     compiled: CompiledCatalog | None = None
