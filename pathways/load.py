@@ -141,7 +141,7 @@ class _Source:
         """Field path → (line, col), 1-based, of each mapping key and sequence item."""
         if self._marks is None:
             try:
-                node = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+                node = _compose(self.text)
             except yaml.YAMLError:
                 node = None
             self._marks = _marks_of(node) if node is not None else {}
@@ -160,6 +160,41 @@ class _Source:
         line, col = self.locate(path)
         dotted = ".".join(str(p) for p in (path if shown is None else shown))
         return LocatedError(self.name, line, col, dotted, message)
+
+
+_MAX_DEPTH = 2000
+"""Deepest nesting handed to PyYAML's C composer, which recurses on the C stack."""
+
+
+_DEEP_INDENT = re.compile(rf"^[ \t]{{{_MAX_DEPTH // 2},}}", re.MULTILINE)
+_DEEP_COMPACT = re.compile(rf"(?:[-?:][ \t]+){{{_MAX_DEPTH // 2},}}")
+
+
+def _shallow(text: str) -> bool:
+    """Whether ``text`` surely nests less than :data:`_MAX_DEPTH` deep (a cheap upper bound).
+
+    Flow collections are counted by brackets (quoted ones too: an overestimate is safe), block
+    collections by indentation and by runs of compact ``- - -`` / ``? ?`` indicators.
+    """
+    if text.count("[") + text.count("{") >= _MAX_DEPTH:
+        depth = deepest = 0
+        for match in re.finditer(r"[\[\]{}]", text):
+            depth += 1 if match.group() in "[{" else -1
+            deepest = max(deepest, depth)
+            if deepest >= _MAX_DEPTH:
+                return False
+    return not (_DEEP_INDENT.search(text) or _DEEP_COMPACT.search(text))
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """PyYAML's node tree (with marks) of ``text``; ``None`` when too deep to compose safely.
+
+    Raises :class:`yaml.YAMLError` on a syntax error.
+    """
+    if not _shallow(text):
+        return None
+    node: yaml.Node | None = yaml.compose(text, Loader=yaml.CSafeLoader)
+    return node
 
 
 def _marks_of(root: yaml.Node) -> dict[Loc, tuple[int, int]]:
@@ -188,7 +223,7 @@ def _marks_of(root: yaml.Node) -> dict[Loc, tuple[int, int]]:
 def _duplicate_key(text: str) -> tuple[int, int, str] | None:
     """Where a mapping repeats a key (yaml_rs refuses it but does not say where)."""
     try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+        root = _compose(text)
     except yaml.YAMLError:
         return None
     seen_nodes: set[int] = set()
@@ -245,7 +280,7 @@ def _syntax_error(source: _Source, error: Exception) -> LocatedError:
             "refused",
         )
     try:
-        yaml.compose(source.text, Loader=yaml.CSafeLoader)
+        _compose(source.text)
     except yaml.MarkedYAMLError as marked:
         mark = marked.problem_mark or marked.context_mark
         if mark is not None:
@@ -431,7 +466,9 @@ def _validate_file(loaded: _Loaded, source_index: int, data: Any) -> None:
 def _documents(text: str) -> bool:
     """Whether ``text`` holds more than one YAML document (only asked on the error path)."""
     try:
-        return sum(1 for _ in yaml.compose_all(text, Loader=yaml.CSafeLoader)) > 1
+        return (
+            _shallow(text) and sum(1 for _ in yaml.compose_all(text, Loader=yaml.CSafeLoader)) > 1
+        )
     except yaml.YAMLError:
         return False
 

@@ -360,6 +360,24 @@ def test_small_aliases_are_fine(write_catalog: CatalogWriter) -> None:
     assert compiled.credential("x.d").title == "Shared"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "credentials: " + "[" * 100_000 + "]" * 100_000 + "\n",
+        "credentials: " + "- " * 100_000 + "x\n",
+        "credentials:\n  - {id: a, title: A, kind: certificate, requires: "
+        + "{all: [" * 3000
+        + "{has: a}"
+        + "]}" * 3000
+        + "}\n",
+    ],
+)
+def test_deep_nesting_refused_without_crashing(write_catalog: CatalogWriter, text: str) -> None:
+    # PyYAML's C composer would overflow the C stack on these; it is never asked to.
+    (error,) = _errors(write_catalog({"deep.yaml": text}))
+    assert "deep.yaml:" in error and "YAML syntax" in error
+
+
 def test_oversized_file_refused_unread(write_catalog: CatalogWriter) -> None:
     big = "credentials:\n" + "".join(
         f"  - {{id: x.c{i}, title: Course {i}, kind: course}}\n" for i in range(200)
