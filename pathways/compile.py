@@ -471,7 +471,8 @@ Ref = tuple[str, str]
 
 
 def _scan(req: Requirement, refs: list[Ref], leaves: list[str], units: set[int]) -> None:
-    """Collect a requirement tree's references, its ``has:``/filter ids, credit denominators.
+    """Collect a requirement tree's ``has:``/filter ids (``leaves``), its other references
+    (``refs``: issuers, policies, institutions) and its credit denominators.
 
     The fast path of compiling: no field paths (see :func:`_requirement_refs` for those).
     """
@@ -480,7 +481,6 @@ def _scan(req: Requirement, refs: list[Ref], leaves: list[str], units: set[int])
         node = stack.pop().__dict__
         has = node["has"]
         if has is not None:
-            refs.append((_HOLDABLE, has))
             leaves.append(has)
             continue
         credits = node["credits"]
@@ -488,10 +488,8 @@ def _scan(req: Requirement, refs: list[Ref], leaves: list[str], units: set[int])
             units.add(credits.denominator)
         flt = node["from_"]
         if flt is not None:
-            ids = flt.ids
-            if ids:
-                refs.extend((_HOLDABLE, i) for i in ids)
-                leaves.extend(ids)
+            if flt.ids:
+                leaves.extend(flt.ids)
             _scan_filter(flt, refs)
         children = node["all"] or node["any"] or node["of"]
         if children:
@@ -618,15 +616,17 @@ def _sort_key(entry: Any) -> tuple[str, date]:
 
 
 class _Compiler:
-    def __init__(self, catalog: Catalog, extra_ids: Mapping[str, Iterable[str]]) -> None:
+    def __init__(
+        self, catalog: Catalog, extra_ids: Mapping[str, Iterable[str]], *, presorted: bool = False
+    ) -> None:
         # Canonical order: each section by id (then effective.from), stable for ties.
         sections: dict[str, tuple[Any, ...]] = {}
         self.original: dict[str, list[int]] = {}
         unchanged = True
         for section in _SECTIONS:
             entries = getattr(catalog, section)
-            keys = [_sort_key(entry) for entry in entries]
-            if all(a <= b for a, b in pairwise(keys)):  # the loader's order already
+            keys = [] if presorted else [_sort_key(entry) for entry in entries]
+            if presorted or all(a <= b for a, b in pairwise(keys)):  # the loader's order
                 self.original[section] = list(range(len(entries)))
                 sections[section] = entries
                 continue
@@ -738,24 +738,31 @@ class _Compiler:
         edges = self.edges
         nodes = {*self.versions, *self.equivalences, *self.rules}
 
-        def edge(source: str, target: str, rel: str) -> None:
+        def link(sources: list[str], target: str, rel: str) -> None:
             # Unknown ids make no edge (they are reported); flow relations win over prerequisite.
-            if source not in nodes or target not in nodes:
+            if target not in nodes:
                 return
-            if edges.get((source, target), "prerequisite") == "prerequisite":
-                edges[(source, target)] = rel
+            for source in sources:
+                if source in nodes:
+                    key = (source, target)
+                    if rel == "prerequisite":
+                        edges.setdefault(key, rel)
+                    elif edges.get(key, "prerequisite") == "prerequisite":
+                        edges[key] = rel
 
         def check(
             section: str,
             index: int,
             refs: list[Ref],
+            leaves: list[str],
             slow: Callable[[], Iterator[tuple[Path_, str, str]]],
         ) -> None:
-            for what, ident in refs:
-                if ident not in known[what]:
-                    break
-            else:
-                return
+            if holdable.issuperset(leaves):
+                for what, ident in refs:
+                    if ident not in known[what]:
+                        break
+                else:
+                    return
             for path, what, ident in slow():
                 if ident not in known[what]:
                     self.problem(section, index, path, self.suggest(what, ident, known[what]))
@@ -784,50 +791,48 @@ class _Compiler:
                 refs.append(("institution", cred.issuer))
             if cred.requires is not None:
                 _scan(cred.requires, refs, leaves, units)
-                for leaf in leaves:
-                    edge(leaf, cred.id, "requires")
+                link(leaves, cred.id, "requires")
             if cred.prerequisites is not None:
                 before: list[str] = []
                 _scan(cred.prerequisites, refs, before, units)
-                for leaf in before:
-                    edge(leaf, cred.id, "prerequisite")
+                link(before, cred.id, "prerequisite")
+                leaves.extend(before)
             for limit in cred.limits:
                 for bound in (limit.max_credits, limit.min_credits):
                     if bound is not None:
                         units.add(bound.denominator)
-                if limit.from_.ids:
-                    refs.extend((_HOLDABLE, i) for i in limit.from_.ids)
+                leaves.extend(limit.from_.ids or ())
                 _scan_filter(limit.from_, refs)
-            check("credentials", index, refs, partial(_credential_refs, cred))
+            check("credentials", index, refs, leaves, partial(_credential_refs, cred))
             if cred.badge_classes or cred.ctid is not None:
                 self.claim(index, cred, claimed)
         for index, eq in enumerate(self.sections["equivalences"]):
             units.add(eq.credits.denominator)
-            refs = [("credential", i) for member in eq.members for i in member.all]
-            for _, ident in refs:
-                edge(ident, eq.id, "member")
-            check("equivalences", index, refs, partial(_equivalence_refs, eq))
+            members = [i for member in eq.members for i in member.all]
+            link(members, eq.id, "member")
+            refs = [("credential", i) for i in members]
+            check("equivalences", index, refs, [], partial(_equivalence_refs, eq))
         for index, rule in enumerate(self.sections["transfer_rules"]):
             refs = [("policy", rule.policy)]
             leaves = []
             _scan(rule.when, refs, leaves, units)
-            for leaf in leaves:
-                edge(leaf, rule.id, "when")
+            link(leaves, rule.id, "when")
             for grant in rule.grants:
                 if grant.credential is not None:
-                    refs.append((_HOLDABLE, grant.credential))
-                    edge(rule.id, grant.credential, "grants")
+                    leaves.append(grant.credential)
+                    if grant.credential in nodes:
+                        link([rule.id], grant.credential, "grants")
                 if isinstance(grant.credits, Fraction):
                     units.add(grant.credits.denominator)
             refs.extend(("institution", i) for i in rule.at or ())
             refs.extend(("credential", i) for i in rule.counts_toward or ())
             refs.extend(("transfer rule", i) for i in rule.supersedes)
-            check("transfer_rules", index, refs, partial(_rule_refs, rule))
+            check("transfer_rules", index, refs, leaves, partial(_rule_refs, rule))
         for index, program in enumerate(self.sections["funding"]):
             if program.credentials.min_credits is not None:
                 units.add(program.credentials.min_credits.denominator)
             refs = [("credential", i) for i in program.credentials.ids or ()]
-            check("funding", index, refs, partial(_funding_refs, program))
+            check("funding", index, refs, [], partial(_funding_refs, program))
 
     def suggest(self, what: str, ident: str, choices: Iterable[str]) -> str:
         if not hasattr(self, "suggesters"):

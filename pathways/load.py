@@ -502,7 +502,8 @@ def _assemble(loaded: _Loaded, version: str) -> CompiledCatalog:
     origins: dict[str, list[tuple[int, int]]] = {}
     sections: dict[str, tuple[Any, ...]] = {}
     for section, found in loaded.entries.items():
-        found.sort(key=lambda e: (*_sort_key(e[0]), loaded.sources[e[1]].name, e[2]))
+        # Stable: ties (duplicate ids, reported later) stay in file-name then position order.
+        found.sort(key=lambda e: _sort_key(e[0]))
         sections[section] = tuple(e[0] for e in found)
         origins[section] = [(e[1], e[2]) for e in found]
     catalog = _catalog_of(sections)
@@ -510,7 +511,7 @@ def _assemble(loaded: _Loaded, version: str) -> CompiledCatalog:
     errors = list(loaded.errors)
     compiled: CompiledCatalog | None = None
     try:
-        compiled = _Compiler(catalog, extra).compile(version)
+        compiled = _Compiler(catalog, extra, presorted=True).compile(version)
     except CatalogProblems as problems:
         for p in problems.problems:
             source_index, index = origins[p.section][p.index]

@@ -80,22 +80,28 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- values
 
 
-_INTERNED_CREDITS: dict[int | float, Fraction] = {}
+_INTERNED_CREDITS: dict[Any, Fraction] = {}
 
 
 def _credits(value: Any) -> Any:
     """Accept a number, a fraction string ("2/3") or ``{value, unit: semester|quarter}``."""
     # Catalogs repeat a handful of plain numbers thousands of times: share one Fraction each
     # (fast to validate, small to pickle). Bounded, so untrusted input cannot grow it.
+    key: Any = None
     if type(value) is int or type(value) is float:
-        interned = _INTERNED_CREDITS.get(value)
-        if interned is not None:
-            return interned
-        result = _credits_of(value)
+        key = value
+    elif type(value) is dict and value.keys() <= {"value", "unit"}:
+        amount, unit = value.get("value"), value.get("unit", "semester")
+        if type(amount) in (int, float) and type(unit) is str:
+            key = (amount, unit)
+    if key is None:
+        return _credits_of(value)
+    interned = _INTERNED_CREDITS.get(key)
+    if interned is None:
+        interned = _credits_of(value)
         if len(_INTERNED_CREDITS) < 4096:
-            _INTERNED_CREDITS[value] = result
-        return result
-    return _credits_of(value)
+            _INTERNED_CREDITS[key] = interned
+    return interned
 
 
 def _credits_of(value: Any) -> Any:
@@ -340,12 +346,21 @@ class Requirement(_Model):
     @model_validator(mode="after")
     def _one_form(self) -> Requirement:
         fields = self.__dict__
-        if fields["has"] is not None and (
-            fields["all"] is fields["any"] is fields["at_least"] is fields["of"] is None
-            and fields["credits"] is fields["count"] is fields["from_"] is None
-            and fields["distinct"] is None
-        ):
-            return self  # the common leaf, checked quickly
+        # Quick acceptance of the well-formed common cases; anything else gets the full check
+        # below, which names the problem.
+        leaf = fields["has"] is not None
+        group = fields["all"] is not None or fields["any"] is not None
+        amount = fields["credits"] is not None or fields["count"] is not None
+        single = (
+            leaf + group + amount == 1
+            and fields["at_least"] is fields["of"] is None
+            and (fields["all"] is None or fields["any"] is None)
+            and (fields["credits"] is None or fields["count"] is None)
+        )
+        if single and (leaf or group) and fields["from_"] is fields["distinct"] is None:
+            return self
+        if single and amount and fields["from_"] is not None:
+            return self
         given = [name for name in _FORMS if fields[name] is not None]
         if len(given) != 1:
             what = ", ".join(given) if given else "none"
