@@ -1,0 +1,235 @@
+"""The published catalog in memory, first-start publication, and a dry run's status changes.
+
+Each server process keeps the compiled catalog of the published version in a
+:class:`CatalogStore`. A request that reads the catalog asks :meth:`CatalogStore.current`,
+which checks the publication pointer (one primary-key lookup, at most once per
+``check_interval`` seconds) and, when another process published or rolled back, compiles the
+new version from its stored sources and swaps it in. A request works on one
+:class:`Snapshot` from start to end, so it never mixes two versions; the swap is a single
+reference assignment, so readers never see a half-built catalog.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api import crud
+from api.db import migrate
+from api.models import Learner, StatusChange
+from pathways.compile import CompiledCatalog
+from pathways.errors import CatalogError, PathwaysError
+from pathways.load import catalog_files, load_sources
+from pathways.model import LearnerRecord
+from pathways.solver import SolverTimeout
+
+__all__ = [
+    "CatalogStore",
+    "CatalogUnavailable",
+    "Snapshot",
+    "bootstrap",
+    "directory_sources",
+    "status_changes",
+]
+
+
+class CatalogUnavailable(Exception):
+    """No catalog can be served: none is published yet, or the stored one no longer loads."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One published version as this process serves it."""
+
+    serial: int
+    """The publication counter when it was read (grows with every publish and rollback)."""
+    version: int
+    """The version number."""
+    compiled: CompiledCatalog
+
+    @property
+    def catalog_version(self) -> str:
+        """The content hash, as in Decisions and Statements."""
+        return self.compiled.version
+
+
+class CatalogStore:
+    """The compiled published catalog of one process, reloaded when the pointer moves.
+
+    ``check_interval`` 0 checks the pointer on every call; a positive value checks at most
+    that often (a process then serves a new version at most that many seconds late).
+    Compiled versions are kept (the ``keep`` most recent), so a rollback swaps instantly.
+    """
+
+    def __init__(self, engine: Engine, *, check_interval: float = 0.0, keep: int = 4) -> None:
+        self._engine = engine
+        self._interval = check_interval
+        self._keep = keep
+        self._snapshot: Snapshot | None = None
+        self._checked = float("-inf")
+        self._lock = threading.Lock()
+        self._compiled: OrderedDict[int, CompiledCatalog] = OrderedDict()
+
+    def current(self) -> Snapshot:
+        """The published version (reloaded first if it changed). Raises CatalogUnavailable."""
+        snapshot = self._snapshot
+        now = time.monotonic()
+        if snapshot is not None and now - self._checked < self._interval:
+            return snapshot
+        pointer = crud.publication(self._engine)
+        self._checked = now
+        if pointer is None:
+            raise CatalogUnavailable("no catalog has been published yet")
+        serial, version = pointer
+        if snapshot is not None and snapshot.serial >= serial:
+            return snapshot
+        return self._switch(serial, version)
+
+    def install(self, serial: int, version: int, compiled: CompiledCatalog) -> Snapshot:
+        """Serve ``compiled`` (version ``version``, just published by this process)."""
+        with self._lock:
+            self._remember(version, compiled)
+            return self._swap(Snapshot(serial, version, compiled))
+
+    def compiled(self, version: int) -> CompiledCatalog:
+        """The compiled catalog of any stored version (kept, or compiled from its sources)."""
+        with self._lock:
+            found = self._compiled.get(version)
+            if found is None:
+                found = self._load(version)
+                self._remember(version, found)
+            return found
+
+    def _switch(self, serial: int, version: int) -> Snapshot:
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot is not None and snapshot.serial >= serial:
+                return snapshot
+            compiled = self._compiled.get(version)
+            if compiled is None:
+                compiled = self._load(version)
+            self._remember(version, compiled)
+            return self._swap(Snapshot(serial, version, compiled))
+
+    def _swap(self, snapshot: Snapshot) -> Snapshot:
+        current = self._snapshot
+        if current is None or snapshot.serial >= current.serial:
+            self._snapshot = snapshot  # one reference assignment: the atomic swap
+            return snapshot
+        return current
+
+    def _remember(self, version: int, compiled: CompiledCatalog) -> None:
+        self._compiled[version] = compiled
+        self._compiled.move_to_end(version)
+        while len(self._compiled) > self._keep:
+            self._compiled.popitem(last=False)
+
+    def _load(self, version: int) -> CompiledCatalog:
+        with self._engine.connect() as connection:
+            sources = crud.version_sources(connection=connection, version_id=version)
+        if not sources:
+            raise CatalogUnavailable(f"catalog version {version} has no stored files")
+        try:
+            return load_sources(sources)
+        except CatalogError as error:
+            # Stored versions were valid when published; a newer engine may reject one.
+            raise CatalogUnavailable(
+                f"catalog version {version} no longer loads: {error.errors[0]}"
+            ) from None
+
+
+def directory_sources(directory: str | Path) -> dict[str, bytes]:
+    """The ``*.yaml`` files under ``directory``, relative POSIX name → bytes.
+
+    The names are those :func:`pathways.load.load_catalog` hashes, so the published version
+    has the same content hash as ``pathways validate`` prints for the directory.
+    Raises :class:`~pathways.errors.CatalogError` for a missing or empty directory.
+    """
+    root = Path(directory)
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in catalog_files(root)}
+
+
+def bootstrap(engine: Engine, catalog_dir: str | Path) -> int | None:
+    """Migrate the schema; on an empty database, publish ``catalog_dir`` as version 1.
+
+    Returns the version published now, or None when the database already had one. Safe when
+    several processes start at once: the loser of the race publishes nothing. Raises
+    :class:`~pathways.errors.CatalogError` when the directory does not load.
+    """
+    migrate(engine)
+    if crud.publication(engine) is not None:
+        return None
+    sources = directory_sources(catalog_dir)
+    compiled = load_sources(sources)
+    with Session(engine) as session:
+        try:
+            version, _serial = crud.publish_catalog(
+                session=session,
+                sources=sources,
+                compiled=compiled,
+                actor=None,
+                note=f"first start: {Path(catalog_dir).name}",
+            )
+        except IntegrityError:
+            return None
+    return version.id
+
+
+def _status(
+    catalog: CompiledCatalog, record: LearnerRecord, goal: str, as_of: date, time_limit: float
+) -> tuple[str, str | None]:
+    """The audit status of ``record`` toward ``goal``, or not_evaluable and why."""
+    from pathways.evaluate import audit
+
+    try:
+        decision = audit(catalog, record, goal, as_of, time_limit=time_limit)
+    except PathwaysError as error:
+        return "not_evaluable", str(error).splitlines()[0]
+    except SolverTimeout:
+        return "not_evaluable", f"no allocation found within {time_limit:g} s"
+    return decision.status, None
+
+
+def status_changes(
+    *,
+    session: Session,
+    before: CompiledCatalog,
+    after: CompiledCatalog,
+    as_of: date,
+    time_limit: float,
+) -> tuple[list[StatusChange], int]:
+    """Which stored learners' audit status toward their goals differs between two catalogs.
+
+    Every stored learner is audited, on ``as_of``, against every goal in their ``goals``
+    list, once with each catalog. Returns the pairs whose status (``complete``,
+    ``in_progress`` or ``not_evaluable``) differs, and how many pairs were checked.
+    """
+    changes: list[StatusChange] = []
+    checked = 0
+    for learner in session.exec(select(Learner).order_by(col(Learner.id))).all():
+        if not learner.goals:
+            continue
+        record = crud.learner_record(session=session, learner=learner)
+        for goal in dict.fromkeys(learner.goals):
+            checked += 1
+            old, old_reason = _status(before, record, goal, as_of, time_limit)
+            new, new_reason = _status(after, record, goal, as_of, time_limit)
+            if old != new:
+                changes.append(
+                    StatusChange(
+                        learner=learner.id,
+                        goal=goal,
+                        before=old,
+                        after=new,
+                        reason=new_reason or old_reason,
+                    )
+                )
+    return changes, checked

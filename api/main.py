@@ -1,0 +1,84 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+On start-up (the lifespan) the app migrates its database to the latest schema and, when the
+database holds no catalog yet, publishes ``settings.catalog_dir`` as version 1. It then serves
+``/v1`` (OpenAPI at ``/openapi.json``, docs at ``/docs``) and, when ``api/static`` exists, the
+web page at ``/``.
+
+``uvicorn api.main:create_app --factory`` (what ``pathways serve`` runs) builds the app from
+``PATHWAYS_*`` environment variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from api.catalogs import CatalogStore, bootstrap
+from api.db import make_engine
+from api.errors import install_handlers
+from api.middleware import BodyLimit, RequestLog
+from api.routes import api_router
+from api.settings import Settings
+
+__all__ = ["STATIC_DIR", "create_app"]
+
+STATIC_DIR: Path = Path(__file__).resolve().parent / "static"
+"""The web page's files, served at ``/`` when the directory exists."""
+
+UPLOAD_PATHS = ("/v1/catalog", "/v1/catalog/validate")
+"""Routes that take a whole catalog, with the larger body limit."""
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable OpenAPI operation ids: the route function's name (unique across the API)."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The application for ``settings`` (default: from the environment).
+
+    ``engine`` overrides ``settings.database_url`` (tests pass an in-memory engine); an
+    engine the app made itself is disposed of at shutdown.
+    """
+    settings = settings or Settings()
+    own_engine = engine is None
+    engine = engine if engine is not None else make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(bootstrap, engine, settings.catalog_dir)
+        app.state.catalogs.current()  # load the published catalog before the first request
+        yield
+        if own_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Pathways",
+        version="1",
+        summary="Stackable-credential pathways: audit, transfer and catalog publication.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.catalogs = CatalogStore(engine, check_interval=settings.catalog_check_interval)
+    install_handlers(app)
+    app.include_router(api_router)
+    if STATIC_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
+    app.add_middleware(RequestLog, enabled=settings.log_requests)
+    return app

@@ -1,0 +1,94 @@
+"""Stateless evaluation: ``POST /v1/audit`` and ``POST /v1/transfer``.
+
+The body carries the whole learner record (badges inline: the JSON document or the compact
+JWS/JWT text; the server never reads a path named in a request). The reply is exactly the
+document the CLI prints with ``--json``. Anonymous callers may send at most
+``anonymous_max_holdings`` holdings (else 422) and get ``anonymous_solver_seconds`` of solver
+time (else 503); signed-in callers get the larger limits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
+
+from api.deps import CatalogDep, OptionalUser, SettingsDep
+from api.models import AuditRequest, LocatedErrorsPublic, Message, TransferRequest, User
+from api.settings import Settings
+from pathways.evaluate import Decision, Statement
+from pathways.load import parse_record
+from pathways.model import LearnerRecord
+
+router = APIRouter(tags=["evaluate"])
+
+MAX_EXCEPTIONS = 200
+"""Most exceptions a record sent to a stateless endpoint may carry."""
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": LocatedErrorsPublic, "description": "A bad record, goal or institution."},
+    503: {"model": Message, "description": "The solver's time limit was reached."},
+}
+
+
+def _record(raw: dict[str, Any], user: User | None, settings: Settings) -> LearnerRecord:
+    """Validate a request's record after checking it against the size caps."""
+    cap = settings.max_holdings if user else settings.anonymous_max_holdings
+    holdings = raw.get("holdings")
+    if isinstance(holdings, list) and len(holdings) > cap:
+        more = " (sign in for a larger limit)" if user is None else ""
+        raise HTTPException(
+            status_code=422,
+            detail=f"the record has {len(holdings)} holdings; at most {cap} are accepted{more}",
+        )
+    exceptions = raw.get("exceptions")
+    if isinstance(exceptions, list) and len(exceptions) > MAX_EXCEPTIONS:
+        raise HTTPException(
+            status_code=422, detail=f"at most {MAX_EXCEPTIONS} exceptions are accepted"
+        )
+    return parse_record(raw, name="record")
+
+
+def _solver_seconds(user: User | None, settings: Settings) -> float:
+    return settings.solver_seconds if user else settings.anonymous_solver_seconds
+
+
+@router.post("/audit", response_model=Decision, responses=ERRORS)
+def audit(
+    body: AuditRequest, catalog: CatalogDep, user: OptionalUser, settings: SettingsDep
+) -> JSONResponse:
+    """Audit a learner record against a goal: the CLI's ``pathways audit --json`` document."""
+    from pathways.evaluate import audit as run_audit
+
+    record = _record(body.record, user, settings)
+    decision = run_audit(
+        catalog.compiled,
+        record,
+        body.goal,
+        body.as_of,
+        projected=body.projected,
+        include_discretionary=body.include_discretionary,
+        trust=tuple(body.trust),
+        time_limit=_solver_seconds(user, settings),
+    )
+    return JSONResponse(decision.model_dump(mode="json"))
+
+
+@router.post("/transfer", response_model=Statement, responses=ERRORS)
+def transfer(
+    body: TransferRequest, catalog: CatalogDep, user: OptionalUser, settings: SettingsDep
+) -> JSONResponse:
+    """What a learner record earns at an institution: ``pathways transfer --json``."""
+    from pathways.evaluate import transfer as run_transfer
+
+    record = _record(body.record, user, settings)
+    statement = run_transfer(
+        catalog.compiled,
+        record,
+        body.institution,
+        body.as_of,
+        include_discretionary=body.include_discretionary,
+        trust=tuple(body.trust),
+    )
+    return JSONResponse(statement.model_dump(mode="json"))

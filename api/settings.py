@@ -1,0 +1,48 @@
+"""Service settings, read from ``PATHWAYS_*`` environment variables (pydantic-settings).
+
+``pathways serve`` sets ``PATHWAYS_DATABASE_URL`` and ``PATHWAYS_CATALOG_DIR`` from its options
+before the workers start, so every worker process reads the same settings. Tests build a
+:class:`Settings` directly and hand it to :func:`api.main.create_app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pathways.load import DEFAULT_CATALOG
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; every field has a safe default."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHWAYS_", extra="ignore")
+
+    database_url: str = "sqlite:///pathways.db"
+    """SQLAlchemy URL: ``sqlite:///FILE`` (WAL, foreign keys on) or ``postgresql+psycopg://…``."""
+    catalog_dir: Path = DEFAULT_CATALOG
+    """The catalog published as version 1 when the database holds none yet."""
+
+    max_body_bytes: int = Field(default=2 * 2**20, ge=1024)
+    """Largest request body outside catalog uploads; larger bodies get 413."""
+    max_upload_bytes: int = Field(default=32 * 2**20, ge=1024)
+    """Largest catalog upload (``POST /v1/catalog``, ``/v1/catalog/validate``)."""
+
+    anonymous_max_holdings: int = Field(default=500, ge=1)
+    """Most holdings an anonymous stateless call may send (more: 422)."""
+    max_holdings: int = Field(default=5000, ge=1)
+    """Most holdings any record may have, signed in or not."""
+    anonymous_solver_seconds: float = Field(default=5.0, gt=0)
+    """Solver time an anonymous call may use (past it: 503)."""
+    solver_seconds: float = Field(default=30.0, gt=0)
+    """Solver time a signed-in call may use."""
+
+    catalog_check_interval: float = Field(default=0.0, ge=0)
+    """Seconds between checks of the published version (0: on every request that reads the
+    catalog; the check is one primary-key lookup)."""
+    log_requests: bool = True
+    """Log one line per request on the ``pathways.api`` logger."""
