@@ -10,13 +10,16 @@
 ``audit``
     ``small_p50_ms``/``small_p99_ms`` and ``state_p50_ms``/``state_p99_ms``: the same learner
     records (written for the small catalog, whose institutions the state catalog also holds)
-    audited against the same goals — the program each record walks toward — in both catalogs;
-    ``scale_ratio`` is state p50 over small p50.
+    audited against the same goals — the program each record walks toward — in both catalogs,
+    taking turns pair by pair; ``scale_ratio`` is state p50 over small p50.
 ``batch``
     ``audits_per_s_1_worker``/``audits_per_s_2_workers`` on the process pool,
     ``speedup_2_workers``; ``ray_audits_per_s_2_workers`` and ``ray_speedup_2_workers`` (over
     the 1-worker pool), or null with the reason when Ray is absent. Throughput counts auditing
     time only; ``startup_s`` (start workers, ship the catalog once) is reported beside it.
+    Each setting runs ``rounds`` times in turn and keeps its best round.
+    ``cpu_parallel_ceiling`` is the speedup two processes get on pure-Python CPU work in the
+    same run: on a shared machine it bounds every 2-worker figure.
 ``plan``
     ``p50_ms`` when :mod:`pathways.plan` exists, else null with a reason.
 ``memory``
@@ -65,11 +68,13 @@ TARGETS: dict[str, tuple[str, float]] = {
 """Issue 8's targets: figure → (comparison, bound)."""
 
 AS_OF = date(2026, 7, 1)
+SCALE_NAMES = ("the small catalog", "the state catalog")
 """A fixed as-of date, so repeated runs audit the same thing."""
 
 
 def machine() -> dict[str, Any]:
-    """The machine the figures were measured on: CPUs, CPU model, memory, Python."""
+    """The machine the figures were measured on: CPUs, CPU model, memory, Python, and its
+    one-minute load average when asked (other work running beside the benchmark)."""
     model = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -91,6 +96,7 @@ def machine() -> dict[str, Any]:
         "cpu": model,
         "memory_mib": memory_mib,
         "python": platform.python_version(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "platform": platform.platform(),
     }
 
@@ -131,20 +137,51 @@ def _targets(root: Path) -> list[tuple[str, str]]:
 
 
 def _audit_times(
-    catalog: CompiledCatalog, pairs: list[tuple[LearnerRecord, str]]
-) -> tuple[list[float], int]:
+    catalogs: list[CompiledCatalog], pairs: list[tuple[LearnerRecord, str]]
+) -> list[tuple[list[float], int]]:
+    """Per catalog: each pair's audit time (ms) and how many audits were complete.
+
+    The catalogs take turns pair by pair, so a change in the machine's load during the run
+    weighs on every catalog alike and their ratio stays meaningful.
+    """
     from pathways.evaluate import audit
 
-    for record, goal in pairs[:3]:  # warm imports and lazily built indexes
-        audit(catalog, record, goal, AS_OF)
-    samples = []
-    complete = 0
+    for catalog in catalogs:
+        for record, goal in pairs[:3]:  # warm imports and lazily decoded entries
+            audit(catalog, record, goal, AS_OF)
+    results: list[tuple[list[float], int]] = [([], 0) for _ in catalogs]
     for record, goal in pairs:
+        for index, catalog in enumerate(catalogs):
+            started = time.perf_counter()
+            decision = audit(catalog, record, goal, AS_OF)
+            samples, complete = results[index]
+            samples.append((time.perf_counter() - started) * 1000)
+            results[index] = (samples, complete + (decision.status == "complete"))
+    return results
+
+
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def cpu_parallel_ceiling(n: int = 4_000_000) -> float:
+    """How much faster two processes burn pure-Python CPU than one, right now (≈2 on an idle
+    2-core machine; less when other work shares the cores). The best any 2-worker speedup
+    measured in the same run can hope for."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_burn, [1000, 1000]))  # start both workers first
         started = time.perf_counter()
-        decision = audit(catalog, record, goal, AS_OF)
-        samples.append((time.perf_counter() - started) * 1000)
-        complete += decision.status == "complete"
-    return samples, complete
+        pool.submit(_burn, n).result()
+        one = time.perf_counter() - started
+        started = time.perf_counter()
+        list(pool.map(_burn, [n, n]))
+        two = time.perf_counter() - started
+    return round(2 * one / two, 3)
 
 
 def _plan_times(catalog: CompiledCatalog, pairs: list[tuple[LearnerRecord, str]]) -> Any:
@@ -167,6 +204,7 @@ def run_bench(
     audits: int = 200,
     batch_learners: int = 60,
     batch_goals: int = 4,
+    rounds: int = 2,
     ray: bool = True,
     log: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
@@ -174,14 +212,15 @@ def run_bench(
 
     ``workdir`` keeps the generated catalogs (default: a temporary directory, removed after).
     ``audits`` learner/goal pairs are timed one by one at each scale; the batch runs
-    ``batch_learners`` × ``batch_goals`` audits per engine setting. ``ray=False`` skips Ray.
+    ``batch_learners`` × ``batch_goals`` audits per engine setting, ``rounds`` times (each
+    setting keeps its best round). ``ray=False`` skips Ray.
     ``log`` receives a line before each step. Each figure missing for a reason has a sibling
     ``<name>_reason``. ``targets`` lists each target with its figure and whether it was met.
     """
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="pathways-bench-") as tmp:
-            return _run(scale, Path(tmp), audits, batch_learners, batch_goals, ray, log)
-    return _run(scale, Path(workdir), audits, batch_learners, batch_goals, ray, log)
+            return _run(scale, Path(tmp), audits, batch_learners, batch_goals, rounds, ray, log)
+    return _run(scale, Path(workdir), audits, batch_learners, batch_goals, rounds, ray, log)
 
 
 def _run(
@@ -190,10 +229,11 @@ def _run(
     audits: int,
     batch_learners: int,
     batch_goals: int,
+    rounds: int,
     use_ray: bool,
     log: Callable[[str], None],
 ) -> dict[str, Any]:
-    from pathways.batch import run_batch
+    from pathways.batch import BatchResult, Engine, run_batch
     from pathways.load import load_catalog, load_record
 
     figures: dict[str, Any] = {"machine": machine(), "scale": scale}
@@ -240,8 +280,10 @@ def _run(
         by_id[record.learner.id] = record
     pairs = [(by_id[lid], goal) for lid, goal in _targets(small_root)][:audits]
     small_catalog = catalog if scale == "small" else load_catalog(small_root / "catalog")
-    log(f"auditing {len(pairs)} learner/goal pairs in the small catalog")
-    small_ms, small_complete = _audit_times(small_catalog, pairs)
+    catalogs = [small_catalog] if scale == "small" else [small_catalog, catalog]
+    log(f"auditing {len(pairs)} learner/goal pairs in {' and '.join(SCALE_NAMES[: len(catalogs)])}")
+    timed = _audit_times(catalogs, pairs)
+    small_ms, small_complete = timed[0]
     audit_figures: dict[str, Any] = {
         "pairs": len(pairs),
         "small_p50_ms": round(statistics.median(small_ms), 2),
@@ -249,8 +291,7 @@ def _run(
         "small_complete": small_complete,
     }
     if scale == "state":
-        log(f"auditing the same {len(pairs)} pairs in the state catalog")
-        state_ms, state_complete = _audit_times(catalog, pairs)
+        state_ms, state_complete = timed[1]
         audit_figures.update(
             state_p50_ms=round(statistics.median(state_ms), 2),
             state_p99_ms=round(_percentile(state_ms, 0.99), 2),
@@ -266,40 +307,53 @@ def _run(
 
     learners = list(by_id.values())[:batch_learners]
     goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
-    batch: dict[str, Any] = {"audits": len(learners) * len(goals), "catalog": scale}
-    runs = {}
-    for workers in (1, 2):
-        log(f"batch: process pool, {workers} worker(s)")
-        result = run_batch(catalog, learners, goals, workers=workers, as_of=AS_OF)
-        runs[f"local{workers}"] = result
-        batch[f"audits_per_s_{workers}_worker{'s' if workers > 1 else ''}"] = round(
-            result.audits_per_s, 2
-        )
-        batch[f"startup_s_{workers}_worker{'s' if workers > 1 else ''}"] = round(
-            result.startup_s, 3
-        )
-    base = runs["local1"].audits_per_s
-    batch["speedup_2_workers"] = round(runs["local2"].audits_per_s / base, 3)
-    batch["ray_audits_per_s_2_workers"] = None
-    batch["ray_speedup_2_workers"] = None
+    batch: dict[str, Any] = {
+        "audits": len(learners) * len(goals),
+        "catalog": scale,
+        "rounds": rounds,
+        "cpu_parallel_ceiling": cpu_parallel_ceiling(),
+    }
     ray_reason = None
     if not use_ray:
         ray_reason = "skipped (--no-ray)"
-    else:
-        if importlib.util.find_spec("ray") is None:
-            ray_reason = "ray is not installed (pip install 'pathways[ray]')"
+    elif importlib.util.find_spec("ray") is None:
+        ray_reason = "ray is not installed (pip install 'pathways[ray]')"
+    settings: list[tuple[str, Engine, int]] = [("local1", "local", 1), ("local2", "local", 2)]
     if ray_reason is None:
-        log("batch: Ray, 2 workers (local instance)")
-        result = run_batch(catalog, learners, goals, engine="ray", workers=2, as_of=AS_OF)
-        runs["ray2"] = result
-        batch["ray_audits_per_s_2_workers"] = round(result.audits_per_s, 2)
-        batch["ray_startup_s_2_workers"] = round(result.startup_s, 3)
-        batch["ray_speedup_2_workers"] = round(result.audits_per_s / base, 3)
+        settings.append(("ray2", "ray", 2))
+    # Rounds of every setting in turn; each setting keeps its best round, so a burst of other
+    # work on the machine costs a round, not the figure.
+    best: dict[str, BatchResult] = {}
+    for round_ in range(rounds):
+        for name, engine, workers in settings:
+            log(f"batch round {round_ + 1}/{rounds}: {engine}, {workers} worker(s)")
+            result = run_batch(
+                catalog, learners, goals, engine=engine, workers=workers, as_of=AS_OF
+            )
+            if name not in best or result.audits_per_s > best[name].audits_per_s:
+                best[name] = result
+            if result.rows != best["local1"].rows:
+                raise AssertionError(f"batch rows differ between local1 and {name}")
+    base = best["local1"].audits_per_s
+    batch.update(
+        audits_per_s_1_worker=round(base, 2),
+        audits_per_s_2_workers=round(best["local2"].audits_per_s, 2),
+        startup_s_1_worker=round(best["local1"].startup_s, 3),
+        startup_s_2_workers=round(best["local2"].startup_s, 3),
+        speedup_2_workers=round(best["local2"].audits_per_s / base, 3),
+        ray_audits_per_s_2_workers=None,
+        ray_speedup_2_workers=None,
+    )
+    if "ray2" in best:
+        batch.update(
+            ray_audits_per_s_2_workers=round(best["ray2"].audits_per_s, 2),
+            ray_startup_s_2_workers=round(best["ray2"].startup_s, 3),
+            ray_speedup_2_workers=round(best["ray2"].audits_per_s / base, 3),
+        )
     else:
         batch["ray_speedup_2_workers_reason"] = ray_reason
-    reference = runs["local1"].rows
-    batch["identical_rows"] = all(r.rows == reference for r in runs.values())
-    batch["counts"] = runs["local1"].summary()["counts"]
+    batch["identical_rows"] = True  # checked after every round above
+    batch["counts"] = best["local1"].summary()["counts"]
     figures["batch"] = batch
 
     log("plan")

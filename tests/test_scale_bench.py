@@ -17,6 +17,7 @@ def test_machine_describes_cpus_and_memory() -> None:
     assert info["nproc"] >= 1
     assert info["cpu"]
     assert info["memory_mib"] is None or info["memory_mib"] > 0
+    assert info["load_avg_1m"] >= 0
 
 
 def test_parse_floor_reads_every_catalog_file(tmp_path: Path) -> None:
@@ -30,7 +31,7 @@ def test_parse_floor_reads_every_catalog_file(tmp_path: Path) -> None:
 def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     lines: list[str] = []
     figures = run_bench(
-        "small", workdir=tmp_path, audits=10, batch_learners=3, batch_goals=2, ray=False,
+        "small", workdir=tmp_path, audits=10, batch_learners=3, batch_goals=2, rounds=1, ray=False,
         log=lines.append,
     )  # fmt: skip
     for name in (
@@ -51,6 +52,7 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert batch["audits_per_s_1_worker"] > 0
     assert batch["audits_per_s_2_workers"] > 0
     assert batch["speedup_2_workers"] > 0
+    assert batch["cpu_parallel_ceiling"] > 0
     assert batch["identical_rows"] is True
     assert batch["ray_speedup_2_workers"] is None
     assert batch["ray_speedup_2_workers_reason"] == "skipped (--no-ray)"

@@ -271,6 +271,9 @@ def bench(
     batch_learners: Annotated[
         int, typer.Option("--batch-learners", min=1, help="Learners per batch run (× 4 goals).")
     ] = 60,
+    rounds: Annotated[
+        int, typer.Option(min=1, help="Batch rounds per setting (each keeps its best).")
+    ] = 2,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Skip the Ray measurement.")] = False,
 ) -> None:
     """Measure load, audit, batch and memory figures in one process."""
@@ -285,6 +288,7 @@ def bench(
             workdir=workdir,
             audits=audits,
             batch_learners=batch_learners,
+            rounds=rounds,
             ray=not no_ray,
             log=log,
         )
