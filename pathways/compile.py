@@ -39,10 +39,12 @@ topological order; prerequisite edges are acyclic among themselves.
 
 from __future__ import annotations
 
+import gc
 import math
 import pickle
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -127,6 +129,28 @@ class CatalogProblems(CatalogError):
 
 
 # --------------------------------------------------------------------------- lazy parts
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Build a large long-lived structure without the cyclic collector rescanning it.
+
+    Parsing and validating create hundreds of thousands of containers that live as long as
+    the catalog; with the collector on, each young-generation pass rescans them for nothing.
+    On the way out they are moved straight to the oldest generation (``freeze`` then
+    ``unfreeze`` splices the lists without scanning them), where a later full collection
+    still finds any garbage among them: nothing leaks.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
 
 _GraphData = tuple[list[tuple[str, tuple[Any, ...]]], dict[tuple[str, str], str]]
 """A graph in compact form: (node id, attribute values) pairs and (source, target) → rel."""
@@ -314,7 +338,8 @@ class CompiledCatalog:
     def graph(self) -> nx.DiGraph:
         """The credential graph, built on first use (evaluation reads the indexes instead)."""
         if not isinstance(self._graph, nx.DiGraph):
-            object.__setattr__(self, "_graph", _build_graph(self._graph_data()))
+            with _gc_paused():
+                object.__setattr__(self, "_graph", _build_graph(self._graph_data()))
         assert isinstance(self._graph, nx.DiGraph)
         return self._graph
 
@@ -334,14 +359,8 @@ class CompiledCatalog:
     def catalog(self) -> Catalog:
         """The catalog, each section sorted by id (assembled on first use after unpickling)."""
         if self._catalog is None:
-            catalog = Catalog.model_construct(
-                institutions=tuple(self.institutions.values()),
-                policies=tuple(self.policies.values()),
-                credentials=tuple(v for versions in self.versions.values() for v in versions),
-                equivalences=tuple(self.equivalences.values()),
-                transfer_rules=tuple(self.rules.values()),
-                funding=tuple(self.funding.values()),
-            )
+            with _gc_paused():
+                catalog = _assemble(self)
             object.__setattr__(self, "_catalog", catalog)
         assert self._catalog is not None
         return self._catalog
@@ -436,6 +455,20 @@ class CompiledCatalog:
         if value.denominator != 1:
             raise ValueError(f"{credits} credits is not a whole number of 1/{self.unit} units")
         return value.numerator
+
+
+def _assemble(compiled: CompiledCatalog) -> Catalog:
+    """The catalog of a compiled catalog, from its (possibly lazy) tables."""
+    return _catalog_of(
+        {
+            "institutions": tuple(compiled.institutions.values()),
+            "policies": tuple(compiled.policies.values()),
+            "credentials": tuple(v for versions in compiled.versions.values() for v in versions),
+            "equivalences": tuple(compiled.equivalences.values()),
+            "transfer_rules": tuple(compiled.rules.values()),
+            "funding": tuple(compiled.funding.values()),
+        }
+    )
 
 
 def _restore(state: dict[str, Any]) -> CompiledCatalog:

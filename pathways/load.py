@@ -23,7 +23,6 @@ bytes, in :func:`cache_dir`. Cache entries are written atomically; an unreadable
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -31,8 +30,7 @@ import pickle
 import re
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,6 +46,7 @@ from pathways.compile import (
     CompiledCatalog,
     _catalog_of,
     _Compiler,
+    _gc_paused,
 )
 from pathways.errors import CatalogError, LocatedError, RecordError, suggest
 from pathways.model import (
@@ -106,27 +105,6 @@ Loc = tuple[str | int, ...]
 
 
 # --------------------------------------------------------------------------- located errors
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Build a large long-lived structure without the cyclic collector rescanning it.
-
-    Parsing and validating create hundreds of thousands of containers that live as long as
-    the catalog; with the collector on, each young-generation pass rescans them for nothing.
-    On the way out they are moved straight to the oldest generation (``freeze`` then
-    ``unfreeze`` splices the lists without scanning them), where a later full collection
-    still finds any garbage among them: nothing leaks.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 class _Source:
