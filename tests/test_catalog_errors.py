@@ -75,6 +75,19 @@ credentials:
     assert "did you mean 'min_grade'?" in error
 
 
+def test_unknown_key_under_an_alias_is_named_by_the_alias(write_catalog: CatalogWriter) -> None:
+    text = """\
+credentials:
+  - id: cc.cert
+    title: Certificate
+    kind: certificate
+    requires: {credits: 3, from: {subjct: ITNT}}
+"""
+    error = _one(write_catalog, text)
+    assert "bad.yaml:5:35: credentials.0.requires.from: unknown key 'subjct'" in error
+    assert "did you mean 'subject'?" in error
+
+
 def test_unknown_section_named(write_catalog: CatalogWriter) -> None:
     error = _one(write_catalog, "credentails: []\n")
     assert "bad.yaml:1:1: unknown section 'credentails'" in error

@@ -148,7 +148,7 @@ def _shape(compiled: CompiledCatalog) -> tuple[Any, ...]:
         compiled.unit,
         compiled.topo_order,
         sorted(compiled.graph.edges(data="rel")),
-        sorted(compiled.graph.nodes(data="kind")),
+        sorted((n, sorted(a.items())) for n, a in compiled.graph.nodes(data=True)),
         compiled.member_of,
         {k: [r.id for r in v] for k, v in compiled.rules_by_source.items()},
         {k: [r.id for r in v] for k, v in compiled.rules_granting.items()},

@@ -85,6 +85,19 @@ def test_load_record_every_error_located(tmp_path: Path) -> None:
     assert "jane.yaml:10:54: holdings.1.grade: Input should be" in rendered[1]
 
 
+def test_record_error_under_an_alias_is_named_by_the_alias() -> None:
+    text = (
+        "learner: {id: l-1}\n"
+        "exceptions:\n"
+        "  - {substitute: a.b, for: Not_An_Id, by: advisor, reason: same course}\n"
+    )
+    with pytest.raises(RecordError) as caught:
+        parse_record(text, name="r.yaml")
+    (error,) = caught.value.errors
+    assert (error.line, error.col, error.path) == (3, 23, "exceptions.0.for")
+    assert "String should match pattern" in error.message
+
+
 def test_load_record_unreadable(tmp_path: Path) -> None:
     with pytest.raises(RecordError, match="cannot read"):
         load_record(tmp_path / "nope.yaml")
