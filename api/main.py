@@ -25,7 +25,7 @@ from api.catalogs import CatalogStore, bootstrap
 from api.db import make_engine
 from api.errors import install_handlers
 from api.middleware import BodyLimit, RequestLog
-from api.routes import api_router
+from api.routes import api_router, web
 from api.settings import Settings
 
 __all__ = ["STATIC_DIR", "create_app"]
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.catalogs = CatalogStore(engine, check_interval=settings.catalog_check_interval)
     install_handlers(app)
     app.include_router(api_router)
+    app.include_router(web.router)
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     app.add_middleware(
