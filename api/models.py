@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlmodel import Field, SQLModel
@@ -92,6 +92,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; every stored one is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
+"""A timezone-aware UTC time in replies (whatever the database returned)."""
+
+
 def _timestamp() -> Any:
     return Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -148,7 +157,7 @@ class CatalogVersionPublic(SQLModel):
     """The content hash, as in every Decision and Statement (``catalog_version``)."""
     published: bool
     """Whether this is the version being served."""
-    published_at: datetime
+    published_at: Timestamp
     published_by: str
     note: str | None = None
     files: int
@@ -289,8 +298,8 @@ class LearnerUpdate(SQLModel):
 
 class LearnerPublic(LearnerBase):
     id: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class LearnersPublic(SQLModel):
@@ -351,7 +360,7 @@ class ExceptionCreate(BaseModel):
 
 class ExceptionPublic(Exception_):
     id: int
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ExceptionsPublic(BaseModel):
@@ -378,7 +387,7 @@ class AuditLog(SQLModel, table=True):
 
 class AuditLogEntryPublic(SQLModel):
     id: int
-    at: datetime
+    at: Timestamp
     actor: str
     action: str
     target: str

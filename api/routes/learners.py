@@ -134,8 +134,9 @@ def update_learner(
 ) -> LearnerPublic:
     """Change the fields given (name, catalog year, state, status, identity, goals…)."""
     learner = _learner(session, user, learner_id)
-    updated = crud.update_learner(session=session, learner=learner, learner_in=learner_in,
-                                  actor=user)  # fmt: skip
+    updated = crud.update_learner(
+        session=session, learner=learner, learner_in=learner_in, actor=user
+    )
     return crud.learner_public(updated)
 
 
@@ -215,8 +216,9 @@ def replace_holding(
     """Replace a holding; it keeps its id and its place in the record."""
     learner = _learner(session, user, learner_id)
     row = _holding(session, learner, holding_id)
-    row = crud.replace_holding(session=session, learner=learner, row=row, holding=holding,
-                               actor=user)  # fmt: skip
+    row = crud.replace_holding(
+        session=session, learner=learner, row=row, holding=holding, actor=user
+    )
     return crud.holding_public(row)
 
 
@@ -264,8 +266,9 @@ def add_exception(
     ``by`` is the signed-in account's name; ``date`` defaults to today.
     """
     learner = _exceptions_writer(session, user, learner_id)
-    row = crud.add_exception(session=session, learner=learner, exception_in=exception_in,
-                             actor=user)  # fmt: skip
+    row = crud.add_exception(
+        session=session, learner=learner, exception_in=exception_in, actor=user
+    )
     return crud.exception_public(row)
 
 

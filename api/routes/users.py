@@ -59,8 +59,7 @@ def remove_advisee(
 ) -> Message:
     """End an advisor–advisee link (registrars only; 404 when there was none)."""
     advisor = _advisor(session, name)
-    if not crud.remove_advisee(session=session, advisor=advisor, learner_id=learner_id,
-                               actor=user):  # fmt: skip
+    if not crud.remove_advisee(session=session, advisor=advisor, learner_id=learner_id, actor=user):
         raise HTTPException(status_code=404, detail=f"{name!r} does not advise {learner_id!r}")
     return Message(detail=f"{name!r} no longer advises {learner_id!r}")
 
