@@ -200,14 +200,16 @@ class _Needs:
     """Ids under a waived requirement."""
 
 
-def _needs(catalog: CompiledCatalog, goal: str, done: set[str], waived: set[str]) -> _Needs:
-    """Walk the goal's requirement tree (nested composites not yet ``done`` inlined)."""
+def _needs(
+    catalog: CompiledCatalog, goal: str, on: date, done: set[str], waived: set[str]
+) -> _Needs:
+    """Walk the goal's requirement tree in effect ``on`` (composites not ``done`` inlined)."""
     found = _Needs({}, {}, {})
 
     def visit(req: Requirement, must: bool, context: str, stack: tuple[str, ...]) -> None:
         label = req.label or context
         if label.strip().casefold() in waived:
-            for ident in _named(catalog, req, stack):
+            for ident in _named(catalog, req, on, stack):
                 found.waived.setdefault(ident, label)
             return
         if req.kind == "has":
@@ -215,10 +217,10 @@ def _needs(catalog: CompiledCatalog, goal: str, done: set[str], waived: set[str]
             target = req.has
             (found.required if must else found.offered).setdefault(target, label)
             if target in catalog.versions and target not in done and target not in stack:
-                cred = catalog.credential(target)
+                cred = catalog.credential(target, on=on)
                 if cred.requires is not None:
                     if cred.title.strip().casefold() in waived:
-                        for ident in _named(catalog, cred.requires, (*stack, target)):
+                        for ident in _named(catalog, cred.requires, on, (*stack, target)):
                             found.waived.setdefault(ident, cred.title)
                     else:
                         visit(cred.requires, must, cred.title, (*stack, target))
@@ -233,23 +235,25 @@ def _needs(catalog: CompiledCatalog, goal: str, done: set[str], waived: set[str]
         for child in children:
             visit(child, inner, label, stack)
 
-    root = catalog.credential(goal)
+    root = catalog.credential(goal, on=on)
     if root.requires is not None:
         visit(root.requires, True, root.title, (goal,))
     return found
 
 
-def _named(catalog: CompiledCatalog, req: Requirement, stack: tuple[str, ...]) -> Iterator[str]:
+def _named(
+    catalog: CompiledCatalog, req: Requirement, on: date, stack: tuple[str, ...]
+) -> Iterator[str]:
     """Every id a requirement names, nested composites included."""
     if req.kind == "has" and req.has is not None:
         yield req.has
         if req.has in catalog.versions and req.has not in stack:
-            inner = catalog.credential(req.has).requires
+            inner = catalog.credential(req.has, on=on).requires
             if inner is not None:
-                yield from _named(catalog, inner, (*stack, req.has))
+                yield from _named(catalog, inner, on, (*stack, req.has))
         return
     for child in req.children:
-        yield from _named(catalog, child, stack)
+        yield from _named(catalog, child, on, stack)
 
 
 class _States:
@@ -388,7 +392,10 @@ def pathway_states(
             found.settle(ident, "in_progress", "its requirements are partly met inside this goal")
     done = {ident for ident, state in found.states.items() if state == "earned"}
     waived = {label.strip().casefold() for label in decision.waived}
-    needs = _needs(catalog, goal, done, waived)
+    year = record.learner.catalog_year
+    # The goal's version is the one in effect on 1 July of the catalog year (DESIGN §5).
+    on = date(year, 7, 1) if year else decision.as_of
+    needs = _needs(catalog, goal, on, done, waived)
     for ident, label in needs.waived.items():
         if ident in graph and ident not in found.states:
             found.note(ident, f"not needed: the requirement {label} is waived")

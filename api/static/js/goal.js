@@ -29,8 +29,13 @@ export function setGoal(cred, why = "") {
   }
 }
 
+let pending = null;
+
 async function search(event) {
-  event.preventDefault();
+  event?.preventDefault();
+  pending?.abort();
+  const controller = new AbortController();
+  pending = controller;
   const q = $("goal-q").value.trim();
   const box = $("goal-results");
   const list = $("goal-list");
@@ -39,7 +44,8 @@ async function search(event) {
   fill("goal-more");
   try {
     const params = new URLSearchParams({ q, limit: String(PAGE) });
-    const body = await call("GET", `/v1/credentials?${params}`);
+    if ($("goal-composite").checked) params.set("composite", "true");
+    const body = await call("GET", `/v1/credentials?${params}`, { signal: controller.signal });
     const items = body.data || [];
     if (!items.length) {
       fill(list, h("p", { class: "hint", role: "status" }, `No credential matches “${q}”.`));
@@ -68,6 +74,7 @@ async function search(event) {
     const total = body.count ?? items.length;
     fill("goal-more", total > items.length ? `Showing ${items.length} of ${total}; narrow the search to see the rest.` : `${total} found.`);
   } catch (err) {
+    if (err.name === "AbortError") return;
     fill(list, h("p", { class: "errors", role: "alert" }, `The search failed: ${err.message}`));
   }
 }
@@ -111,6 +118,12 @@ function refreshButtons() {
 
 export function initGoal() {
   $("goal-search").addEventListener("submit", search);
+  let timer = null;
+  $("goal-q").addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => $("goal-q").value.trim().length >= 2 && search(), 300);
+  });
+  $("goal-composite").addEventListener("change", () => !$("goal-results").hidden && search());
   $("compare-add").addEventListener("click", () => {
     if (state.goal && state.compare.length < MAX_COMPARE && !state.compare.some((c) => c.id === state.goal.id)) {
       update({ compare: [...state.compare, state.goal] }, "compare");

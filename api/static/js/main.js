@@ -110,6 +110,7 @@ function init() {
   $("compare-run").addEventListener("click", compare);
   $("replan").addEventListener("click", replan);
   showCatalogVersion();
+  document.addEventListener("catalog-published", showCatalogVersion);
 }
 
 init();

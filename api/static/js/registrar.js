@@ -2,7 +2,7 @@
 // or publish it as a new version with a bearer token (POST /v1/catalog).
 
 import { call } from "./api.js";
-import { $, errorList, fill, h } from "./dom.js";
+import { $, errorList, fill, h, table } from "./dom.js";
 
 /** The upload as multipart files: the chosen files, else the pasted text under its name. */
 function upload() {
@@ -18,16 +18,27 @@ function upload() {
   return form;
 }
 
-function changesList(changes) {
-  if (!Array.isArray(changes)) return null;
-  if (!changes.length) return h("p", {}, "No stored learner's audit status would change.");
+const STATUS = { complete: "complete", in_progress: "in progress", not_evaluable: "cannot be evaluated" };
+
+function changesList(body) {
+  const changes = body.changes || [];
+  const checked = `${body.checked} stored learner–goal pair${body.checked === 1 ? "" : "s"} audited against both catalogs`;
+  if (!changes.length) return h("p", {}, `No audit status would change (${checked}).`);
   return [
-    h("p", {}, `${changes.length} stored learner${changes.length === 1 ? "'s" : "s'"} audit status would change:`),
-    h(
-      "ul",
-      {},
+    h("p", {}, `${changes.length} audit status${changes.length === 1 ? "" : "es"} would change (${checked}):`),
+    table(
+      "Stored learners whose audit status would change",
+      ["Learner", "Goal", "Now", "With this catalog", "Why"],
       changes.map((c) =>
-        h("li", {}, typeof c === "string" ? c : [c.learner || c.id || "", c.goal ? ` — ${c.goal}` : "", c.before || c.from ? `: ${c.before ?? c.from} → ${c.after ?? c.to}` : ""]),
+        h(
+          "tr",
+          {},
+          h("td", {}, h("code", {}, c.learner)),
+          h("td", {}, h("code", {}, c.goal)),
+          h("td", {}, STATUS[c.before] || c.before),
+          h("td", {}, STATUS[c.after] || c.after),
+          h("td", {}, c.reason || ""),
+        ),
       ),
     ),
   ];
@@ -35,6 +46,7 @@ function changesList(changes) {
 
 function showErrors(err, verb) {
   const count = err.errors.length;
+  fill("catalog-busy");
   fill(
     "catalog-result",
     h(
@@ -54,28 +66,39 @@ async function run(publish) {
     return;
   }
   const token = $("token").value.trim();
-  if (publish && !token) {
-    fill("catalog-result", h("p", { class: "errors" }, "Publishing needs a registrar's token (from `pathways users add NAME --role registrar`)."));
+  if (!token) {
+    fill("catalog-result", h("p", { class: "errors" }, "Checking and publishing need a registrar's token (made by `pathways users add NAME --role registrar`)."));
     $("token").focus();
     return;
   }
   fill("catalog-busy", publish ? "Publishing…" : "Checking…");
   try {
-    const body = await call("POST", publish ? "/v1/catalog" : "/v1/catalog/validate", { form, token: token || undefined });
-    const version = body.version ?? body.id ?? body.catalog_version;
+    const body = await call("POST", publish ? "/v1/catalog" : "/v1/catalog/validate", { form, token });
+    if (!publish && !body.valid) {
+      showErrors({ errors: body.errors, message: "" }, "accepted");
+      return;
+    }
     fill(
       "catalog-result",
       h(
         "div",
         { class: "notice ok", id: "catalog-ok" },
-        h("p", { class: "result-ok" }, publish ? `Published${version !== undefined ? ` as version ${version}` : ""}.` : "No errors: this catalog is valid."),
-        body.content_hash || body.hash ? h("p", {}, "Content hash ", h("code", {}, body.content_hash || body.hash)) : null,
-        changesList(body.changes ?? body.changed ?? body.affected),
+        publish
+          ? [
+              h("p", { class: "result-ok" }, `Published as version ${body.version}.`),
+              h("p", {}, `${body.files} files: ${body.credentials} credentials, ${body.transfer_rules} transfer rules, ${body.institutions} institutions. Content hash `, h("code", {}, body.catalog_version), "."),
+            ]
+          : [
+              h("p", { class: "result-ok" }, "No errors: this catalog is valid. Nothing has been published yet."),
+              h("p", {}, "Content hash ", h("code", {}, body.catalog_version), "."),
+              changesList(body),
+            ],
       ),
     );
+    if (publish) document.dispatchEvent(new CustomEvent("catalog-published", { detail: body }));
   } catch (err) {
     if (err.status === 401 || err.status === 403) {
-      fill("catalog-result", h("p", { class: "errors" }, err.status === 401 ? "The token was not accepted: sign in with a registrar's token." : "This token is not a registrar's: only a registrar may publish."));
+      fill("catalog-result", h("p", { class: "errors", role: "alert" }, err.status === 401 ? `The token was not accepted (${err.message}).` : `Only a registrar may do this (${err.message}).`));
     } else {
       showErrors(err, publish ? "published" : "accepted");
     }

@@ -105,7 +105,7 @@ function appliedChips(node) {
   );
 }
 
-function nodeLine(node) {
+function nodeLine(node, untaken) {
   const [mark, word] = MARKS[node.status] || ["?", node.status];
   return [
     h("span", { class: `mark ${node.status}`, "aria-hidden": "true" }, mark),
@@ -113,23 +113,28 @@ function nodeLine(node) {
     h("span", { class: "node-label" }, node.label),
     node.waived ? h("span", { class: "tag" }, "waived") : null,
     node.overlay ? h("span", { class: "tag" }, "overlay (shares credit)") : null,
+    untaken ? h("span", { class: "tag other" }, "another option was met") : null,
     appliedChips(node),
-    node.missing && node.status !== "met" ? h("span", { class: "missing" }, node.missing) : null,
+    node.missing && node.status !== "met" && !untaken ? h("span", { class: "missing" }, node.missing) : null,
   ];
 }
 
-function treeItem(node, depth) {
+// A requirement that is not met under one that is: an option the allocation did not take.
+// It stays folded, and its sub-requirements say nothing is missing.
+function treeItem(node, depth, parentMet = false, inUntaken = false) {
+  const untaken = inUntaken || (parentMet && node.status !== "met");
   if (!node.children?.length) {
-    return h("li", { class: "leaf", dataset: { status: node.status } }, nodeLine(node));
+    return h("li", { class: "leaf", dataset: { status: node.status } }, nodeLine(node, untaken && !inUntaken));
   }
+  const met = node.status === "met";
   return h(
     "li",
     { dataset: { status: node.status } },
     h(
       "details",
-      { open: depth < 3 || node.status !== "met" },
-      h("summary", {}, nodeLine(node)),
-      h("ul", {}, node.children.map((c) => treeItem(c, depth + 1))),
+      { open: !untaken && (depth < 2 || !met) },
+      h("summary", {}, nodeLine(node, untaken && !inUntaken)),
+      h("ul", {}, node.children.map((c) => treeItem(c, depth + 1, met, untaken))),
     ),
   );
 }
