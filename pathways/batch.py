@@ -72,7 +72,10 @@ class BatchRow:
     """One audit of one learner against one goal.
 
     Credits are semester hours rounded to 4 decimals; ``gap`` is ``required − applied``
-    (never negative). ``seq`` is the learner's position in the input, a tie-break only.
+    (never negative). ``unmet`` counts the requirements the audit lists as remaining: applied
+    credit includes free electives, so a learner may be 0 credits short yet miss a named
+    course — sort "within N" findings by ``unmet`` too. ``seq`` is the learner's position in
+    the input, a tie-break only.
     """
 
     learner: str
@@ -82,6 +85,7 @@ class BatchRow:
     required: float
     applied: float
     gap: float
+    unmet: int
     holds_goal: bool
     finding: str
     error: str = ""
@@ -210,6 +214,7 @@ def _audit_chunk(
                         0.0,
                         0.0,
                         0.0,
+                        0,
                         holds,
                         "error",
                         message,
@@ -221,9 +226,19 @@ def _audit_chunk(
             applied = _number(decision.credits.applied)
             finding = classify(status, required, applied, holds, options.within)
             gap = round(max(0.0, required - applied), 4)
+            unmet = len(decision.remaining)
             rows.append(
                 BatchRow(
-                    record.learner.id, goal, seq, status, required, applied, gap, holds, finding
+                    record.learner.id,
+                    goal,
+                    seq,
+                    status,
+                    required,
+                    applied,
+                    gap,
+                    unmet,
+                    holds,
+                    finding,
                 )
             )
     return rows
@@ -558,6 +573,7 @@ def store_rows(result: BatchResult, url: str, *, goals: Sequence[str] = ()) -> i
         sa.Column("required", sa.Float, nullable=False),
         sa.Column("applied", sa.Float, nullable=False),
         sa.Column("gap", sa.Float, nullable=False),
+        sa.Column("unmet", sa.Integer, nullable=False),
         sa.Column("holds_goal", sa.Boolean, nullable=False),
         sa.Column("finding", sa.String(32), nullable=False, index=True),
         sa.Column("error", sa.Text, nullable=False),

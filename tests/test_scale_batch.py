@@ -59,6 +59,7 @@ def test_batch_process_pool_matches_in_order_audits(world: tuple) -> None:
         assert row.status == decision.status
         assert row.applied == round(decision.credits.applied, 4)
         assert row.required == round(decision.credits.required, 4)
+        assert row.unmet == len(decision.remaining)
 
 
 @pytest.mark.skipif(not HAS_RAY, reason="ray is not installed (pip install 'pathways[ray]')")
@@ -126,9 +127,9 @@ def test_classify_findings(
 
 
 ROWS = (
-    BatchRow("l-1", "g.a", 0, "complete", 60.0, 60.0, 0.0, False, "completed_not_awarded"),
-    BatchRow("l-2", "g.a", 1, "in_progress", 60.0, 57.5, 2.5, False, "within_n"),
-    BatchRow("l-3", "g.a", 2, "error", 0.0, 0.0, 0.0, False, "error", 'bad, "quoted" input'),
+    BatchRow("l-1", "g.a", 0, "complete", 60.0, 60.0, 0.0, 0, False, "completed_not_awarded"),
+    BatchRow("l-2", "g.a", 1, "in_progress", 60.0, 57.5, 2.5, 1, False, "within_n"),
+    BatchRow("l-3", "g.a", 2, "error", 0.0, 0.0, 0.0, 0, False, "error", 'bad, "quoted" input'),
 )
 
 
@@ -139,6 +140,7 @@ def test_write_rows_csv_round_trips(tmp_path: Path) -> None:
         read = list(csv.DictReader(handle))
     assert [r["learner"] for r in read] == ["l-1", "l-2", "l-3"]
     assert read[1]["gap"] == "2.5"
+    assert read[1]["unmet"] == "1"
     assert read[0]["holds_goal"] == "false"
     assert read[2]["error"] == 'bad, "quoted" input'
     assert list(tmp_path.joinpath("out").iterdir()) == [target]

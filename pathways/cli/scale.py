@@ -223,7 +223,7 @@ def batch(
         what = (
             "completed, not awarded"
             if row.finding == "completed_not_awarded"
-            else f"{row.gap:g} credits short"
+            else f"{row.gap:g} credits short, {row.unmet} requirement(s) unmet"
         )
         typer.echo(f"  {row.learner}  {row.goal}  {what}")
 
