@@ -186,11 +186,15 @@ def to_yaml(document: Json, header: str = "") -> str:
     read as something else are double-quoted. The result parses back to ``document`` with
     any YAML 1.1 or 1.2 loader (dates become dates).
 
-    >>> print(to_yaml({"a": [{"has": "x"}, {"all": ["y", "z"]}], "b": "on"}), end="")
-    a:
-      - {has: x}
-      - {all: [y, z]}
-    b: "on"
+    >>> tree = {"all": [{"has": "cc.eng-1010"}, {"any": ["cc.math-1100", "cc.math-1200"]},
+    ...                 {"label": "Electives", "credits": 6, "from": {"subject": "ITNT"}}]}
+    >>> print(to_yaml({"requires": tree, "note": "on"}), end="")
+    requires:
+      all:
+        - {has: cc.eng-1010}
+        - {any: [cc.math-1100, cc.math-1200]}
+        - {label: Electives, credits: 6, from: {subject: ITNT}}
+    note: "on"
     """
     lines: list[str] = [f"# {line}" for line in header.splitlines()]
     _block(document, 0, lines)
