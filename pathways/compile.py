@@ -154,12 +154,37 @@ def _gc_paused() -> Iterator[None]:
 
 _GraphData = tuple[list[tuple[str, tuple[Any, ...]]], dict[tuple[str, str], str]]
 """A graph in compact form: (node id, attribute values) pairs and (source, target) → rel."""
+_PendingGraph = tuple[None, dict[tuple[str, str], str]]
+"""A freshly compiled graph: its edges; node attributes still to be read off the tables."""
 
 _NODE_ATTRS: dict[str, tuple[str, ...]] = {
     "credential": ("kind", "title", "credential_kind", "composite"),
     "equivalence": ("kind", "title"),
     "rule": ("kind", "title", "policy"),
 }
+
+
+def _graph_nodes(
+    versions: Mapping[str, tuple[Credential, ...]],
+    equivalences: Mapping[str, Equivalence],
+    rules: Mapping[str, TransferRule],
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """Each node id with its attribute values, in the order of :data:`_NODE_ATTRS`."""
+    nodes: list[tuple[str, tuple[Any, ...]]] = [
+        (
+            ident,
+            (
+                "credential",
+                found[-1].title,
+                found[-1].kind,
+                any(v.requires is not None for v in found),
+            ),
+        )
+        for ident, found in versions.items()
+    ]
+    nodes.extend((i, ("equivalence", eq.title)) for i, eq in equivalences.items())
+    nodes.extend((i, ("rule", rule.label or i, rule.policy)) for i, rule in rules.items())
+    return nodes
 
 
 def _build_graph(data: _GraphData) -> nx.DiGraph:
@@ -314,7 +339,7 @@ class CompiledCatalog:
     badge_classes: Mapping[str, str]
     ctids: Mapping[str, str]
     _catalog: Catalog | None
-    _graph: nx.DiGraph | _GraphData | bytes
+    _graph: nx.DiGraph | _GraphData | _PendingGraph | bytes
     _rules_at: dict[str, tuple[TransferRule, ...]]
     _rules_at_ids: dict[str, tuple[str, ...]]
     _state: dict[str, Any] | None
@@ -353,6 +378,8 @@ class CompiledCatalog:
                 {(u, v): rel for u, v, rel in data.edges(data="rel")},
             )
         assert isinstance(data, tuple)
+        if data[0] is None:  # freshly compiled: node attributes come from the tables
+            return _graph_nodes(self.versions, self.equivalences, self.rules), data[1]
         return data
 
     @property
@@ -900,24 +927,6 @@ class _Compiler:
 
     # -- graph
 
-    def graph_data(self) -> _GraphData:
-        """Nodes with their attributes and edges with their relation, for :func:`_build_graph`."""
-        nodes: list[tuple[str, tuple[Any, ...]]] = [
-            (
-                ident,
-                (
-                    "credential",
-                    versions[-1].title,
-                    versions[-1].kind,
-                    any(v.requires is not None for v in versions),
-                ),
-            )
-            for ident, versions in self.versions.items()
-        ]
-        nodes.extend((i, ("equivalence", eq.title)) for i, eq in self.equivalences.items())
-        nodes.extend((i, ("rule", rule.label or i, rule.policy)) for i, rule in self.rules.items())
-        return nodes, self.edges
-
     def check_cycles(self, nodes: Iterable[str]) -> tuple[str, ...]:
         """Topological order of the credit-flow edges; report every cycle as a problem.
 
@@ -995,7 +1004,7 @@ class _Compiler:
             _catalog=self.catalog,
             version=version,
             unit=math.lcm(*self.units),
-            _graph=self.graph_data(),
+            _graph=(None, self.edges),
             topo_order=topo_order,
             institutions=self.institutions,
             policies=self.policies,
