@@ -9,7 +9,9 @@ An upload is one of:
 * JSON ``{"files": {name: YAML text}, "note": …}``.
 
 The upload is loaded and compiled as a whole (:func:`pathways.load.load_sources`); a rejected
-upload answers 422 with every located error and writes nothing. A valid one is stored and
+upload answers 422 with every located error and writes nothing. A catalog that defines no
+credentials at all is refused as well (an empty file uploaded by mistake would otherwise
+empty the service). A valid one is stored and
 published in one transaction, and this process swaps it in at once; other processes notice
 the moved pointer on their next request.
 """
@@ -36,7 +38,8 @@ from api.models import (
     LocatedErrorsPublic,
     Message,
 )
-from pathways.errors import CatalogError
+from pathways.compile import CompiledCatalog
+from pathways.errors import CatalogError, LocatedError
 from pathways.load import load_sources
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
@@ -164,6 +167,27 @@ async def read_upload(
 UploadDep = Annotated[Upload, Depends(read_upload)]
 
 
+def compile_upload(upload: Upload) -> CompiledCatalog:
+    """Load and compile an upload whole; a catalog without credentials is refused too.
+
+    Raises :class:`~pathways.errors.CatalogError` with every located error.
+    """
+    compiled = load_sources(upload.files)
+    if not compiled.versions:
+        raise CatalogError(
+            [
+                LocatedError(
+                    "<upload>",
+                    None,
+                    None,
+                    "",
+                    "the catalog defines no credentials; an empty catalog is not published",
+                )
+            ]
+        )
+    return compiled
+
+
 @router.get("", response_model=CatalogVersionPublic)
 def published_catalog(catalog: CatalogDep, session: SessionDep) -> CatalogVersionPublic:
     """The version being served."""
@@ -187,7 +211,7 @@ def publish_catalog(
 
     201 with the new version; 422 with every located error, and nothing written.
     """
-    compiled = load_sources(upload.files)
+    compiled = compile_upload(upload)
     version, serial = crud.publish_catalog(
         session=session, sources=upload.files, compiled=compiled, actor=user, note=upload.note
     )
@@ -216,7 +240,7 @@ def validate_catalog(
     pairs whose status differs. An invalid upload answers 200 with ``valid: false``.
     """
     try:
-        compiled = load_sources(upload.files)
+        compiled = compile_upload(upload)
     except CatalogError as error:
         return CatalogValidation(
             valid=False,
