@@ -55,8 +55,17 @@ export function creditsText(value) {
   return `${credits(value)} ${Number(value) === 1 ? "credit" : "credits"}`;
 }
 
-/** A wide table in a keyboard-scrollable region. */
+/**
+ * A table in a keyboard-scrollable region. Each body cell carries its column's name
+ * (`data-label`), so that narrow screens can show every row as a labelled card.
+ */
 export function table(caption, headers, rows, foot = null) {
+  const names = headers.map((x) => x.text ?? x);
+  for (const row of rows) {
+    [...row.children].forEach((cell, i) => {
+      if (names[i]) cell.dataset.label = names[i];
+    });
+  }
   const t = h(
     "table",
     {},

@@ -1,6 +1,6 @@
 // Step 1: choose a sample learner, or load a record (file or pasted text), and add badges.
 
-import { call } from "./api.js";
+import { call, hasEndpoint } from "./api.js";
 import { $, errorList, fill, h } from "./dom.js";
 import { setGoal } from "./goal.js";
 import { state, update } from "./state.js";
@@ -113,6 +113,10 @@ function parseBadge(text) {
 
 async function verifyBadges(files) {
   const list = $("badge-results");
+  if (!(await hasEndpoint("/v1/badges/verify"))) {
+    fill(list, h("li", { class: "warn", dataset: { unavailable: "true" } }, "Badge verification is not available on this server: it offers no /v1/badges/verify endpoint yet. No badge was added."));
+    return;
+  }
   const added = [];
   for (const file of files) {
     let document;

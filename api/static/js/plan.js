@@ -72,7 +72,9 @@ export function planSteps(plan) {
  */
 export async function renderPlan(body, signal) {
   fill("plan", h("p", { class: "hint", role: "status" }, "Planning…"));
-  if (!(await hasEndpoint("/v1/plan"))) {
+  const available = await hasEndpoint("/v1/plan");
+  $("plan-tools").hidden = !available;
+  if (!available) {
     unavailable("plan", "Planning");
     return null;
   }
