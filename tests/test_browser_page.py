@@ -288,12 +288,14 @@ def test_record_upload_shows_located_errors_then_loads(
     expect(errors).to_contain_text("mine.yaml:3:")
     expect(errors).to_contain_text("holdings.0.earned")
     _shot(page, "07-record-errors")
-    page.set_input_files("#record-file", str(LEARNERS / "lpn-to-rn.yaml"))
-    expect(page.locator("#record-summary")).to_contain_text("Denise Walker")
-    expect(errors).to_be_empty()
+    # the file's text is in the box: fix it there and use it
+    expect(page.locator("#record-text")).to_have_value(bad.read_text())
     page.fill("#record-text", "learner: {id: l-10, name: Pat}\nholdings: []\n")
     page.click("#record-use")
-    expect(page.locator("#record-summary")).to_contain_text("Pat (l-10), from the pasted record")
+    expect(page.locator("#record-summary")).to_contain_text("Pat (l-10), from the file mine.yaml")
+    expect(errors).to_be_empty()
+    page.set_input_files("#record-file", str(LEARNERS / "lpn-to-rn.yaml"))
+    expect(page.locator("#record-summary")).to_contain_text("Denise Walker")
 
 
 def test_keyboard_reaches_every_control_and_runs_a_check(page: Page, site: dict[str, str]) -> None:

@@ -145,11 +145,17 @@ async function verifyBadges(files) {
 export function initLearner() {
   loadSamples();
   $("sample").addEventListener("change", chooseSample);
+  // A chosen file's text goes into the text box, so that its errors can be fixed in place.
+  let textName = "pasted record";
   $("record-file").addEventListener("change", async (event) => {
     const file = event.target.files[0];
-    if (file) await parseRecordText(await readFile(file), file.name);
+    if (!file) return;
+    const text = await readFile(file);
+    $("record-text").value = text;
+    textName = file.name;
+    await parseRecordText(text, file.name);
   });
-  $("record-use").addEventListener("click", () => parseRecordText($("record-text").value, "pasted record"));
+  $("record-use").addEventListener("click", () => parseRecordText($("record-text").value, textName));
   $("badge-files").addEventListener("change", async (event) => {
     const files = [...event.target.files];
     if (!files.length) return;
