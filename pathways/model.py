@@ -118,6 +118,9 @@ def _credits_of(value: Any) -> Any:
             raise ValueError(f"credit unit must be semester or quarter, not {unit!r}")
         amount = Fraction(str(_credits_of(value["value"])))
         return amount * Fraction(2, 3) if unit == "quarter" else amount
+    if isinstance(value, list | tuple | set):
+        # Fraction() would raise TypeError, which pydantic does not turn into an error.
+        raise ValueError("credits must be a number, not a list")
     if isinstance(value, int | float):
         value = Fraction(str(value))
     if isinstance(value, str):
@@ -143,6 +146,8 @@ Credits = Annotated[
 
 
 def _share(value: Any) -> Any:
+    if isinstance(value, list | tuple | set | dict):
+        raise ValueError("a share is a number or a fraction like 2/3, not a list or mapping")
     if isinstance(value, str) and "/" in value:
         try:
             value = Fraction(value.replace(" ", ""))
