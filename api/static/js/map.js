@@ -37,13 +37,20 @@ function nodeFacts(node) {
   return { what, id, state, why };
 }
 
+/** Text with its https:// addresses (citations) as links. */
+function linked(text) {
+  return text.split(/(https:\/\/[^\s;,)]+)/).map((part, i) =>
+    i % 2 ? h("a", { href: part, rel: "noopener noreferrer", target: "_blank" }, part) : part,
+  );
+}
+
 function showDetail(node) {
   const { what, id, state, why } = nodeFacts(node);
   fill(
     "map-detail",
     h("p", { class: "what" }, what, " ", h("code", {}, id)),
     h("p", {}, h("strong", {}, "State: "), state ? STATE_NAMES[state] || state : "none (not on this learner's route)"),
-    why.length ? h("p", {}, h("strong", {}, "Why: "), why.join(" ")) : null,
+    why.length ? h("p", {}, h("strong", {}, "Why: "), linked(why.join(" "))) : null,
   );
 }
 
@@ -60,6 +67,7 @@ function legend(svg) {
   }
   const present = [...counts.keys()].sort((a, b) => STATE_ORDER.indexOf(a) - STATE_ORDER.indexOf(b));
   const total = svg.querySelectorAll(".node").length;
+  const stateless = total - [...counts.values()].reduce((a, b) => a + b, 0);
   fill(
     "map-legend",
     present.map((state) => {
@@ -71,7 +79,7 @@ function legend(svg) {
         `${STATE_NAMES[state] || state}: ${counts.get(state)}`,
       );
     }),
-    h("li", {}, h("span", { class: "swatch", style: "background:#f8fafc;border-color:#64748b", "aria-hidden": "true" }), `no state: ${total - [...counts.values()].reduce((a, b) => a + b, 0)}`),
+    stateless ? h("li", {}, h("span", { class: "swatch", style: "background:#f8fafc;border-color:#64748b", "aria-hidden": "true" }), `no state (not on this learner's route): ${stateless}`) : null,
   );
 }
 
