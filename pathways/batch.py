@@ -103,7 +103,10 @@ class BatchResult:
     """Sorted rows and how the run went.
 
     ``startup_s`` is the time to start the workers and hand each the catalog;
-    ``elapsed_s`` the time spent auditing after that (the throughput figure's denominator).
+    ``elapsed_s`` the time spent auditing after that (the throughput figure's denominator);
+    ``cpu_s`` what that auditing cost the workers in CPU time. ``cpu_s / (elapsed_s ×
+    workers)`` near 1 means the workers never waited: throughput then grows with the cores
+    they get.
     """
 
     rows: tuple[BatchRow, ...]
@@ -114,6 +117,8 @@ class BatchResult:
     within: float
     startup_s: float
     elapsed_s: float
+    cpu_s: float = 0.0
+    """CPU seconds the workers spent auditing (their own clocks, summed over chunks)."""
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -144,6 +149,7 @@ class BatchResult:
             "startup_s": round(self.startup_s, 3),
             "elapsed_s": round(self.elapsed_s, 3),
             "audits_per_s": round(self.audits_per_s, 2),
+            "cpu_s": round(self.cpu_s, 3),
         }
 
 
@@ -187,11 +193,12 @@ class _Options:
 
 def _audit_chunk(
     catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
-) -> list[BatchRow]:
+) -> tuple[list[BatchRow], float]:
     from pathways.evaluate import audit
     from pathways.solver import SolverTimeout
 
     rows = []
+    started = time.process_time()
     for seq, record in chunk:
         for goal in options.goals:
             holds = _holds(record, goal)
@@ -241,7 +248,7 @@ def _audit_chunk(
                     finding,
                 )
             )
-    return rows
+    return rows, time.process_time() - started
 
 
 # --------------------------------------------------------------------------- process pool
@@ -264,7 +271,9 @@ def _worker_ready() -> int:
     return os.getpid()
 
 
-def _worker_audit(chunk: Sequence[tuple[int, LearnerRecord]], options: _Options) -> list[BatchRow]:
+def _worker_audit(
+    chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+) -> tuple[list[BatchRow], float]:
     assert _WORKER_CATALOG is not None, "worker used before its initializer ran"
     return _audit_chunk(_WORKER_CATALOG, chunk, options)
 
@@ -283,12 +292,13 @@ def _run_local(
     options: _Options,
     workers: int,
     advance: Callable[[int], None],
-) -> tuple[list[BatchRow], float, float]:
+) -> tuple[list[BatchRow], float, float, float]:
     started = time.perf_counter()
     context = _pool_context()
     barrier = context.Barrier(workers)
     blob = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
     rows: list[BatchRow] = []
+    cpu_s = 0.0
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -300,16 +310,17 @@ def _run_local(
         del blob
         startup = time.perf_counter() - started
         started = time.perf_counter()
-        pending: set[Future[list[BatchRow]]] = {
+        pending: set[Future[tuple[list[BatchRow], float]]] = {
             pool.submit(_worker_audit, chunk, options) for chunk in chunks
         }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                result = future.result()
+                result, cpu = future.result()
                 rows.extend(result)
+                cpu_s += cpu
                 advance(len(result))
-    return rows, startup, time.perf_counter() - started
+    return rows, startup, time.perf_counter() - started, cpu_s
 
 
 # --------------------------------------------------------------------------- Ray
@@ -325,7 +336,9 @@ class _RayAuditor:
     def ready(self) -> int:
         return os.getpid()
 
-    def run(self, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options) -> list[BatchRow]:
+    def run(
+        self, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+    ) -> tuple[list[BatchRow], float]:
         return _audit_chunk(self.catalog, chunk, options)
 
 
@@ -366,7 +379,7 @@ def _run_ray(
     workers: int,
     address: str | None,
     advance: Callable[[int], None],
-) -> tuple[list[BatchRow], float, float]:
+) -> tuple[list[BatchRow], float, float, float]:
     ray = _import_ray(local=address is None)
     from ray.util import ActorPool
 
@@ -397,17 +410,20 @@ def _run_ray(
         startup = time.perf_counter() - started
         started = time.perf_counter()
         rows: list[BatchRow] = []
+        cpu_s = 0.0
         pool = ActorPool(actors)
         for result in pool.map_unordered(lambda a, c: a.run.remote(c, options), chunks):
-            rows.extend(result)
-            advance(len(result))
+            result_rows, cpu = result
+            rows.extend(result_rows)
+            cpu_s += cpu
+            advance(len(result_rows))
         elapsed = time.perf_counter() - started
         for actor in actors:
             ray.kill(actor)
     finally:
         if owned:
             ray.shutdown()
-    return rows, startup, elapsed
+    return rows, startup, elapsed, cpu_s
 
 
 # --------------------------------------------------------------------------- entry point
@@ -460,11 +476,13 @@ def run_batch(
     chunks = _chunks(records, len(goal_ids), workers) if records and goal_ids else []
     if not chunks:
         rows: list[BatchRow] = []
-        startup = elapsed = 0.0
+        startup = elapsed = cpu_s = 0.0
     elif engine == "ray":
-        rows, startup, elapsed = _run_ray(catalog, chunks, options, workers, address, advance)
+        rows, startup, elapsed, cpu_s = _run_ray(
+            catalog, chunks, options, workers, address, advance
+        )
     else:
-        rows, startup, elapsed = _run_local(catalog, chunks, options, workers, advance)
+        rows, startup, elapsed, cpu_s = _run_local(catalog, chunks, options, workers, advance)
     rows.sort(key=lambda r: (r.learner, r.goal, r.seq))
     return BatchResult(
         rows=tuple(rows),
@@ -475,6 +493,7 @@ def run_batch(
         within=float(within),
         startup_s=startup,
         elapsed_s=elapsed,
+        cpu_s=cpu_s,
         counts=dict(Counter(r.finding for r in rows)),
     )
 

@@ -19,7 +19,10 @@
     time only; ``startup_s`` (start workers, ship the catalog once) is reported beside it.
     Each setting runs ``rounds`` times in turn and keeps its best round.
     ``cpu_parallel_ceiling`` is the speedup two processes get on pure-Python CPU work in the
-    same run: on a shared machine it bounds every 2-worker figure.
+    same run: on a shared machine it bounds every 2-worker figure. Per setting,
+    ``cpu_ms_per_audit_<setting>`` (the workers' CPU per audit) and
+    ``worker_cpu_share_<setting>`` (CPU time over auditing time × workers; 1 = never waiting)
+    separate the design's overheads from CPUs taken by other work.
 ``plan``
     ``p50_ms`` when :mod:`pathways.plan` exists, else null with a reason.
 ``memory``
@@ -344,6 +347,13 @@ def _run(
         ray_audits_per_s_2_workers=None,
         ray_speedup_2_workers=None,
     )
+    # What each audit cost the workers in CPU, and how much of the auditing time they were
+    # on a CPU at all: an efficient design keeps the first flat and the second near 1.
+    for name, result in best.items():
+        batch[f"cpu_ms_per_audit_{name}"] = round(1000 * result.cpu_s / result.audits, 2)
+        batch[f"worker_cpu_share_{name}"] = round(
+            result.cpu_s / (result.elapsed_s * result.workers), 3
+        )
     if "ray2" in best:
         batch.update(
             ray_audits_per_s_2_workers=round(best["ray2"].audits_per_s, 2),

@@ -53,6 +53,8 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert batch["audits_per_s_2_workers"] > 0
     assert batch["speedup_2_workers"] > 0
     assert batch["cpu_parallel_ceiling"] > 0
+    assert batch["cpu_ms_per_audit_local2"] > 0
+    assert batch["worker_cpu_share_local1"] > 0
     assert batch["identical_rows"] is True
     assert batch["ray_speedup_2_workers"] is None
     assert batch["ray_speedup_2_workers_reason"] == "skipped (--no-ray)"
