@@ -440,6 +440,26 @@ SampleId = Annotated[
 ]
 GoalId = Annotated[str, PathParam(min_length=1, max_length=200, description="The goal's id.")]
 
+
+class ValidationErrorPublic(BaseModel):
+    """One problem with a request's body, query or path (as the service's 422 gives it)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorsPublic(BaseModel):
+    """A 422 for a request that does not match its schema."""
+
+    detail: list[ValidationErrorPublic]
+
+
+BAD_INPUT: dict[str, Any] = {
+    "model": LocatedErrorsPublic | Message | ValidationErrorsPublic,
+    "description": "Bad input: a record's located errors, a cap, or a malformed body.",
+}
+
 SVG_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/svg+xml": {}}, "description": "The pathway map as SVG."},
     404: {"model": Message, "description": "No such goal in the published catalog."},
@@ -538,7 +558,9 @@ def list_samples(catalog: CatalogDep) -> SamplesPublic:
 
 
 @router.get(
-    "/samples/{sample_id}", response_model=SampleRecordPublic, responses={404: {"model": Message}}
+    "/samples/{sample_id}",
+    response_model=SampleRecordPublic,
+    responses={404: {"model": Message}, 422: {"model": ValidationErrorsPublic}},
 )
 def read_sample(sample_id: SampleId, catalog: CatalogDep) -> SampleRecordPublic:
     """One sample learner with its YAML text and its record as JSON."""
@@ -556,7 +578,7 @@ def read_sample(sample_id: SampleId, catalog: CatalogDep) -> SampleRecordPublic:
 @router.post(
     "/records/parse",
     response_model=ParsedRecordPublic,
-    responses={422: {"model": LocatedErrorsPublic, "description": "Every located error."}},
+    responses={422: BAD_INPUT},
 )
 def parse_record_text(body: RecordText) -> ParsedRecordPublic:
     """Validate a learner record given as YAML or JSON text; reply with it as JSON.
@@ -601,7 +623,8 @@ def read_graph(goal: GoalId, catalog: CatalogDep) -> Response:
     response_class=Response,
     responses={
         **SVG_RESPONSES,
-        422: {"model": LocatedErrorsPublic, "description": "A bad record."},
+        401: {"model": Message, "description": "An Authorization header that is not valid."},
+        422: BAD_INPUT,
         503: {"model": Message, "description": "The solver's time limit was reached."},
     },
 )
