@@ -32,12 +32,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 __all__ = [
+    "CpAllocation",
     "Item",
     "Limit",
     "Node",
     "Problem",
     "Solution",
     "SolverTimeout",
+    "build_cpsat",
     "solve",
     "solve_cpsat",
     "solve_exhaustive",
@@ -161,15 +163,36 @@ TIE_BREAK_BUDGET = 0.02
 """Deterministic-time budget (CP-SAT's own units, not seconds) for the tie-break stage."""
 
 
-def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:
-    """Solve ``problem`` exactly with OR-Tools CP-SAT, in two stages.
+@dataclass
+class CpAllocation:
+    """The CP-SAT model of a :class:`Problem`'s allocation, for callers that extend it.
 
-    Stage 1 maximises the substance of the answer (root met, units applied, nodes met) with
-    ``workers`` search workers; stage 2 keeps that value and prefers low-rank items with one
-    worker under a deterministic budget, so equal inputs always give equal allocations.
-    Raises :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds;
-    a feasible but unproven allocation comes back with ``optimal=False``.
+    :func:`build_cpsat` adds every constraint of the allocation (the semantics in the module
+    docstring) and no objective. A caller may add its own variables, constraints and
+    objective to ``model`` (the planner does: candidate holdings, a forced root, costs).
+
+    * ``met[i]`` / ``active[i]``: node ``i`` is met / on the path the allocation follows;
+    * ``uses[(leaf, key)]``: ``(used, units)`` pairs, one per way the leaf can use the item
+      (an option of a ``has``/``count`` leaf holding it, or the part a ``credits`` leaf
+      takes); ``used`` is a boolean variable, ``units`` the units it applies — overlay leaves
+      included;
+    * ``applied[leaf]``: the units the leaf applies;
+    * ``primary``: the audit's lexicographic objective (root met, units applied, nodes met,
+      named before elective credit), to maximise; ``penalty``: the tie-break, to minimise.
     """
+
+    model: Any
+    met: list[Any]
+    active: list[Any]
+    uses: dict[tuple[int, str], list[tuple[Any, Any]]]
+    applied: dict[int, Any]
+    primary: Any
+    penalty: list[Any]
+
+
+def build_cpsat(problem: Problem) -> CpAllocation:
+    """The CP-SAT model of ``problem``'s allocation, without an objective (see
+    :class:`CpAllocation`)."""
     from ortools.sat.python import cp_model
 
     _check_order(problem)
@@ -341,6 +364,31 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     w_applied = w_met * (len(nodes) + 1)
     w_root = w_applied * max_applied
     primary = w_root * met[0] + w_applied * total_applied + w_met * sum(met) + named_applied
+    return CpAllocation(
+        model=model,
+        met=met,
+        active=active,
+        uses=use_vars,
+        applied=applied,
+        primary=primary,
+        penalty=penalty,
+    )
+
+
+def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:
+    """Solve ``problem`` exactly with OR-Tools CP-SAT, in two stages.
+
+    Stage 1 maximises the substance of the answer (root met, units applied, nodes met) with
+    ``workers`` search workers; stage 2 keeps that value and prefers low-rank items with one
+    worker under a deterministic budget, so equal inputs always give equal allocations.
+    Raises :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds;
+    a feasible but unproven allocation comes back with ``optimal=False``.
+    """
+    from ortools.sat.python import cp_model
+
+    built = build_cpsat(problem)
+    model, met, active, use_vars = built.model, built.met, built.active, built.uses
+    primary, penalty = built.primary, built.penalty
 
     # Stage 1: the answer's substance (root met, credit applied, nodes met), on every core.
     # Its optimum value is unique, so the parallel search cannot make it depend on timing.
@@ -363,7 +411,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     if penalty:
         best = int(solver.value(primary))
         model.add(primary >= best)
-        model.clear_hints()  # type: ignore[no-untyped-call]
+        model.clear_hints()
         for var in [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]:
             model.add_hint(var, solver.value(var))
         model.minimize(sum(penalty))
