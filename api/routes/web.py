@@ -277,9 +277,9 @@ def _holding_states(decision: Decision, record: LearnerRecord, planned: Iterable
     """The state of every credential the record or the audit names, graph or not."""
     found = _States()
     unused: dict[str, tuple[str, str]] = {}
-    for line in decision.unused:
-        if line.credential is not None:
-            unused.setdefault(line.credential, (line.reason_code, line.reason))
+    for entry in decision.unused:
+        if entry.credential is not None:
+            unused.setdefault(entry.credential, (entry.reason_code, entry.reason))
     applied: dict[str, list[str]] = {}
     for node in _walk(decision.requirements):
         for credit in node.applied:
