@@ -265,10 +265,15 @@ def _prepare(
         earned = holding.earned or (as_of if holding.status != "earned" else None)
         cred = catalog.credential(ident, on=earned)
         credits = holding.credits if holding.credits is not None else cred.credits
-        if cred.composite and holding.credits is None and components.get(ident, set()) & held_ids:
-            # An awarded composite's credit lives in its components; when the record holds
-            # them too, counting both would count the same credit twice.
-            credits = Fraction(0)
+        if cred.composite and holding.credits is None:
+            # An awarded composite's credit lives in its components: when the record holds
+            # some of them too, the composite carries only the rest, so nothing counts twice
+            # and adding a component never lowers the total.
+            inside = sum(
+                (catalog.credential(c).credits for c in components[ident] & held_ids),
+                Fraction(0),
+            )
+            credits = max(Fraction(0), credits - inside)
         if holding.grade in NO_CREDIT_GRADES:
             credits = Fraction(0)
         held = Held(
@@ -1335,52 +1340,15 @@ def audit(
         [*prepared.valid, *transferred.granted],
         key=lambda h: (h.granted, h.earned or date.min, h.key),
     )
-    nests = _nests(catalog, goal_cred, goal_day)
-    allowed_for = {
-        h.key: h.counts_toward is None or bool(set(h.counts_toward) & nests) for h in pool
-    }
-    denominators = [h.credits.denominator for h in pool] + [catalog.unit]
-    unit = math.lcm(*denominators)
-    gpa_all = _gpa(prepared.valid)
-
-    def gpa_for(cred: Credential) -> float | None:
-        return gpa_all if cred.gpa_scope == "all" else _gpa(prepared.valid, cred.issuer)
-
-    builder = _Builder(
-        ctx,
-        pool,
-        goal=goal_cred,
-        goal_day=goal_day,
-        gpa=gpa_for,
-        waive=[e.waive for e in record.exceptions if e.waive],
-        allowed_for=allowed_for,
-        unit=unit,
-    )
-    if goal_cred.composite:
-        builder.composite(goal_cred, _Mods(), (), False)
-    else:
-        builder.has_leaf(Requirement(has=goal_cred.id), goal_cred.id, _Mods(), False)
-    rank = {h.key: position for position, h in enumerate(pool)}
+    unit = math.lcm(*(h.credits.denominator for h in pool), catalog.unit)
+    builder = _goal_builder(ctx, record, goal_cred, goal_day, pool, prepared.valid, unit)
     problem = solver.Problem(
-        items=tuple(
-            solver.Item(
-                key=h.key,
-                units=math.floor(h.credits * unit),
-                rank=rank[h.key] + (len(pool) if h.granted else 0),
-                attrs={
-                    "subject": h.subject or "",
-                    "issuer": h.issuer or "",
-                    "kind": h.kind,
-                    "level": h.level or "",
-                    "earned_at": h.at or "",
-                },
-            )
-            for h in pool
-        ),
+        items=_solver_items(pool, unit),
         nodes=tuple(builder.nodes),
         limits=tuple(builder.limits),
         exclusive=tuple((source, h.key) for h in transferred.granted for source in h.sources),
     )
+    gpa_all = _gpa(prepared.valid)
     solution = solver.solve(problem, time_limit=time_limit)
     return _decision(
         catalog=catalog,
@@ -1397,6 +1365,62 @@ def audit(
         solution=solution,
         unit=unit,
         gpa=gpa_all,
+    )
+
+
+def _goal_builder(
+    ctx: _Context,
+    record: LearnerRecord,
+    goal: Credential,
+    goal_day: date,
+    pool: Sequence[Held],
+    valid: Sequence[Held],
+    unit: int,
+) -> _Builder:
+    """A builder holding ``goal``'s tree (node 0) over ``pool``; GPA from the ``valid`` own
+    holdings. A caller may add more trees to it before reading ``nodes`` and ``limits``."""
+    nests = _nests(ctx.catalog, goal, goal_day)
+    allowed_for = {
+        h.key: h.counts_toward is None or bool(set(h.counts_toward) & nests) for h in pool
+    }
+    gpa_all = _gpa(valid)
+
+    def gpa_for(cred: Credential) -> float | None:
+        return gpa_all if cred.gpa_scope == "all" else _gpa(valid, cred.issuer)
+
+    builder = _Builder(
+        ctx,
+        pool,
+        goal=goal,
+        goal_day=goal_day,
+        gpa=gpa_for,
+        waive=[e.waive for e in record.exceptions if e.waive],
+        allowed_for=allowed_for,
+        unit=unit,
+    )
+    if goal.composite:
+        builder.composite(goal, _Mods(), (), False)
+    else:
+        builder.has_leaf(Requirement(has=goal.id), goal.id, _Mods(), False)
+    return builder
+
+
+def _solver_items(pool: Sequence[Held], unit: int) -> tuple[solver.Item, ...]:
+    """The solver's items for ``pool`` (in its order): own holdings rank before grants."""
+    return tuple(
+        solver.Item(
+            key=h.key,
+            units=math.floor(h.credits * unit),
+            rank=position + (len(pool) if h.granted else 0),
+            attrs={
+                "subject": h.subject or "",
+                "issuer": h.issuer or "",
+                "kind": h.kind,
+                "level": h.level or "",
+                "earned_at": h.at or "",
+            },
+        )
+        for position, h in enumerate(pool)
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from pathways import solver
@@ -149,11 +149,17 @@ def test_audit_order_of_holdings_does_not_matter(instance: Any, random: Any) -> 
 @given(instances())
 def test_audit_monotone_without_caps(instance: Any) -> None:
     compiled, holdings, extra = instance
+    note(f"goal: {compiled.credential('goal').requires!r}")
+    note(f"holdings: {holdings} + {extra}")
     before = audit(compiled, rec(holdings), "goal", AS_OF)
     after = audit(compiled, rec(holdings + extra), "goal", AS_OF)
-    assert after.credits.applied >= before.credits.applied
     if before.status == "complete":
         assert after.status == "complete"
+    if after.status == before.status:
+        assert after.credits.applied >= before.credits.applied
+    # A goal newly met may apply less: credit counts only on the path that meets it (with
+    # any(has c0, credits 3) a lone c0 completes it, and the 2 credits toward the other
+    # alternative no longer apply). The allocation's lexicographic value never drops.
 
 
 @PROFILE

@@ -758,3 +758,18 @@ def test_audit_source_and_grant_never_both_applied(tmp_path: Path) -> None:
     cat = catalog_with(tmp_path, transfer_rules=[rule], credentials=[g])
     decision = audit(cat, record(course("uni.psy-101", at="uni")), "g", AS_OF)
     assert decision.credits.applied == 4  # not 8: the course and its transfer are one credit
+
+
+def test_audit_awarded_composite_and_its_component_count_once(tmp_path: Path) -> None:
+    inner = goal("inner", {"all": [{"has": "cc.it-101"}, {"has": "cc.it-102"}]}, credits=6)
+    outer = goal("outer", {"all": [{"has": "inner"}]}, kind="associate", credits=9)
+    cat = catalog_with(tmp_path, credentials=[inner, outer])
+    awarded = record({"credential": "inner", "earned": "2025-01-01"}, course("cc.it-103"))
+    alone = audit(cat, awarded, "outer", AS_OF)
+    assert alone.status == "complete" and alone.credits.applied == 9
+    both = record(
+        {"credential": "inner", "earned": "2025-01-01"}, course("cc.it-103"), course("cc.it-101")
+    )
+    decision = audit(cat, both, "outer", AS_OF)
+    assert decision.status == "complete"
+    assert decision.credits.applied == 9  # 3 from the award, 3 from its course, 3 elective
