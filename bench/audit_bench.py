@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from pathways.compile import keep_resident
 from pathways.evaluate import audit
 from pathways.generate import generate_catalog
 from pathways.load import DEFAULT_CATALOG, load_catalog, load_record
@@ -123,7 +124,7 @@ def main() -> None:
             seed=1,
         )
         merged = merge(work / "state" / "catalog", DEFAULT_CATALOG, work / "merged")
-        state_catalog = load_catalog(merged, cache=False)
+        state_catalog = keep_resident(load_catalog(merged, cache=False))
         state = timings(lambda: audit(state_catalog, record, GOAL, AS_OF), args.runs)
 
         folder, hard_record = hard_instance(work / "hard")

@@ -73,6 +73,7 @@ __all__ = [
     "CompiledCatalog",
     "Problem",
     "compile_catalog",
+    "keep_resident",
 ]
 
 Path_ = tuple[str | int, ...]
@@ -150,6 +151,20 @@ def _gc_paused() -> Iterator[None]:
         gc.unfreeze()
         if enabled:
             gc.enable()
+
+
+def keep_resident(catalog: CompiledCatalog) -> CompiledCatalog:
+    """Tell the cyclic collector to leave everything now alive alone, and return ``catalog``.
+
+    For a process that holds one catalog and evaluates many records (a server, a batch
+    worker, a benchmark): without it every full collection rescans the catalog's hundreds of
+    thousands of objects, a pause of a few hundred milliseconds at state scale. Reference
+    counting still frees the rest; only the catalog's own cycles would never be collected,
+    and it lives as long as the process anyway.
+    """
+    gc.collect()
+    gc.freeze()
+    return catalog
 
 
 _GraphData = tuple[list[tuple[str, tuple[Any, ...]]], dict[tuple[str, str], str]]
