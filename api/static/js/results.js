@@ -152,8 +152,8 @@ export function renderTransfers(transfers) {
   const rows = transfers.map((t) => {
     const granted = t.granted.map((g) => {
       if (t.status === "granted" && g.status === "granted" && t.guarantee === "guaranteed") total += g.credits;
-      const what = g.credential || g.label || "block credit";
-      return h("div", {}, h("code", {}, what), ` · ${creditsText(g.credits)}${g.status === "duplicate" ? " (duplicate)" : ""}`);
+      const what = g.credential ? h("code", {}, g.credential) : g.label || "block credit";
+      return h("div", {}, what, ` · ${creditsText(g.credits)}${g.status === "duplicate" ? " (duplicate)" : ""}`);
     });
     const status = {
       granted: t.applied === false ? "granted, not applied" : "granted",
