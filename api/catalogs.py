@@ -11,6 +11,7 @@ reference assignment, so readers never see a half-built catalog.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, select
 from api import crud
 from api.db import migrate
 from api.models import Learner, StatusChange
-from pathways.compile import CompiledCatalog
+from pathways.compile import CompiledCatalog, keep_resident
 from pathways.errors import CatalogError, PathwaysError
 from pathways.load import catalog_files, load_sources
 from pathways.model import LearnerRecord
@@ -121,10 +122,15 @@ class CatalogStore:
 
     def _swap(self, snapshot: Snapshot) -> Snapshot:
         current = self._snapshot
-        if current is None or snapshot.serial >= current.serial:
-            self._snapshot = snapshot  # one reference assignment: the atomic swap
-            return snapshot
-        return current
+        if current is not None and snapshot.serial < current.serial:
+            return current
+        self._snapshot = snapshot  # one reference assignment: the atomic swap
+        if current is None or current.compiled is not snapshot.compiled:
+            # Keep the served catalog out of full collections (long pauses at state scale),
+            # after letting the collector reclaim the catalog it replaces.
+            gc.unfreeze()
+            keep_resident(snapshot.compiled)
+        return snapshot
 
     def _remember(self, version: int, compiled: CompiledCatalog) -> None:
         self._compiled[version] = compiled
