@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, update
 from sqlmodel import Session, col, delete, select
 
 from api.models import (
@@ -302,7 +302,7 @@ def publish_catalog(
 def _point_at(*, session: Session, version_id: int, actor: User | None) -> int:
     """Move the publication pointer to ``version_id`` (creating it the first time)."""
     by = actor.name if actor else SYSTEM
-    moved = session.exec(  # type: ignore[call-overload]
+    moved = session.exec(
         update(Publication)
         .where(col(Publication.id) == 1)
         .values(
@@ -348,7 +348,7 @@ def version_sources(*, connection: Connection | Session, version_id: int) -> dic
     query = select(CatalogFile.name, CatalogFile.content).where(
         CatalogFile.version_id == version_id
     )
-    rows = connection.execute(query).all()  # type: ignore[call-overload]
+    rows = connection.execute(query).all()
     return {name: bytes(content) for name, content in rows}
 
 
@@ -444,7 +444,7 @@ def list_learners(
     """Learners by id (``only``: restricted to these ids; ``q``: id or name contains it)."""
     query = select(Learner)
     counter = select(func.count()).select_from(Learner)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if only is not None:
         conditions.append(col(Learner.id).in_(list(only)))
     if q:

@@ -313,7 +313,9 @@ class HoldingRow(SQLModel, table=True):
     __tablename__ = "holding"
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: str = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    learner_id: str = Field(
+        foreign_key="learner.id", index=True, ondelete="CASCADE", max_length=200
+    )
     credential: str | None = Field(default=None, index=True, max_length=200)
     document: dict[str, Any] = Field(sa_type=JSON)
 
@@ -335,7 +337,9 @@ class ExceptionRow(SQLModel, table=True):
     __tablename__ = "learner_exception"
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: str = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    learner_id: str = Field(
+        foreign_key="learner.id", index=True, ondelete="CASCADE", max_length=200
+    )
     document: dict[str, Any] = Field(sa_type=JSON)
     created_by_id: int | None = Field(
         default=None, foreign_key="user_account.id", ondelete="SET NULL"

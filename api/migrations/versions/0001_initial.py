@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0001"
@@ -22,11 +21,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "learner",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("id", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("catalog_year", sa.Integer(), nullable=True),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
-        sa.Column("institution", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("state", sa.String(length=50), nullable=True),
+        sa.Column("institution", sa.String(length=200), nullable=True),
         sa.Column("status", sa.JSON(), nullable=False),
         sa.Column("identity", sa.JSON(), nullable=False),
         sa.Column("goals", sa.JSON(), nullable=False),
@@ -37,10 +36,10 @@ def upgrade() -> None:
     op.create_table(
         "user_account",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("learner_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("learner_id", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -54,7 +53,7 @@ def upgrade() -> None:
     op.create_table(
         "advisee",
         sa.Column("advisor_id", sa.Integer(), nullable=False),
-        sa.Column("learner_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("learner_id", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(["advisor_id"], ["user_account.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("advisor_id", "learner_id"),
     )
@@ -65,10 +64,10 @@ def upgrade() -> None:
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("target", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("action", sa.String(length=50), nullable=False),
+        sa.Column("target", sa.String(length=500), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["actor_id"], ["user_account.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
@@ -80,11 +79,11 @@ def upgrade() -> None:
     op.create_table(
         "catalog_version",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("published_by", sa.String(length=200), nullable=False),
         sa.Column("published_by_id", sa.Integer(), nullable=True),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("note", sa.String(length=2000), nullable=True),
         sa.Column("files", sa.Integer(), nullable=False),
         sa.Column("institutions", sa.Integer(), nullable=False),
         sa.Column("credentials", sa.Integer(), nullable=False),
@@ -100,8 +99,8 @@ def upgrade() -> None:
     op.create_table(
         "holding",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("learner_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("credential", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("learner_id", sa.String(length=200), nullable=False),
+        sa.Column("credential", sa.String(length=200), nullable=True),
         sa.Column("document", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["learner_id"], ["learner.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -113,7 +112,7 @@ def upgrade() -> None:
     op.create_table(
         "learner_exception",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("learner_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("learner_id", sa.String(length=200), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -129,7 +128,7 @@ def upgrade() -> None:
     op.create_table(
         "catalog_file",
         sa.Column("version_id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("name", sa.String(length=500), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["version_id"], ["catalog_version.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("version_id", "name"),
@@ -140,7 +139,7 @@ def upgrade() -> None:
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("serial", sa.Integer(), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("changed_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("changed_by", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
             ["version_id"],
             ["catalog_version.id"],
