@@ -31,8 +31,8 @@ def test_parse_floor_reads_every_catalog_file(tmp_path: Path) -> None:
 def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     lines: list[str] = []
     figures = run_bench(
-        "small", workdir=tmp_path, audits=10, batch_learners=3, batch_goals=2, rounds=1, ray=False,
-        log=lines.append,
+        "small", workdir=tmp_path, audits=10, batch_learners=3, batch_goals=2, rounds=1,
+        plans=3, ray=False, log=lines.append,
     )  # fmt: skip
     for name in (
         "cold_s",
@@ -58,6 +58,7 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert batch["identical_rows"] is True
     assert batch["ray_speedup_2_workers"] is None
     assert batch["ray_speedup_2_workers_reason"] == "skipped (--no-ray)"
+    assert figures["plan"]["p50_ms"] is None or figures["plan"]["p50_ms"] > 0
     assert figures["memory"]["peak_mib"] > 0
     assert set(figures["targets"]) == set(TARGETS)
     assert figures["targets"]["audit.scale_ratio"]["met"] is None
