@@ -2,6 +2,7 @@
 
 * :data:`SessionDep` — a database session for the request;
 * :data:`SettingsDep` — the service settings;
+* :data:`ResolverDep` — the offline badge resolver, or None;
 * :data:`CatalogDep` — the published catalog (:class:`~api.catalogs.Snapshot`) for the whole
   request, reloaded first if another process published;
 * :data:`OptionalUser` — the signed-in account, or None (anonymous);
@@ -25,6 +26,7 @@ from api import crud
 from api.catalogs import CatalogStore, Snapshot
 from api.models import User
 from api.settings import Settings
+from pathways.interop import Resolver
 
 __all__ = [
     "CatalogDep",
@@ -32,6 +34,7 @@ __all__ = [
     "CurrentUser",
     "OptionalUser",
     "RegistrarUser",
+    "ResolverDep",
     "SessionDep",
     "SettingsDep",
     "forbidden",
@@ -69,10 +72,17 @@ def get_catalog(request: Request) -> Snapshot:
     return snapshot
 
 
+def get_resolver(request: Request) -> Resolver | None:
+    """The offline badge resolver (``badge_resolve_dir``, loaded at start-up), or None."""
+    resolver: Resolver | None = request.app.state.resolver
+    return resolver
+
+
 SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogStoreDep = Annotated[CatalogStore, Depends(get_store)]
 CatalogDep = Annotated[Snapshot, Depends(get_catalog)]
+ResolverDep = Annotated[Resolver | None, Depends(get_resolver)]
 
 
 def unauthorized(detail: str) -> HTTPException:

@@ -27,6 +27,7 @@ from api.errors import install_handlers
 from api.middleware import BodyLimit, RequestLog
 from api.routes import api_router, web
 from api.settings import Settings
+from pathways.interop import Resolver
 
 __all__ = ["STATIC_DIR", "create_app"]
 
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """The application for ``settings`` (default: from the environment).
 
     ``engine`` overrides ``settings.database_url`` (tests pass an in-memory engine); an
-    engine the app made itself is disposed of at shutdown.
+    engine the app made itself is disposed of at shutdown. Raises
+    :class:`~pathways.interop.ResolverError` when ``badge_resolve_dir`` does not load.
     """
     settings = settings or Settings()
     own_engine = engine is None
@@ -70,6 +72,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.catalogs = CatalogStore(engine, check_interval=settings.catalog_check_interval)
+    app.state.resolver = (
+        Resolver.load(settings.badge_resolve_dir) if settings.badge_resolve_dir else None
+    )
     install_handlers(app)
     app.include_router(api_router)
     app.include_router(web.router)

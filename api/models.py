@@ -28,6 +28,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlmodel import Field, SQLModel
 
+from pathways.interop import BadgeResult
 from pathways.model import (
     Credential,
     Exception_,
@@ -46,6 +47,9 @@ __all__ = [
     "AuditLogEntryPublic",
     "AuditLogPublic",
     "AuditRequest",
+    "BadgeImport",
+    "BadgeRejected",
+    "BadgeVerifyRequest",
     "CatalogFile",
     "CatalogValidation",
     "CatalogVersion",
@@ -64,6 +68,7 @@ __all__ = [
     "HoldingsPublic",
     "InstitutionsPublic",
     "Learner",
+    "LearnerBadgeRequest",
     "LearnerCreate",
     "LearnerPublic",
     "LearnerUpdate",
@@ -494,6 +499,51 @@ class AuditRequest(BaseModel):
         default=[], max_length=50
     )
     """Also trust these badge issuer ids."""
+
+
+class BadgeVerifyRequest(BaseModel):
+    """``POST /v1/badges/verify``: one Open Badges 2.0/3.0 or CLR 2.0 credential, inline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    badge: dict[str, Any] | str = PydanticField(
+        description="The credential: its JSON document, or compact JWS/JWT text."
+    )
+    as_of: date | None = None
+    trust: list[Annotated[str, PydanticField(max_length=500)]] = PydanticField(
+        default=[], max_length=50
+    )
+    """Also trust these issuer ids for every credential."""
+    identity: Identity | None = None
+    """The learner's identity: when given, the badge must name this recipient."""
+
+
+class LearnerBadgeRequest(BaseModel):
+    """``POST /v1/learners/{id}/badges``: a badge to verify and, if it counts, add."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    badge: dict[str, Any] | str = PydanticField(
+        description="The credential: its JSON document, or compact JWS/JWT text."
+    )
+    trust: list[Annotated[str, PydanticField(max_length=500)]] = PydanticField(
+        default=[], max_length=50
+    )
+
+
+class BadgeImport(BaseModel):
+    """A verified badge added to a learner: the verdict and the holdings it added (a badge
+    already in the record is not added twice)."""
+
+    result: BadgeResult
+    added: list[HoldingPublic]
+
+
+class BadgeRejected(BaseModel):
+    """A 422 for a badge that does not count: why, and the whole verdict."""
+
+    detail: str
+    result: BadgeResult
 
 
 class TransferRequest(BaseModel):

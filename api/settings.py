@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     solver_seconds: float = Field(default=30.0, gt=0)
     """Solver time a signed-in call may use."""
 
+    badge_resolve_dir: Path | None = None
+    """Offline resolution directory (or its ``resolve.json``): the keys, documents and status
+    lists badge issuers publish. Nothing is ever fetched; without it, badges whose keys live
+    at https URLs cannot be verified."""
+    badge_trust: tuple[str, ...] = ()
+    """Issuer ids trusted for every credential, on top of the catalog's ``badge_issuers``."""
+
     catalog_check_interval: float = Field(default=0.0, ge=0)
     """Seconds between checks of the published version (0: on every request that reads the
     catalog; the check is one primary-key lookup)."""

@@ -92,6 +92,7 @@ OWN = (401, 200, 200, 403, 200, 403)
 CASES: dict[str, tuple[Request, tuple[int, ...]]] = {
     # the published catalog and stateless calls: anyone
     "health": (fixed("GET", "/v1/health"), (200,) * 6),
+    "verify badge": (fixed("POST", "/v1/badges/verify", json={"badge": "x"}), (200,) * 6),
     "credentials": (fixed("GET", "/v1/credentials"), (200,) * 6),
     "credential": (fixed("GET", "/v1/credentials/tri-c.aa"), (200,) * 6),
     "stacks": (fixed("GET", "/v1/credentials/tri-c.eng-1010/stacks"), (200,) * 6),
@@ -139,6 +140,10 @@ CASES: dict[str, tuple[Request, tuple[int, ...]]] = {
     "delete holding": (
         lambda w: ("DELETE", f"/v1/learners/l-1/holdings/{w.fresh_holding()}", {}),
         OWN,
+    ),
+    "add badge": (
+        fixed("POST", "/v1/learners/l-1/badges", json={"badge": "not a badge"}),
+        (401, 422, 422, 403, 422, 403),
     ),
     "list exceptions": (fixed("GET", "/v1/learners/l-1/exceptions"), OWN),
     "add exception": (

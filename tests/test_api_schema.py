@@ -73,7 +73,7 @@ def test_operation_ids_are_unique_and_stable() -> None:
         "add_exception", "delete_exception", "audit_learner", "transfer_learner",
         "published_catalog", "publish_catalog", "validate_catalog", "list_versions",
         "rollback_catalog", "read_me", "list_users", "add_advisee", "remove_advisee",
-        "read_audit_log",
+        "read_audit_log", "verify_badge", "add_badge",
     } <= set(ids)  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routes import (
+    badges,
     catalog,
     credentials,
     evaluate,
@@ -18,7 +19,7 @@ from api.routes import (
 __all__ = ["api_router"]
 
 api_router = APIRouter(prefix="/v1")
-for _module in (health, credentials, institutions, policies, evaluate, learners, catalog):
+for _module in (health, credentials, institutions, policies, evaluate, badges, learners, catalog):
     api_router.include_router(_module.router)
 api_router.include_router(users.router)
 api_router.include_router(users.log_router)

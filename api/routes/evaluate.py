@@ -1,7 +1,9 @@
 """Stateless evaluation: ``POST /v1/audit`` and ``POST /v1/transfer``.
 
 The body carries the whole learner record (badges inline: the JSON document or the compact
-JWS/JWT text; the server never reads a path named in a request). The reply is exactly the
+JWS/JWT text; the server never reads a path named in a request). Badges are verified against
+the server's offline resolution directory (``badge_resolve_dir``), trusting the catalog's
+issuers, ``badge_trust`` and the request's ``trust``. The reply is exactly the
 document the CLI prints with ``--json``. Anonymous callers may send at most
 ``anonymous_max_holdings`` holdings (else 422) and get ``anonymous_solver_seconds`` of solver
 time (else 503); signed-in callers get the larger limits.
@@ -14,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
-from api.deps import CatalogDep, OptionalUser, SettingsDep
+from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import AuditRequest, LocatedErrorsPublic, Message, TransferRequest, User
 from api.settings import Settings
 from pathways.evaluate import Decision, Statement
@@ -56,7 +58,11 @@ def _solver_seconds(user: User | None, settings: Settings) -> float:
 
 @router.post("/audit", response_model=Decision, responses=ERRORS)
 def audit(
-    body: AuditRequest, catalog: CatalogDep, user: OptionalUser, settings: SettingsDep
+    body: AuditRequest,
+    catalog: CatalogDep,
+    user: OptionalUser,
+    settings: SettingsDep,
+    resolver: ResolverDep,
 ) -> JSONResponse:
     """Audit a learner record against a goal: the CLI's ``pathways audit --json`` document."""
     from pathways.evaluate import audit as run_audit
@@ -69,15 +75,20 @@ def audit(
         body.as_of,
         projected=body.projected,
         include_discretionary=body.include_discretionary,
-        trust=tuple(body.trust),
+        trust=(*settings.badge_trust, *body.trust),
         time_limit=_solver_seconds(user, settings),
+        badge_resolver=resolver,
     )
     return JSONResponse(decision.model_dump(mode="json"))
 
 
 @router.post("/transfer", response_model=Statement, responses=ERRORS)
 def transfer(
-    body: TransferRequest, catalog: CatalogDep, user: OptionalUser, settings: SettingsDep
+    body: TransferRequest,
+    catalog: CatalogDep,
+    user: OptionalUser,
+    settings: SettingsDep,
+    resolver: ResolverDep,
 ) -> JSONResponse:
     """What a learner record earns at an institution: ``pathways transfer --json``."""
     from pathways.evaluate import transfer as run_transfer
@@ -89,6 +100,7 @@ def transfer(
         body.institution,
         body.as_of,
         include_discretionary=body.include_discretionary,
-        trust=tuple(body.trust),
+        trust=(*settings.badge_trust, *body.trust),
+        badge_resolver=resolver,
     )
     return JSONResponse(statement.model_dump(mode="json"))

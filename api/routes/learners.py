@@ -9,7 +9,7 @@ list                      all        their advisees       their own
 create                    any id     any id (linked to    their own id
                                      them as advisee)
 read, update, holdings,   any        their advisees       their own
-audit, transfer
+badges, audit, transfer
 exceptions: read          any        their advisees       their own
 exceptions: write         any        their advisees       never
 delete a learner          any        never                never
@@ -27,8 +27,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from api import crud
-from api.deps import CatalogDep, CurrentUser, SessionDep, SettingsDep, forbidden
+from api.deps import CatalogDep, CurrentUser, ResolverDep, SessionDep, SettingsDep, forbidden
 from api.models import (
+    BadgeImport,
+    BadgeRejected,
     ExceptionCreate,
     ExceptionPublic,
     ExceptionRow,
@@ -37,6 +39,7 @@ from api.models import (
     HoldingRow,
     HoldingsPublic,
     Learner,
+    LearnerBadgeRequest,
     LearnerCreate,
     LearnerPublic,
     LearnersPublic,
@@ -233,6 +236,61 @@ def delete_holding(
     return Message(detail=f"holding {holding_id} deleted")
 
 
+@router.post(
+    "/{learner_id}/badges",
+    response_model=BadgeImport,
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"model": BadgeRejected, "description": "The badge does not count."}},
+)
+def add_badge(
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    resolver: ResolverDep,
+    learner_id: LearnerId,
+    body: LearnerBadgeRequest,
+) -> BadgeImport | JSONResponse:
+    """Verify a badge for this learner and add the holdings it proves (``import-badge``).
+
+    The badge must name the learner when their identity is known. A badge that does not
+    count (not verified, untrusted issuer, no catalog credential) answers 422 with the
+    verdict and adds nothing; one already in the record is not added twice.
+    """
+    from pathways.interop import verify_badge
+
+    learner = _learner(session, user, learner_id)
+    identity = crud.learner_record(session=session, learner=learner).learner.identity
+    result = verify_badge(
+        body.badge,
+        catalog=catalog.compiled,
+        as_of=date.today(),
+        resolver=resolver,
+        trust=(*settings.badge_trust, *body.trust),
+        identity=identity,
+    )
+    proven = result.holdings()
+    if not proven:
+        detail = f"the badge does not count: {result.reason_code}: {result.reason}"
+        return JSONResponse(
+            status_code=422, content={"detail": detail, "result": result.document()}
+        )
+    present = {
+        (row.document.get("credential"), row.document.get("evidence"))
+        for row in crud.list_holdings(session=session, learner_id=learner.id)
+        if row.document.get("evidence")
+    }
+    added = []
+    for holding in proven:
+        key = (holding.credential, holding.evidence)
+        if holding.evidence and key in present:
+            continue
+        present.add(key)
+        row = crud.add_holding(session=session, learner=learner, holding=holding, actor=user)
+        added.append(crud.holding_public(row))
+    return BadgeImport(result=result, added=added)
+
+
 # --------------------------------------------------------------------------- exceptions
 
 
@@ -294,6 +352,7 @@ def audit_learner(
     user: CurrentUser,
     settings: SettingsDep,
     catalog: CatalogDep,
+    resolver: ResolverDep,
     learner_id: LearnerId,
     goal: GoalQuery,
     as_of: date | None = None,
@@ -312,7 +371,9 @@ def audit_learner(
         as_of,
         projected=projected,
         include_discretionary=include_discretionary,
+        trust=settings.badge_trust,
         time_limit=settings.solver_seconds,
+        badge_resolver=resolver,
     )
     return JSONResponse(decision.model_dump(mode="json"))
 
@@ -321,7 +382,9 @@ def audit_learner(
 def transfer_learner(
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     catalog: CatalogDep,
+    resolver: ResolverDep,
     learner_id: LearnerId,
     institution: Annotated[str, Query(min_length=1, max_length=200)],
     as_of: date | None = None,
@@ -333,6 +396,12 @@ def transfer_learner(
     learner = _learner(session, user, learner_id)
     record = crud.learner_record(session=session, learner=learner)
     statement = transfer(
-        catalog.compiled, record, institution, as_of, include_discretionary=include_discretionary
+        catalog.compiled,
+        record,
+        institution,
+        as_of,
+        include_discretionary=include_discretionary,
+        trust=settings.badge_trust,
+        badge_resolver=resolver,
     )
     return JSONResponse(statement.model_dump(mode="json"))
