@@ -3,7 +3,7 @@
 import { call, hasEndpoint } from "./api.js";
 import { $, errorList, fill, h } from "./dom.js";
 import { setGoal } from "./goal.js";
-import { state, update } from "./state.js";
+import { options, state, update } from "./state.js";
 
 let samples = [];
 
@@ -128,8 +128,13 @@ async function verifyBadges(files) {
     }
     try {
       const learner = state.record?.learner;
+      const { as_of } = options();
       const result = await call("POST", "/v1/badges/verify", {
-        json: { badge: document, ...(learner?.identity ? { identity: learner.identity } : {}) },
+        json: {
+          badge: document,
+          ...(as_of ? { as_of } : {}),
+          ...(learner?.identity ? { identity: learner.identity } : {}),
+        },
       });
       list.append(badgeLine(file.name, result));
       if (result.verified && result.credential) {

@@ -23,28 +23,47 @@ function unavailable(target, what) {
 
 function totalsList(totals) {
   if (!totals) return null;
-  const rows = [
-    ["Credits", totals.credits !== undefined ? creditsText(totals.credits) : null],
-    ["Cost", "cost" in totals ? money(totals.cost) : null],
-    ["Out of pocket (after funding)", "out_of_pocket" in totals ? money(totals.out_of_pocket) : null],
-    ["Time", "weeks" in totals ? weeks(totals.weeks) : null],
-  ].filter(([, v]) => v !== null);
-  return h("dl", { class: "totals" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  const unknown = new Set(totals.unknown || []);
+  const approx = (key, text) => (unknown.has(key) ? `at least ${text}` : text);
+  return h(
+    "dl",
+    { class: "totals" },
+    h("dt", {}, "Credits"),
+    h("dd", {}, creditsText(totals.credits)),
+    h("dt", {}, "Cost"),
+    h("dd", {}, approx("cost", money(totals.cost))),
+    h("dt", {}, "Out of pocket, after funding"),
+    h("dd", {}, approx("cost", money(totals.out_of_pocket))),
+    h("dt", {}, "Time (critical path)"),
+    h("dd", {}, approx("weeks", weeks(totals.weeks))),
+  );
 }
 
 function stepsTable(steps, caption) {
   return table(
     caption,
-    ["#", "Credential", { text: "Credits", class: "num" }, { text: "Cost", class: "num" }, { text: "Weeks", class: "num" }, "Meets"],
+    ["#", "Credential", { text: "Credits", class: "num" }, { text: "Cost", class: "num" }, { text: "Out of pocket", class: "num" }, { text: "Weeks", class: "num" }, "Counts toward"],
     steps.map((s, i) =>
       h(
         "tr",
         {},
         h("td", { class: "num" }, String(i + 1)),
-        h("td", {}, s.title || s.credential, h("div", { class: "hint" }, h("code", {}, s.credential))),
-        h("td", { class: "num" }, s.credits === null || s.credits === undefined ? "—" : credits(s.credits)),
+        h(
+          "td",
+          {},
+          s.title,
+          h("div", { class: "hint" }, h("code", {}, s.credential), s.issuer ? ` · ${s.kind} · ${s.issuer}` : ` · ${s.kind}`),
+          s.after?.length ? h("div", { class: "hint" }, `after ${s.after.join(", ")}`) : null,
+        ),
+        h("td", { class: "num" }, credits(s.credits)),
         h("td", { class: "num" }, money(s.cost)),
-        h("td", { class: "num" }, s.weeks === null || s.weeks === undefined ? "—" : credits(s.weeks)),
+        h(
+          "td",
+          { class: "num" },
+          money(s.out_of_pocket),
+          (s.funding || []).map((f) => h("div", { class: "hint" }, `${f.title}: ${money(f.amount)}`)),
+        ),
+        h("td", { class: "num" }, s.weeks === null || s.weeks === undefined ? "unknown" : credits(s.weeks)),
         h("td", {}, (s.satisfies || []).join("; ")),
       ),
     ),
@@ -57,7 +76,9 @@ function blocked(plan) {
   return h(
     "ul",
     {},
-    items.map((b) => h("li", {}, typeof b === "string" ? b : [b.label ? h("strong", {}, b.label) : null, b.label ? ": " : null, b.reason || b.message || JSON.stringify(b)])),
+    items.map((b) =>
+      h("li", {}, h("strong", {}, b.label), b.missing ? ` — ${b.missing}` : "", (b.reasons || []).length ? h("ul", {}, b.reasons.map((r) => h("li", {}, r))) : null),
+    ),
   );
 }
 
@@ -97,17 +118,22 @@ function drawPlan(plan, optimize) {
     return;
   }
   if (plan.status === "unreachable") {
-    fill("plan", h("div", { class: "notice error" }, h("p", {}, h("strong", {}, "This goal cannot be reached from here with what the catalog offers.")), blocked(plan)));
+    fill("plan", h("div", { class: "notice error", id: "plan-blocked" }, h("p", {}, h("strong", {}, "This goal cannot be reached with what the catalog offers here. What blocks it:")), blocked(plan)));
     return;
   }
   const steps = plan.steps || [];
   const alternatives = plan.alternatives || [];
+  const excluded = plan.excluded || [];
   fill(
     "plan",
     h("p", {}, `The least ${by} to finish: ${steps.length} step${steps.length === 1 ? "" : "s"}, in an order that respects prerequisites.`),
-    stepsTable(steps, `The plan, least ${by} first`),
+    plan.optimal === false ? h("p", { class: "notice warn" }, "The solver ran out of time: this is the best plan found, not proven the best.") : null,
+    stepsTable(steps, `The plan: least ${by}, steps in order`),
     totalsList(plan.totals),
-    plan.totals?.lower_bound ? h("p", { class: "hint" }, "Some steps have no known cost or time: the totals are lower bounds.") : null,
+    plan.totals?.lower_bound ? h("p", { class: "hint" }, `Some steps have no known ${(plan.totals.unknown || []).join(" or ")}: those totals are lower bounds.`) : null,
+    plan.terms?.length
+      ? h("div", {}, h("h4", {}, "By term"), h("ol", {}, plan.terms.map((t) => h("li", {}, `${t.steps.join(", ")} (${creditsText(t.credits)})`))))
+      : null,
     alternatives.length
       ? h(
           "details",
@@ -116,7 +142,17 @@ function drawPlan(plan, optimize) {
           alternatives.map((alt, i) => h("div", {}, h("h4", {}, `Alternative ${i + 1}`), stepsTable(alt.steps || [], `Alternative ${i + 1}`), totalsList(alt.totals))),
         )
       : null,
+    excluded.length
+      ? h("details", {}, h("summary", {}, `${excluded.length} credential${excluded.length === 1 ? "" : "s"} not considered`), h("ul", {}, excluded.map((e) => h("li", {}, h("code", {}, e.credential), ` — ${e.reason}`))))
+      : null,
   );
+}
+
+function compareplan(summary) {
+  if (!summary) return null;
+  if (summary.status === "unreachable") return h("p", { class: "hint" }, "No plan reaches it with what the catalog offers.");
+  if (summary.status === "complete") return null;
+  return [h("p", { class: "hint" }, `The cheapest plan: ${summary.steps} step${summary.steps === 1 ? "" : "s"}`), totalsList(summary.totals)];
 }
 
 /** Compare `goals` ([{id, title}]) for `record` and draw the ranking. */
@@ -150,8 +186,8 @@ export async function renderCompare(record, goals, opts) {
               { class: "progress", role: "progressbar", "aria-label": `${g.goal}: credits applied`, "aria-valuemin": "0", "aria-valuemax": credits(required), "aria-valuenow": credits(Math.min(applied, required)) },
               h("span", { style: `width: ${pct}%` }),
             ),
-            h("p", { class: "progress-text" }, `${credits(applied)} of ${credits(required)} credits`),
-            g.plan ? totalsList(g.plan.totals) : null,
+            h("p", { class: "progress-text" }, `${credits(applied)} of ${credits(required)} credits`, g.remaining ? ` · ${creditsText(g.remaining)} to go` : ""),
+            compareplan(g.plan),
           );
         }),
       ),
