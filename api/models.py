@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlmodel import Field, SQLModel
@@ -55,6 +55,7 @@ __all__ = [
     "CatalogVersion",
     "CatalogVersionPublic",
     "CatalogVersionsPublic",
+    "CompareRequest",
     "CredentialPublic",
     "CredentialSummary",
     "CredentialsPublic",
@@ -76,6 +77,7 @@ __all__ = [
     "LocatedErrorPublic",
     "LocatedErrorsPublic",
     "Message",
+    "PlanRequest",
     "PoliciesPublic",
     "Publication",
     "Role",
@@ -499,6 +501,62 @@ class AuditRequest(BaseModel):
         default=[], max_length=50
     )
     """Also trust these badge issuer ids."""
+
+
+_DISCRETIONARY = PydanticField(
+    default=False,
+    validation_alias=AliasChoices("allow_discretionary", "include_discretionary"),
+    description="Count recommended and discretionary transfer credit too "
+    "(include_discretionary is accepted as the same option, as in /v1/audit).",
+)
+_PROJECTED = PydanticField(
+    default=False,
+    description="Accepted so that /v1/audit's body can be sent as it is. A plan always starts "
+    "from what is earned: in-progress and planned holdings are not yet earned, so they may "
+    "appear among the steps.",
+)
+
+
+class PlanRequest(BaseModel):
+    """``POST /v1/plan``: a record and a goal; the reply is ``pathways plan --json``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: dict[str, Any] = _RecordField
+    goal: str = PydanticField(min_length=1, max_length=200)
+    as_of: date | None = None
+    optimize: Literal["credits", "cost", "time"] = "credits"
+    alternatives: int = PydanticField(default=0, ge=0, le=5)
+    """How many next-best plans to add (each a distinct set of steps)."""
+    allow_discretionary: bool = _DISCRETIONARY
+    allow_unknown: bool = False
+    """Consider credentials whose cost or weeks the catalog does not give (totals are then
+    lower bounds)."""
+    from_institutions: list[Id] = PydanticField(default=[], max_length=20)
+    """Also take credentials from these institutions."""
+    max_credits_per_term: float | None = PydanticField(default=None, gt=0, le=100)
+    projected: bool = _PROJECTED
+    trust: list[Annotated[str, PydanticField(max_length=500)]] = PydanticField(
+        default=[], max_length=50
+    )
+
+
+class CompareRequest(BaseModel):
+    """``POST /v1/compare``: a record and goals; the reply is ``pathways compare --json``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: dict[str, Any] = _RecordField
+    goals: list[Id] = PydanticField(min_length=1, max_length=10)
+    as_of: date | None = None
+    optimize: Literal["credits", "cost", "time"] = "cost"
+    allow_discretionary: bool = _DISCRETIONARY
+    allow_unknown: bool = False
+    from_institutions: list[Id] = PydanticField(default=[], max_length=20)
+    projected: bool = _PROJECTED
+    trust: list[Annotated[str, PydanticField(max_length=500)]] = PydanticField(
+        default=[], max_length=50
+    )
 
 
 class BadgeVerifyRequest(BaseModel):

@@ -34,7 +34,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _record(raw: dict[str, Any], user: User | None, settings: Settings) -> LearnerRecord:
+def record_within_caps(raw: dict[str, Any], user: User | None, settings: Settings) -> LearnerRecord:
     """Validate a request's record after checking it against the size caps."""
     cap = settings.max_holdings if user else settings.anonymous_max_holdings
     holdings = raw.get("holdings")
@@ -52,8 +52,14 @@ def _record(raw: dict[str, Any], user: User | None, settings: Settings) -> Learn
     return parse_record(raw, name="record")
 
 
-def _solver_seconds(user: User | None, settings: Settings) -> float:
+def solver_seconds(user: User | None, settings: Settings) -> float:
+    """The solver time a call may use: more when signed in."""
     return settings.solver_seconds if user else settings.anonymous_solver_seconds
+
+
+# The earlier private names, still imported by api/routes/web.py.
+_record = record_within_caps
+_solver_seconds = solver_seconds
 
 
 @router.post("/audit", response_model=Decision, responses=ERRORS)
@@ -67,7 +73,7 @@ def audit(
     """Audit a learner record against a goal: the CLI's ``pathways audit --json`` document."""
     from pathways.evaluate import audit as run_audit
 
-    record = _record(body.record, user, settings)
+    record = record_within_caps(body.record, user, settings)
     decision = run_audit(
         catalog.compiled,
         record,
@@ -76,7 +82,7 @@ def audit(
         projected=body.projected,
         include_discretionary=body.include_discretionary,
         trust=(*settings.badge_trust, *body.trust),
-        time_limit=_solver_seconds(user, settings),
+        time_limit=solver_seconds(user, settings),
         badge_resolver=resolver,
     )
     return JSONResponse(decision.model_dump(mode="json"))
@@ -93,7 +99,7 @@ def transfer(
     """What a learner record earns at an institution: ``pathways transfer --json``."""
     from pathways.evaluate import transfer as run_transfer
 
-    record = _record(body.record, user, settings)
+    record = record_within_caps(body.record, user, settings)
     statement = run_transfer(
         catalog.compiled,
         record,
