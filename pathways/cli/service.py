@@ -120,6 +120,12 @@ def serve(
         published = bootstrap(engine, catalog)
     if published is not None:
         typer.echo(f"published {catalog} as catalog version {published}", err=True)
+    else:
+        typer.echo(
+            "serving the database's published catalog (--catalog is published only when the "
+            "database holds none)",
+            err=True,
+        )
     # Every worker process builds its app from these (uvicorn imports the factory by name).
     os.environ["PATHWAYS_DATABASE_URL"] = url
     os.environ["PATHWAYS_CATALOG_DIR"] = str(Path(catalog).resolve())
