@@ -43,10 +43,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CatalogDep, OptionalUser, SettingsDep
+from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import LocatedErrorsPublic, Message
-from api.routes.evaluate import _record as checked_record
-from api.routes.evaluate import _solver_seconds as solver_seconds
+from api.routes.evaluate import record_within_caps, solver_seconds
 from pathways.compile import CompiledCatalog
 from pathways.errors import UnknownIdError
 from pathways.evaluate import Decision, NodeResult
@@ -629,11 +628,17 @@ def read_graph(goal: GoalId, catalog: CatalogDep) -> Response:
     },
 )
 def learner_graph(
-    goal: GoalId, body: MapRequest, catalog: CatalogDep, user: OptionalUser, settings: SettingsDep
+    goal: GoalId,
+    body: MapRequest,
+    catalog: CatalogDep,
+    user: OptionalUser,
+    settings: SettingsDep,
+    resolver: ResolverDep,
 ) -> Response:
     """The pathway map of ``goal`` for a learner: each node coloured by its state.
 
-    The record is audited as by ``POST /v1/audit`` (same caps); every node's tooltip says
+    The record is audited as by ``POST /v1/audit`` (same caps, badges verified the same
+    way); every node's tooltip says
     why it has its state (see the module's docstring for the rules). ``planned`` colours a
     plan's steps.
     """
@@ -642,7 +647,7 @@ def learner_graph(
 
     compiled = catalog.compiled
     graph = _subgraph(compiled, goal)
-    record = checked_record(body.record, user, settings)
+    record = record_within_caps(body.record, user, settings)
     decision = audit(
         compiled,
         record,
@@ -650,8 +655,9 @@ def learner_graph(
         body.as_of,
         projected=body.projected,
         include_discretionary=body.include_discretionary,
-        trust=tuple(body.trust),
+        trust=(*settings.badge_trust, *body.trust),
         time_limit=solver_seconds(user, settings),
+        badge_resolver=resolver,
     )
     states, reasons = pathway_states(compiled, graph, decision, record, body.planned)
     return _svg(to_svg(graph, states=states, titles=reasons))
