@@ -57,11 +57,6 @@ def solver_seconds(user: User | None, settings: Settings) -> float:
     return settings.solver_seconds if user else settings.anonymous_solver_seconds
 
 
-# The earlier private names, still imported by api/routes/web.py.
-_record = record_within_caps
-_solver_seconds = solver_seconds
-
-
 @router.post("/audit", response_model=Decision, responses=ERRORS)
 def audit(
     body: AuditRequest,
