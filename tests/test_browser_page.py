@@ -300,6 +300,10 @@ def test_record_upload_shows_located_errors_then_loads(
     expect(errors).to_be_empty()
     page.set_input_files("#record-file", str(LEARNERS / "lpn-to-rn.yaml"))
     expect(page.locator("#record-summary")).to_contain_text("Denise Walker")
+    # a badge named by a path (as on the command line) is flagged: the server never reads it
+    page.fill("#record-text", "learner: {id: l-11}\nholdings:\n  - {badge: badges/mine.json}\n")
+    page.click("#record-use")
+    expect(page.locator("#record-summary")).to_contain_text("named by a file path")
 
 
 @pytest.mark.skipif(not CONFORMANCE.is_dir(), reason=f"conformance folder {CONFORMANCE} is absent")

@@ -84,12 +84,19 @@ function describeRecord() {
   const learner = state.record.learner || {};
   const holdings = (state.record.holdings || []).length;
   const badges = state.badges.length;
+  // A badge named by a file path (as on the command line) cannot be read by the server.
+  const paths = (state.record.holdings || []).filter(
+    (x) => typeof x.badge === "string" && !/^[\w-]+\.[\w-]*\.[\w-]*$/.test(x.badge),
+  ).length;
   fill(
     summary,
     `Learner: ${learner.name || learner.id} (${learner.id}), from ${state.source} — `,
     `${holdings} holding${holdings === 1 ? "" : "s"}`,
     badges ? `, plus ${badges} verified badge${badges === 1 ? "" : "s"}` : "",
     ".",
+    paths
+      ? h("span", { class: "notice warn", style: "display:block;margin-top:0.4rem" }, `${paths} badge${paths === 1 ? " is" : "s are"} named by a file path, which the server never reads: add the badge file${paths === 1 ? "" : "s"} under Open Badges instead.`)
+      : null,
   );
 }
 
