@@ -534,7 +534,7 @@ class PlanRequest(BaseModel):
     lower bounds)."""
     from_institutions: list[Id] = PydanticField(default=[], max_length=20)
     """Also take credentials from these institutions."""
-    max_credits_per_term: float | None = PydanticField(default=None, gt=0, le=100)
+    max_credits_per_term: float | None = PydanticField(default=None, ge=0.5, le=100)
     projected: bool = _PROJECTED
     trust: list[Annotated[str, PydanticField(max_length=500)]] = PydanticField(
         default=[], max_length=50

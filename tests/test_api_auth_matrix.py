@@ -111,6 +111,16 @@ CASES: dict[str, tuple[Request, tuple[int, ...]]] = {
         ),
         (200,) * 6,
     ),
+    "stateless plan": (
+        fixed("POST", "/v1/plan", json={"record": {"learner": {"id": "x"}}, "goal": "tri-c.aa"}),
+        (200,) * 6,
+    ),
+    "stateless compare": (
+        fixed(
+            "POST", "/v1/compare", json={"record": {"learner": {"id": "x"}}, "goals": ["tri-c.aa"]}
+        ),
+        (200,) * 6,
+    ),
     # accounts
     "me": (fixed("GET", "/v1/users/me"), (401, 200, 200, 200, 200, 200)),
     "users": (fixed("GET", "/v1/users"), (401, 200, 403, 403, 403, 403)),

@@ -12,6 +12,7 @@ from api.routes import (
     health,
     institutions,
     learners,
+    plan,
     policies,
     users,
 )
@@ -19,7 +20,17 @@ from api.routes import (
 __all__ = ["api_router"]
 
 api_router = APIRouter(prefix="/v1")
-for _module in (health, credentials, institutions, policies, evaluate, badges, learners, catalog):
+for _module in (
+    health,
+    credentials,
+    institutions,
+    policies,
+    evaluate,
+    plan,
+    badges,
+    learners,
+    catalog,
+):
     api_router.include_router(_module.router)
 api_router.include_router(users.router)
 api_router.include_router(users.log_router)
