@@ -148,7 +148,7 @@ STATE_STYLES: dict[str, tuple[str, str]] = {
     "earned": ("#d9f2df", "#2e7d32"),
     "granted": ("#dbeafe", "#1d4ed8"),
     "in_progress": ("#fef3c7", "#b45309"),
-    "planned": ("#fff7d6", "#a16207"),
+    "planned": ("#f3e8ff", "#7e22ce"),
     "missing": ("#ffffff", "#b91c1c"),
 }
 """State → (fill, stroke) colours; other state names get a neutral grey."""
