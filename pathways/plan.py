@@ -945,9 +945,9 @@ class _Built:
     behind: dict[str, tuple[str, ...]]
     """Item key → the candidates that must be earned before a prerequisite may read it."""
     primary: Any
-    bound: int
-    """An upper bound of ``primary``."""
     count: Any
+    ranks: Any
+    """The sum of the steps' ranks in the id order of every candidate (the tie-break)."""
 
 
 def _weight(space: _Space, held: Held) -> int:
@@ -960,9 +960,14 @@ def _weight(space: _Space, held: Held) -> int:
     return 0 if value is None else round(value * _SCALE[optimize])
 
 
-def _build(space: _Space) -> _Built:
+def _build(space: _Space, *, reduce: bool) -> _Built:
     """The plan's CP-SAT model: the goal's allocation over held, candidate and granted items,
-    acquisition variables, presence of grants, prerequisites and their order, objectives."""
+    acquisition variables, presence of grants, prerequisites and their order, objectives.
+
+    ``reduce`` drops the candidates no plan needs (:func:`_interchangeable`): the best plan
+    is the same, but next-best plans that only swap interchangeable candidates disappear, so
+    it is off when alternatives are asked for."""
+    ranks = {ident: rank for rank, ident in enumerate(sorted(space.candidates), 1)}
     builder = _goal_builder(
         space.ctx,
         space.record,
@@ -987,7 +992,7 @@ def _build(space: _Space) -> _Built:
         for i, node in enumerate(builder.nodes)
     ]
     limits = builder.limits[:goal_limits]
-    dropped = _interchangeable(space, nodes, limits)
+    dropped = _interchangeable(space, nodes, limits) if reduce else set()
     if dropped:
         gone = {space.candidates[k].key for k in dropped}
         nodes = [
@@ -1064,10 +1069,8 @@ def _build(space: _Space) -> _Built:
         for ident, var in acquire.items():
             model.add(makespan >= start[ident] + weeks[ident]).only_enforce_if(var)
         primary: Any = makespan
-        bound = horizon
     else:
         primary = sum(_weight(space, space.candidates[k]) * var for k, var in acquire.items())
-        bound = sum(_weight(space, space.candidates[k]) for k in acquire)
     return _Built(
         space=space,
         builder=builder,
@@ -1078,8 +1081,8 @@ def _build(space: _Space) -> _Built:
         prereq_roots=prereq_roots,
         behind=behind,
         primary=primary,
-        bound=bound,
         count=sum(acquire.values()),
+        ranks=sum(ranks[k] * var for k, var in acquire.items()),
     )
 
 
@@ -1218,8 +1221,7 @@ class _Search:
             return None
         held = model.new_bool_var("stage")
         model.add(objective <= int(engine.objective_value)).only_enforce_if(held)
-        ranks = sum((rank + 1) * acquire[k] for rank, k in enumerate(ids))
-        engine = self._run(ranks, [held], budget=TIE_BREAK_BUDGET) or engine
+        engine = self._run(self.built.ranks, [held], budget=TIE_BREAK_BUDGET) or engine
         model.clear_assumptions()
         uses = {
             pair
@@ -1753,7 +1755,7 @@ def plan(
     space = _space(
         catalog, record, goal, as_of, options, trust=trust, badge_resolver=badge_resolver
     )
-    built = _build(space)
+    built = _build(space, reduce=alternatives == 0)
     search = _Search(built, time_limit)
     best = search.best()
     excluded = [Excluded(credential=k, reason=v) for k, v in sorted(space.excluded.items())]
