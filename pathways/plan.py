@@ -153,6 +153,8 @@ class Step(_Doc):
     grant), and ``"prerequisite of ID"`` for the steps whose prerequisites it meets."""
     after: list[str] = []
     """Steps of this plan it must follow (they meet its prerequisites)."""
+    score: float | None = None
+    """For an exam: the score the plan assumes (its lowest qualifying tier)."""
     funding: list[StepFunding] = []
     out_of_pocket: float | None = None
 
@@ -1376,6 +1378,7 @@ def _route(built: _Built, found: _Found) -> tuple[list[Step], Totals]:
                 weeks=cred.weeks,
                 satisfies=satisfies[cred.id],
                 after=schedule.deps[cred.id],
+                score=space.candidates[cred.id].score,
                 funding=funding,
                 out_of_pocket=None if cred.cost is None else _number(cred.cost - amount),
             )
