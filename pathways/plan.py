@@ -294,8 +294,10 @@ class _Relevance:
         rules_here: Sequence[TransferRule],
         universe: Sequence[Held],
         held: set[str],
+        goal_day: date,
     ) -> None:
         self.ctx = ctx
+        self.goal_day = goal_day
         self.rules_here = {r.id: r for r in rules_here}
         self.universe = universe
         self.held = held
@@ -306,7 +308,7 @@ class _Relevance:
         self._electives = False
         self._expanded: set[str] = set()
 
-    def walk(self, req: Requirement, mods: _Mods, self_inst: str | None) -> None:
+    def walk(self, req: Requirement, mods: _Mods) -> None:
         mods = mods.add(req)
         if req.has is not None:
             self.has(req.has, mods)
@@ -314,7 +316,7 @@ class _Relevance:
             self.filter(req.from_, mods)
         else:
             for child in req.children:
-                self.walk(child, mods, self_inst)
+                self.walk(child, mods)
 
     def _score(self, ident: str, mods: _Mods) -> None:
         if mods.min_score is not None:
@@ -334,15 +336,17 @@ class _Relevance:
                     self.has(part, mods)
         elif ident in catalog.versions:
             cred = catalog.credential(ident, on=self.ctx.as_of)
-            if cred.composite:
+            if cred.composite or catalog.credential(ident, on=self.goal_day).composite:
+                # A composite is read in the goal's catalog year, as the audit reads it.
+                cred = catalog.credential(ident, on=self.goal_day)
                 if ident not in self.held and ident not in self._expanded:
                     self._expanded.add(ident)
                     assert cred.requires is not None
-                    self.walk(cred.requires, _Mods(), cred.issuer)
+                    self.walk(cred.requires, _Mods())
                     if cred.credits > 0:
                         self.electives()
             elif cred.prerequisites is not None:
-                self.walk(cred.prerequisites, _Mods(), cred.issuer)
+                self.walk(cred.prerequisites, _Mods())
             for equivalence in catalog.member_of.get(ident, ()):
                 self.has(equivalence, _Mods())
         for rule in catalog.rules_granting.get(ident, ()):
@@ -352,7 +356,7 @@ class _Relevance:
         if ident in self.rules or ident not in self.rules_here:
             return
         self.rules.add(ident)
-        self.walk(self.rules_here[ident].when, _Mods(), None)
+        self.walk(self.rules_here[ident].when, _Mods())
 
     def filter(self, flt: Filter, mods: _Mods) -> None:
         loose = flt.model_copy(update={"earned_at": None})
@@ -431,12 +435,10 @@ class _Space:
     allowed: set[str]
     candidates: dict[str, Held]
     excluded: dict[str, str]
-    relevant: set[str]
     rules: dict[str, _Rule]
     grants: list[_Grant]
     pool: list[Held]
     unit: int
-    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)
     discretionary: set[str] = field(default_factory=set)
     """Credential ids only discretionary rules would grant (for explanations)."""
     elsewhere: dict[str, str] = field(default_factory=dict)
@@ -533,12 +535,11 @@ def _space(
             allowed.add(issuer)
     held = {h.credential for h in prepared.valid if h.credential}
 
-    relevance = _Relevance(ctx, rules_here, _universe(catalog, allowed, as_of), held)
+    relevance = _Relevance(ctx, rules_here, _universe(catalog, allowed, as_of), held, goal_day)
     relevance.has(goal_cred.id, _Mods())
 
     candidates: dict[str, Held] = {}
     excluded: dict[str, str] = {}
-    unknown: dict[str, tuple[str, ...]] = {}
     elsewhere: dict[str, str] = {}
     attribute = _ATTRIBUTE.get(options.optimize)
     for ident in sorted(relevance.ids):
@@ -552,13 +553,10 @@ def _space(
                 if issuer is not None and issuer not in allowed:
                     elsewhere[ident] = issuer
             continue
-        missing = tuple(a for a in ("cost", "weeks") if getattr(offered, a) is None)
-        if attribute in missing and not options.allow_unknown:
+        if attribute and getattr(offered, attribute) is None and not options.allow_unknown:
             flag = "--allow-unknown"
             excluded[ident] = f"{ident} has no {attribute} in the catalog (use {flag})"
             continue
-        if missing:
-            unknown[ident] = missing
         candidates[ident] = _candidate_held(offered, as_of, _lowest_tier(ctx, ident, relevance))
 
     space = _Space(
@@ -573,15 +571,16 @@ def _space(
         allowed=allowed,
         candidates=candidates,
         excluded=excluded,
-        relevant=relevance.ids,
         rules={},
         grants=[],
         pool=[],
         unit=catalog.unit,
-        unknown=unknown,
         elsewhere=elsewhere,
     )
-    rules = [r for r in rules_here if r.id in relevance.rules]
+    # A higher tier that fires takes a relevant rule's credit away, relevant or not.
+    rules = [
+        r for r in rules_here if r.id in relevance.rules or set(r.supersedes) & relevance.rules
+    ]
     _fill_rules(space, rules)
     _prune_unachievable(space, rules)
     return space

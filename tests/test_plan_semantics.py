@@ -296,6 +296,31 @@ def test_plan_exam_reaches_its_lowest_qualifying_tier() -> None:
     assert plan(cat, scored, "goal", AS_OF).status == "complete"
 
 
+def test_plan_a_higher_tier_that_fires_takes_the_lower_tier_away() -> None:
+    exam = {"id": "x1", "title": "Exam", "kind": "exam", "issuer": "board", "cost": 90, "weeks": 1}
+    cat = compiled(
+        [course("u1", subject="HIS"), exam, goal({"credits": 3, "from": {"subject": "HIS"}})],
+        [
+            {
+                "id": "tier1",
+                "policy": "g",
+                "when": {"has": "x1", "min_score": 50},
+                "grants": [{"credits": 3, "subject": "HIS", "level": "lower"}],
+            },
+            {
+                "id": "tier2",
+                "policy": "g",
+                "when": {"has": "x1", "min_score": 60},
+                "grants": [{"credits": 6, "subject": "ART", "level": "lower"}],
+                "supersedes": ["tier1"],
+            },
+        ],
+    )
+    scored = learner({"credential": "x1", "earned": "2025-01-01", "score": 65})
+    assert audit(cat, scored, "goal", AS_OF).status == "in_progress"
+    assert steps(plan(cat, scored, "goal", AS_OF)) == ["u1"]
+
+
 def test_plan_rule_not_effective_on_the_planned_date_is_not_a_route() -> None:
     cat = compiled(
         [course("u1", cost=900), cert("k1", cost=100), goal({"has": "u1"})],
