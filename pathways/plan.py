@@ -155,6 +155,8 @@ class Step(_Doc):
     """Steps of this plan it must follow (they meet its prerequisites)."""
     score: float | None = None
     """For an exam: the score the plan assumes (its lowest qualifying tier)."""
+    in_record: Literal["in_progress", "planned"] | None = None
+    """The record already lists it as in progress or planned (it does not count yet)."""
     funding: list[StepFunding] = []
     out_of_pocket: float | None = None
 
@@ -330,6 +332,8 @@ class _Relevance:
         if ident in self.ids:
             return
         self.ids.add(ident)
+        for substitute in self.ctx.substitutes.get(ident, ()):
+            self.has(substitute, mods)
         if ident in catalog.equivalences:
             for member in catalog.equivalences[ident].members:
                 for part in member.all:
@@ -1348,6 +1352,11 @@ def _route(built: _Built, found: _Found) -> tuple[list[Step], Totals]:
     schedule = _schedule(space, found.steps, present)
     satisfies = _satisfies(built, found, schedule)
     creds = [space.candidates[k].cred for k in schedule.order]
+    pending = {
+        h.credential: h.status
+        for h in space.record.holdings
+        if h.credential is not None and h.status != "earned"
+    }
     paid = fund(space.catalog, space.record, [c.id for c in creds if c], space.ctx.as_of)
     documented = []
     unknown: set[str] = set()
@@ -1378,6 +1387,7 @@ def _route(built: _Built, found: _Found) -> tuple[list[Step], Totals]:
                 satisfies=satisfies[cred.id],
                 after=schedule.deps[cred.id],
                 score=space.candidates[cred.id].score,
+                in_record=pending.get(cred.id),
                 funding=funding,
                 out_of_pocket=None if cred.cost is None else _number(cred.cost - amount),
             )

@@ -160,6 +160,27 @@ def test_plan_is_the_same_whatever_the_order_of_holdings() -> None:
     assert plan(cat, learner(*reversed(shuffled)), "goal", AS_OF, optimize="cost") == first
 
 
+def test_plan_lists_courses_in_progress_as_steps_and_says_so() -> None:
+    cat = compiled([course("u1"), course("u2"), goal({"all": [{"has": "u1"}, {"has": "u2"}]})])
+    record = learner({"credential": "u1", "status": "in_progress"})
+    document = plan(cat, record, "goal", AS_OF)
+    assert [(s.credential, s.in_record) for s in document.steps] == [
+        ("u1", "in_progress"),
+        ("u2", None),
+    ]
+
+
+def test_plan_takes_an_advisors_substitution_into_account() -> None:
+    cat = compiled([course("u2", cost=900), course("u5", cost=100), goal({"has": "u2"})])
+    record = LearnerRecord.model_validate(
+        {
+            "learner": {"id": "l-1"},
+            "exceptions": [{"substitute": "u5", "for": "u2", "by": "advisor", "reason": "r"}],
+        }
+    )
+    assert steps(plan(cat, record, "goal", AS_OF, optimize="cost")) == ["u5"]
+
+
 # --------------------------------------------------------------------------- prerequisites and time
 
 

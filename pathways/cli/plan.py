@@ -244,10 +244,11 @@ def _steps_table(steps: list[Step], title: str) -> RenderableType:
         if step.after:
             satisfies += ("; " if satisfies else "") + "after " + ", ".join(step.after)
         funding = "; ".join(f"{f.program} {_money(f.amount)}" for f in step.funding)
+        title = step.title + (f" ({step.in_record.replace('_', ' ')})" if step.in_record else "")
         table.add_row(
             str(number),
             step.credential,
-            step.title,
+            title,
             f"{step.credits:g}",
             _money(step.cost),
             _amount(step.weeks),
