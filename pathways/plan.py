@@ -7,16 +7,19 @@ with CP-SAT: the goal's root is forced met and the credits, cost or weeks of wha
 are minimised. What a caller may rely on:
 
 * **Candidates** are the credentials that can count toward the goal — named in its tree (nested
-  composites expanded), members of equivalences there, credentials a filter of the tree reads,
-  college-level credit for a composite's free electives, sources of the transfer rules at the
-  goal's institution that grant any of those, and the prerequisites of all of them — that the
-  learner does not validly hold and that are offered on the as-of date: simple credentials (a
-  composite is met through its requirements, never acquired whole) issued by the goal's
-  institution, by an institution where the learner earned something (or their
-  ``learner.institution``), by a ``from_institutions`` institution, or non-college credentials
-  from anyone (:data:`NON_COLLEGE_KINDS`). A candidate without the attribute being optimised
-  (``cost`` or ``weeks``) is left out unless ``allow_unknown``; then it counts 0 in the
-  objective, its value shows as ``null`` and the totals say they are a lower bound.
+  composites expanded), members of equivalences there, an advisor's substitutes, credentials a
+  filter of the tree reads, college-level credit for a composite's free electives, sources of
+  the transfer rules at the goal's institution that grant any of those, and the prerequisites
+  of all of them — that the learner does not validly hold (a course in progress or planned,
+  failed or expired is a candidate) and that are offered on the as-of date. Only simple
+  credentials: a composite is met through its requirements, never acquired whole. Issued by
+  the goal's institution or an institution whose composite the goal nests, an institution where
+  the learner earned something (or their ``learner.institution``), a ``from_institutions``
+  institution — or, from anyone, a non-college credential (:data:`NON_COLLEGE_KINDS`: military
+  training and career-tech programs are not among them, nobody is told to enlist). A candidate
+  without the attribute being optimised (``cost`` or ``weeks``) is left out (``excluded`` says
+  so) unless ``allow_unknown``; then it counts 0 in the objective, its value shows as ``null``
+  and the totals say they are a lower bound.
 * **A planned credential** is earned on the as-of date and meets every grade requirement; a
   planned exam reaches its lowest qualifying tier (the smallest ``min_score`` that reads it).
 * **Transfer.** Rules at the goal's institution fire on held and planned credentials exactly
@@ -30,9 +33,11 @@ are minimised. What a caller may rely on:
   limits are not checked there.)
 * **Optimal and deterministic.** The plan minimises total credits, cost, or weeks on the
   critical path through the prerequisites (steps without a prerequisite relation run in
-  parallel); ties go to the fewest steps, then to the smallest list of ids. Each alternative is
-  the best plan that is not a superset of an earlier one (a no-good cut), so alternatives are
-  distinct sets of steps, never better than the plan.
+  parallel); ties go to the fewest steps, then to the smallest sum of the steps' ranks in id
+  order (earlier ids preferred; searched within a fixed deterministic budget), so the same
+  question always gets the same plan. Each alternative is the best plan that contains no
+  earlier one (a no-good cut), so alternatives are distinct sets of steps, never better than
+  the plan.
 * **Unreachable** goals say which requirements block them and why (``blocked_by``).
 * **Funding.** Each step's cost is paid by the best eligible funding program of the catalog
   (:func:`fund`), respecting per-learner caps; ``out_of_pocket`` is what is left.
