@@ -1538,7 +1538,7 @@ def _assign(offers: Sequence[tuple[str, Funding, int]]) -> list[int]:
         cap = program.pays.max_per_learner
         if cap is not None:
             model.add(sum(by_program[program.id]) <= math.floor(cap * 100 + 1e-6))
-    weight = len(offers) + 1
+    weight = len(offers) * (len(offers) + 1) // 2 + 1  # above any tie-break penalty
     model.maximize(weight * sum(pay) - sum(i * var for i, var in enumerate(take)))
     engine = cp_model.CpSolver()
     engine.parameters.num_workers = 1

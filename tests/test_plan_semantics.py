@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathways.compile import CompiledCatalog, compile_catalog
 from pathways.errors import PathwaysError, UnknownIdError
@@ -632,3 +636,62 @@ def test_plan_bad_input_is_a_clear_error() -> None:
         plan(cat, learner(), "goal", AS_OF, optimize="speed")
     with pytest.raises(PathwaysError, match="at least one goal"):
         compare(cat, learner(), [], AS_OF)
+
+
+@st.composite
+def funding_cases(draw: st.DrawFn) -> tuple[CompiledCatalog, LearnerRecord, list[str]]:
+    creds = [
+        cert(f"k{i}", cost=draw(st.integers(0, 12)) * 100, hours=draw(st.sampled_from([40, 950])))
+        for i in range(draw(st.integers(1, 4)))
+    ]
+    programs = []
+    for i in range(draw(st.integers(1, 3))):
+        pays: dict[str, Any] = {"max_per_credential": draw(st.integers(1, 8)) * 100}
+        if draw(st.booleans()):
+            pays["max_per_learner"] = draw(st.integers(1, 12)) * 100
+        if draw(st.booleans()):
+            pays["share"] = "1/2"
+        wanted: dict[str, Any] = {}
+        if draw(st.booleans()):
+            wanted["max_hours"] = 900
+        programs.append({"id": f"p{i}", "title": f"P{i}", "pays": pays, "credentials": wanted})
+    cat = compiled(creds, funding=programs)
+    return cat, learner(state="OH"), [c["id"] for c in creds]
+
+
+@settings(max_examples=2 * settings.default.max_examples, deadline=None)
+@given(funding_cases())
+def test_fund_pays_the_most_any_assignment_can(case: Any) -> None:
+    cat, record, ids = case
+    paid = fund(cat, record, ids, AS_OF)
+    assert all(len(payments) <= 1 for payments in paid.values())
+    by_program: dict[str, float] = {}
+    for payments in paid.values():
+        for payment in payments:
+            by_program[payment.program] = by_program.get(payment.program, 0) + payment.amount
+    programs = {p.id: p for p in cat.funding.values()}
+    for program, amount in by_program.items():
+        cap = programs[program].pays.max_per_learner
+        assert cap is None or amount <= cap + 1e-9
+
+    def offer(ident: str, program: str) -> float:
+        cred, rules = cat.credential(ident), programs[program]
+        if rules.credentials.max_hours is not None and (cred.hours or 0) > 900:
+            return 0.0
+        share = float(rules.pays.share) if rules.pays.share is not None else 1.0
+        return min((cred.cost or 0) * share, rules.pays.max_per_credential or math.inf)
+
+    best = 0.0
+    for choice in itertools.product([None, *programs], repeat=len(ids)):
+        totals: dict[str, float] = {}
+        for ident, program in zip(ids, choice, strict=True):
+            if program is not None:
+                totals[program] = totals.get(program, 0) + offer(ident, program)
+        best = max(
+            best,
+            sum(
+                min(total, programs[p].pays.max_per_learner or math.inf)
+                for p, total in totals.items()
+            ),
+        )
+    assert abs(sum(by_program.values()) - best) < 0.01
