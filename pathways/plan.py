@@ -220,7 +220,8 @@ class Plan(_Doc):
     terms: list[Term] | None = None
     excluded: list[Excluded] = []
     optimal: bool = True
-    """False when the solver's time ran out before it proved the plan optimal."""
+    """False when the solver's time ran out before it proved the plan optimal (or before it
+    found as many alternatives as asked)."""
 
 
 class PlanSummary(_Doc):
@@ -1797,8 +1798,15 @@ def plan(
         )
     routes = [best]
     while best.steps and len(routes) <= alternatives:
+        if search.clock() >= search.deadline:
+            search.optimal = False  # fewer alternatives than asked: the time ran out
+            break
         search.cut(routes[-1])
-        found = search.best()
+        try:
+            found = search.best()
+        except solver.SolverTimeout:
+            search.optimal = False
+            break
         if found is None:
             break
         routes.append(found)
