@@ -940,7 +940,9 @@ def transfer(
     for held in prepared.own:
         if held.key in used_sources:
             continue
-        unused.append(_unused_for_transfer(held, institution, prepared, result, superseded))
+        unused.append(
+            _unused_for_transfer(catalog, held, institution, prepared, result, superseded)
+        )
     unused += _badge_unused(prepared)
     return Statement(
         institution=institution,
@@ -955,6 +957,7 @@ def transfer(
 
 
 def _unused_for_transfer(
+    catalog: CompiledCatalog,
     held: Held,
     institution: str,
     prepared: _Prepared,
@@ -970,8 +973,29 @@ def _unused_for_transfer(
     elif held.key in result.reasons:
         code, sentence = result.reasons[held.key]
     else:
-        code, sentence = "not_applicable", f"no transfer rule at {institution} applies to it"
+        code = "not_applicable"
+        sentence = f"no transfer rule at {institution} applies to it" + _still_counts(
+            catalog, held, institution
+        )
     return Unused(credential=held.credential, reason_code=code, reason=sentence, index=held.index)
+
+
+def _still_counts(catalog: CompiledCatalog, held: Held, institution: str) -> str:
+    """How a holding no rule converts may still count at ``institution`` (a clause, or "")."""
+    if held.credential is None:
+        return ""
+    for code in catalog.member_of.get(held.credential, ()):
+        local = sorted(
+            course
+            for member in catalog.equivalences[code].members
+            for course in member.all
+            if course in catalog.versions and catalog.versions[course][-1].issuer == institution
+        )
+        if local:
+            return f"; through {code} it counts as {', '.join(local)} in an audit"
+    if held.kind == "course":
+        return f"; its own credit may still meet {institution}'s requirements (audit a goal)"
+    return ""
 
 
 def _badge_unused(prepared: _Prepared) -> list[Unused]:

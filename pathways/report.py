@@ -54,29 +54,30 @@ def _tree(node: NodeResult, parent: Tree | None = None) -> Tree:
     return branch
 
 
-def _transfer_table(lines: list[TransferLine], title: str) -> Table:
-    table = Table(title=title, title_justify="left", expand=False)
-    for column in ("rule", "policy", "guarantee", "from", "granted", "status", "citation"):
-        table.add_column(column, overflow="fold")
+def _transfer_lines(lines: list[TransferLine], title: str) -> Text:
+    """One entry per rule: its id, policy and guarantee, what it reads and grants, its status,
+    and its citation on a line of its own (URLs stay whole at any width)."""
+    text = Text()
+    text.append(f"{title}\n", style="bold")
     for line in lines:
+        used = line.applied is not False and line.status == "granted"
+        text.append("  ✓ " if used else "  · ", style="bold green" if used else "dim")
+        text.append(line.rule, style="bold")
+        text.append(f"  {line.policy}, {line.guarantee}", style="cyan")
+        status: str = line.status
+        if line.applied is not None:
+            status += ", applied" if line.applied else ", not applied"
+        text.append(f"  — {status}\n")
         granted = ", ".join(
             f"{g.credential or g.label or 'credit'} {_credits(g.credits)} cr"
             + (" (duplicate)" if g.status == "duplicate" else "")
             for g in line.granted
         )
-        status: str = line.status
-        if line.applied is not None:
-            status += ", applied" if line.applied else ", not applied"
-        table.add_row(
-            line.rule,
-            line.policy,
-            line.guarantee,
-            ", ".join(line.from_),
-            granted,
-            status,
-            line.citation or "",
-        )
-    return table
+        text.append(f"      {', '.join(line.from_)} → {granted}\n")
+        if line.citation:
+            text.append(f"      {line.citation}\n", style="dim")
+    text.rstrip()
+    return text
 
 
 def _unused_table(unused: list[Unused]) -> Table:
@@ -121,7 +122,7 @@ def render_decision(decision: Decision) -> RenderableType:
             )
         )
     if decision.transfers:
-        parts.append(_transfer_table(decision.transfers, "Transfer credit"))
+        parts.append(_transfer_lines(decision.transfers, "Transfer credit"))
     if decision.unused:
         parts.append(_unused_table(decision.unused))
     return Group(*parts)
@@ -138,7 +139,7 @@ def render_statement(statement: Statement) -> RenderableType:
     )
     parts: list[RenderableType] = [head, summary]
     if statement.transfers:
-        parts.append(_transfer_table(statement.transfers, "Rules that fire"))
+        parts.append(_transfer_lines(statement.transfers, "Rules that fire"))
     else:
         parts.append(Text("No transfer rule fires for these holdings.", style="yellow"))
     if statement.unused:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,12 +15,15 @@ LEARNER = REPO / "data" / "learners" / "cyber-security-plus.yaml"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a user pipes it (pytest's own ``COLUMNS=80`` removed)."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     return subprocess.run(
         [sys.executable, "-m", "pathways.cli", *args],
         capture_output=True,
         text=True,
         cwd=REPO,
         timeout=120,
+        env=env,
     )
 
 
@@ -63,7 +67,12 @@ def test_audit_cli_text_report_marks_the_tree() -> None:
     assert done.returncode == 0, done.stderr  # an incomplete audit is a success
     assert "in progress" in done.stdout
     assert "✓" in done.stdout and "✗" in done.stdout
-    assert "itag.security-plus.tri-c" in done.stdout
+    assert "itag.security-plus.tri-c  ohio.itag, guaranteed" in done.stdout
+    # piped output is wide enough, and each citation sits whole on its own line
+    json_done = run("audit", str(LEARNER), "--goal", "tri-c.aas.cybersecurity", "--json")
+    citations = {line["citation"] for line in json.loads(json_done.stdout)["transfers"]}
+    lines = {line.strip() for line in done.stdout.splitlines()}
+    assert citations and citations <= lines
 
 
 def test_transfer_cli_json_follows_the_contract() -> None:

@@ -773,3 +773,17 @@ def test_audit_awarded_composite_and_its_component_count_once(tmp_path: Path) ->
     decision = audit(cat, both, "outer", AS_OF)
     assert decision.status == "complete"
     assert decision.credits.applied == 9  # 3 from the award, 3 from its course, 3 elective
+
+
+def test_transfer_statement_says_how_an_unconverted_course_still_counts(tmp_path: Path) -> None:
+    cat = catalog_with(tmp_path)
+    statement = transfer(cat, record(course("uni.eng-110"), course("uni.hist-101")), "cc", AS_OF)
+    reasons = {u.credential: (u.reason_code, u.reason) for u in statement.unused}
+    assert reasons["uni.eng-110"] == (
+        "not_applicable",
+        "no transfer rule at cc applies to it; through oan.tme001 it counts as cc.eng-101 in an"
+        " audit",
+    )
+    assert reasons["uni.hist-101"][1].endswith(
+        "its own credit may still meet cc's requirements (audit a goal)"
+    )

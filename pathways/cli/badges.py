@@ -30,6 +30,7 @@ from pathways.cli.common import (
     exit_on_error,
     load,
     print_json,
+    report_console,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +67,6 @@ def _resolver(path: Path | None) -> Resolver | None:
 
 
 def _print_results(results: list[BadgeResult]) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -91,7 +91,7 @@ def _print_results(results: list[BadgeResult]) -> None:
 
     for result in results:
         add(result, result.file or "")
-    Console(emoji=False, highlight=False).print(table)
+    report_console(emoji=False, highlight=False).print(table)
 
 
 def import_badge(

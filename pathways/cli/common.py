@@ -5,7 +5,8 @@
 * :func:`exit_on_error` — a context manager turning any
   :class:`~pathways.errors.PathwaysError` into its message on stderr and exit code 1;
 * :func:`load` — the compiled catalog for ``--catalog`` (cached on disk);
-* :func:`print_json` — the JSON document on stdout, as the API returns it.
+* :func:`print_json` — the JSON document on stdout, as the API returns it;
+* :func:`report_console` — where readable reports are printed.
 
 Usage errors (unknown option, bad option value) exit 2: Click already does that.
 """
@@ -13,6 +14,8 @@ Usage errors (unknown option, bad option value) exit 2: Click already does that.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -24,6 +27,8 @@ import typer
 from pathways.errors import PathwaysError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from pathways.compile import CompiledCatalog
 
 __all__ = [
@@ -94,3 +99,18 @@ def load(catalog: Path) -> CompiledCatalog:
 def print_json(document: Any) -> None:
     """Print ``document`` as indented JSON (dates and other values as strings)."""
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+
+
+#: Width of a report written to a file or a pipe (a terminal's own width is used otherwise):
+#: wide enough that transfer tables keep their policy names and citations on readable lines.
+PIPE_WIDTH = 132
+
+
+def report_console(**options: Any) -> Console:
+    """A rich console on stdout for readable reports: the terminal's width on a terminal,
+    ``$COLUMNS`` when set, otherwise :data:`PIPE_WIDTH` (rich's own default there is 80)."""
+    from rich.console import Console
+
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        options.setdefault("width", PIPE_WIDTH)
+    return Console(**options)

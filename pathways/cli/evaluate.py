@@ -26,6 +26,7 @@ from pathways.cli.common import (
     exit_on_error,
     load,
     print_json,
+    report_console,
 )
 
 if TYPE_CHECKING:
@@ -134,7 +135,6 @@ def _present(
     as_json: bool,
 ) -> None:
     """Load the catalog and record, evaluate, and print the report or the JSON document."""
-    from rich.console import Console
 
     from pathways.evaluate import Decision
     from pathways.load import load_record
@@ -147,9 +147,9 @@ def _present(
     if as_json:
         print_json(document.model_dump(mode="json"))
     elif isinstance(document, Decision):
-        Console().print(render_decision(document))
+        report_console().print(render_decision(document))
     else:
-        Console().print(render_statement(document))
+        report_console().print(render_statement(document))
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,7 @@ from pathways.cli.common import (
     exit_on_error,
     load,
     print_json,
+    report_console,
 )
 
 if TYPE_CHECKING:
@@ -134,7 +135,6 @@ def plan(
     as_json: JsonOption = False,
 ) -> None:
     """The cheapest route from LEARNER's record to GOAL: what to earn next, in order."""
-    from rich.console import Console
 
     from pathways.load import load_record
     from pathways.plan import plan as make_plan
@@ -159,7 +159,7 @@ def plan(
     if as_json:
         print_json(document.model_dump(mode="json"))
     else:
-        Console().print(render_plan(document))
+        report_console().print(render_plan(document))
 
 
 def compare(
@@ -184,7 +184,6 @@ def compare(
     as_json: JsonOption = False,
 ) -> None:
     """Rank goals by how close LEARNER is: complete first, then by what the plan takes."""
-    from rich.console import Console
 
     from pathways.load import load_record
     from pathways.plan import compare as run_compare
@@ -210,7 +209,7 @@ def compare(
     if as_json:
         print_json(document.model_dump(mode="json"))
     else:
-        Console().print(render_comparison(document))
+        report_console().print(render_comparison(document))
 
 
 # --------------------------------------------------------------------------- text
