@@ -1103,6 +1103,9 @@ class _Builder:
             waived=self._waived(label),
             blocked=blocked_reason is not None,
             total=total,
+            reserve=self.units(_tree_need(self.ctx.catalog, cred, self.goal_day, stack))
+            if total
+            else 0,
         )
         for limit in cred.limits:
             keys = frozenset(
@@ -1267,6 +1270,14 @@ def _required(
     catalog: CompiledCatalog, cred: Credential, day: date | None, stack: tuple[str, ...] = ()
 ) -> Fraction:
     """The least credit a composite's tree needs: declared credits, else its cheapest tree."""
+    return max(cred.credits, _tree_need(catalog, cred, day, stack))
+
+
+def _tree_need(
+    catalog: CompiledCatalog, cred: Credential, day: date | None, stack: tuple[str, ...] = ()
+) -> Fraction:
+    """The credit the cheapest way through a composite's named requirements takes (nested
+    composites at their own :func:`_required`; a ``count`` or zero-credit code adds nothing)."""
 
     def need(req: Requirement) -> Fraction:
         kind = req.kind
@@ -1293,8 +1304,7 @@ def _required(
             return Fraction(0) if req.shares else (req.credits or Fraction(0))
         return Fraction(0)
 
-    tree = need(cred.requires) if cred.requires is not None else cred.credits
-    return max(cred.credits, tree)
+    return need(cred.requires) if cred.requires is not None else Fraction(0)
 
 
 def _goal_version(
@@ -1521,13 +1531,18 @@ def _decision(
             return f"needs {info.label}{phrase}"
         if node.elective_of is not None:
             parent = node.elective_of
-            rest = credits_of(max(0, nodes[parent].total - subtree_units[parent]))
-            total = credits_of(nodes[parent].total)
-            return (
-                f"needs {rest:g} more credits toward the {total:g} required in all"
-                if rest
-                else None
-            )
+            owner = nodes[parent]
+            rest = credits_of(max(0, owner.total - subtree_units[parent]))
+            if not rest:
+                return None
+            total = credits_of(owner.total)
+            text = f"needs {rest:g} more credits toward the {total:g} required in all"
+            named = subtree_units[parent] - subtree_units[index]
+            if not all(solution.met[c] for c in owner.children if c != index):
+                kept = min(rest, credits_of(max(0, owner.reserve - named)))
+                if kept:
+                    text += f" ({kept:g} of them kept for the requirements above)"
+            return text
         if node.kind == "credits":
             have = sum(u for _, u in used)
             rest = credits_of(max(0, node.need - have))

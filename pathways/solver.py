@@ -75,6 +75,9 @@ class Node:
     ``elective_of``: for the free-elective leaf of a composite, that composite's node index;
     it fills only what the rest of the composite leaves below ``total`` and is never a
     condition of its parent (the composite's ``total`` is).
+    ``reserve``: a composite's units kept for its named requirements: while any of them is
+    unmet, its free electives fill at most ``total − reserve``, so a partial audit never shows
+    the whole total applied while a required course is missing.
     """
 
     kind: NodeKind
@@ -87,6 +90,7 @@ class Node:
     distinct: tuple[str, int] | None = None
     total: int = 0
     elective_of: int | None = None
+    reserve: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +323,15 @@ def build_cpsat(problem: Problem) -> CpAllocation:
             room = model.new_int_var(0, total, f"room{index}")
             model.add_max_equality(room, [slack, 0])
             model.add(applied[index] <= room)
+            owner = nodes[node.elective_of]
+            if owner.reserve > 0:
+                named = model.new_bool_var(f"named{index}")
+                for child in owner.children:
+                    if child != index:
+                        model.add_implication(named, met[child])
+                model.add(applied[index] <= max(0, total - owner.reserve)).only_enforce_if(
+                    named.negated()
+                )
 
     # Redundant upper bounds on what each subtree can apply: they cost nothing and let the
     # LP relaxation prove the optimum instead of searching for it.
@@ -596,11 +609,6 @@ def _evaluate(
             if leaf != skip and not nodes[leaf].overlay
         )
 
-    for index, node in enumerate(nodes):
-        if node.elective_of is not None:
-            cap = max(0, nodes[node.elective_of].total - sub_applied(node.elective_of, index))
-            if applied.get(index, 0) > cap:
-                return None
     for group in problem.exclusive:
         used = [
             k for k in group if any(k in alloc[leaf] for leaf in alloc if not nodes[leaf].overlay)
@@ -638,6 +646,14 @@ def _evaluate(
         if ok and node.total > 0 and not node.waived:
             ok = sub_applied(index) >= node.total
         met[index] = ok
+    for index, node in enumerate(nodes):
+        if node.elective_of is not None:
+            owner = nodes[node.elective_of]
+            cap = owner.total - sub_applied(node.elective_of, index)
+            if not all(met[c] for c in owner.children if c != index):
+                cap = min(cap, owner.total - owner.reserve)
+            if applied.get(index, 0) > max(0, cap):
+                return None
     for limit in problem.limits:
         if (
             limit.min_units is not None

@@ -547,6 +547,25 @@ def test_audit_free_electives_fill_only_to_total(tmp_path: Path) -> None:
     assert unused_codes(decision) == {"cc.it-103": "not_needed"}
 
 
+def test_audit_free_electives_leave_room_for_a_missing_required_course(tmp_path: Path) -> None:
+    # 6 credits named (it-101, it-102) in a 9-credit certificate: with it-102 missing, the
+    # electives may not fill the whole 9, or "9 of 9, in progress" would hide the gap.
+    g = goal("g", {"all": ["cc.it-101", "cc.it-102"]}, credits=9)
+    cat = catalog_with(tmp_path, credentials=[g])
+    partial = record(course("cc.it-101"), course("cc.it-103"), course("uni.hist-101"))
+    decision = audit(cat, partial, "g", AS_OF)
+    assert decision.status == "in_progress"
+    assert decision.credits.applied == 6  # it-101, plus 3 of electives: 9 − 6 reserved
+    electives = decision.requirements.children[-1]
+    assert electives.label == "Free electives"
+    assert electives.missing == (
+        "needs 3 more credits toward the 9 required in all (3 of them kept for the requirements"
+        " above)"
+    )
+    whole = record(course("cc.it-101"), course("cc.it-102"), course("cc.it-103"))
+    assert audit(cat, whole, "g", AS_OF).credits.applied == 9
+
+
 def test_audit_unknown_goal_suggests(tmp_path: Path) -> None:
     cat = catalog_with(tmp_path, credentials=[goal("cyber.cert", {"has": "cc.it-101"})])
     with pytest.raises(UnknownIdError, match=re.escape("did you mean cyber.cert")):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
@@ -85,6 +87,18 @@ def problems(draw: st.DrawFn) -> Problem:
         return index
 
     build(0)
+    root = nodes[0]
+    if root.kind == "all" and root.total > 0 and draw(st.booleans()):
+        # A composite's free electives: fill only to the total, and leave the named
+        # requirements their reserve while any of them is unmet.
+        nodes.append(
+            Node(kind="credits", need=root.total, options=tuple((k,) for k in keys), elective_of=0)
+        )
+        nodes[0] = replace(
+            root,
+            children=(*root.children, len(nodes) - 1),
+            reserve=draw(st.integers(0, root.total)),
+        )
     limits = []
     if draw(st.booleans()):
         chosen = frozenset(draw(st.lists(st.sampled_from(keys), unique=True, min_size=1)))
