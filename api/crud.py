@@ -155,6 +155,17 @@ def create_user(
     return user, token
 
 
+def replace_token(*, session: Session, user: User, actor: User | None = None) -> str:
+    """Give ``user`` a new bearer token and return it (shown once). The old token stops
+    working at once: this is how a lost or leaked token is revoked."""
+    token = secrets.token_urlsafe(32)
+    user.token_hash = hash_token(token)
+    session.add(user)
+    log(session=session, actor=actor, action="user.token", target=user.name, detail={})
+    session.commit()
+    return token
+
+
 def get_user_by_token(*, session: Session, token: str) -> User | None:
     """The account holding ``token``, or None."""
     return session.exec(select(User).where(User.token_hash == hash_token(token))).first()

@@ -102,3 +102,29 @@ def test_serve_with_invalid_catalog_exits_1_with_located_errors(db: str, tmp_pat
     assert code == 1
     assert "c.yaml:1:" in err
     assert "Traceback" not in err
+
+
+def test_users_token_replaces_the_token_and_the_old_one_stops_working(db: str) -> None:
+    code, out, err = _run("users", "add", "ada", "--role", "registrar", "--db", db)
+    assert code == 0, err
+    old = out.strip().splitlines()[-1]
+    code, out, err = _run("users", "token", "ada", "--db", db)
+    assert code == 0, err
+    new = out.strip().splitlines()[-1]
+    assert new != old and "the old one no longer works" in err
+    engine = make_engine(db)
+    with TestClient(create_app(Settings(database_url=db), engine=engine)) as client:
+        assert (
+            client.get("/v1/users/me", headers={"Authorization": f"Bearer {old}"}).status_code
+            == 401
+        )
+        me = client.get("/v1/users/me", headers={"Authorization": f"Bearer {new}"})
+        assert me.status_code == 200 and me.json()["name"] == "ada"
+    engine.dispose()
+
+
+def test_users_token_for_unknown_account_exits_1_with_suggestion(db: str) -> None:
+    assert _run("users", "add", "ada", "--role", "registrar", "--db", db)[0] == 0
+    code, out, err = _run("users", "token", "adaa", "--db", db)
+    assert code == 1 and out == ""
+    assert err.strip() == "error: unknown account 'adaa'; did you mean ada?"

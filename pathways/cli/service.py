@@ -202,6 +202,33 @@ def add_user(
     typer.echo(token)
 
 
+@users_app.command("token")
+def new_token(
+    name: Annotated[
+        str, typer.Argument(help="The account's name.", metavar="NAME", show_default=False)
+    ],
+    db: DbOption = None,
+) -> None:
+    """Replace an account's bearer token and print the new one (the last line); the old token
+    stops working at once (revoke a lost or leaked token this way)."""
+    from sqlmodel import Session
+
+    from api import crud
+    from pathways.errors import UnknownIdError
+
+    with _database(db) as engine, Session(engine) as session:
+        user = crud.get_user_by_name(session=session, name=name)
+        if user is None:
+            names = [u.name for u in crud.list_users(session=session)]
+            typer.echo(f"error: {UnknownIdError('account', name, names)}", err=True)
+            raise typer.Exit(1)
+        token = crud.replace_token(session=session, user=user)
+        typer.echo(
+            f"new token for {user.role} {user.name!r}; the old one no longer works", err=True
+        )
+    typer.echo(token)
+
+
 @users_app.command("list")
 def list_users(db: DbOption = None) -> None:
     """List the accounts: id, name, role, learner id or advisees."""
