@@ -11,7 +11,10 @@ are minimised. What a caller may rely on:
   filter of the tree reads, college-level credit for a composite's free electives, sources of
   the transfer rules at the goal's institution that grant any of those, and the prerequisites
   of all of them — that the learner does not validly hold (a course in progress or planned,
-  failed or expired is a candidate) and that are offered on the as-of date. Only simple
+  failed or expired is a candidate), or holds only in attempts that some requirement reading
+  it does not accept (a D where a C is needed, a failing exam score, outside a window: a
+  *retake*, ``Step.retake``; the retake and the attempts it repeats never both count), and
+  that are offered on the as-of date. Only simple
   credentials: a composite is met through its requirements, never acquired whole. Issued by
   the goal's institution or an institution whose composite the goal nests, an institution where
   the learner earned something (or their ``learner.institution``), a ``from_institutions``
@@ -162,6 +165,9 @@ class Step(_Doc):
     """For an exam: the score the plan assumes (its lowest qualifying tier)."""
     in_record: Literal["in_progress", "planned"] | None = None
     """The record already lists it as in progress or planned (it does not count yet)."""
+    retake: bool = False
+    """The learner holds it, but no attempt counts where the goal reads it (a grade below the
+    minimum, a failing score, outside a window): the plan earns it again."""
     funding: list[StepFunding] = []
     out_of_pocket: float | None = None
 
@@ -312,6 +318,8 @@ class _Relevance:
         self.ids: set[str] = set()
         self.rules: set[str] = set()
         self.min_score: dict[str, float] = {}
+        self.reads: dict[str, set[_Mods]] = {}
+        """Credential id → the modifiers of every requirement path that reads it."""
         self._filters: set[Filter] = set()
         self._electives = False
         self._expanded: set[str] = set()
@@ -335,6 +343,7 @@ class _Relevance:
     def has(self, ident: str, mods: _Mods) -> None:
         catalog = self.ctx.catalog
         self._score(ident, mods)
+        self.reads.setdefault(ident, set()).add(mods)
         if ident in self.ids:
             return
         self.ids.add(ident)
@@ -453,6 +462,9 @@ class _Space:
     """Credential ids only discretionary rules would grant (for explanations)."""
     elsewhere: dict[str, str] = field(default_factory=dict)
     """Credential id → its issuer, for those left out as offered at no allowed institution."""
+    retakes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Held credential id → the keys of its held attempts, for those a plan may earn again
+    (some requirement reads it that no attempt passes: a grade, score, hours or window)."""
 
     @property
     def valid_ids(self) -> set[str]:
@@ -547,6 +559,7 @@ def _space(
 
     relevance = _Relevance(ctx, rules_here, _universe(catalog, allowed, as_of), held, goal_day)
     relevance.has(goal_cred.id, _Mods())
+    retakes = _retakes(prepared, relevance, as_of)
 
     candidates: dict[str, Held] = {}
     excluded: dict[str, str] = {}
@@ -555,7 +568,7 @@ def _space(
     for ident in sorted(relevance.ids):
         if ident not in catalog.versions or (ident == goal_cred.id and goal_cred.composite):
             continue
-        offered = _offer(catalog, ident, as_of, allowed, held)
+        offered = _offer(catalog, ident, as_of, allowed, held - set(retakes))
         if isinstance(offered, str):
             if ident not in held:
                 excluded[ident] = offered
@@ -586,6 +599,7 @@ def _space(
         pool=[],
         unit=catalog.unit,
         elsewhere=elsewhere,
+        retakes={k: v for k, v in retakes.items() if k in candidates},
     )
     # A higher tier that fires takes a relevant rule's credit away, relevant or not.
     rules = [
@@ -594,6 +608,35 @@ def _space(
     _fill_rules(space, rules)
     _prune_unachievable(space, rules)
     return space
+
+
+def _retakes(prepared: _Prepared, relevance: _Relevance, as_of: date) -> dict[str, tuple[str, ...]]:
+    """Held credentials worth earning again: some requirement path reads the credential and
+    no held attempt passes its modifiers (a D where a C is needed, a failing exam score, a
+    course outside a recency window). Credential id → the keys of the held attempts."""
+    attempts: dict[str, list[Held]] = {}
+    for held in prepared.valid:
+        if held.credential and not held.granted:
+            attempts.setdefault(held.credential, []).append(held)
+    return {
+        ident: tuple(h.key for h in tries)
+        for ident, tries in attempts.items()
+        if any(
+            all(_check_mods(h, mods, as_of) is not None for h in tries)
+            for mods in relevance.reads.get(ident, ())
+        )
+    }
+
+
+def _retake_pairs(space: _Space) -> tuple[tuple[str, str], ...]:
+    """A retake and the attempts it repeats: at most one of them counts (the audit's rule
+    for repeated courses), so a plan never applies both."""
+    return tuple(
+        (key, space.candidates[ident].key)
+        for ident, keys in space.retakes.items()
+        if ident in space.candidates
+        for key in keys
+    )
 
 
 def _lowest_tier(ctx: _Context, ident: str, relevance: _Relevance) -> float | None:
@@ -1016,7 +1059,7 @@ def _build(space: _Space, *, reduce: bool) -> _Built:
         (source.key, grant.held.key)
         for grant in space.grants
         for source in space.rules[grant.rule].alts[grant.alt].sources
-    )
+    ) + _retake_pairs(space)
     problem = solver.Problem(
         items=_solver_items(space.pool, space.unit),
         nodes=tuple(nodes),
@@ -1394,6 +1437,7 @@ def _route(built: _Built, found: _Found) -> tuple[list[Step], Totals]:
                 after=schedule.deps[cred.id],
                 score=space.candidates[cred.id].score,
                 in_record=pending.get(cred.id),
+                retake=cred.id in space.retakes,
                 funding=funding,
                 out_of_pocket=None if cred.cost is None else _number(cred.cost - amount),
             )
@@ -1573,7 +1617,8 @@ def _blocked(space: _Space, time_limit: float) -> list[Blocked]:
             for g in space.grants
             if g.held.key in present
             for source in space.rules[g.rule].alts[g.alt].sources
-        ),
+        )
+        + _retake_pairs(space),
     )
     solution = solver.solve(problem, time_limit=time_limit)
     decision = _decision(

@@ -241,8 +241,8 @@ class Reference:
         self.candidates: list[str] = []
         for ident in sorted(self.catalog.versions):
             cred = self.catalog.credential(ident)
-            if cred.composite or ident in valid:
-                continue
+            if cred.composite:
+                continue  # held ones too: a retake; the audit counts the best attempt
             if cred.kind not in NON_COLLEGE_KINDS and cred.issuer not in allowed:
                 continue
             if attribute and getattr(cred, attribute) is None and not self.unknown:

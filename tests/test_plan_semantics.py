@@ -508,6 +508,50 @@ def test_plan_alternatives_are_distinct_and_not_better() -> None:
 # --------------------------------------------------------------------------- unreachable
 
 
+def test_plan_retakes_a_course_held_below_the_minimum_grade() -> None:
+    cat = compiled([course("u1"), goal({"has": "u1", "min_grade": "C"})])
+    d_grade = {"credential": "u1", "earned": "2025-05-01", "grade": "D"}
+    document = plan(cat, learner(d_grade), "goal", AS_OF)
+    assert document.status == "plannable" and steps(document) == ["u1"]
+    assert document.steps[0].retake
+    retaken = learner(d_grade, {"credential": "u1", "earned": "2026-05-01", "grade": "C"})
+    assert audit(cat, retaken, "goal", AS_OF).status == "complete"
+    # a passing attempt is held: nothing to retake
+    passed = plan(cat, learner({**d_grade, "grade": "B"}), "goal", AS_OF)
+    assert passed.status == "complete" and passed.steps == []
+
+
+def test_plan_retakes_a_failed_exam_score() -> None:
+    exam = cert("x1", kind="exam", issuer="board", cost=90)
+    cat = compiled(
+        [course("u1"), exam, goal({"has": "u1"})],
+        [{"id": "x1-u1", "policy": "g", "when": {"has": "x1", "min_score": 50},
+          "grants": [{"credential": "u1"}]}],
+    )  # fmt: skip
+    low = {"credential": "x1", "earned": "2025-05-01", "score": 40}
+    document = plan(cat, learner(low), "goal", AS_OF, optimize="cost")
+    assert steps(document) == ["x1"] and document.steps[0].retake
+    assert document.steps[0].score == 50
+
+
+def test_plan_never_counts_a_retake_and_the_attempt_it_repeats() -> None:
+    # 7 credits: u1 (4 credits) at C or better, and 3 more. The D attempt of u1 may not fill
+    # the 3 while its retake fills the named requirement (a repeat counts once).
+    cat = compiled(
+        [course("u1", credits=4), course("u2"), goal({"has": "u1", "min_grade": "C"}, credits=7)]
+    )
+    d_grade = {"credential": "u1", "earned": "2025-05-01", "grade": "D"}
+    document = plan(cat, learner(d_grade), "goal", AS_OF)
+    assert document.status == "plannable" and steps(document) == ["u1", "u2"]
+    done = learner(
+        d_grade,
+        {"credential": "u1", "earned": "2026-05-01", "grade": "B"},
+        {"credential": "u2", "earned": "2026-05-01", "grade": "B"},
+    )
+    assert audit(cat, done, "goal", AS_OF).status == "complete"
+    assert audit(cat, learner(d_grade, done.holdings[1]), "goal", AS_OF).status == "in_progress"
+
+
 def test_plan_unreachable_names_the_blocking_requirement() -> None:
     cat = compiled(
         [

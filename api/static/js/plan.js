@@ -52,6 +52,7 @@ function stepsTable(steps, caption) {
           "td",
           {},
           s.title,
+          s.retake ? " (retake: no attempt held counts here)" : "",
           h("div", { class: "hint" }, h("code", {}, s.credential), s.issuer ? ` · ${s.kind} · ${s.issuer}` : ` · ${s.kind}`),
           s.after?.length ? h("div", { class: "hint" }, `after ${s.after.join(", ")}`) : null,
         ),
