@@ -11,9 +11,14 @@ import pytest
 import yaml
 
 from pathways.errors import UnknownIdError
-from pathways.interop.ctdl import CATALOG_ID_TYPE, export_pathway, import_ctdl
+from pathways.interop.ctdl import (
+    CATALOG_ID_TYPE,
+    MODIFIER_SOURCES,
+    export_pathway,
+    import_ctdl,
+)
 from pathways.load import load_sources
-from pathways.model import Catalog, Requirement
+from pathways.model import Catalog, Filter, Requirement
 
 CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 CTDL = CONFORMANCE / "ctdl"
@@ -142,7 +147,17 @@ def test_current_pathway_with_constraint_and_transfer_value() -> None:
                     ),
                 },
             ),
-            _component("b", "Security"),
+            _component(
+                "b",
+                "Security",
+                **{
+                    "ceterms:estimatedDuration": [
+                        {"@type": "ceterms:DurationProfile", "ceterms:exactDuration": "P6M"},
+                        {"@type": "ceterms:DurationProfile", "ceterms:exactDuration": "PT40H"},
+                    ],
+                    "ceterms:dateEffective": "2023-08-15",
+                },
+            ),
             {
                 "@id": "https://example.org/tvp",
                 "@type": "ceterms:TransferValueProfile",
@@ -168,6 +183,9 @@ def test_current_pathway_with_constraint_and_transfer_value() -> None:
     assert networking.credits == 4  # 6 quarter hours
     assert networking.level == "lower"
     assert networking.ctid == "ce-cf4dee18-7cea-443a-b920-158a0762c6bf"
+    security = next(c for c in by_id.values() if c.title == "Security")
+    assert (security.weeks, security.hours) == (26, 40)  # six months; 40 clock hours
+    assert security.effective is not None and str(security.effective.from_) == "2023-08-15"
     [rule] = catalog.transfer_rules
     assert rule.at == ("tri-c",)
     assert rule.effective is not None and str(rule.effective.from_) == "2022-02-01"
@@ -191,33 +209,42 @@ SOURCE: dict[str, Any] = {
         {"id": "comptia.sec", "title": "Security+", "kind": "industry-certification",
          "issuer": "comptia"},
         {"id": "cc.cert.core", "title": "Core Certificate", "kind": "certificate", "issuer": "cc",
-         "credits": 6, "requires": {"all": ["cc.it-101", "cc.it-102"]}},
+         "credits": 6, "cost": 1450.5, "weeks": 15, "hours": 90,
+         "effective": {"from": "2024-07-01", "to": "2030-06-30"},
+         "requires": {"all": ["cc.it-101", {"has": "cc.it-102", "min_hours": 37.5}]}},
         {"id": "cc.cert.it", "title": "IT Certificate", "kind": "certificate", "issuer": "cc",
          "credits": 16,
          "requires": {"all": [
              {"has": "cc.cert.core"},
-             {"any": ["cc.it-201", "comptia.sec"], "label": "Capstone or certification"},
-             {"at_least": 2, "of": ["cc.it-101", "cc.it-102", "cc.it-201"]},
-             {"credits": 7, "from": {"subject": "ITNT", "level": ["lower", "upper"]}},
+             {"any": ["cc.it-201", {"has": "comptia.sec", "min_score": 750}],
+              "label": "Capstone or certification", "earned_within": "P3Y"},
+             {"at_least": 2, "of": [{"has": "cc.it-101", "min_grade": "C"}, "cc.it-102",
+                                    "cc.it-201"]},
+             {"credits": 7, "from": {"subject": "ITNT", "level": ["lower", "upper"]},
+              "distinct": {"by": "level", "at_least": 2}, "shares": True},
          ]}},
     ],
 }  # fmt: skip
 
 
 def _normal(requirement: Requirement | None) -> Any:
-    """A requirement tree without the order of its children (what a round trip keeps)."""
+    """A requirement tree without the order of its children (what a round trip keeps):
+    each node's form, its targets and its modifiers."""
     if requirement is None:
         return None
+    modifiers = requirement.model_dump(
+        mode="json", include=set(MODIFIER_SOURCES), exclude_defaults=True
+    )
     if requirement.has is not None:
-        return ("has", requirement.has)
+        return ("has", requirement.has, modifiers)
     if requirement.credits is not None:
         assert requirement.from_ is not None and requirement.from_.ids is not None
-        return ("credits", requirement.credits, tuple(sorted(requirement.from_.ids)))
+        return ("credits", requirement.credits, tuple(sorted(requirement.from_.ids)), modifiers)
     children = tuple(sorted((_normal(c) for c in requirement.children), key=repr))
     form = requirement.kind
     if form == "at_least" and requirement.at_least == len(children):
         form = "all"
-    return (form, requirement.at_least if form == "at_least" else None, children)
+    return (form, requirement.at_least if form == "at_least" else None, children, modifiers)
 
 
 def test_export_then_import_gives_back_the_goals_part_of_the_catalog() -> None:
@@ -242,26 +269,19 @@ def test_export_then_import_gives_back_the_goals_part_of_the_catalog() -> None:
     assert set(returned) == set(original)
     for ident, cred in original.items():
         again = returned[ident]
-        for name in ("title", "kind", "credits", "subject", "level", "issuer", "ctid"):
+        for name in ("title", "kind", "credits", "subject", "level", "issuer", "ctid", "cost",
+                     "weeks", "hours", "effective"):  # fmt: skip
             assert getattr(again, name) == getattr(cred, name), (ident, name)
         if ident != "cc.cert.it":
             expected = _normal(cred.requires)
         else:
             # The subject/level filter is written as the ids it matches in this catalog.
             assert cred.requires is not None and cred.requires.all is not None
+            by_ids = Filter(ids=("cc.it-101", "cc.it-102", "cc.it-201"))
+            last = cred.requires.all[3].model_copy(update={"from_": by_ids})
             expected = _normal(
-                cred.requires.model_copy(
-                    update={
-                        "all": (
-                            *cred.requires.all[:3],
-                            Requirement.model_validate(
-                                {"credits": 7,
-                                 "from": {"ids": ["cc.it-101", "cc.it-102", "cc.it-201"]}}
-                            ),
-                        )
-                    }
-                )
-            )  # fmt: skip
+                cred.requires.model_copy(update={"all": (*cred.requires.all[:3], last)})
+            )
         assert _normal(again.requires) == expected, ident
     assert {i.id: i.kind for i in back.institutions} == {
         "cc": "community-college",
@@ -295,3 +315,29 @@ def test_filter_without_static_keys_exports_words_not_the_whole_catalog() -> Non
     goal = next(c for c in result.catalog().credentials if c.id == "cc.cert.open")
     assert goal.requires is not None and goal.requires.has == "cc.it-101"
     assert any("6 credits from via clep" in warning for warning in result.warnings)
+
+
+def test_modifiers_travel_as_constraints_and_a_bad_one_is_reported() -> None:
+    document = export_pathway(Catalog.model_validate(SOURCE), "cc.cert.it")
+    constraints = [
+        c
+        for node in document["@graph"]
+        for top in node.get("ceterms:hasCondition", [])
+        for nested in top.get("ceterms:hasCondition", [])
+        for c in nested.get("ceterms:hasConstraint", [])
+        if c["ceterms:leftSource"][0].startswith("pathways:")
+    ]
+    words = {c["ceterms:description"]["en-US"] for c in constraints}
+    assert "earned within P3Y before the as-of date" in words
+    assert "from at least 2 different level values" in words
+    # A modifier whose value does not validate is left out and named, never loaded.
+    for c in constraints:
+        if c["ceterms:leftSource"] == ["pathways:earnedWithin"]:
+            c["ceterms:rightSource"] = ["three years"]
+    result = import_ctdl([document])
+    load_sources({"ctdl.yaml": yaml.safe_dump(result.data, sort_keys=False)})
+    goal = next(c for c in result.catalog().credentials if c.id == "cc.cert.it")
+    assert goal.requires is not None and goal.requires.all is not None
+    capstone = next(r for r in goal.requires.all if r.label == "Capstone or certification")
+    assert capstone.earned_within is None
+    assert any("earned_within = 'three years'" in warning for warning in result.warnings)

@@ -13,7 +13,8 @@ text may be a language map; references may be URIs, ``{"@id"}`` objects or CTIDs
   (``all`` when absent or equal to their number, ``any`` for 1 or a logical OR, else
   ``at_least``); a credit-sum Constraint (``creditValue`` sum ≥ N) becomes ``credits: N``.
   A component's conditions become the ``requires`` of the credential it stands for
-  (``proxyFor``) or that it describes.
+  (``proxyFor``) or that it describes. Constraints whose ``leftSource`` is a ``pathways:``
+  term carry the modifiers CTDL has no property for (see :data:`MODIFIER_SOURCES`).
 * A TransferValueProfile becomes a transfer rule (policy ``ctdl.transfer-value``,
   guarantee ``recommended`` unless told otherwise): from its ``transferValueFrom`` to its
   ``transferValueFor`` credentials, or to block credit of its ``transferValue``.
@@ -25,9 +26,16 @@ Export (:func:`export_pathway`) writes a goal's requirement tree as a ``ceterms:
 one component per credential (and per nested composite) and ComponentConditions mirroring
 ``all``/``any``/``at_least``/``credits``/``count``. Each component carries the catalog id
 (``ceterms:identifier``, type "Pathways catalog id") and kind (keyword
-``pathways-kind:<kind>``), so importing an export gives back the same credentials and
-requirement trees (modifiers such as ``min_grade`` are not expressible and are dropped;
-filters are written as the ids they match).
+``pathways-kind:<kind>``), so importing an export gives back the same credentials (with
+cost as ``estimatedCost``, weeks and clock hours as ``estimatedDuration``, effective dates as
+``dateEffective``/``expirationDate``) and the same requirement trees. The modifiers
+``min_grade``, ``min_score``, ``min_hours``, ``earned_within``, ``shares`` and ``distinct``
+travel as ``ceterms:Constraint`` nodes on their condition, with a ``pathways:`` term as
+``leftSource`` and the rule in words as ``ceterms:description`` for a reader that does not
+know the term. Filters are written as the ids they match, with the filter in words where the
+ids cannot say it (``via``, ``earned_at``). A credential's ``min_gpa``, ``limits``,
+``prerequisites``, ``valid_for`` and ``badge_classes`` are institution policy rather than
+pathway structure and are not exported.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from pathways.errors import UnknownIdError
 from pathways.model import (
@@ -54,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CATALOG_ID_TYPE",
     "CTDL_CONTEXT",
+    "MODIFIER_SOURCES",
     "CtdlImport",
     "export_pathway",
     "import_ctdl",
@@ -65,6 +76,17 @@ CATALOG_ID_TYPE = "Pathways catalog id"
 """``ceterms:identifierTypeName`` of the identifier that carries a catalog id."""
 KIND_KEYWORD = "pathways-kind:"
 POLICY_ID = "ctdl.transfer-value"
+
+MODIFIER_SOURCES: dict[str, str] = {
+    "min_grade": "pathways:minGrade",
+    "min_score": "pathways:minScore",
+    "min_hours": "pathways:minHours",
+    "earned_within": "pathways:earnedWithin",
+    "shares": "pathways:shares",
+    "distinct": "pathways:distinct",
+}
+"""Requirement modifier → the ``leftSource`` term of the Constraint that carries it."""
+_MODIFIER_OF = {_term.split(":")[1].lower(): _name for _name, _term in MODIFIER_SOURCES.items()}
 
 _NAMESPACE = uuid.UUID("5b0f5e8e-2c43-4a0a-9d5e-6f1f3c1f0a11")
 _CTID = re.compile(r"ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -463,6 +485,10 @@ class _Importer:
         ]
         if any(p is not None for p in prices):
             entry["cost"] = float(sum(p for p in prices if p is not None))
+        entry.update(_durations(node))
+        start, end = _date(_get(node, "dateEffective")), _date(_get(node, "expirationDate"))
+        if start or end:
+            entry["effective"] = {"from": start, "to": end}
         page = _get(node, "subjectWebpage")
         uri = _node_id(node)
         if isinstance(page, str):
@@ -545,9 +571,50 @@ class _Importer:
             return None
         else:
             requirement = _group(self._operator(condition, len(children)), children)
-        if label and isinstance(requirement, dict) and "label" not in requirement:
+        modifiers = self._modifiers(condition, requirement, where)
+        if modifiers and any(key in requirement for key in (*modifiers, "label")):
+            requirement = {"all": [requirement]}  # a lone child keeps its own modifiers
+        requirement.update(modifiers)
+        if label and "label" not in requirement:
             requirement["label"] = label
         return requirement
+
+    def _modifiers(
+        self, condition: Mapping[str, Any], requirement: Mapping[str, Any], where: str
+    ) -> dict[str, Any]:
+        """The requirement modifiers carried by ``pathways:`` Constraints; one that does not
+        validate (or does not fit the requirement's form) is reported and left out."""
+        found: dict[str, Any] = {}
+        amount = "credits" in requirement or "count" in requirement
+        for constraint in _list(_get(condition, "hasConstraint")):
+            if not isinstance(constraint, dict):
+                continue
+            terms = _concepts(_get(constraint, "leftSource"))
+            name = next((_MODIFIER_OF[t.lower()] for t in terms if t.lower() in _MODIFIER_OF), None)
+            if name is None:
+                continue
+            right = _list(_get(constraint, "rightSource"))
+            value: Any = right[0] if right else None
+            if name == "shares":
+                value = str(value).lower() == "true"
+            elif name == "distinct":
+                by = [t for t in terms if t.lower() not in _MODIFIER_OF]
+                value = {"by": by[0] if by else "subject", "at_least": value}
+            probe: dict[str, Any] = (
+                {"credits": 1, "from": {}} if name == "distinct" or amount else {"has": "x"}
+            )
+            try:
+                checked = Requirement.model_validate({**probe, name: value})
+            except ValidationError:
+                self.warnings.append(
+                    f"{where}: constraint {name} = {value!r} is not a valid {name}; left out"
+                )
+                continue
+            if name == "distinct" and not amount:
+                self.warnings.append(f"{where}: distinct applies to credits or count; left out")
+                continue
+            found[name] = checked.model_dump(mode="json", include={name})[name]
+        return found
 
     def _component_ref(self, value: Any) -> str | None:
         uri = _ref(value)
@@ -706,6 +773,35 @@ def _unnamed(node: Mapping[str, Any]) -> str:
     kind = re.sub(r"(?<!^)(?=[A-Z])", " ", (_types(node) or ["Resource"])[0]).capitalize()
     tail = re.split(r"[/:#]", _node_id(node) or "")[-1][:8]
     return f"{kind} {tail}".strip()
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<Y>\d+(?:\.\d+)?)Y)?(?:(?P<M>\d+(?:\.\d+)?)M)?(?:(?P<W>\d+(?:\.\d+)?)W)?"
+    r"(?:(?P<D>\d+(?:\.\d+)?)D)?(?:T(?:(?P<H>\d+(?:\.\d+)?)H)?(?:(?P<MIN>\d+(?:\.\d+)?)M)?)?$"
+)
+# Weeks in each calendar part of a duration (a year is 52 weeks).
+_WEEKS = {"Y": 52.0, "M": 52 / 12, "W": 1.0, "D": 1 / 7}
+
+
+def _durations(node: Mapping[str, Any]) -> dict[str, float]:
+    """``weeks`` and ``hours`` from ``estimatedDuration`` DurationProfiles: a calendar duration
+    (``P32W``, ``P6M``) gives weeks, a time duration (``PT900H``) gives clock hours."""
+    found: dict[str, float] = {}
+    for profile in _list(_get(node, "estimatedDuration")):
+        if not isinstance(profile, dict):
+            continue
+        text = _text(_get(profile, "exactDuration") or _get(profile, "maximumDuration"))
+        match = _ISO_DURATION.match(text or "")
+        if not match or text in ("P", "PT"):
+            continue
+        parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
+        weeks = sum(parts.get(k, 0.0) * per for k, per in _WEEKS.items())
+        hours = parts.get("H", 0.0) + parts.get("MIN", 0.0) / 60
+        if weeks:
+            found.setdefault("weeks", round(weeks, 2))
+        if hours:
+            found.setdefault("hours", round(hours, 2))
+    return found
 
 
 def _date(value: Any) -> str | None:
@@ -911,6 +1007,26 @@ class _Exporter:
             owner = self.organization(cred.issuer)
             if owner:
                 node["ceterms:ownedBy"] = [owner]
+        if cred.cost is not None:
+            node["ceterms:estimatedCost"] = [
+                {
+                    "@type": "ceterms:CostProfile",
+                    "ceterms:price": cred.cost,
+                    "ceterms:currency": "USD",
+                }
+            ]
+        durations = [f"P{cred.weeks:g}W" if cred.weeks else None]
+        durations.append(f"PT{cred.hours:g}H" if cred.hours else None)
+        if any(durations):
+            node["ceterms:estimatedDuration"] = [
+                {"@type": "ceterms:DurationProfile", "ceterms:exactDuration": text}
+                for text in durations
+                if text
+            ]
+        if cred.effective and cred.effective.from_:
+            node["ceterms:dateEffective"] = cred.effective.from_.isoformat()
+        if cred.effective and cred.effective.to:
+            node["ceterms:expirationDate"] = cred.effective.to.isoformat()
         if cred.requires is not None:
             node["ceterms:hasCondition"] = [self.condition(cred.requires)]
             children = sorted({t for t in self._targets(cred.requires)})
@@ -950,6 +1066,13 @@ class _Exporter:
             yield from (self.component(i) for i in _matching(self.catalog, requirement.from_))
 
     def condition(self, requirement: Requirement) -> dict[str, Any]:
+        node = self._condition(requirement)
+        constraints = [_modifier_constraint(name, value) for name, value in _modifiers(requirement)]
+        if constraints:
+            node["ceterms:hasConstraint"] = [*node.get("ceterms:hasConstraint", ()), *constraints]
+        return node
+
+    def _condition(self, requirement: Requirement) -> dict[str, Any]:
         node: dict[str, Any] = {"@type": "ceterms:ComponentCondition"}
         if requirement.label:
             node["ceterms:name"] = _lang(requirement.label)
@@ -972,8 +1095,9 @@ class _Exporter:
                 node["ceterms:hasConstraint"] = [_credit_constraint(requirement.credits)]
             return node
         children = list(requirement.children)
-        targets = [self.component(str(c.has)) for c in children if c.kind == "has" and not c.label]
-        nested = [self.condition(c) for c in children if c.kind != "has" or c.label]
+        bare = [c.kind == "has" and not c.label and not _modifiers(c) for c in children]
+        targets = [self.component(str(c.has)) for c, b in zip(children, bare, strict=True) if b]
+        nested = [self.condition(c) for c, b in zip(children, bare, strict=True) if not b]
         required = {"all": len(children), "any": 1}.get(form, requirement.at_least)
         node["ceterms:requiredNumber"] = required
         if targets:
@@ -997,6 +1121,42 @@ def _describe(requirement: Requirement) -> str:
         if flt is not None and (values := getattr(flt, key)) is not None
     ]
     return f"{amount} from {'; '.join(parts) if parts else 'any holding'}"
+
+
+def _modifiers(requirement: Requirement) -> list[tuple[str, Any]]:
+    """The requirement's modifiers that are set, in :data:`MODIFIER_SOURCES` order."""
+    return [
+        (name, value)
+        for name in MODIFIER_SOURCES
+        if (value := getattr(requirement, name)) is not None and value is not False
+    ]
+
+
+def _modifier_constraint(name: str, value: Any) -> dict[str, Any]:
+    """A ``ceterms:Constraint`` carrying one modifier, with the rule in words."""
+    sources = [MODIFIER_SOURCES[name]]
+    comparator, right, words = "comparator:gteq", str(value), ""
+    if name == "min_grade":
+        words = f"a grade of {value} or better"
+    elif name in ("min_score", "min_hours"):
+        right = format(value, "g")
+        words = f"a {'score' if name == 'min_score' else 'clock-hour count'} of at least {right}"
+    elif name == "earned_within":
+        comparator, words = "comparator:lteq", f"earned within {value} before the as-of date"
+    elif name == "shares":
+        comparator, right = "comparator:eq", "true"
+        words = "may share holdings with the goal's other requirements"
+    else:
+        sources.append(f"pathways:{value.by}")
+        right = str(value.at_least)
+        words = f"from at least {value.at_least} different {value.by.replace('_', ' ')} values"
+    return {
+        "@type": "ceterms:Constraint",
+        "ceterms:description": _lang(words),
+        "ceterms:leftSource": sources,
+        "ceterms:comparator": comparator,
+        "ceterms:rightSource": [right],
+    }
 
 
 def _identifier(ident: str) -> dict[str, Any]:
