@@ -86,7 +86,6 @@ MODIFIER_SOURCES: dict[str, str] = {
     "distinct": "pathways:distinct",
 }
 """Requirement modifier → the ``leftSource`` term of the Constraint that carries it."""
-_MODIFIER_OF = {_term.split(":")[1].lower(): _name for _name, _term in MODIFIER_SOURCES.items()}
 
 _NAMESPACE = uuid.UUID("5b0f5e8e-2c43-4a0a-9d5e-6f1f3c1f0a11")
 _CTID = re.compile(r"ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -335,6 +334,10 @@ def _walk(document: Any) -> Iterator[dict[str, Any]]:
             yield from (item for item in graph if isinstance(item, dict))
         elif _types(document):
             yield document
+
+
+# The local name of a modifier's term (lower case) → the modifier.
+_MODIFIER_OF = {_local(term).lower(): name for name, term in MODIFIER_SOURCES.items()}
 
 
 @dataclass
@@ -598,20 +601,18 @@ class _Importer:
             if name == "shares":
                 value = str(value).lower() == "true"
             elif name == "distinct":
+                if not amount:
+                    self.warnings.append(f"{where}: distinct applies to credits or count; left out")
+                    continue
                 by = [t for t in terms if t.lower() not in _MODIFIER_OF]
                 value = {"by": by[0] if by else "subject", "at_least": value}
-            probe: dict[str, Any] = (
-                {"credits": 1, "from": {}} if name == "distinct" or amount else {"has": "x"}
-            )
+            probe: dict[str, Any] = {"credits": 1, "from": {}} if amount else {"has": "x"}
             try:
                 checked = Requirement.model_validate({**probe, name: value})
             except ValidationError:
                 self.warnings.append(
                     f"{where}: constraint {name} = {value!r} is not a valid {name}; left out"
                 )
-                continue
-            if name == "distinct" and not amount:
-                self.warnings.append(f"{where}: distinct applies to credits or count; left out")
                 continue
             found[name] = checked.model_dump(mode="json", include={name})[name]
         return found
@@ -1015,18 +1016,18 @@ class _Exporter:
                     "ceterms:currency": "USD",
                 }
             ]
-        durations = [f"P{cred.weeks:g}W" if cred.weeks else None]
-        durations.append(f"PT{cred.hours:g}H" if cred.hours else None)
-        if any(durations):
-            node["ceterms:estimatedDuration"] = [
-                {"@type": "ceterms:DurationProfile", "ceterms:exactDuration": text}
-                for text in durations
-                if text
-            ]
-        if cred.effective and cred.effective.from_:
-            node["ceterms:dateEffective"] = cred.effective.from_.isoformat()
-        if cred.effective and cred.effective.to:
-            node["ceterms:expirationDate"] = cred.effective.to.isoformat()
+        durations = [
+            {"@type": "ceterms:DurationProfile", "ceterms:exactDuration": form.format(amount)}
+            for amount, form in ((cred.weeks, "P{:g}W"), (cred.hours, "PT{:g}H"))
+            if amount
+        ]
+        if durations:
+            node["ceterms:estimatedDuration"] = durations
+        if cred.effective is not None:
+            if cred.effective.from_:
+                node["ceterms:dateEffective"] = cred.effective.from_.isoformat()
+            if cred.effective.to:
+                node["ceterms:expirationDate"] = cred.effective.to.isoformat()
         if cred.requires is not None:
             node["ceterms:hasCondition"] = [self.condition(cred.requires)]
             children = sorted({t for t in self._targets(cred.requires)})
@@ -1067,7 +1068,7 @@ class _Exporter:
 
     def condition(self, requirement: Requirement) -> dict[str, Any]:
         node = self._condition(requirement)
-        constraints = [_modifier_constraint(name, value) for name, value in _modifiers(requirement)]
+        constraints = [_modifier_constraint(*pair) for pair in _set_modifiers(requirement)]
         if constraints:
             node["ceterms:hasConstraint"] = [*node.get("ceterms:hasConstraint", ()), *constraints]
         return node
@@ -1095,7 +1096,7 @@ class _Exporter:
                 node["ceterms:hasConstraint"] = [_credit_constraint(requirement.credits)]
             return node
         children = list(requirement.children)
-        bare = [c.kind == "has" and not c.label and not _modifiers(c) for c in children]
+        bare = [c.kind == "has" and not c.label and not _set_modifiers(c) for c in children]
         targets = [self.component(str(c.has)) for c, b in zip(children, bare, strict=True) if b]
         nested = [self.condition(c) for c, b in zip(children, bare, strict=True) if not b]
         required = {"all": len(children), "any": 1}.get(form, requirement.at_least)
@@ -1123,7 +1124,7 @@ def _describe(requirement: Requirement) -> str:
     return f"{amount} from {'; '.join(parts) if parts else 'any holding'}"
 
 
-def _modifiers(requirement: Requirement) -> list[tuple[str, Any]]:
+def _set_modifiers(requirement: Requirement) -> list[tuple[str, Any]]:
     """The requirement's modifiers that are set, in :data:`MODIFIER_SOURCES` order."""
     return [
         (name, value)
