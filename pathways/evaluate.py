@@ -62,7 +62,7 @@ __all__ = [
 ReasonCode = Literal[
     "expired", "outside_window", "not_effective", "in_progress", "below_min_grade",
     "below_min_score", "cap_exceeded", "not_applicable", "duplicate", "superseded", "native",
-    "unverified", "revoked", "not_needed",
+    "unverified", "revoked", "not_needed", "unmapped",
 ]  # fmt: skip
 REASON_CODES: tuple[str, ...] = ReasonCode.__args__  # type: ignore[attr-defined]
 """Every reason code an unused holding may carry (DESIGN §5)."""
@@ -952,7 +952,7 @@ def transfer(
         credits=_number(credits),
         possible=_number(possible),
         transfers=[_line(f, catalog) for f in result.fired],
-        unused=sorted(unused, key=lambda u: u.index or 0),
+        unused=sorted(unused, key=lambda u: u.index or 0) + _unmapped_unused(record),
     )
 
 
@@ -1002,6 +1002,14 @@ def _badge_unused(prepared: _Prepared) -> list[Unused]:
     return [
         Unused(credential=None, reason_code=code, reason=sentence, index=index)
         for index, code, sentence in prepared.badges
+    ]
+
+
+def _unmapped_unused(record: LearnerRecord) -> list[Unused]:
+    """The record's unmapped transcript lines, after its holdings: never counted, never lost."""
+    return [
+        Unused(credential=None, reason_code="unmapped", reason=f"{entry.line}: {entry.reason}")
+        for entry in record.unmapped
     ]
 
 
@@ -1677,6 +1685,7 @@ def _decision(
         )
     unused += _badge_unused(prepared)
     unused.sort(key=lambda u: u.index or 0)
+    unused += _unmapped_unused(record)
 
     applied_units = solution.applied_units(problem)
     required = _required(catalog, goal, builder.goal_day)

@@ -50,6 +50,7 @@ __all__ = [
     "Holding",
     "Identity",
     "Institution",
+    "InstitutionIdentifiers",
     "LearnerInfo",
     "LearnerRecord",
     "Limit",
@@ -58,6 +59,7 @@ __all__ = [
     "PolicyScope",
     "Requirement",
     "TransferRule",
+    "UnmappedEntry",
     "add_duration",
     "parse_duration",
 ]
@@ -425,6 +427,21 @@ class Limit(_Model):
 # --------------------------------------------------------------------------- catalog
 
 
+class InstitutionIdentifiers(_Model):
+    """How transcripts name an institution (a PESC ``Source/Organization`` carries these).
+
+    ``opeid``: the US Department of Education's OPE id (6 or 8 digits); ``ipeds``: the IPEDS
+    UnitID; ``fice``: the older FICE code; ``atp``: the College Board's ATP/CEEB code;
+    ``act``: the ACT code. Each is a string of digits as published.
+    """
+
+    opeid: str | None = Field(default=None, pattern=r"^[0-9]{6}([0-9]{2})?$")
+    ipeds: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    fice: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    atp: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    act: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+
+
 class Institution(_Model):
     id: Id
     name: str
@@ -433,6 +450,10 @@ class Institution(_Model):
     state: str | None = None
     badge_issuers: tuple[str, ...] = ()
     """Issuer ids (URLs, DIDs) whose badges this institution's credentials accept."""
+    identifiers: InstitutionIdentifiers = InstitutionIdentifiers()
+    """The federal and testing-agency codes transcripts use for it."""
+    aliases: tuple[str, ...] = ()
+    """Other names transcripts and student systems use for it."""
     source: str | None = None
     note: str | None = None
 
@@ -701,7 +722,32 @@ class Exception_(_Model):
         return self
 
 
+class UnmappedEntry(_Model):
+    """A transcript line that maps to no catalog credential, kept with its original data.
+
+    An audit or transfer statement lists each one as not counted (reason code ``unmapped``),
+    so nothing a transcript says is silently dropped; a registrar can map it later (a
+    mapping-table row, or a catalog credential) and import again.
+    """
+
+    line: str = Field(min_length=1, max_length=500)
+    """The line as a reader names it, e.g. ``ENG 2990 Special Topics (Tri-C, Fall 2024)``."""
+    kind: Literal["course", "exam", "award"] = "course"
+    reason: str = Field(min_length=1, max_length=1000)
+    """Why it maps to nothing, with suggestions when there are any."""
+    institution: Id | None = None
+    """The catalog institution it came from, when that much was found."""
+    earned: date | None = None
+    status: Literal["earned", "in_progress", "planned"] = "earned"
+    source: str | None = None
+    """Where it stands in the file it came from (``file:line:col`` or ``file:row``)."""
+    data: dict[str, str] = Field(default_factory=dict)
+    """The line's original fields, by their names in the file."""
+
+
 class LearnerRecord(_Model):
     learner: LearnerInfo
     holdings: tuple[Holding, ...] = ()
     exceptions: tuple[Exception_, ...] = ()
+    unmapped: tuple[UnmappedEntry, ...] = ()
+    """Transcript lines kept although no catalog credential claims them (never counted)."""

@@ -22,7 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_COMMAND_MODULES: list[str] = ["catalog", "evaluate", "plan", "scale", "badges", "service"]
+_COMMAND_MODULES: list[str] = [
+    "catalog", "evaluate", "plan", "scale", "badges", "transcripts", "service",
+]  # fmt: skip
 """Command modules under ``pathways.cli``, registered in this order."""
 
 for _name in _COMMAND_MODULES:

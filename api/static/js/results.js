@@ -20,6 +20,7 @@ const REASONS = {
   unverified: "badge not verified",
   revoked: "badge revoked",
   not_needed: "not needed",
+  unmapped: "transcript line with no catalog credential",
 };
 
 export function renderStatus(decision) {
