@@ -24,7 +24,7 @@ from api.db import alembic_config, make_engine, migrate
 APP, ENGINE = memory_app()
 REGISTRAR = add_user(ENGINE, "fuzz-registrar", "registrar")
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
-STATELESS = SCHEMA.include(path_regex=r"^/v1/(audit|transfer|plan|compare)$")
+STATELESS = SCHEMA.include(path_regex=r"^/v1/(audit|transfer|plan|compare|records/import)$")
 
 FUZZ = settings(
     max_examples=10,
@@ -73,7 +73,7 @@ def test_operation_ids_are_unique_and_stable() -> None:
         "add_exception", "delete_exception", "audit_learner", "transfer_learner",
         "published_catalog", "publish_catalog", "validate_catalog", "list_versions",
         "rollback_catalog", "read_me", "list_users", "add_advisee", "remove_advisee",
-        "read_audit_log", "verify_badge", "add_badge", "plan", "compare",
+        "read_audit_log", "verify_badge", "add_badge", "plan", "compare", "import_records",
     } <= set(ids)  # fmt: skip
 
 

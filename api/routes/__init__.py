@@ -14,6 +14,7 @@ from api.routes import (
     learners,
     plan,
     policies,
+    records,
     users,
 )
 
@@ -28,6 +29,7 @@ for _module in (
     evaluate,
     plan,
     badges,
+    records,
     learners,
     catalog,
 ):

@@ -145,13 +145,13 @@ def import_transcript(
         raise typer.BadParameter(f"{format!r} is not pesc or csv", param_hint="--format")
     with exit_on_error():
         table = _table(mapping)
-        raw = [(str(path), _read(path)) for path in files]
-        compiled = load(catalog)
-        options = ImportOptions(institution=institution, learner=learner, as_of=as_of, table=table)
         kind: TranscriptFormat | None = (
             "pesc" if format == "pesc" else "csv" if format == "csv" else None
         )
-        result = import_transcripts(compiled, raw, options, kind)
+        raw = [(str(path), _read(path), kind) for path in files]
+        compiled = load(catalog)
+        options = ImportOptions(institution=institution, learner=learner, as_of=as_of, table=table)
+        result = import_transcripts(compiled, raw, options)
         if output is not None:
             header = "Learner record made by pathways import-transcript from " + ", ".join(
                 path.name for path in files

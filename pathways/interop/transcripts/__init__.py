@@ -73,20 +73,20 @@ def read_transcript(name: str, raw: bytes, format: TranscriptFormat | None = Non
 
 def import_transcripts(
     catalog: CompiledCatalog,
-    files: Sequence[tuple[str, bytes]],
+    files: Sequence[tuple[str, bytes, TranscriptFormat | None]],
     options: ImportOptions,
-    format: TranscriptFormat | None = None,
 ) -> ImportResult:
-    """Read every ``(name, bytes)`` file and merge them into one record, with the report.
+    """Read every ``(name, bytes, format)`` file (format None: guessed) and merge them into
+    one record, with the report.
 
     Every file is read before anything is mapped: one unreadable file raises
     :class:`TranscriptError` carrying the errors of all of them, and nothing is made.
     """
     transcripts: list[Transcript] = []
     errors: list[LocatedError] = []
-    for name, raw in files:
+    for name, raw, kind in files:
         try:
-            transcripts.append(read_transcript(name, raw, format))
+            transcripts.append(read_transcript(name, raw, kind))
         except TranscriptError as error:
             errors += error.errors
     if errors:

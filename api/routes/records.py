@@ -1,0 +1,117 @@
+"""``POST /v1/records/import``: a learner record from transcripts (``import-transcript``).
+
+Stateless and open to anonymous callers, like the evaluation endpoints: the files travel
+inline as text (PESC College Transcript XML or CSV), and the reply is the learner record and
+the report that ``pathways import-transcript --json`` prints. Nothing is stored. A file that
+cannot be read answers 422 with every problem located (``file:line:col`` for XML,
+``file:row:col`` for CSV); XML with a DTD, entities or external references is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+
+from api.deps import CatalogDep
+from api.models import LocatedErrorsPublic
+from pathways.interop.transcripts import MAX_TRANSCRIPT_BYTES, ImportReport
+
+router = APIRouter(prefix="/records", tags=["records"])
+
+MAX_FILES = 10
+"""Most transcript files one request may carry."""
+
+
+class TranscriptFile(BaseModel):
+    """One transcript file, inline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = PydanticField(
+        min_length=1, max_length=200, description="The file's name, used in error locations."
+    )
+    content: str = PydanticField(
+        max_length=MAX_TRANSCRIPT_BYTES, description="The file's text (XML or CSV)."
+    )
+    format: Literal["pesc", "csv"] | None = PydanticField(
+        default=None, description="pesc or csv (default: guessed from the content)."
+    )
+
+
+class TranscriptImportRequest(BaseModel):
+    """``POST /v1/records/import``: transcripts to merge into one learner record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: list[TranscriptFile] = PydanticField(min_length=1, max_length=MAX_FILES)
+    institution: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = (
+        PydanticField(default=None, description="The institution that issued every file.")
+    )
+    learner: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = PydanticField(
+        default=None, description="The learner id (default: the student id in the files)."
+    )
+    as_of: date | None = PydanticField(
+        default=None, description="Which courses are in progress is judged on this day."
+    )
+    mapping: str | None = PydanticField(
+        default=None,
+        max_length=MAX_TRANSCRIPT_BYTES,
+        description="A registrar's mapping table as CSV text (institution, subject, number, "
+        "title, credential).",
+    )
+
+
+class TranscriptImport(BaseModel):
+    """The learner record the transcripts make, and the report on what was mapped."""
+
+    record: dict[str, Any] = PydanticField(
+        description="A learner record (DESIGN §4), ready for /v1/audit; lines no catalog "
+        "credential claims are in its unmapped list.",
+        json_schema_extra={"type": "object"},
+    )
+    report: ImportReport
+
+
+@router.post(
+    "/import",
+    response_model=TranscriptImport,
+    responses={422: {"model": LocatedErrorsPublic, "description": "A file that cannot be read."}},
+)
+def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONResponse:
+    """Read the transcripts, merge them into one learner record, and report every line that
+    maps to no catalog credential, with the reason. Stores nothing."""
+    from pathways.interop.transcripts import (
+        ImportOptions,
+        MappingTable,
+        TranscriptError,
+        import_transcripts,
+        record_document,
+    )
+
+    try:
+        table = (
+            MappingTable.read("mapping", body.mapping.encode())
+            if body.mapping
+            else MappingTable()
+        )
+        files = [(f.name, f.content.encode(), f.format) for f in body.files]
+        options = ImportOptions(
+            institution=body.institution, learner=body.learner, as_of=body.as_of, table=table
+        )
+        result = import_transcripts(catalog.compiled, files, options)
+    except TranscriptError as error:
+        count = len(error.errors)
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": f"the transcript has {count} error{'s' if count != 1 else ''}",
+                "errors": [e.as_dict() for e in error.errors],
+            },
+        )
+    document = {"record": record_document(result.record), "report": result.report}
+    return JSONResponse(TranscriptImport.model_validate(document).model_dump(mode="json"))
