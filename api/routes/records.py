@@ -49,8 +49,8 @@ class TranscriptImportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     files: list[TranscriptFile] = PydanticField(min_length=1, max_length=MAX_FILES)
-    institution: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = (
-        PydanticField(default=None, description="The institution that issued every file.")
+    institution: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = PydanticField(
+        default=None, description="The institution that issued every file."
     )
     learner: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = PydanticField(
         default=None, description="The learner id (default: the student id in the files)."
@@ -95,9 +95,7 @@ def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONRe
 
     try:
         table = (
-            MappingTable.read("mapping", body.mapping.encode())
-            if body.mapping
-            else MappingTable()
+            MappingTable.read("mapping", body.mapping.encode()) if body.mapping else MappingTable()
         )
         files = [(f.name, f.content.encode(), f.format) for f in body.files]
         options = ImportOptions(
