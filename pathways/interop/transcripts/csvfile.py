@@ -9,13 +9,14 @@ subject          subj, subject_code, subj_code, course_subject, dept, department
 number           course_number, crse_numb, catalog_nbr, catalog_number, course_no, crs_no
 course           course_id, course_code, crs_name, stc_course_name: ``ENG 1010``, ``ENG-1010``
                  (instead of subject and number)
-title            course_title, crse_title, descr, description, course_name, long_title
-credits          credit, credit_hours, cred_hrs, hours, units, unt_taken, credits_attempted
+title            course_title, crse_title, descr, description, course_name, stc_title
+credits          credit, credit_hours, cred_hrs, hours, units, unt_taken, stc_cred
 earned           credits_earned, earned_credits, unt_earned, earned_hours
-units            credit_units, unit_type, credit_type: ``semester`` (default) or ``quarter``
-grade            final_grade, grade_code, letter_grade, crse_grade_off, grde_code, mark
+credit_units     unit_type, units_type, credit_type: ``semester`` (default) or ``quarter``
+grade            final_grade, grade_code, letter_grade, crse_grade_off, grde_code,
+                 stc_verified_grade
 repeat           repeat_code, repeat_ind, rpt
-term             term_desc, term_name, session, session_name, semester: ``Fall 2024``
+term             term_desc, term_name, session, semester, stc_term: ``Fall 2024``
 start_date       begin_date, term_start, course_begin_date
 end_date         completion_date, course_end_date, term_end, date_earned, date
 institution      institution_name, school, school_name, college; or a code column:
@@ -65,17 +66,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                "catalog_number", "catalog_no", "course_no", "crs_no", "crs_numb", "num"),
     "course": ("course", "course_id", "course_code", "crs_name", "stc_course_name"),
     "title": ("title", "course_title", "crse_title", "crs_title", "descr", "description",
-              "course_description", "course_name", "long_title"),
+              "course_description", "course_name", "long_title", "stc_title"),
     "credits": ("credits", "credit", "credit_hours", "cred_hrs", "cr_hrs", "hours", "units",
                 "unt_taken", "credits_attempted", "attempted_credits", "attempted",
-                "credit_value"),
+                "credit_value", "stc_cred"),
     "earned": ("earned", "credits_earned", "earned_credits", "unt_earned", "earned_hours"),
     "unit_type": ("credit_units", "unit_type", "units_type", "credit_type"),
     "grade": ("grade", "final_grade", "grade_code", "letter_grade", "crse_grade_off",
-              "grde_code", "mark"),
+              "grde_code", "mark", "stc_verified_grade"),
     "repeat": ("repeat", "repeat_code", "repeat_ind", "rpt", "repeat_indicator"),
     "term": ("term", "term_desc", "term_name", "session", "session_name", "semester",
-             "academic_term"),
+             "academic_term", "stc_term"),
     "start": ("start_date", "begin_date", "term_start", "term_begin", "course_begin_date",
               "session_begin_date"),
     "end": ("end_date", "completion_date", "course_end_date", "term_end", "session_end_date",

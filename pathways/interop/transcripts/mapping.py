@@ -484,7 +484,12 @@ class _Mapper:
             credential, close = self._exam_id(kind, subject)
         if credential is None or credential not in self.catalog.versions:
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            what = "AP and CLEP are read" if kind is None else "no catalog exam has that title"
+            what = (
+                "only AP and CLEP scores map by title (a mapping-table row can name the "
+                "credential for another test)"
+                if kind is None
+                else "no catalog exam has that title"
+            )
             self.drop(origin, f"{what}{hint}", earned=line.taken, suggestions=close)
             return
         if line.score is None or line.taken is None:

@@ -137,16 +137,27 @@ def _parse(name: str, raw: bytes) -> _Node:
         raise fail(name, line, col + 1, f"not well-formed XML: {reason}") from None
     except DefusedXmlException as error:
         what = _REFUSED.get(type(error).__name__, "an unsafe construct")
+        line, col = _declaration_start(raw, parser.parser.CurrentByteIndex)
         raise fail(
             name,
-            parser.parser.CurrentLineNumber,
-            parser.parser.CurrentColumnNumber + 1,
+            line or parser.parser.CurrentLineNumber,
+            col or parser.parser.CurrentColumnNumber + 1,
             f"{what} is refused: a transcript may not declare a DTD or entities, nor refer to "
             "external resources",
         ) from None
     if not isinstance(root, _Node):
         raise fail(name, 1, 1, "no root element")
     return root
+
+
+def _declaration_start(raw: bytes, offset: int) -> tuple[int | None, int | None]:
+    """Where the ``<!DOCTYPE`` or ``<!ENTITY`` declaration being read at ``offset`` starts
+    (1-based line and column), so the error points at the declaration itself."""
+    start = max(raw.rfind(b"<!DOCTYPE", 0, offset + 1), raw.rfind(b"<!ENTITY", 0, offset + 1))
+    if start < 0:
+        return None, None
+    before = raw[:start]
+    return before.count(b"\n") + 1, start - (before.rfind(b"\n") + 1) + 1
 
 
 class _Reader:
