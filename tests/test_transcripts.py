@@ -203,6 +203,7 @@ def _wrapped(style: str) -> bytes:
 def test_pesc_versions_read_by_local_name_alike(catalog: CompiledCatalog) -> None:
     old = run_import(catalog, ("t.xml", _wrapped("prefixed")))
     new = run_import(catalog, ("t.xml", _wrapped("default")))
+
     def plain(result: ImportResult) -> list[Holding]:
         return [h.model_copy(update={"note": None}) for h in result.record.holdings]
 
@@ -233,7 +234,10 @@ def _tiny_catalog(tmp_path: Path) -> CompiledCatalog:
     return load_catalog(tmp_path, cache=False)
 
 
-def _csv(*rows: str, header: str = "student_id,institution,opeid,subject,number,grade,term") -> bytes:
+_HEADER = "student_id,institution,opeid,subject,number,grade,term"
+
+
+def _csv(*rows: str, header: str = _HEADER) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
 
@@ -284,11 +288,10 @@ def test_catalog_quarter_course_and_transcript_semester_credits(tmp_path: Path) 
 def test_mapping_table_names_the_credential(tmp_path: Path) -> None:
     tiny = _tiny_catalog(tmp_path)
     table = MappingTable.read(
-        "map.csv", b"institution,subject,number,title,credential\nlakeside,WRT,100,,lakeside.eng-101\n"
+        "map.csv",
+        b"institution,subject,number,title,credential\nlakeside,WRT,100,,lakeside.eng-101\n",
     )
-    result = run_import(
-        tiny, ("h.csv", _csv("s1,Lakeside CC,,WRT,100,A,Fall 2024")), table=table
-    )
+    result = run_import(tiny, ("h.csv", _csv("s1,Lakeside CC,,WRT,100,A,Fall 2024")), table=table)
     assert [h.credential for h in result.record.holdings] == ["lakeside.eng-101"]
     with pytest.raises(TranscriptError, match="credential column"):
         MappingTable.read("map.csv", b"institution,subject,number\n")
@@ -325,9 +328,7 @@ _VARIANTS = {
 
 
 @pytest.mark.parametrize("variant", sorted(_VARIANTS))
-def test_csv_header_variants_make_the_same_holdings(
-    catalog: CompiledCatalog, variant: str
-) -> None:
+def test_csv_header_variants_make_the_same_holdings(catalog: CompiledCatalog, variant: str) -> None:
     raw = _VARIANTS[variant].encode("utf-8")
     if variant == "banner":
         raw = b"\xef\xbb\xbf" + raw  # a byte-order mark, as spreadsheet exports write
@@ -473,8 +474,9 @@ def test_imported_record_audits_and_transfers_like_a_hand_written_one(
         unmapped = [u for u in ours.unused if u.reason_code == "unmapped"]
         assert len(unmapped) == len(imported.unmapped) == 2
         assert all(u.credential is None and "CVT" in u.reason for u in unmapped)
-    ours_t, theirs_t = transfer(catalog, imported, "wright-state", day), transfer(
-        catalog, by_hand, "wright-state", day
+    ours_t, theirs_t = (
+        transfer(catalog, imported, "wright-state", day),
+        transfer(catalog, by_hand, "wright-state", day),
     )
     assert ours_t.transfers == theirs_t.transfers and ours_t.credits == theirs_t.credits
     assert [u.reason_code for u in ours_t.unused][-2:] == ["unmapped", "unmapped"]

@@ -137,11 +137,11 @@ def _parse(name: str, raw: bytes) -> _Node:
         raise fail(name, line, col + 1, f"not well-formed XML: {reason}") from None
     except DefusedXmlException as error:
         what = _REFUSED.get(type(error).__name__, "an unsafe construct")
-        line, col = _declaration_start(raw, parser.parser.CurrentByteIndex)
+        at_line, at_col = _declaration_start(raw, parser.parser.CurrentByteIndex)
         raise fail(
             name,
-            line or parser.parser.CurrentLineNumber,
-            col or parser.parser.CurrentColumnNumber + 1,
+            at_line or parser.parser.CurrentLineNumber,
+            at_col or parser.parser.CurrentColumnNumber + 1,
             f"{what} is refused: a transcript may not declare a DTD or entities, nor refer to "
             "external resources",
         ) from None
