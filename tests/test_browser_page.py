@@ -306,6 +306,36 @@ def test_record_upload_shows_located_errors_then_loads(
     expect(page.locator("#record-summary")).to_contain_text("named by a file path")
 
 
+def test_transcripts_make_the_record_and_unmapped_lines_are_shown(
+    page: Page, site: dict[str, str], tmp_path: Path
+) -> None:
+    _open(page, site)
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<?xml version="1.0"?>\n<!DOCTYPE t [<!ENTITY a "b">]>\n<t>&a;</t>\n')
+    page.set_input_files("#transcript-files", str(bomb))
+    report = page.locator("#transcript-report")
+    expect(report).to_contain_text("bomb.xml not imported")
+    expect(report).to_contain_text("bomb.xml:2:1")
+    samples = REPO / "data" / "transcripts"
+    page.set_input_files(
+        "#transcript-files", [str(samples / "tri-c.xml"), str(samples / "tri-c-summer.csv")]
+    )
+    expect(report).to_contain_text("holdings made from tri-c.xml, tri-c-summer.csv")
+    expect(page.locator("#transcript-unmapped li")).to_have_count(2)
+    expect(report).to_contain_text("no catalog credential tri-c.cvt-1000")
+    expect(page.locator("#record-summary")).to_contain_text("Renata Okonkwo-Hale")
+    _shot(page, "08-transcripts")
+    # the record counts like any other, and its unmapped lines are listed as not counted
+    page.fill("#goal-q", "accounting technology")
+    option = page.locator("#goal-list input[value='tri-c.cert.accounting']")
+    expect(option).to_be_attached()
+    option.check()
+    page.fill("#as-of", AS_OF)
+    page.click("#check")
+    expect(page.locator("#status-pill")).to_be_visible(timeout=30_000)
+    expect(page.locator("body")).to_contain_text("transcript line with no catalog credential")
+
+
 @pytest.mark.skipif(not CONFORMANCE.is_dir(), reason=f"conformance folder {CONFORMANCE} is absent")
 def test_badges_verified_on_upload_and_sent_with_the_record(
     page: Page, site: dict[str, str]
@@ -347,6 +377,8 @@ def test_keyboard_reaches_every_control_and_runs_a_check(page: Page, site: dict[
         "record-file",
         "record-text",
         "record-use",
+        "transcript-files",
+        "transcript-learner",
         "badge-files",
         "goal-q",
         "goal-composite",

@@ -1,4 +1,5 @@
-// Step 1: choose a sample learner, or load a record (file or pasted text), and add badges.
+// Step 1: choose a sample learner, or load a record (file, pasted text or transcripts), and add
+// badges.
 
 import { call, hasEndpoint } from "./api.js";
 import { $, errorList, fill, h } from "./dom.js";
@@ -154,6 +155,42 @@ async function verifyBadges(files) {
   if (added.length) update({ badges: [...state.badges, ...added] }, "record");
 }
 
+/** Make a record from transcript files with POST /v1/records/import; show what did not map. */
+async function importTranscripts(files) {
+  fill("record-errors");
+  fill("transcript-report", h("p", { class: "hint" }, "Reading the transcripts…"));
+  const learner = $("transcript-learner").value.trim();
+  const names = files.map((f) => f.name).join(", ");
+  try {
+    const sent = [];
+    for (const file of files) sent.push({ name: file.name, content: await readFile(file) });
+    const body = await call("POST", "/v1/records/import", {
+      json: { files: sent, ...(learner ? { learner } : {}) },
+    });
+    const report = body.report;
+    $("sample").value = "";
+    fill("sample-summary");
+    $("record-text").value = JSON.stringify(body.record, null, 2);
+    useRecord(body.record, `the transcripts ${names}`);
+    fill(
+      "transcript-report",
+      h("p", { class: "summary" }, `${report.holdings.length} holding${report.holdings.length === 1 ? "" : "s"} made from ${names}; ${report.unmapped.length} line${report.unmapped.length === 1 ? "" : "s"} not mapped (kept in the record, never counted).`),
+      report.unmapped.length
+        ? h("ul", { class: "error-list", id: "transcript-unmapped" }, report.unmapped.map((u) =>
+            h("li", {}, u.source ? h("span", { class: "where" }, u.source) : null, " ", h("strong", {}, u.line), `: ${u.reason}`)))
+        : null,
+      report.notes.length ? h("ul", { class: "hint" }, report.notes.map((n) => h("li", {}, n))) : null,
+    );
+  } catch (err) {
+    fill(
+      "transcript-report",
+      h("div", { class: "errors", role: "alert" },
+        h("p", {}, h("strong", {}, `${names} not imported: `), err.message),
+        err.errors.length ? errorList(err.errors) : null),
+    );
+  }
+}
+
 export function initLearner() {
   loadSamples();
   $("sample").addEventListener("change", chooseSample);
@@ -168,6 +205,10 @@ export function initLearner() {
     await parseRecordText(text, file.name);
   });
   $("record-use").addEventListener("click", () => parseRecordText($("record-text").value, textName));
+  $("transcript-files").addEventListener("change", async (event) => {
+    const files = [...event.target.files];
+    if (files.length) await importTranscripts(files);
+  });
   $("badge-files").addEventListener("change", async (event) => {
     const files = [...event.target.files];
     if (!files.length) return;
