@@ -32,17 +32,19 @@ from api.models import (
     LearnerPublic,
     LearnerUpdate,
     Publication,
+    UnmappedRow,
     User,
     UserPublic,
     utcnow,
 )
 from pathways.compile import CompiledCatalog
-from pathways.model import Exception_, Holding, LearnerRecord
+from pathways.model import Exception_, Holding, LearnerRecord, UnmappedEntry
 
 __all__ = [
     "add_advisee",
     "add_exception",
     "add_holding",
+    "add_imported",
     "advisees_of",
     "create_learner",
     "create_user",
@@ -496,9 +498,10 @@ _EMPTY: dict[str, Any] = {"status": [], "identity": {}, "goals": []}
 
 
 def delete_learner(*, session: Session, learner: Learner, actor: User | None) -> None:
-    """Delete a learner with their holdings and exceptions."""
+    """Delete a learner with their holdings, exceptions and unmapped transcript lines."""
     session.exec(delete(HoldingRow).where(col(HoldingRow.learner_id) == learner.id))
     session.exec(delete(ExceptionRow).where(col(ExceptionRow.learner_id) == learner.id))
+    session.exec(delete(UnmappedRow).where(col(UnmappedRow.learner_id) == learner.id))
     session.delete(learner)
     log(session=session, actor=actor, action="learner.delete", target=learner.id)
     session.commit()
@@ -561,6 +564,33 @@ def add_holding(
     session.commit()
     session.refresh(row)
     return row
+
+
+def add_imported(
+    *,
+    session: Session,
+    learner: Learner,
+    holdings: Sequence[Holding],
+    unmapped: Sequence[UnmappedEntry],
+    source: str,
+    actor: User | None,
+) -> None:
+    """Append a transcript import to a learner's record: its holdings and its unmapped
+    lines, all in one transaction, logged as ``transcript.import`` with ``source``."""
+    for holding in holdings:
+        session.add(_holding_row(learner.id, holding))
+    for entry in unmapped:
+        session.add(UnmappedRow(learner_id=learner.id, document=entry.model_dump(mode="json")))
+    _touch(session, learner)
+    session.flush()
+    log(
+        session=session,
+        actor=actor,
+        action="transcript.import",
+        target=learner.id,
+        detail={"files": source, "holdings": len(holdings), "unmapped": len(unmapped)},
+    )
+    session.commit()
 
 
 def replace_holding(
@@ -687,6 +717,14 @@ def learner_record(*, session: Session, learner: Learner) -> LearnerRecord:
             ],
             "exceptions": [
                 row.document for row in list_exceptions(session=session, learner_id=learner.id)
+            ],
+            "unmapped": [
+                row.document
+                for row in session.exec(
+                    select(UnmappedRow)
+                    .where(UnmappedRow.learner_id == learner.id)
+                    .order_by(col(UnmappedRow.id))
+                ).all()
             ],
         }
     )

@@ -338,6 +338,19 @@ class HoldingsPublic(BaseModel):
     count: int
 
 
+class UnmappedRow(SQLModel, table=True):
+    """A transcript line no catalog credential claims, kept with the learner's record: the
+    engine's UnmappedEntry document (listed as not counted in every audit)."""
+
+    __tablename__ = "unmapped_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: str = Field(
+        foreign_key="learner.id", index=True, ondelete="CASCADE", max_length=200
+    )
+    document: dict[str, Any] = Field(sa_type=JSON)
+
+
 class ExceptionRow(SQLModel, table=True):
     """An advisor's or registrar's exception: the engine's Exception_ document."""
 

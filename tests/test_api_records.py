@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import REPO, memory_app
+from api_support import REPO, add_user, memory_app
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from api.models import HoldingRow, Learner
+from api.models import HoldingRow, Learner, UnmappedRow
 from pathways.cli import app as cli
 
 SAMPLES = REPO / "data" / "transcripts"
@@ -135,5 +135,40 @@ def test_import_stores_nothing(served: tuple[TestClient, Engine]) -> None:
     assert client.post("/v1/records/import", json=body).status_code == 200
     assert "/v1/records/import" in client.get("/openapi.json").json()["paths"]
     with Session(engine) as session:
-        assert session.exec(select(Learner)).all() == []
-        assert session.exec(select(HoldingRow)).all() == []
+        assert session.get(Learner, "l-not-stored") is None
+        rows = select(HoldingRow).where(HoldingRow.learner_id == "l-not-stored")
+        assert session.exec(rows).all() == []
+
+
+def test_learner_route_stores_the_import_in_their_record(served: tuple[TestClient, Engine]) -> None:
+    client, engine = served
+    registrar = add_user(engine, "reg-transcripts", "registrar")
+    own = add_user(engine, "learner-renata", "learner", learner="l-renata")
+    other = add_user(engine, "learner-other", "learner", learner="l-other")
+    created = client.post("/v1/learners", json={"id": "l-renata"}, headers=registrar)
+    assert created.status_code == 201, created.text
+    body = {"files": [_file(SAMPLES / "tri-c.xml")], "as_of": AS_OF}
+    assert client.post("/v1/learners/l-renata/transcripts", json=body).status_code == 401
+    denied = client.post("/v1/learners/l-renata/transcripts", json=body, headers=other)
+    assert denied.status_code == 403
+    bad = {"files": [{"name": "t.xml", "content": "<CollegeTranscript>"}]}
+    refused = client.post("/v1/learners/l-renata/transcripts", json=bad, headers=own)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["file"] == "t.xml"
+    stored = client.post("/v1/learners/l-renata/transcripts", json=body, headers=own)
+    assert stored.status_code == 201, stored.text
+    record = client.get("/v1/learners/l-renata/record", headers=own).json()
+    assert record["learner"]["id"] == "l-renata"
+    assert len(record["holdings"]) == len(stored.json()["report"]["holdings"]) == 10
+    assert [u["line"] for u in record["unmapped"]] == [
+        "CVT 1000 College Success Seminar (tri-c, Fall 2024)"
+    ]
+    decision = client.get(
+        "/v1/learners/l-renata/audit",
+        params={"goal": "tri-c.cert.accounting", "as_of": AS_OF},
+        headers=own,
+    ).json()
+    assert decision["status"] == "complete"
+    assert [u["reason_code"] for u in decision["unused"]][-1] == "unmapped"
+    assert client.delete("/v1/learners/l-renata", headers=registrar).status_code == 200
+    with Session(engine) as session:
+        assert session.exec(select(UnmappedRow)).all() == []

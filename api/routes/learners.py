@@ -9,7 +9,8 @@ list                      all        their advisees       their own
 create                    any id     any id (linked to    their own id
                                      them as advisee)
 read, update, holdings,   any        their advisees       their own
-badges, audit, transfer
+badges, transcripts,
+audit, transfer
 exceptions: read          any        their advisees       their own
 exceptions: write         any        their advisees       never
 delete a learner          any        never                never
@@ -48,6 +49,7 @@ from api.models import (
     Message,
     User,
 )
+from api.routes.records import TranscriptImport, TranscriptsRequest, reply, run_import
 from pathways.evaluate import Decision, Statement
 from pathways.model import Holding, LearnerRecord
 
@@ -289,6 +291,44 @@ def add_badge(
         row = crud.add_holding(session=session, learner=learner, holding=holding, actor=user)
         added.append(crud.holding_public(row))
     return BadgeImport(result=result, added=added)
+
+
+@router.post(
+    "/{learner_id}/transcripts",
+    response_model=TranscriptImport,
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"model": LocatedErrorsPublic, "description": "A file that cannot be read."}},
+)
+def add_transcripts(
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    learner_id: LearnerId,
+    body: TranscriptsRequest,
+) -> JSONResponse:
+    """Import transcripts into this learner's record: the holdings they make and the lines no
+    catalog credential claims (kept as unmapped entries) are added together, or nothing is.
+    The reply is the whole record after the import, and the import's report."""
+    learner = _learner(session, user, learner_id)
+    result = run_import(catalog.compiled, body, learner.id)
+    if isinstance(result, JSONResponse):
+        return result
+    held = session.exec(
+        select(func.count()).select_from(HoldingRow).where(HoldingRow.learner_id == learner.id)
+    ).one()
+    if held + len(result.record.holdings) > settings.max_holdings:
+        raise HTTPException(422, detail=f"a record holds at most {settings.max_holdings} holdings")
+    crud.add_imported(
+        session=session,
+        learner=learner,
+        holdings=result.record.holdings,
+        unmapped=result.record.unmapped,
+        source=", ".join(f.name for f in body.files),
+        actor=user,
+    )
+    record = crud.learner_record(session=session, learner=learner)
+    return reply(record, result.report, status.HTTP_201_CREATED)
 
 
 # --------------------------------------------------------------------------- exceptions

@@ -2,7 +2,8 @@
 
 Stateless and open to anonymous callers, like the evaluation endpoints: the files travel
 inline as text (PESC College Transcript XML or CSV), and the reply is the learner record and
-the report that ``pathways import-transcript --json`` prints. Nothing is stored. A file that
+the report that ``pathways import-transcript --json`` prints. Nothing is stored (a learner's
+own ``POST /v1/learners/{id}/transcripts`` stores the import in their record). A file that
 cannot be read answers 422 with every problem located (``file:line:col`` for XML,
 ``file:row:col`` for CSV); XML with a DTD, entities or external references is refused.
 """
@@ -19,7 +20,9 @@ from pydantic import Field as PydanticField
 
 from api.deps import CatalogDep
 from api.models import LocatedErrorsPublic
+from pathways.compile import CompiledCatalog
 from pathways.interop.transcripts import MAX_TRANSCRIPT_BYTES, ImportReport
+from pathways.model import LearnerRecord
 
 router = APIRouter(prefix="/records", tags=["records"])
 
@@ -43,17 +46,14 @@ class TranscriptFile(BaseModel):
     )
 
 
-class TranscriptImportRequest(BaseModel):
-    """``POST /v1/records/import``: transcripts to merge into one learner record."""
+class TranscriptsRequest(BaseModel):
+    """Transcripts to add to a stored learner's record (``POST /v1/learners/{id}/transcripts``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     files: list[TranscriptFile] = PydanticField(min_length=1, max_length=MAX_FILES)
     institution: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = PydanticField(
         default=None, description="The institution that issued every file."
-    )
-    learner: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = PydanticField(
-        default=None, description="The learner id (default: the student id in the files)."
     )
     as_of: date | None = PydanticField(
         default=None, description="Which courses are in progress is judged on this day."
@@ -63,6 +63,14 @@ class TranscriptImportRequest(BaseModel):
         max_length=MAX_TRANSCRIPT_BYTES,
         description="A registrar's mapping table as CSV text (institution, subject, number, "
         "title, credential).",
+    )
+
+
+class TranscriptImportRequest(TranscriptsRequest):
+    """``POST /v1/records/import``: transcripts to merge into one learner record."""
+
+    learner: Annotated[str, PydanticField(min_length=1, max_length=200)] | None = PydanticField(
+        default=None, description="The learner id (default: the student id in the files)."
     )
 
 
@@ -77,20 +85,14 @@ class TranscriptImport(BaseModel):
     report: ImportReport
 
 
-@router.post(
-    "/import",
-    response_model=TranscriptImport,
-    responses={422: {"model": LocatedErrorsPublic, "description": "A file that cannot be read."}},
-)
-def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONResponse:
-    """Read the transcripts, merge them into one learner record, and report every line that
-    maps to no catalog credential, with the reason. Stores nothing."""
+def run_import(catalog: CompiledCatalog, body: TranscriptsRequest, learner: str | None) -> Any:
+    """The :class:`~pathways.interop.transcripts.ImportResult` of ``body``'s files, or a 422
+    JSON reply locating every problem of a file that cannot be read."""
     from pathways.interop.transcripts import (
         ImportOptions,
         MappingTable,
         TranscriptError,
         import_transcripts,
-        record_document,
     )
 
     try:
@@ -99,9 +101,9 @@ def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONRe
         )
         files = [(f.name, f.content.encode(), f.format) for f in body.files]
         options = ImportOptions(
-            institution=body.institution, learner=body.learner, as_of=body.as_of, table=table
+            institution=body.institution, learner=learner, as_of=body.as_of, table=table
         )
-        result = import_transcripts(catalog.compiled, files, options)
+        return import_transcripts(catalog, files, options)
     except TranscriptError as error:
         count = len(error.errors)
         return JSONResponse(
@@ -111,5 +113,27 @@ def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONRe
                 "errors": [e.as_dict() for e in error.errors],
             },
         )
-    document = {"record": record_document(result.record), "report": result.report}
-    return JSONResponse(TranscriptImport.model_validate(document).model_dump(mode="json"))
+
+
+def reply(record: LearnerRecord, report: ImportReport, status_code: int = 200) -> JSONResponse:
+    """The ``{record, report}`` reply (credits that are not whole kept exact)."""
+    from pathways.interop.transcripts import record_document
+
+    document = {"record": record_document(record), "report": report}
+    return JSONResponse(
+        TranscriptImport.model_validate(document).model_dump(mode="json"), status_code=status_code
+    )
+
+
+@router.post(
+    "/import",
+    response_model=TranscriptImport,
+    responses={422: {"model": LocatedErrorsPublic, "description": "A file that cannot be read."}},
+)
+def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONResponse:
+    """Read the transcripts, merge them into one learner record, and report every line that
+    maps to no catalog credential, with the reason. Stores nothing."""
+    result = run_import(catalog.compiled, body, body.learner)
+    if isinstance(result, JSONResponse):
+        return result
+    return reply(result.record, result.report)
