@@ -73,9 +73,13 @@ def _print_report(report: ImportReport, out: Path | None) -> None:
     for h in report.holdings:
         mark = h.grade if h.grade is not None else (f"{h.score:g}" if h.score is not None else "")
         made.add_row(
-            h.credential, h.status, str(h.earned or ""), mark, escape(h.source),
+            h.credential,
+            h.status,
+            str(h.earned or ""),
+            mark,
+            escape(h.source),
             escape(h.note or ""),
-        )  # fmt: skip
+        )
     console.print(made)
     if report.unmapped:
         lost = Table(

@@ -156,10 +156,12 @@ def _columns(name: str, header: list[str]) -> dict[str, int]:
         hints = sorted({hint for cell in unknown for hint in suggest(_normal(cell), _BY_HEADER)})
         hint = f"; did you mean {', '.join(hints)}?" if hints else ""
         raise fail(
-            name, 1, 1,
+            name,
+            1,
+            1,
             "the header names no course columns: give subject and number (or course, such "
             f"as 'ENG 1010'){hint}",
-        )  # fmt: skip
+        )
     return columns
 
 
@@ -197,9 +199,14 @@ def _course(row: _Row, data: dict[str, str]) -> CourseLine | None:
         if match is None:
             col = row.columns["course"] + 1
             row.errors.append(
-                LocatedError(row.name, row.line, col, "course",
-                             f"{code!r} is not a subject and number such as 'ENG 1010'")
-            )  # fmt: skip
+                LocatedError(
+                    row.name,
+                    row.line,
+                    col,
+                    "course",
+                    f"{code!r} is not a subject and number such as 'ENG 1010'",
+                )
+            )
             return None
         subject, number = match[1], match[2]
     session = _session(row)
@@ -292,8 +299,10 @@ def _rows(name: str, reader: Any, header: list[str], columns: Mapping[str, int])
             continue
         if len(cells) != len(header):
             raise fail(
-                name, reader.line_num, min(len(cells), len(header)) + 1,
+                name,
+                reader.line_num,
+                min(len(cells), len(header)) + 1,
                 f"the row has {len(cells)} fields where the header has {len(header)}",
-            )  # fmt: skip
+            )
         rows.append(_Row(name, reader.line_num, cells, columns))
     return rows

@@ -192,9 +192,12 @@ class MappingTable:
                 titles[(inst, _words(got["title"]))] = credential
             elif credential:
                 raise TranscriptError(
-                    [LocatedError(name, reader.line_num, 1, "",
-                                  "a row needs subject and number, or title")]
-                )  # fmt: skip
+                    [
+                        LocatedError(
+                            name, reader.line_num, 1, "", "a row needs subject and number, or title"
+                        )
+                    ]
+                )
         return cls(courses, titles)
 
     def course(self, institution: str, subject: str, number: str) -> str | None:
@@ -346,9 +349,11 @@ class _Mapper:
             data=dict(origin.data),
         )
         report = ReportUnmapped(
-            line=entry.line, source=origin.where, reason=entry.reason,
+            line=entry.line,
+            source=origin.where,
+            reason=entry.reason,
             suggestions=list(suggestions),
-        )  # fmt: skip
+        )
         self.unmapped.append((entry, report))
 
     # ----------------------------------------------------------------- courses
@@ -366,8 +371,9 @@ class _Mapper:
             self.drop(origin, grade_problem, earned=earned)
             return
         if not line.subject or not line.number:
-            self.drop(origin, "the line has no subject or course number", earned=earned,
-                      status=status)  # fmt: skip
+            self.drop(
+                origin, "the line has no subject or course number", earned=earned, status=status
+            )
             return
         credential, close = self._course_id(inst, line.subject, line.number, line.title)
         if credential is None:
@@ -377,8 +383,10 @@ class _Mapper:
                 origin,
                 f"no catalog credential {guess}{hint} (a registrar's mapping table can name "
                 "the credential it stands for)",
-                earned=earned, status=status, suggestions=close,
-            )  # fmt: skip
+                earned=earned,
+                status=status,
+                suggestions=close,
+            )
             return
         holding, note = self._course_holding(line, credential, inst, grade, status, earned)
         if holding is None:
@@ -429,9 +437,10 @@ class _Mapper:
         if title:
             words = _words(title)
             close += [
-                i for i in local if _words(self.catalog.credential(i).title) == words
-                and i not in close
-            ]  # fmt: skip
+                i
+                for i in local
+                if _words(self.catalog.credential(i).title) == words and i not in close
+            ]
         return None, close[:3]
 
     def _course_holding(
@@ -452,8 +461,9 @@ class _Mapper:
         catalog_credits = self.catalog.credential(credential, on=earned).credits
         override = credits if credits is not None and credits != catalog_credits else None
         if override is not None:
-            notes.append(f"{_num(override)} credits stand instead of the catalog's "
-                         f"{_num(catalog_credits)}")  # fmt: skip
+            notes.append(
+                f"{_num(override)} credits stand instead of the catalog's {_num(catalog_credits)}"
+            )
         if line.repeat:
             notes.append(f"repeat code {line.repeat}")
         where = f"{line.session.name}; {line.where}" if line.session.name else line.where
@@ -496,9 +506,11 @@ class _Mapper:
             self.drop(origin, "the score or the date it was taken is missing", earned=line.taken)
             return
         holding = Holding(
-            credential=credential, earned=line.taken, score=line.score,
+            credential=credential,
+            earned=line.taken,
+            score=line.score,
             note=f"from transcript: {line.where}",
-        )  # fmt: skip
+        )
         self.keep(holding, line.where, file)
 
     def _exam_id(self, kind: str, subject: str) -> tuple[str | None, list[str]]:
@@ -520,8 +532,9 @@ class _Mapper:
             self.drop(origin, missing, earned=line.awarded)
             return
         if not line.completed or line.awarded is None:
-            self.drop(origin, "not awarded: the transcript gives no award date",
-                      status="in_progress")  # fmt: skip
+            self.drop(
+                origin, "not awarded: the transcript gives no award date", status="in_progress"
+            )
             return
         credential = self.options.table.title(inst, line.title)
         titles = {
@@ -533,11 +546,19 @@ class _Mapper:
         if credential is None or credential not in self.catalog.versions:
             close = [titles[c] for c in suggest(_words(line.title), titles)]
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            self.drop(origin, f"no {inst} credential has this title{hint}", suggestions=close,
-                      earned=line.awarded)  # fmt: skip
+            self.drop(
+                origin,
+                f"no {inst} credential has this title{hint}",
+                suggestions=close,
+                earned=line.awarded,
+            )
             return
-        holding = Holding(credential=credential, earned=line.awarded, at=inst,
-                          note=f"from transcript: {line.where}")  # fmt: skip
+        holding = Holding(
+            credential=credential,
+            earned=line.awarded,
+            at=inst,
+            note=f"from transcript: {line.where}",
+        )
         self.keep(holding, line.where, file)
 
 
@@ -563,15 +584,18 @@ def _credits(line: CourseLine, notes: list[str]) -> tuple[Fraction | None, float
     if amount is None:
         return None, None
     if unit.startswith("quarter"):
-        notes.append(f"{_num(amount)} quarter hours = {_num(amount * Fraction(2, 3))} "
-                     "semester credits")  # fmt: skip
+        notes.append(
+            f"{_num(amount)} quarter hours = {_num(amount * Fraction(2, 3))} semester credits"
+        )
         return amount * Fraction(2, 3), None
     if unit.startswith("semester") or unit in ("credits", "credit", "hours", "units"):
         return amount, None
     if unit in ("clockhours", "clock"):
         return None, float(amount)
-    notes.append(f"credit unit {line.units!r} is neither semester nor quarter hours: the "
-                 "catalog's credit is used")  # fmt: skip
+    notes.append(
+        f"credit unit {line.units!r} is neither semester nor quarter hours: the "
+        "catalog's credit is used"
+    )
     return None, None
 
 
@@ -591,24 +615,31 @@ def map_transcripts(
 
     if options.institution is not None and options.institution not in catalog.institutions:
         raise UnknownIdError("institution", options.institution, catalog.institutions)
-    learner_id = options.learner or next((t.student_id for t in transcripts if t.student_id), None)
+    first_id = next((t.student_id for t in transcripts if t.student_id), None)
+    learner_id = options.learner or first_id
+    where = transcripts[0].file if transcripts else "transcript"
     if not learner_id:
         raise PathwaysError(
-            f"{transcripts[0].file if transcripts else 'transcript'}: no student id in the "
-            "file: give the learner id (--learner ID)"
+            f"{where}: no student id in the file: give the learner id (--learner ID)"
         )
-    mapper = _Mapper(catalog, options, options.as_of or date.today(),
-                     _Institutions(catalog.institutions))  # fmt: skip
+    if len(learner_id) > 200:
+        raise PathwaysError(f"{where}: the student id is over 200 characters: give --learner ID")
+    mapper = _Mapper(
+        catalog, options, options.as_of or date.today(), _Institutions(catalog.institutions)
+    )
     files: list[ReportFile] = []
     for transcript in transcripts:
         inst, how, _ = mapper.institution(transcript.source)
         files.append(
             ReportFile(
-                file=transcript.file, format=transcript.format,
-                issuer=transcript.source.describe(), institution=inst, matched_by=how,
+                file=transcript.file,
+                format=transcript.format,
+                issuer=transcript.source.describe(),
+                institution=inst,
+                matched_by=how,
                 lines=len(transcript.courses) + len(transcript.tests) + len(transcript.awards),
             )
-        )  # fmt: skip
+        )
         for award in transcript.awards:
             mapper.award(award, transcript.file)
         for course in transcript.courses:
@@ -618,20 +649,22 @@ def map_transcripts(
     holdings, reports = _merged(mapper.holdings, mapper.notes)
     ids = sorted({t.student_id for t in transcripts if t.student_id})
     if len(ids) > 1:
-        mapper.notes.append(f"the files name different student ids ({', '.join(ids)}); the "
-                            f"record uses {learner_id}")  # fmt: skip
+        mapper.notes.append(
+            f"the files name different student ids ({', '.join(ids)}); the record uses {learner_id}"
+        )
     name = next((t.student_name for t in transcripts if t.student_name), None)
     record = LearnerRecord(
-        learner=LearnerInfo(
-            id=learner_id, name=name, identity=Identity(student_id=ids[0] if ids else None)
-        ),
+        learner=LearnerInfo(id=learner_id, name=name, identity=Identity(student_id=first_id)),
         holdings=tuple(holdings),
         unmapped=tuple(entry for entry, _ in mapper.unmapped),
     )
     report = ImportReport(
-        learner=learner_id, files=files, holdings=reports,
-        unmapped=[r for _, r in mapper.unmapped], notes=mapper.notes,
-    )  # fmt: skip
+        learner=learner_id,
+        files=files,
+        holdings=reports,
+        unmapped=[r for _, r in mapper.unmapped],
+        notes=mapper.notes,
+    )
     return ImportResult(record=record, report=report)
 
 
@@ -643,8 +676,14 @@ def _merged(
     holdings: list[Holding] = []
     reports: list[ReportHolding] = []
     for holding, report, file in made:
-        key = (holding.credential, holding.earned, holding.grade, holding.score,
-               holding.status, holding.at)  # fmt: skip
+        key = (
+            holding.credential,
+            holding.earned,
+            holding.grade,
+            holding.score,
+            holding.status,
+            holding.at,
+        )
         first = seen.setdefault(key, file)
         if first != file:
             notes.append(f"{report.source}: {holding.credential} is already on {first}; kept once")

@@ -50,14 +50,26 @@ ORGANIZATION_CODES: tuple[str, ...] = ("OPEID", "IPEDS", "FICE", "ATP", "ACT", "
 """The PESC organization code elements read (lower-cased as :class:`Organization` keys)."""
 
 _AWARD_FIELDS = (
-    "AcademicAwardLevel", "AcademicAwardTitle", "AcademicAwardDate",
-    "AcademicCompletionIndicator", "AcademicCompletionDate",
-)  # fmt: skip
+    "AcademicAwardLevel",
+    "AcademicAwardTitle",
+    "AcademicAwardDate",
+    "AcademicCompletionIndicator",
+    "AcademicCompletionDate",
+)
 _COURSE_FIELDS = (
-    "CourseSubjectAbbreviation", "CourseNumber", "CourseTitle", "CourseCreditValue",
-    "CourseCreditEarned", "CourseCreditUnits", "CourseCreditBasis", "CourseCreditLevel",
-    "CourseAcademicGrade", "CourseRepeatCode", "CourseBeginDate", "CourseEndDate",
-)  # fmt: skip
+    "CourseSubjectAbbreviation",
+    "CourseNumber",
+    "CourseTitle",
+    "CourseCreditValue",
+    "CourseCreditEarned",
+    "CourseCreditUnits",
+    "CourseCreditBasis",
+    "CourseCreditLevel",
+    "CourseAcademicGrade",
+    "CourseRepeatCode",
+    "CourseBeginDate",
+    "CourseEndDate",
+)
 
 
 _REFUSED = {
@@ -270,9 +282,11 @@ def read_pesc(name: str, raw: bytes) -> Transcript:
     root = _parse(name, raw)
     if root.name != "CollegeTranscript":
         raise fail(
-            name, root.line, root.col,
+            name,
+            root.line,
+            root.col,
             f"the root element is {root.name}, not CollegeTranscript (a PESC College Transcript)",
-        )  # fmt: skip
+        )
     reader = _Reader(name)
     source = reader.organization(root.find("TransmissionData/Source/Organization"))
     student = root.find("Student")
