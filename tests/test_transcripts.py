@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathways.compile import CompiledCatalog
 from pathways.evaluate import audit, transfer
@@ -27,6 +29,7 @@ from pathways.interop.transcripts import (
     record_document,
     record_yaml,
 )
+from pathways.interop.transcripts.mapping import map_transcripts
 from pathways.load import DEFAULT_CATALOG, load_catalog, parse_record
 from pathways.model import Holding, LearnerRecord
 
@@ -533,3 +536,67 @@ def test_cli_json_and_bad_file_exit_codes(tmp_path: Path) -> None:
     assert usage.returncode == 2
     unknown = _cli("import-transcript", str(RULES), "--institution", "wright-stat")
     assert unknown.returncode == 1 and "did you mean wright-state" in unknown.stderr
+
+
+# --------------------------------------------------------------------------- never a traceback
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "subject",
+        "number",
+        "grade",
+        "term",
+        "end_date",
+        "credits",
+        "course",
+        "test",
+        "score",
+        "institution",
+        "student_id",
+        "ENG",
+        "1010",
+        "A",
+        "W",
+        "Fall 2024",
+        "2024-13-40",
+        "3.x",
+        "12/31/2024",
+        '"',
+        ",",
+        ";",
+        "\t",
+        "\n",
+        "\r\n",
+        "<",
+        ">",
+        "</",
+        "&",
+        "é",
+        "<CollegeTranscript>",
+        "<Student>",
+        "<Course>",
+        "<CourseNumber>",
+        "<SessionEndDate>",
+        "<!DOCTYPE x>",
+        "<!ENTITY e 'x'>",
+        "&e;",
+        "<?xml version='1.0'?>",
+        "\x00",
+    ]
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=40), st.sampled_from([None, "pesc", "csv"]))
+def test_any_input_reads_or_fails_with_located_errors(
+    catalog: CompiledCatalog, parts: list[str], kind: Any
+) -> None:
+    raw = "".join(parts).encode("utf-8")
+    try:
+        read = read_transcript("fuzz", raw, kind)
+    except TranscriptError as error:
+        assert error.errors and all(e.file == "fuzz" for e in error.errors)
+        return
+    result = map_transcripts(catalog, [read], ImportOptions(learner="l-fuzz"))
+    lines = len(read.courses) + len(read.tests) + len(read.awards)
+    assert len(result.record.holdings) + len(result.record.unmapped) == lines
