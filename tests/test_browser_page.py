@@ -324,7 +324,7 @@ def test_transcripts_make_the_record_and_unmapped_lines_are_shown(
     expect(page.locator("#transcript-unmapped li")).to_have_count(2)
     expect(report).to_contain_text("no catalog credential tri-c.cvt-1000")
     expect(page.locator("#record-summary")).to_contain_text("Renata Okonkwo-Hale")
-    _shot(page, "08-transcripts")
+    _shot(page, "12-transcripts")
     # the record counts like any other, and its unmapped lines are listed as not counted
     page.fill("#goal-q", "accounting technology")
     option = page.locator("#goal-list input[value='tri-c.cert.accounting']")
