@@ -86,6 +86,8 @@ def _unused_table(unused: list[Unused]) -> Table:
         table.add_column(column, overflow="fold")
     for item in unused:
         name = item.credential or (f"record item {item.index}" if item.index is not None else "")
+        if item.reason_code == "unmapped":
+            name = "transcript line"
         table.add_row(name, item.reason_code, item.reason)
     return table
 

@@ -333,7 +333,10 @@ def test_transcripts_make_the_record_and_unmapped_lines_are_shown(
     page.fill("#as-of", AS_OF)
     page.click("#check")
     expect(page.locator("#status-pill")).to_be_visible(timeout=30_000)
-    expect(page.locator("body")).to_contain_text("transcript line with no catalog credential")
+    unmapped = page.locator("#unused tr", has_text="transcript line with no catalog credential")
+    expect(unmapped).to_have_count(2)
+    expect(unmapped.first).to_contain_text("transcript line")
+    expect(unmapped.first).to_contain_text("CVT 1000 College Success Seminar")
 
 
 @pytest.mark.skipif(not CONFORMANCE.is_dir(), reason=f"conformance folder {CONFORMANCE} is absent")

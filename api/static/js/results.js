@@ -198,7 +198,7 @@ export function renderUnused(unused) {
         h(
           "tr",
           {},
-          h("td", {}, u.credential ? h("code", {}, u.credential) : `badge #${(u.index ?? 0) + 1}`),
+          h("td", {}, u.credential ? h("code", {}, u.credential) : u.reason_code === "unmapped" ? "transcript line" : `badge #${(u.index ?? 0) + 1}`),
           h("td", {}, h("code", {}, u.reason_code), h("div", { class: "hint" }, REASONS[u.reason_code] || "")),
           h("td", {}, u.reason),
         ),
