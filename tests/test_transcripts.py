@@ -532,6 +532,14 @@ def test_cli_json_and_bad_file_exit_codes(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert f"{bad}:2:1:" in refused.stderr and "Traceback" not in refused.stderr
     assert not out.exists()
+    table = tmp_path / "map.csv"
+    table.write_text(
+        "institution,subject,number,credential\nwright-state,ACC,2011,wright-state.acc-2010\n"
+    )
+    mapped = _cli("import-transcript", str(RULES), "--map", str(table), "--json")
+    assert mapped.returncode == 0, mapped.stderr
+    lines = [u["line"] for u in json.loads(mapped.stdout)["report"]["unmapped"]]
+    assert not any(line.startswith("ACC 2011") for line in lines)
     usage = _cli("import-transcript", str(RULES), "--format", "pdf")
     assert usage.returncode == 2
     unknown = _cli("import-transcript", str(RULES), "--institution", "wright-stat")
@@ -600,3 +608,31 @@ def test_any_input_reads_or_fails_with_located_errors(
     result = map_transcripts(catalog, [read], ImportOptions(learner="l-fuzz"))
     lines = len(read.courses) + len(read.tests) + len(read.awards)
     assert len(result.record.holdings) + len(result.record.unmapped) == lines
+
+
+def test_mapping_table_titles_for_awards_and_tests(catalog: CompiledCatalog) -> None:
+    transcript = (
+        b'<CollegeTranscript xmlns="urn:org:pesc:message:CollegeTranscript:v1.6.0">'
+        b"<TransmissionData><Source><Organization><IPEDS>206604</IPEDS></Organization></Source>"
+        b"</TransmissionData><Student><Person><SchoolAssignedPersonID>U7</SchoolAssignedPersonID>"
+        b"</Person><AcademicRecord><AcademicAward><AcademicAwardTitle>Acctg Foundations MC"
+        b"</AcademicAwardTitle><AcademicAwardDate>2025-12-13</AcademicAwardDate></AcademicAward>"
+        b"</AcademicRecord><Test><TestName>CLEP</TestName><TestDate>2024-03-02</TestDate>"
+        b"<Subtest><SubtestName>Algebra (College)</SubtestName><TestScores><ScoreValue>55"
+        b"</ScoreValue></TestScores></Subtest></Test></Student></CollegeTranscript>"
+    )
+    plain = run_import(catalog, ("t.xml", transcript))
+    assert not plain.record.holdings
+    assert "did you mean wright-state.mc.accounting-foundations" in plain.record.unmapped[0].reason
+    table = MappingTable.read(
+        "map.csv",
+        b"institution,subject,number,title,credential\n"
+        b"wright-state,,,Acctg Foundations MC,wright-state.mc.accounting-foundations\n"
+        b"clep,,,Algebra (College),clep.college-algebra\n",
+    )
+    mapped = run_import(catalog, ("t.xml", transcript), table=table)
+    assert [(h.credential, h.score) for h in mapped.record.holdings] == [
+        ("wright-state.mc.accounting-foundations", None),
+        ("clep.college-algebra", 55),
+    ]
+    assert not mapped.record.unmapped
