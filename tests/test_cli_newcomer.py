@@ -1,0 +1,104 @@
+"""What a newcomer meets first: readable help, --version, finding ids, key files, where the
+service keeps its data, a busy port."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pathways.cli import app, command
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _commands(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, sub in getattr(group, "commands", {}).items():
+        found.extend(_commands(sub, (*prefix, name)))
+    return found
+
+
+@pytest.mark.parametrize("path", _commands(command()), ids=lambda p: " ".join(p) or "pathways")
+def test_help_shows_plain_placeholders_and_whole_option_names(path: tuple[str, ...]) -> None:
+    code, out, err = _run(*path, "--help")
+    assert code == 0, err
+    for leak in ("<bool>", "<str>", "<list", "<file>", "<path>", "<dir>", "<int>", "{"):
+        assert leak not in out, f"{' '.join(path)} --help shows {leak!r}:\n{out}"
+    cut = [line for line in out.splitlines()[1:] if line.rstrip().endswith("...")]
+    assert not cut, cut  # no summary cut short
+    assert "│" not in out  # no box that cuts option names at 80 columns
+
+
+def test_version_prints_the_package_version() -> None:
+    from importlib.metadata import version
+
+    code, out, _ = _run("--version")
+    assert code == 0
+    assert out == f"pathways {version('pathways')}\n"
+
+
+def test_find_lists_ids_by_words_of_id_or_title() -> None:
+    code, out, _ = _run("find", "cybersecurity", "certificate")
+    assert code == 0
+    assert out.splitlines()[0].startswith("tri-c.cert.cybersecurity  Cybersecurity Certificate")
+    code, out, _ = _run("find", "capstone", "--kind", "course", "--json")
+    assert code == 0
+    ids = [c["id"] for c in json.loads(out)["credentials"]]
+    assert "tri-c.itnt-2380" in ids
+    code, _, err = _run("find", "no-such-words-anywhere")
+    assert code == 1 and "no credential" in err
+
+
+def test_keys_new_writes_a_private_key_once(tmp_path: Path) -> None:
+    key = tmp_path / "key.json"
+    code, out, _ = _run("keys", "new", str(key))
+    assert code == 0
+    assert f"wrote a signing key to {key}" in out
+    document = json.loads(key.read_text())
+    assert document["type"] == "Multikey" and document["secretKeyMultibase"].startswith("z")
+    assert key.stat().st_mode & 0o077 == 0
+    code, _, err = _run("keys", "new", str(key))
+    assert code == 1 and "refusing to overwrite" in err
+
+
+def test_users_without_db_use_the_data_folder_and_say_so(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg"), "PATHWAYS_DATABASE_URL": "", "PATHWAYS_HOME": ""}
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "pathways.cli", "users", "add", "ada", "--role", "registrar"],
+        cwd=work,
+        env={**__import__("os").environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    database = tmp_path / "xdg" / "pathways" / "pathways.db"
+    assert f"database: sqlite:///{database}" in done.stderr
+    assert database.is_file()
+    assert list(work.iterdir()) == []
+
+
+def test_serve_on_a_busy_port_exits_1_before_starting(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, _, err = _run(
+            "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'x.db'}"
+        )
+    assert code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "startup complete" not in err
+    assert not (tmp_path / "x.db").exists()
