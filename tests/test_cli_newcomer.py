@@ -95,9 +95,7 @@ def test_serve_on_a_busy_port_exits_1_before_starting(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        code, _, err = _run(
-            "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'x.db'}"
-        )
+        code, _, err = _run("serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in err
     assert "startup complete" not in err

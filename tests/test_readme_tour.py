@@ -15,8 +15,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 
@@ -38,8 +36,8 @@ def test_tour_block_is_found_and_names_no_placeholder() -> None:
         assert "…" not in command and "x.yaml" not in command, line
 
 
-@pytest.mark.skipif(shutil.which("pathways") is None, reason="the pathways command is not installed")
 def test_readme_tour_runs_verbatim(tmp_path: Path) -> None:
+    assert shutil.which("pathways"), "install first: python3 -m pip install -e '.[dev]'"
     (tmp_path / "data").symlink_to(REPO / "data", target_is_directory=True)
     env = {k: v for k, v in os.environ.items() if k != "PATHWAYS_DATABASE_URL"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
