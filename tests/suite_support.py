@@ -6,6 +6,10 @@
   time), no example database read or written, no shrinking (a failure prints the blob that
   reproduces it). ``dev`` explores: random examples, and the local example database replays a
   failure until it is fixed.
+* The 1EdTech/W3C conformance vectors (:data:`CONFORMANCE`: ``../shared/conformance`` beside
+  the repository, or ``$PATHWAYS_CONFORMANCE_DIR``) are an extra check: tests marked
+  ``conformance`` run when the folder is there and are not collected (deselected, never
+  skipped) when it is not; the header of every run says which.
 * :class:`Heartbeat` (a pytest plugin) writes ``… still running <test> (N s)`` to the terminal
   every ``PATHWAYS_TEST_HEARTBEAT`` seconds (default 20) while one test runs, so a long test is
   never silent.
@@ -17,6 +21,8 @@ import os
 import threading
 import time
 from collections.abc import Generator, Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -34,6 +40,18 @@ settings.register_profile(
     phases=(Phase.explicit, Phase.generate),
     print_blob=True,
 )
+
+
+CONFORMANCE: Path = Path(
+    os.environ.get("PATHWAYS_CONFORMANCE_DIR")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
+)
+"""The conformance folder (read in place, never copied)."""
+
+
+def conformance_present() -> bool:
+    """Whether the conformance folder is there (its ``EXPECTED.md`` is the sign)."""
+    return (CONFORMANCE / "EXPECTED.md").is_file()
 
 
 def profile_for(environ: Mapping[str, str]) -> str:
@@ -81,6 +99,30 @@ class Heartbeat:
         finally:
             stop.set()
             thread.join()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the conformance folder, deselect the tests that read it."""
+    if conformance_present():
+        return
+    extra = [item for item in items if item.get_closest_marker("conformance")]
+    if extra:
+        config.hook.pytest_deselected(items=extra)
+        items[:] = [item for item in items if not item.get_closest_marker("conformance")]
+        config.stash[_LEFT_OUT] = len(extra)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say how many conformance checks were left out, and how to run them."""
+    left = config.stash.get(_LEFT_OUT, 0)
+    if left:
+        terminalreporter.write_line(
+            f"conformance vectors: {CONFORMANCE} is absent; {left} extra checks against them "
+            "were deselected (set PATHWAYS_CONFORMANCE_DIR or place the folder there to run them)"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,22 @@ def test_a_long_test_says_it_is_still_running(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "… still running test_slow.py::test_slow" in done.stdout
+
+
+def test_without_the_conformance_folder_its_tests_are_deselected_not_skipped(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "PATHWAYS_CONFORMANCE_DIR": str(tmp_path / "absent"),
+        "PATHWAYS_TEST_HEARTBEAT": "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs",
+         "tests/test_interop_conformance.py", "tests/test_interop_ctdl.py"],
+        cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "skipped" not in done.stdout
+    assert re.search(r"\d+ passed, \d+ deselected", done.stdout), done.stdout
+    assert f"conformance vectors: {tmp_path / 'absent'} is absent" in done.stdout
