@@ -100,3 +100,31 @@ def test_serve_on_a_busy_port_exits_1_before_starting(tmp_path: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in err
     assert "startup complete" not in err
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("generate", "--institutions", "1", "--courses-per", "40", "--learners", "2", "OUT"),
+        ("import-badge", "BADGE", "--resolve", "RESOLVE"),
+    ],
+    ids=["generate", "import-badge"],
+)
+def test_long_commands_show_progress_on_a_terminal(tmp_path: Path, args: tuple[str, ...]) -> None:
+    badges = Path(__file__).resolve().parents[1] / "data" / "badges"
+    names = {"OUT": str(tmp_path / "out"), "BADGE": str(badges / "teamwork.json"),
+             "RESOLVE": str(badges)}  # fmt: skip
+    argv = [names.get(a, a) for a in args]
+    env = {**__import__("os").environ, "FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"}
+    shown = subprocess.run(
+        [sys.executable, "-m", "pathways.cli", *argv],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "generating" in shown.stderr or "verifying" in shown.stderr, shown.stderr
+    plain = {k: v for k, v in env.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    quiet = subprocess.run(
+        [sys.executable, "-m", "pathways.cli", *argv],
+        env=plain, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert "generating" not in quiet.stderr and "verifying" not in quiet.stderr

@@ -31,6 +31,7 @@ from pathways.cli.common import (
     load,
     print_json,
     report_console,
+    working,
 )
 
 if TYPE_CHECKING:
@@ -123,14 +124,15 @@ def import_badge(
             from pathways.load import load_record
 
             identity = load_record(learner).learner.identity
-        results = import_badges(
-            files,
-            catalog=compiled,
-            resolver=resolver,
-            trust=trust or (),
-            as_of=day,
-            identity=identity,
-        )
+        with working(f"verifying {len(files)} badge file(s)"):
+            results = import_badges(
+                files,
+                catalog=compiled,
+                resolver=resolver,
+                trust=trust or (),
+                as_of=day,
+                identity=identity,
+            )
         added = None
         if learner is not None:
             holdings = [h for result in results for h in result.holdings()]
