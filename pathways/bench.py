@@ -262,7 +262,6 @@ def _run(
     use_ray: bool,
     log: Callable[[str], None],
 ) -> dict[str, Any]:
-    from pathways.batch import BatchResult, Engine, run_batch
     from pathways.load import load_catalog, load_record
 
     figures: dict[str, Any] = {"machine": machine(), "scale": scale}
@@ -336,6 +335,36 @@ def _run(
 
     learners = list(by_id.values())[:batch_learners]
     goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
+    figures["batch"] = _batch_figures(catalog, learners, goals, scale, rounds, use_ray, log)
+
+    log(f"planning {min(plans, len(pairs))} learner/goal pairs")
+    figures["plan"] = _plan_times(catalog, pairs[:plans])
+
+    log("timing the CLI from process start (--version, a bundled audit)")
+    figures["cli"] = cli_times()
+
+    figures["memory"] = {
+        "peak_mib": round(_peak_mib(), 1),
+        f"{scale}_catalog_mib": round(catalog_mib, 1),
+        "children_peak_mib": round(_peak_mib(resource.RUSAGE_CHILDREN), 1),
+    }
+    figures["targets"] = _check_targets(figures)
+    return figures
+
+
+def _batch_figures(
+    catalog: CompiledCatalog,
+    learners: list[LearnerRecord],
+    goals: list[str],
+    scale: Scale,
+    rounds: int,
+    use_ray: bool,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """The ``batch`` section: every engine setting ``rounds`` times in turn, each keeping its
+    best round; rows must be identical across settings."""
+    from pathways.batch import BatchResult, Engine, run_batch
+
     batch: dict[str, Any] = {
         "audits": len(learners) * len(goals),
         "catalog": scale,
@@ -390,21 +419,7 @@ def _run(
         batch["ray_speedup_2_workers_reason"] = ray_reason
     batch["identical_rows"] = True  # checked after every round above
     batch["counts"] = best["local1"].summary()["counts"]
-    figures["batch"] = batch
-
-    log(f"planning {min(plans, len(pairs))} learner/goal pairs")
-    figures["plan"] = _plan_times(catalog, pairs[:plans])
-
-    log("timing the CLI from process start (--version, a bundled audit)")
-    figures["cli"] = cli_times()
-
-    figures["memory"] = {
-        "peak_mib": round(_peak_mib(), 1),
-        f"{scale}_catalog_mib": round(catalog_mib, 1),
-        "children_peak_mib": round(_peak_mib(resource.RUSAGE_CHILDREN), 1),
-    }
-    figures["targets"] = _check_targets(figures)
-    return figures
+    return batch
 
 
 CLI_AUDIT = ("audit", "cyber-security-plus.yaml", "--goal", "tri-c.cert.cybersecurity")
