@@ -128,3 +128,29 @@ def test_long_commands_show_progress_on_a_terminal(tmp_path: Path, args: tuple[s
         env=plain, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert "generating" not in quiet.stderr and "verifying" not in quiet.stderr
+
+
+@pytest.mark.parametrize(
+    "command_args",
+    [("transfer", "RECORD", "--to", "tri-c"), ("clr", "export", "RECORD"),
+     ("plan", "RECORD", "--goal", "tri-c.cert.cybersecurity")],
+    ids=["transfer", "clr-export", "plan"],
+)  # fmt: skip
+def test_unknown_credential_in_a_learner_file_is_located(
+    tmp_path: Path, command_args: tuple[str, ...]
+) -> None:
+    record = tmp_path / "typo.yaml"
+    record.write_text(
+        "learner: {id: l-typo}\nholdings:\n"
+        "  - {credential: tri-c.eng-1010, earned: 2025-05-01, grade: A}\n"
+        "  - {credential: tri-c.eng-101, earned: 2025-05-01, grade: B, at: tri-cc}\n",
+        encoding="utf-8",
+    )
+    args = [str(record) if a == "RECORD" else a for a in command_args]
+    code, out, err = _run(*args)
+    assert code == 1 and out == ""
+    assert f"{record}:4:6: holdings.1.credential: unknown credential 'tri-c.eng-101'" in err
+    assert "did you mean 'tri-c.eng-1010'?" in err
+    assert (
+        f"{record}:4:63: holdings.1.at: unknown institution 'tri-cc'; did you mean 'tri-c'?" in err
+    )

@@ -251,7 +251,7 @@ def clr_export(
     day = as_of or date.today()
     with exit_on_error():
         compiled = load(catalog)
-        record = load_record(learner)
+        record = load_record(learner, compiled)
         signing = SigningKey.load(key) if key is not None else None
         document = export_clr(
             record,
