@@ -3,7 +3,8 @@
 On start-up (the lifespan) the app migrates its database to the latest schema and, when the
 database holds no catalog yet, publishes ``settings.catalog_dir`` as version 1. It then serves
 ``/v1`` (OpenAPI at ``/openapi.json``, docs at ``/docs``) and, when ``api/static`` exists, the
-web page at ``/``.
+web page at ``/``. The docs page loads Swagger UI from ``/docs/assets`` (the files of the
+``swagger-ui-bundle`` package), never from a CDN, so it works without internet.
 
 ``uvicorn api.main:create_app --factory`` (what ``pathways serve`` runs) builds the app from
 ``PATHWAYS_*`` environment variables.
@@ -16,6 +17,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -43,6 +46,28 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+DOCS_ASSETS = "/docs/assets"
+"""Where the bundled Swagger UI files are served."""
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI's script, style and icon served from the package."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="Pathways API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
+    app.add_api_route("/docs", docs, include_in_schema=False, response_class=HTMLResponse)
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """The application for ``settings`` (default: from the environment).
 
@@ -68,6 +93,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         summary="Stackable-credential pathways: audit, transfer and catalog publication.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -78,6 +105,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_handlers(app)
     app.include_router(api_router)
     app.include_router(web.router)
+    _install_docs(app)
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     app.add_middleware(

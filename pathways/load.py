@@ -51,6 +51,7 @@ from pathways.compile import (
 from pathways.errors import CatalogError, LocatedError, RecordError, suggest
 from pathways.model import (
     CATALOG_SECTIONS,
+    ID_PATTERN,
     Catalog,
     Credential,
     Equivalence,
@@ -238,6 +239,28 @@ def _tags(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_INDENTATION = (
+    "expected '-' indicator",
+    "expected <block end>",
+    "mapping values are not allowed",
+    "could not find expected ':'",
+    "expected key",
+    "did not find expected key",
+)
+
+
+def _yaml_words(problem: str) -> str:
+    """A YAML parser's problem in the project's words, with a hint for indentation slips."""
+    if "'\\t'" in problem or "\\t" in problem or "tab" in problem:
+        return "YAML syntax: a tab character; indent with spaces"
+    if any(sign in problem for sign in _INDENTATION):
+        return (
+            f"YAML syntax: {problem} — check this line's indentation: the keys of one entry "
+            "start in the same column, and a list item's '-' lines up with its siblings"
+        )
+    return f"YAML syntax: {problem}"
+
+
 def _syntax_error(source: _Source, error: Exception) -> LocatedError:
     """Place a yaml_rs parse error, preferring PyYAML's located message for the same text."""
     text = str(error)
@@ -264,7 +287,7 @@ def _syntax_error(source: _Source, error: Exception) -> LocatedError:
         if mark is not None:
             problem = marked.problem or marked.context or "invalid YAML"
             return LocatedError(
-                source.name, mark.line + 1, mark.column + 1, "", f"YAML syntax: {problem}"
+                source.name, mark.line + 1, mark.column + 1, "", _yaml_words(problem)
             )
     except yaml.YAMLError:
         pass
@@ -273,9 +296,9 @@ def _syntax_error(source: _Source, error: Exception) -> LocatedError:
     message = lines[-1].strip() if lines else "invalid YAML"
     if where:
         return LocatedError(
-            source.name, int(where.group(1)), int(where.group(2)), "", f"YAML syntax: {message}"
+            source.name, int(where.group(1)), int(where.group(2)), "", _yaml_words(message)
         )
-    return LocatedError(source.name, 1, 1, "", f"YAML syntax: {message}")
+    return LocatedError(source.name, 1, 1, "", _yaml_words(message))
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -353,14 +376,62 @@ def _vocabulary() -> set[str]:
     return _KEYS
 
 
+_PLAIN: dict[str, str] = {
+    "tuple_type": "should be a list",
+    "list_type": "should be a list",
+    "string_type": "should be text",
+    "int_type": "should be a whole number",
+    "int_parsing": "should be a whole number",
+    "int_from_float": "should be a whole number",
+    "float_type": "should be a number",
+    "float_parsing": "should be a number",
+    "bool_type": "should be true or false",
+    "bool_parsing": "should be true or false",
+    "dict_type": "should be a mapping of keys to values",
+    "model_type": "should be a mapping of keys to values",
+    "model_attributes_type": "should be a mapping of keys to values",
+    "date_type": "should be a date (YYYY-MM-DD)",
+    "date_parsing": "should be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "should be a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "should be a date without a time (YYYY-MM-DD)",
+    "none_required": "should be empty",
+}
+"""Pydantic error types → the project's own words (no Python type names)."""
+
+
+def _items(count: Any) -> str:
+    return f"{count} item" + ("" if count == 1 else "s")
+
+
 def _message(error: Mapping[str, Any]) -> str:
+    """One pydantic error in the project's words: what the value should be."""
+    kind = str(error["type"])
+    ctx = error.get("ctx") or {}
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    if kind == "too_short":
+        return f"needs at least {_items(ctx.get('min_length', 1))}"
+    if kind == "too_long":
+        return f"takes at most {_items(ctx.get('max_length', 0))}"
+    if kind in ("literal_error", "enum"):
+        return f"should be {ctx.get('expected', 'one of the allowed values')}"
+    if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == ID_PATTERN:
+            return (
+                "an id is lowercase letters, digits, '.', '_' and '-', starting with a letter "
+                "or a digit"
+            )
+        return f"does not have the expected form ({ctx.get('pattern', '')})"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = {"greater_than": "more than", "greater_than_equal": "at least",
+                 "less_than": "less than", "less_than_equal": "at most"}[kind]  # fmt: skip
+        limit = next(iter(ctx.values()), "")
+        return f"should be {bound} {limit}"
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             message = message[len(prefix) :]
-    if error["type"] in ("tuple_type", "list_type"):
-        return "should be a list"
-    return message
+    return message.replace("Input should be", "should be")
 
 
 def _validation_errors(
@@ -370,7 +441,11 @@ def _validation_errors(
     # (where to locate, field path shown) -> messages; several messages on one field come
     # from the branches of a union, any one of which would do.
     merged: dict[tuple[Loc, Loc], list[str]] = {}
-    for err in error.errors(include_url=False):
+    errs = error.errors(include_url=False)
+    inner = {tuple(e["loc"][:end]) for e in errs for end in range(len(e["loc"]))}
+    for err in errs:
+        if err["type"] == "too_short" and tuple(err["loc"]) in inner:
+            continue  # "no valid item" because an item is invalid: that item's error says why
         found, rest = _data_path(data, tuple(err["loc"]))
         kind = err["type"]
         shown = found
@@ -387,6 +462,15 @@ def _validation_errors(
             else:
                 message = f"unknown key {key!r}"
                 close = suggest(str(key), _vocabulary(), n=1)
+                if close and close[0] == key:
+                    # A key of the language, in the wrong place: usually its indentation.
+                    message = (
+                        f"{key!r} does not belong inside {'.'.join(map(str, shown))}; "
+                        f"it is a key of the entry around it: indent it as far as "
+                        f"{str(shown[-1])!r}" if isinstance(shown[-1], str) else
+                        f"{key!r} does not belong here; check its indentation"
+                    )  # fmt: skip
+                    close = []
             if close:
                 message += f"; did you mean {close[0]!r}?"
         else:
@@ -394,7 +478,15 @@ def _validation_errors(
         messages = merged.setdefault(((*prefix, *found), (*prefix, *shown)), [])
         if message not in messages:
             messages.append(message)
-    return [source.error(at, " or ".join(msgs), shown) for (at, shown), msgs in merged.items()]
+    return [source.error(at, _either(msgs), shown) for (at, shown), msgs in merged.items()]
+
+
+def _either(messages: Sequence[str]) -> str:
+    """The messages of a union's branches as one sentence: any one branch would do."""
+    text = messages[0]
+    for message in messages[1:]:
+        text += f", or it {message}" if message.startswith("should be") else f", or {message}"
+    return text
 
 
 # --------------------------------------------------------------------------- catalogs
@@ -759,11 +851,32 @@ def _parse_text(name: str, raw: bytes, errors: list[LocatedError]) -> tuple[_Sou
     return source, _parse(source, errors)
 
 
-def load_record(path: str | Path) -> LearnerRecord:
+def _unknown_ids(source: _Source, record: LearnerRecord, catalog: CompiledCatalog) -> None:
+    """Raise a located :class:`RecordError` for every holding naming a credential or an
+    institution the catalog does not hold."""
+    errors = []
+    for i, holding in enumerate(record.holdings):
+        if holding.credential is not None and holding.credential not in catalog.versions:
+            close = suggest(holding.credential, catalog.versions, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = f"unknown credential {holding.credential!r}{hint}"
+            errors.append(source.error(("holdings", i, "credential"), message))
+        if holding.at is not None and holding.at not in catalog.institutions:
+            close = suggest(holding.at, catalog.institutions, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            errors.append(
+                source.error(("holdings", i, "at"), f"unknown institution {holding.at!r}{hint}")
+            )
+    if errors:
+        raise RecordError(errors)
+
+
+def load_record(path: str | Path, catalog: CompiledCatalog | None = None) -> LearnerRecord:
     """Load a learner record from a YAML or JSON file.
 
     A holding ``{badge: FILE}`` names a badge file relative to the record; its content (JSON,
-    or compact JWS/JWT text) is inlined, to be verified when the record is evaluated. Raises
+    or compact JWS/JWT text) is inlined, to be verified when the record is evaluated. With
+    ``catalog``, every holding's credential and ``at`` institution must be in it. Raises
     :class:`~pathways.errors.RecordError` with every located error.
     """
     file = Path(path)
@@ -774,7 +887,10 @@ def load_record(path: str | Path) -> LearnerRecord:
     source, data = _parse_text(str(file), raw, errors)
     if source is None or errors:
         raise RecordError(errors)
-    return _record(source, data, file.parent)
+    record = _record(source, data, file.parent)
+    if catalog is not None:
+        _unknown_ids(source, record, catalog)
+    return record
 
 
 def parse_record(data: str | bytes | Mapping[str, Any], name: str = "<record>") -> LearnerRecord:

@@ -19,7 +19,14 @@ _MARK = {"met": ("✓", "green"), "partial": ("…", "yellow"), "unmet": ("✗",
 
 
 def _credits(value: float) -> str:
-    return f"{value:g}"
+    """A credit figure as an advisor writes it: at most two decimals, no trailing zeros
+    (4, 4.5, 4.67 — never 4.6667)."""
+    return f"{round(value, 2):g}"
+
+
+def _count(value: float, noun: str = "credit") -> str:
+    """``1 credit``, ``2.5 credits``: the figure with its noun, singular for exactly one."""
+    return f"{_credits(value)} {noun}{'' if round(value, 2) == 1 else 's'}"
 
 
 def _node_text(node: NodeResult) -> Text:
@@ -30,7 +37,7 @@ def _node_text(node: NodeResult) -> Text:
     if node.waived:
         text.append("  [waived]", style="magenta")
     if node.overlay:
-        text.append("  [overlay]", style="dim")
+        text.append("  (checked only: its credit also counts elsewhere)", style="dim")
     if node.applied:
         parts = []
         for applied in node.applied:
@@ -102,9 +109,7 @@ def render_decision(decision: Decision) -> RenderableType:
         head.append("  [projected]", style="magenta")
     summary = Text()
     summary.append(decision.status.replace("_", " "), style=status_style)
-    summary.append(
-        f"  {_credits(decision.credits.applied)} of {_credits(decision.credits.required)} credits"
-    )
+    summary.append(f"  {_credits(decision.credits.applied)} of {_count(decision.credits.required)}")
     if decision.gpa is not None:
         summary.append(f"  GPA {decision.gpa:.2f}")
     parts: list[RenderableType] = [head, summary, _tree(decision.requirements)]
@@ -136,7 +141,7 @@ def render_statement(statement: Statement) -> RenderableType:
     head.append(f"Transfer to {statement.institution}", style="bold")
     head.append(f"  learner {statement.learner}, as of {statement.as_of}")
     summary = Text(
-        f"{_credits(statement.credits)} credits guaranteed, "
+        f"{_count(statement.credits)} guaranteed, "
         f"{_credits(statement.possible)} more possible (recommended/discretionary)"
     )
     parts: list[RenderableType] = [head, summary]

@@ -1,7 +1,7 @@
 """Shared test setup: hypothesis profiles, an isolated compiled-catalog cache, catalog writers.
 
-* Hypothesis profiles: ``dev`` (default, quick) and ``ci`` (more examples); choose with
-  ``HYPOTHESIS_PROFILE=ci``.
+* Hypothesis profiles and the long-test heartbeat live in :mod:`suite_support`: ``ci`` (fixed,
+  derandomized) when ``CI=true``, ``dev`` (exploring) otherwise.
 * Every test session gets its own ``PATHWAYS_CACHE`` directory, so tests never read or write
   the user's cache.
 * ``write_catalog(files)`` writes ``{name: YAML text or data}`` into a fresh directory under
@@ -17,19 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "ci",
-    max_examples=80,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    print_blob=True,
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+pytest_plugins = ["suite_support"]
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
 

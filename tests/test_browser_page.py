@@ -7,6 +7,7 @@ tests skip, saying why, when ``/usr/bin/chromium`` is not installed (CI installs
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from pathways.graph import subgraph
 from pathways.load import DEFAULT_CATALOG, load_catalog
 
 CHROMIUM = Path("/usr/bin/chromium")
-CONFORMANCE = REPO.parent / "shared" / "conformance"
+BADGES = REPO / "data" / "badges"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 AS_OF = "2026-06-01"
 
@@ -39,7 +40,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The service on a loopback port, with a registrar's token."""
     directory = tmp_path_factory.mktemp("browser-site")
     url = f"sqlite:///{directory / 'pathways.db'}"
-    with serve(url, workers=1, log=directory / "serve.log") as base:
+    resolve = {"PATHWAYS_BADGE_RESOLVE_DIR": str(BADGES)}  # the sample issuer's published key
+    with serve(url, workers=1, log=directory / "serve.log", env=resolve) as base:
         engine = make_engine(url)
         header = add_user(engine, "registrar-ada", "registrar")
         engine.dispose()
@@ -339,22 +341,24 @@ def test_transcripts_make_the_record_and_unmapped_lines_are_shown(
     expect(unmapped.first).to_contain_text("CVT 1000 College Success Seminar")
 
 
-@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason=f"conformance folder {CONFORMANCE} is absent")
 def test_badges_verified_on_upload_and_sent_with_the_record(
-    page: Page, site: dict[str, str]
+    page: Page, site: dict[str, str], tmp_path: Path
 ) -> None:
     _open(page, site)
     page.fill("#record-text", "learner: {id: l-badge, name: Sam}\nholdings: []\n")
     page.click("#record-use")
     expect(page.locator("#record-summary")).to_contain_text("Sam (l-badge)")
-    good = CONFORMANCE / "ob3_dcc_vc_test_fixtures" / "ed25519sig2020-valid.json"
-    bad = CONFORMANCE / "ob3_1edtech_validator_fixtures" / "simple-err-proof-value.json"
+    good = BADGES / "teamwork.json"
+    bad = tmp_path / "tampered.json"  # the sample with its name changed after signing
+    document = json.loads(good.read_text(encoding="utf-8"))
+    document["name"] = "Leadership"
+    bad.write_text(json.dumps(document), encoding="utf-8")
     page.set_input_files("#badge-files", [str(good), str(bad)])
     results = page.locator("#badge-results li")
     expect(results).to_have_count(2)
-    expect(results.nth(0)).to_contain_text("✓ ed25519sig2020-valid.json verified; counts as")
+    expect(results.nth(0)).to_contain_text("✓ teamwork.json verified; counts as")
     expect(results.nth(0)).to_contain_text("demo.badge.teamwork")
-    expect(results.nth(1)).to_contain_text("✗ simple-err-proof-value.json not verified")
+    expect(results.nth(1)).to_contain_text("✗ tampered.json not verified")
     expect(page.locator("#record-summary")).to_contain_text("plus 1 verified badge")
     _shot(page, "11-badges")
     # the verified badge travels inline with the record and counts in the audit

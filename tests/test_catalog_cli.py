@@ -157,6 +157,7 @@ def test_graph_writes_a_file(
     )
     assert result.exit_code == 0
     assert result.stdout == ""
+    assert result.stderr == f"wrote the SVG graph of cc.cert to {out}\n"
     assert out.read_text().startswith("<svg")
 
 

@@ -273,8 +273,8 @@ credentials:
         ("credits: lots", "credentials.0.credits", "credits must be a number"),
         ("credits: -3", "credentials.0.credits", "negative"),
         ("credits: {value: 4, unit: trimester}", "credentials.0.credits", "semester or quarter"),
-        ("kind: diploma", "credentials.0.kind", "Input should be"),
-        ("id: Bad_Id", "credentials.0.id", "String should match pattern"),
+        ("kind: diploma", "credentials.0.kind", "should be 'course'"),
+        ("id: Bad_Id", "credentials.0.id", "an id is lowercase letters, digits"),
     ],
 )
 def test_bad_values_located(

@@ -1,6 +1,8 @@
 """The public conformance files (../shared/conformance) get the verdicts EXPECTED.md lists.
 
-The files are read in place; the tests skip, saying so, when the folder is absent. The
+The files are read in place: an extra check on top of the tests that sign their own credentials
+(tests/test_interop_signing.py); without the folder these tests are deselected (see
+``suite_support``). The
 resolution directory is the folder's own ``resolve.json``, which is in the ``--resolve``
 index format (documents by URL as paths relative to it, keys by verification method).
 """
@@ -10,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
+from suite_support import CONFORMANCE
 
 from pathways.interop import BadgeResult, Resolver, import_badges, verify_badge
 from pathways.interop.common import split_jws
@@ -20,13 +22,9 @@ from pathways.interop.dataintegrity import signed_data
 from pathways.interop.jsonld import canonicalize
 from pathways.interop.keys import jwk_thumbprint, parse_public_key
 
-CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 AS_OF = date(2026, 3, 1)
 
-pytestmark = pytest.mark.skipif(
-    not (CONFORMANCE / "EXPECTED.md").is_file(),
-    reason=f"conformance folder {CONFORMANCE} is absent",
-)
+pytestmark = pytest.mark.conformance
 
 # EXPECTED.md, row by row: file → reason code (None: valid).
 EXPECTED: dict[str, str | None] = {

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from suite_support import CONFORMANCE
 
 from pathways.errors import UnknownIdError
 from pathways.interop.ctdl import (
@@ -20,15 +21,22 @@ from pathways.interop.ctdl import (
 from pathways.load import load_sources
 from pathways.model import Catalog, Filter, Requirement
 
-CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 CTDL = CONFORMANCE / "ctdl"
-needs_conformance = pytest.mark.skipif(
-    not CTDL.is_dir(), reason=f"conformance folder {CONFORMANCE} is absent"
-)
+needs_conformance = pytest.mark.conformance
 
 
 def _load(*names: str) -> list[Any]:
     return [json.loads((CTDL / name).read_text()) for name in names]
+
+
+def test_shipped_sample_pathway_imports_to_a_valid_catalog() -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "ctdl" / "tri-c-cert-cybersecurity.json"
+    result = import_ctdl([json.loads(sample.read_text(encoding="utf-8"))])
+    load_sources({"ctdl.yaml": yaml.safe_dump(result.data, sort_keys=False)})
+    by_id = {c.id: c for c in result.catalog().credentials}
+    [cert] = [c for c in by_id.values() if c.title == "Cybersecurity Certificate of Proficiency"]
+    assert cert.requires is not None and cert.requires.all is not None
+    assert cert.credits == 16
 
 
 @needs_conformance

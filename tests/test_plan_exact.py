@@ -5,6 +5,11 @@ The reference knows nothing of the planner's model. It lists every credential a 
 feasible when the audit of the record with the subset added (earned on the as-of date) says
 ``complete`` and every step's prerequisites can be met in some order — and keeps the best by
 credits, cost or weeks on the critical path (an independent earliest-start schedule).
+
+A held credential earned again is one credential earned again, never a second copy: the audit
+keeps the best attempt of a repeated course itself, and for any other kind (a certification,
+an exam) the reference lets the new attempt replace the held ones. Without that, a goal that
+names a held certification in two requirements was "met" by earning it a second time.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from pathways.compile import CompiledCatalog, compile_catalog
@@ -251,17 +256,23 @@ class Reference:
         self.valid = valid
 
     def holdings(self, steps: Iterable[str]) -> LearnerRecord:
+        """The record with ``steps`` earned on the as-of date; a non-course step replaces the
+        learner's attempts of the same credential (a renewal or a retaken exam)."""
         extra = []
+        renewed = set()
         for ident in sorted(steps):
             cred = self.catalog.credential(ident)
             holding: dict[str, Any] = {"credential": ident, "earned": AS_OF.isoformat()}
             if cred.kind == "course":
                 holding["grade"] = "P"
+            else:
+                renewed.add(ident)
             if ident in self.scores:
                 holding["score"] = self.scores[ident]
             extra.append(holding)
         data = self.record.model_dump(mode="json", by_alias=True, exclude_none=True)
-        data["holdings"] = data["holdings"] + extra
+        kept = [h for h in data["holdings"] if h.get("credential") not in renewed]
+        data["holdings"] = kept + extra
         return LearnerRecord.model_validate(data)
 
     @cache  # noqa: B019 - one reference per example
@@ -367,8 +378,62 @@ def objective(document: Plan, optimize: str) -> float:
 
 # --------------------------------------------------------------------------- properties
 
+# Issue 19: a goal reading a held, ungraded certification in two requirements. One holding
+# meets one requirement; earning k0 a second time is no route (the plan says unreachable).
+HELD_TWICE: dict[str, Any] = {
+    "catalog": {
+        "institutions": [
+            {"id": "uni", "name": "Uni", "kind": "university", "state": "OH"},
+            {"id": "vendor", "name": "Vendor", "kind": "provider"},
+        ],
+        "policies": [{"id": "g", "title": "G", "guarantee": "guaranteed"}],
+        "credentials": [
+            {
+                "id": "c3",
+                "title": "C3",
+                "kind": "course",
+                "issuer": "uni",
+                "credits": 1,
+                "subject": "B",
+                "level": "lower",
+                "cost": 800,
+                "weeks": 2,
+            },
+            {
+                "id": "k0",
+                "title": "K0",
+                "kind": "industry-certification",
+                "issuer": "vendor",
+                "cost": 200,
+                "weeks": 3,
+            },
+            {
+                "id": "goal",
+                "title": "Goal",
+                "kind": "certificate",
+                "issuer": "uni",
+                "requires": {
+                    "all": [
+                        {"has": "k0", "min_grade": "C"},
+                        {"any": [{"has": "c3"}, {"has": "k0", "min_grade": "C"}]},
+                        {"has": "k0", "min_grade": "C"},
+                    ]
+                },
+            },
+        ],
+        "transfer_rules": [],
+        "equivalences": [],
+    },
+    "record": {"learner": {"id": "l"}, "holdings": [{"credential": "k0", "earned": "2025-03-01"}]},
+    "optimize": "time",
+    "allow_discretionary": False,
+    "allow_unknown": True,
+    "from": [],
+}
+
 
 @PROFILE
+@example(HELD_TWICE)
 @given(instances())
 def test_plan_matches_brute_force(instance: dict[str, Any]) -> None:
     ref = Reference(instance)

@@ -60,6 +60,10 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert batch["ray_speedup_2_workers_reason"] == "skipped (--no-ray)"
     assert figures["plan"]["p50_ms"] is None or figures["plan"]["p50_ms"] > 0
     assert figures["memory"]["peak_mib"] > 0
+    assert (
+        figures["cli"]["start_s"] > 0 and figures["cli"]["audit_s"] > figures["cli"]["start_s"] / 2
+    )
+    assert "cli.audit_s" in figures["targets"]
     assert set(figures["targets"]) == set(TARGETS)
     assert figures["targets"]["audit.scale_ratio"]["met"] is None
     report = format_report(figures)

@@ -3,16 +3,77 @@
 Every module listed in :data:`_COMMAND_MODULES` lives at ``pathways/cli/<name>.py`` and exposes
 ``register(app)``. Modules import the engine lazily inside their commands, so ``pathways
 --help`` stays quick. Exit codes: 0 ok, 1 invalid input (errors on stderr, never a traceback),
-2 usage error.
+2 usage error. Help is plain text with readable placeholders (``LEARNER``, ``TEXT``, ``N``,
+``DIR``), never Python type names.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperGroup
 
-__all__ = ["app", "main"]
+__all__ = ["app", "command", "main"]
+
+
+def _type_metavar(param: Any) -> str:
+    described = getattr(param, "type_descriptor", None)
+    if described is None:
+        return "TEXT"
+    if described.is_choice and described.choices:
+        return "|".join(str(choice) for choice in described.choices)
+    if described.is_path:
+        return {"dir": "DIR", "file": "FILE"}.get(str(described.path_type), "PATH")
+    annotation = described.annotation
+    element = (getattr(annotation, "__args__", None) or (annotation,))[0]
+    if element in (int, float):
+        return "N"
+    return "TEXT"
+
+
+class _PlainArgument(TyperArgument):
+    """An argument shown as its name in capitals: ``LEARNER``, ``[FILES]...``, no type."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _rich_display_name(self) -> str:
+        return (self.name or "value").upper() + ("..." if self.nargs != 1 else "")
+
+    def _usage_display_name(self) -> str:
+        name = (self.name or "value").upper()
+        if not self.required:
+            name = f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+def _tidy(command: Any) -> None:
+    """Give every argument and valued option of ``command`` (and its subcommands) a plain
+    placeholder: the argument's name in capitals, a value's kind (TEXT, N, DIR, FILE); each
+    subcommand's one-line summary is its whole first paragraph, never cut with "...".
+    (Duck-typed: Typer builds its commands with its own copy of click.)"""
+    for param in command.params:
+        if param.metavar is not None and not isinstance(param, TyperArgument):
+            continue
+        if isinstance(param, TyperArgument):
+            param.__class__ = _PlainArgument
+        elif not getattr(param, "is_flag", False) and not getattr(param, "count", False):
+            param.metavar = _type_metavar(param)
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:
+            sub.short_help = " ".join(sub.help.strip().split("\n\n")[0].split())
+        _tidy(sub)
+
+
+class _Group(TyperGroup):
+    """The ``pathways`` group: every command's help gets plain placeholders (:func:`_tidy`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy(self)
+
 
 app = typer.Typer(
     name="pathways",
@@ -20,6 +81,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=_Group,
+    context_settings={"max_content_width": 100},
 )
 
 _COMMAND_MODULES: list[str] = [
@@ -27,10 +91,40 @@ _COMMAND_MODULES: list[str] = [
 ]  # fmt: skip
 """Command modules under ``pathways.cli``, registered in this order."""
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("pathways")
+        except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            number = "unknown (not installed)"
+        typer.echo(f"pathways {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Stackable-credential pathway engine: validate catalogs, audit, plan and transfer."""
+
+
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)
 
 
+def command() -> Any:
+    """The ``pathways`` click command (what :data:`app` runs)."""
+    return typer.main.get_command(app)
+
+
 def main() -> None:
     """Run the ``pathways`` command line."""
-    app()
+    app(prog_name="pathways")

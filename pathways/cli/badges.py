@@ -6,7 +6,7 @@
 * ``pathways ctdl import FILE… -o DIR`` turns CTDL JSON-LD into catalog YAML;
   ``pathways ctdl export GOAL`` writes a goal's pathway as CTDL JSON-LD.
 * ``pathways clr export LEARNER`` writes the learner's verified achievements as a CLR 2.0
-  credential, signed with ``--key`` (``pathways clr keygen`` makes one).
+  credential, signed with ``--key`` (``pathways keys new FILE`` makes one).
 
 Exit codes: 0 ok, 1 invalid input (errors on stderr; for ``import-badge``: a badge that does
 not verify), 2 usage error.
@@ -31,6 +31,7 @@ from pathways.cli.common import (
     load,
     print_json,
     report_console,
+    working,
 )
 
 if TYPE_CHECKING:
@@ -123,14 +124,15 @@ def import_badge(
             from pathways.load import load_record
 
             identity = load_record(learner).learner.identity
-        results = import_badges(
-            files,
-            catalog=compiled,
-            resolver=resolver,
-            trust=trust or (),
-            as_of=day,
-            identity=identity,
-        )
+        with working(f"verifying {len(files)} badge file(s)"):
+            results = import_badges(
+                files,
+                catalog=compiled,
+                resolver=resolver,
+                trust=trust or (),
+                as_of=day,
+                identity=identity,
+            )
         added = None
         if learner is not None:
             holdings = [h for result in results for h in result.holdings()]
@@ -249,7 +251,7 @@ def clr_export(
     day = as_of or date.today()
     with exit_on_error():
         compiled = load(catalog)
-        record = load_record(learner)
+        record = load_record(learner, compiled)
         signing = SigningKey.load(key) if key is not None else None
         document = export_clr(
             record,
@@ -267,15 +269,15 @@ def clr_export(
             write_atomically(out, text)
 
 
-@clr_app.command("keygen")
-def clr_keygen(
-    out: Annotated[Path, typer.Option("-o", "--out", help="Key file to create (Multikey JSON).")],
-    issuer: Annotated[
-        str | None,
-        typer.Option(help="Issuer id (https URL or did:web); default: the key's own did:key."),
-    ] = None,
-) -> None:
-    """Create an Ed25519 signing key; prints its public key and verification method."""
+IssuerOption = Annotated[
+    str | None,
+    typer.Option(help="Issuer id (https URL or did:web); default: the key's own did:key."),
+]
+
+
+def _new_key(out: Path, issuer: str | None) -> None:
+    """Write a new Ed25519 key to ``out`` (never over an existing file) and print its public
+    half: issuer, verification method, publicKeyMultibase."""
     from pathways.interop.records import write_atomically
     from pathways.interop.signing import SigningKey
 
@@ -284,13 +286,38 @@ def clr_keygen(
     key = SigningKey.generate(issuer=issuer)
     with exit_on_error():
         write_atomically(out, json.dumps(key.to_json(), indent=2) + "\n", mode=0o600)
+    typer.echo(f"wrote a signing key to {out} (keep it private)")
     typer.echo(f"issuer: {key.issuer}")
     typer.echo(f"verification method: {key.verification_method}")
     typer.echo(f"publicKeyMultibase: {key.public_multibase}")
 
 
+@clr_app.command("keygen")
+def clr_keygen(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Key file to create (Multikey JSON).")],
+    issuer: IssuerOption = None,
+) -> None:
+    """Create an Ed25519 signing key (the same as ``pathways keys new``)."""
+    _new_key(out, issuer)
+
+
+keys_app = typer.Typer(
+    help="Signing keys for the credentials Pathways issues.", no_args_is_help=True
+)
+
+
+@keys_app.command("new")
+def keys_new(
+    out: Annotated[Path, typer.Argument(help="Key file to create (Multikey JSON, mode 600).")],
+    issuer: IssuerOption = None,
+) -> None:
+    """Create an Ed25519 signing key for ``clr export --key``; prints its public half."""
+    _new_key(out, issuer)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``import-badge`` and the ``ctdl`` and ``clr`` command groups to ``app``."""
+    """Add ``import-badge`` and the ``ctdl``, ``clr`` and ``keys`` command groups to ``app``."""
     app.command("import-badge")(import_badge)
     app.add_typer(ctdl_app, name="ctdl")
     app.add_typer(clr_app, name="clr")
+    app.add_typer(keys_app, name="keys")

@@ -1,4 +1,4 @@
-"""Catalog commands: ``validate``, ``stacks`` and ``graph``."""
+"""Catalog commands: ``validate``, ``find``, ``stacks`` and ``graph``."""
 
 from __future__ import annotations
 
@@ -75,6 +75,46 @@ def stacks(
         typer.echo(f"    via {' -> '.join(goal['via'])}")
 
 
+def find(
+    text: Annotated[
+        list[str], typer.Argument(help="Words to look for in credential ids and titles.")
+    ],
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind (course, certificate, badge and so on).")
+    ] = None,
+    issuer: Annotated[str | None, typer.Option(help="Only this issuer's credentials.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 40,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_json: JsonOption = False,
+) -> None:
+    """Find credential ids: every word of TEXT in the id or the title (any case)."""
+    with exit_on_error():
+        compiled = load(catalog)
+    words = [w.casefold() for item in text for w in item.split()]
+    found = []
+    for ident in sorted(compiled.versions):
+        cred = compiled.credential(ident)
+        haystack = f"{ident} {cred.title}".casefold()
+        if (
+            all(w in haystack for w in words)
+            and kind in (None, cred.kind)
+            and (issuer in (None, cred.issuer))
+        ):
+            found.append(
+                {"id": ident, "title": cred.title, "kind": cred.kind, "issuer": cred.issuer}
+            )
+    if as_json:
+        print_json({"credentials": found[:limit], "total": len(found)})
+        return
+    if not found:
+        typer.echo(f"no credential's id or title contains {' '.join(text)!r}", err=True)
+        raise typer.Exit(1)
+    for entry in found[:limit]:
+        typer.echo(f"{entry['id']}  {entry['title']}  ({entry['kind']}, {entry['issuer']})")
+    if len(found) > limit:
+        typer.echo(f"… and {len(found) - limit} more (narrow the words, or --limit)")
+
+
 class GraphFormat(StrEnum):
     dot = "dot"
     mermaid = "mermaid"
@@ -106,10 +146,12 @@ def graph(
     except OSError as error:
         typer.echo(f"{output}: cannot write: {error.strerror or error}", err=True)
         raise typer.Exit(1) from None
+    typer.echo(f"wrote the {fmt.value.upper()} graph of {ident} to {output}", err=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``validate``, ``stacks`` and ``graph`` to the ``pathways`` app."""
+    """Add ``validate``, ``find``, ``stacks`` and ``graph`` to the ``pathways`` app."""
     app.command("validate")(validate)
+    app.command("find")(find)
     app.command("stacks")(stacks)
     app.command("graph")(graph)

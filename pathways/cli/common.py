@@ -6,7 +6,8 @@
   :class:`~pathways.errors.PathwaysError` into its message on stderr and exit code 1;
 * :func:`load` — the compiled catalog for ``--catalog`` (cached on disk);
 * :func:`print_json` — the JSON document on stdout, as the API returns it;
-* :func:`report_console` — where readable reports are printed.
+* :func:`report_console` — where readable reports are printed;
+* :func:`working` — a spinner naming the step under way, on stderr, on a terminal only.
 
 Usage errors (unknown option, bad option value) exit 2: Click already does that.
 """
@@ -104,6 +105,20 @@ def print_json(document: Any) -> None:
 #: Width of a report written to a file or a pipe (a terminal's own width is used otherwise):
 #: wide enough that transfer tables keep their policy names and citations on readable lines.
 PIPE_WIDTH = 132
+
+
+@contextmanager
+def working(message: str) -> Iterator[Any]:
+    """Show ``message`` with a spinner on stderr while the block runs (only when stderr is a
+    terminal; nothing otherwise). Yields a function that replaces the message."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _text: None
+        return
+    with console.status(message) as status:
+        yield lambda text: status.update(text)
 
 
 def report_console(**options: Any) -> Console:

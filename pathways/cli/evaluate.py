@@ -142,7 +142,7 @@ def _present(
 
     with exit_on_error():
         compiled = load(catalog)
-        record = load_record(learner)
+        record = load_record(learner, compiled)
         document = run(compiled, record, _resolver(resolve))
     if as_json:
         print_json(document.model_dump(mode="json"))

@@ -141,7 +141,7 @@ def plan(
 
     with _errors():
         compiled = load(catalog)
-        record = load_record(learner)
+        record = load_record(learner, compiled)
         document = make_plan(
             compiled,
             record,
@@ -193,7 +193,7 @@ def compare(
         raise typer.BadParameter("name at least one goal", param_hint="--goals")
     with _errors():
         compiled = load(catalog)
-        record = load_record(learner)
+        record = load_record(learner, compiled)
         document = run_compare(
             compiled,
             record,

@@ -27,6 +27,7 @@ from pathways.cli.common import (
     exit_on_error,
     load,
     print_json,
+    working,
 )
 from pathways.errors import RecordError
 
@@ -83,7 +84,8 @@ def generate(
         if value is not None:
             sizes[name] = value
     try:
-        summary = generate_catalog(out, seed=seed, programs_per=programs_per, **sizes)
+        with working(f"generating {sizes['institutions']} institutions into {out}"):
+            summary = generate_catalog(out, seed=seed, programs_per=programs_per, **sizes)
     except OSError as error:
         raise _fail(f"{out}: cannot write: {error.strerror or error}") from None
     if as_json:
@@ -178,8 +180,9 @@ def batch(
     if out is not None and out.suffix == ".parquet" and not parquet_available():
         raise _fail("Parquet output needs pyarrow: pip install 'pathways[parquet]' (or use .csv)")
     with exit_on_error():
-        compiled = load(catalog)
-        records = _load_records(learners)
+        with working(f"loading the catalog {catalog} and the records in {learners}"):
+            compiled = load(catalog)
+            records = _load_records(learners)
         total = len(records) * len(set(goal_ids))
         with _progress(total, enabled=not as_json) as advance:
             result = run_batch(
@@ -279,10 +282,12 @@ def bench(
     """Measure load, audit, batch and memory figures in one process."""
     from pathways.bench import format_report, run_bench
 
-    def log(message: str) -> None:
-        typer.echo(f"… {message}", err=True)
+    with exit_on_error(), working("benchmark: starting") as show:
 
-    with exit_on_error():
+        def log(message: str) -> None:
+            typer.echo(f"… {message}", err=True)
+            show(f"benchmark: {message}")
+
         figures = run_bench(
             scale.value,
             workdir=workdir,

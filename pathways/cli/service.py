@@ -8,7 +8,8 @@
   everything else goes to stderr), and it is stored only as a hash.
 * ``pathways users list [--db URL]``: the accounts.
 
-``--db`` defaults to ``PATHWAYS_DATABASE_URL``, else ``sqlite:///pathways.db``. The web and
+``--db`` defaults to ``PATHWAYS_DATABASE_URL``, else ``pathways.db`` in the user's data folder
+(:func:`data_home`; the URL is printed on stderr). The web and
 database code (``api``) is imported only inside these commands.
 """
 
@@ -36,7 +37,7 @@ DbOption = Annotated[
         "--db",
         metavar="URL",
         help="Database URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB "
-        "(default: $PATHWAYS_DATABASE_URL, else sqlite:///pathways.db).",
+        "(default: $PATHWAYS_DATABASE_URL, else pathways.db in ~/.local/share/pathways).",
         show_default=False,
     ),
 ]
@@ -50,12 +51,45 @@ class Role(StrEnum):
     learner = "learner"
 
 
+def data_home() -> Path:
+    """Where the service keeps its default database: ``$PATHWAYS_HOME``, else
+    ``$XDG_DATA_HOME/pathways``, else ``~/.local/share/pathways`` (never the current folder)."""
+    if os.environ.get("PATHWAYS_HOME"):
+        return Path(os.environ["PATHWAYS_HOME"])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pathways"
+
+
 def _database_url(db: str | None) -> str:
+    """``--db``, else ``$PATHWAYS_DATABASE_URL``, else a SQLite file in :func:`data_home`
+    (created, and named on stderr so nobody wonders where the accounts went)."""
     if db:
         return db
-    from api.settings import Settings
+    if os.environ.get("PATHWAYS_DATABASE_URL"):
+        return os.environ["PATHWAYS_DATABASE_URL"]
+    home = data_home()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        typer.echo(f"error: cannot create {home}: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
+    url = f"sqlite:///{home / 'pathways.db'}"
+    typer.echo(f"database: {url} (choose another with --db)", err=True)
+    return url
 
-    return Settings().database_url
+
+def _port_free(host: str, port: int) -> str | None:
+    """None if ``host:port`` can be bound now, else why not (in words)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
 
 
 @contextmanager
@@ -115,6 +149,14 @@ def serve(
 
     from api.catalogs import bootstrap
 
+    busy = _port_free(host, port) if port else None
+    if busy is not None:
+        typer.echo(
+            f"error: cannot listen on {host}:{port}: {busy} (another server there? try --port "
+            f"{port + 1 if port < 65535 else 8000})",
+            err=True,
+        )
+        raise typer.Exit(1)
     url = _database_url(db)
     with _database(url) as engine:
         published = bootstrap(engine, catalog)
