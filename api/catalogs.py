@@ -26,10 +26,10 @@ from sqlmodel import Session, col, select
 from api import crud
 from api.db import migrate
 from api.models import Learner, StatusChange
-from pathways.compile import CompiledCatalog, keep_resident
+from pathways.catalog.compile import CompiledCatalog, keep_resident
+from pathways.catalog.load import catalog_files, load_sources
+from pathways.catalog.model import LearnerRecord
 from pathways.errors import CatalogError, PathwaysError
-from pathways.load import catalog_files, load_sources
-from pathways.model import LearnerRecord
 from pathways.solver import SolverTimeout
 
 __all__ = [
@@ -155,7 +155,7 @@ class CatalogStore:
 def directory_sources(directory: str | Path) -> dict[str, bytes]:
     """The ``*.yaml`` files under ``directory``, relative POSIX name → bytes.
 
-    The names are those :func:`pathways.load.load_catalog` hashes, so the published version
+    The names are those :func:`pathways.catalog.load.load_catalog` hashes, so the published version
     has the same content hash as ``pathways validate`` prints for the directory.
     Raises :class:`~pathways.errors.CatalogError` for a missing or empty directory.
     """

@@ -36,8 +36,8 @@ from api.models import (
     UserPublic,
     utcnow,
 )
-from pathways.compile import CompiledCatalog
-from pathways.model import Exception_, Holding, LearnerRecord
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.model import Exception_, Holding, LearnerRecord
 
 __all__ = [
     "add_advisee",

@@ -28,8 +28,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from pathways.interop import BadgeResult
-from pathways.model import (
+from pathways.catalog.model import (
     Credential,
     Exception_,
     Holding,
@@ -39,6 +38,7 @@ from pathways.model import (
     LearnerStatus,
     Policy,
 )
+from pathways.interop import BadgeResult
 
 __all__ = [
     "ROLES",

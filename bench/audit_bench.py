@@ -23,11 +23,11 @@ from pathlib import Path
 
 import yaml
 
-from pathways.compile import keep_resident
+from pathways.catalog.compile import keep_resident
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, load_record
+from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import audit
-from pathways.generate import generate_catalog
-from pathways.load import DEFAULT_CATALOG, load_catalog, load_record
-from pathways.model import LearnerRecord
+from pathways.tools.generate import generate_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL = "tri-c.aas.cybersecurity"

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from pathways import solver
-from pathways.compile import compile_catalog
+from pathways.catalog.compile import compile_catalog
+from pathways.catalog.model import Catalog, LearnerRecord
 from pathways.evaluate import Decision, NodeResult, audit
-from pathways.model import Catalog, LearnerRecord
 
 AS_OF = date(2026, 6, 1)
 COURSES = [f"c{i}" for i in range(6)]

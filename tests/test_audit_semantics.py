@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+from pathways.catalog.load import load_catalog
+from pathways.catalog.model import LearnerRecord
 from pathways.errors import UnknownIdError
 from pathways.evaluate import Decision, audit, transfer
-from pathways.load import load_catalog
-from pathways.model import LearnerRecord
 
 AS_OF = date(2026, 6, 1)
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, load_record
+from pathways.catalog.model import LearnerRecord, Requirement, TransferRule
 from pathways.evaluate import Decision, NodeResult, Statement, TransferLine, audit, transfer
-from pathways.load import DEFAULT_CATALOG, load_catalog, load_record
-from pathways.model import LearnerRecord, Requirement, TransferRule
 
 LEARNERS = Path(__file__).resolve().parent.parent / "data" / "learners"
 LEARNER_FILES = sorted(LEARNERS.glob("*.yaml"))

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pathways.catalog.load import load_sources
+from pathways.catalog.model import Catalog, Filter, Requirement
 from pathways.errors import UnknownIdError
 from pathways.interop.ctdl import (
     CATALOG_ID_TYPE,
@@ -17,8 +19,6 @@ from pathways.interop.ctdl import (
     export_pathway,
     import_ctdl,
 )
-from pathways.load import load_sources
-from pathways.model import Catalog, Filter, Requirement
 
 CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 CTDL = CONFORMANCE / "ctdl"

@@ -1,6 +1,6 @@
 """Verified badges map to catalog credentials, count only from trusted issuers, and change audits.
 
-The catalog is written as YAML and loaded with :func:`pathways.load.load_catalog`; the
+The catalog is written as YAML and loaded with :func:`pathways.catalog.load.load_catalog`; the
 badges are signed in the test with fresh Ed25519 keys.
 """
 
@@ -19,14 +19,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog, load_record, parse_record
 from pathways.cli import app
-from pathways.compile import CompiledCatalog
 from pathways.evaluate import audit
 from pathways.interop import Resolver, verify_badge
 from pathways.interop.clr import ClrExportError, export_clr
 from pathways.interop.records import add_holdings
 from pathways.interop.signing import SigningKey
-from pathways.load import load_catalog, load_record, parse_record
 
 AS_OF = date(2026, 3, 1)
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)

@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pathways.catalog.model import Identity
 from pathways.interop import Resolver, verify_badge
 from pathways.interop.keys import jwk_of, jwk_thumbprint
 from pathways.interop.signing import SigningKey
-from pathways.model import Identity
 
 AS_OF = date(2026, 3, 1)
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)

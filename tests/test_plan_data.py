@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog, load_record
+from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import audit
-from pathways.load import load_catalog, load_record
-from pathways.model import LearnerRecord
 from pathways.plan import Plan, Step, compare, plan
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,9 +19,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from pathways.compile import CompiledCatalog, compile_catalog
-from pathways.evaluate import _prepare, audit, transfer
-from pathways.model import Catalog, LearnerRecord, Requirement
+from pathways.catalog.compile import CompiledCatalog, compile_catalog
+from pathways.catalog.model import Catalog, LearnerRecord, Requirement
+from pathways.evaluate import audit, transfer
+from pathways.evaluate.core import _prepare
 from pathways.plan import NON_COLLEGE_KINDS, Plan, plan
 
 AS_OF = date(2026, 6, 1)

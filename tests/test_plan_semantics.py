@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways.compile import CompiledCatalog, compile_catalog
+from pathways.catalog.compile import CompiledCatalog, compile_catalog
+from pathways.catalog.model import Catalog, LearnerRecord
 from pathways.errors import PathwaysError, UnknownIdError
 from pathways.evaluate import audit
-from pathways.model import Catalog, LearnerRecord
 from pathways.plan import Plan, compare, fund, plan
 
 AS_OF = date(2026, 6, 1)
@@ -744,7 +744,7 @@ def test_fund_pays_the_most_any_assignment_can(case: Any) -> None:
 def test_plan_keeps_the_plan_when_time_runs_out_for_alternatives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pathways import plan as planning
+    from pathways.plan import search as planning
     from pathways.solver import SolverTimeout
 
     cat = compiled([course("u1"), course("u2"), goal({"count": 1, "from": {"subject": "GEN"}})])

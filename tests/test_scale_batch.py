@@ -11,13 +11,14 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
-from pathways.batch import BatchError, BatchRow, classify, run_batch, store_rows, write_rows
+from api.batch_sink import store_rows
+from pathways.batch import BatchError, BatchRow, classify, run_batch, write_rows
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog, load_record
+from pathways.catalog.model import LearnerRecord
 from pathways.cli import app
-from pathways.compile import CompiledCatalog
 from pathways.errors import UnknownIdError
-from pathways.generate import generate_catalog
-from pathways.load import load_catalog, load_record
-from pathways.model import LearnerRecord
+from pathways.tools.generate import generate_catalog
 
 AS_OF = date(2026, 7, 1)
 HAS_RAY = importlib.util.find_spec("ray") is not None

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from api.main import STATIC_DIR
 from api.routes import web
+from pathways.catalog.graph import subgraph
+from pathways.catalog.load import load_catalog, load_record
 from pathways.evaluate import audit
-from pathways.graph import subgraph
-from pathways.load import load_catalog, load_record
 
 AS_OF = "2026-06-01"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -19,9 +19,9 @@ from fastapi.responses import JSONResponse
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import AuditRequest, LocatedErrorsPublic, Message, TransferRequest, User
 from api.settings import Settings
+from pathways.catalog.load import parse_record
+from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import Decision, Statement
-from pathways.load import parse_record
-from pathways.model import LearnerRecord
 
 router = APIRouter(tags=["evaluate"])
 

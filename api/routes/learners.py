@@ -48,8 +48,8 @@ from api.models import (
     Message,
     User,
 )
+from pathways.catalog.model import Holding, LearnerRecord
 from pathways.evaluate import Decision, Statement
-from pathways.model import Holding, LearnerRecord
 
 router = APIRouter(prefix="/learners", tags=["learners"])
 

@@ -3,9 +3,9 @@
 * ``GET /v1/samples`` and ``GET /v1/samples/{id}``: the bundled sample learners
   (``data/learners``), each with the goals its header comment suggests;
 * ``POST /v1/records/parse``: a learner record given as YAML or JSON text, validated with
-  :func:`pathways.load.parse_record`, back as JSON — or every located error (422);
+  :func:`pathways.catalog.load.parse_record`, back as JSON — or every located error (422);
 * ``GET /v1/graph/{goal}`` and ``POST /v1/graph/{goal}``: the goal's pathway map as SVG
-  (:func:`pathways.graph.to_svg`), the POST form with every node coloured by the state a
+  (:func:`pathways.catalog.graph.to_svg`), the POST form with every node coloured by the state a
   learner's audit gives it (earned, granted by transfer, in progress, planned, missing) and a
   sentence saying why.
 
@@ -46,11 +46,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import LocatedErrorsPublic, Message
 from api.routes.evaluate import record_within_caps, solver_seconds
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import DEFAULT_CATALOG, parse_record
+from pathways.catalog.model import LearnerRecord, Requirement
 from pathways.errors import UnknownIdError
 from pathways.evaluate import Decision, NodeResult
-from pathways.load import DEFAULT_CATALOG, parse_record
-from pathways.model import LearnerRecord, Requirement
 
 SAMPLES_DIR = DEFAULT_CATALOG.parent / "learners"
 """Where the bundled sample learners live (``data/learners``)."""
@@ -596,7 +596,7 @@ def parse_record_text(body: RecordText) -> ParsedRecordPublic:
 
 
 def _subgraph(catalog: CompiledCatalog, goal: str) -> nx.DiGraph:
-    from pathways.graph import subgraph
+    from pathways.catalog.graph import subgraph
 
     if goal not in catalog.versions:
         raise HTTPException(
@@ -612,7 +612,7 @@ def _svg(text: str) -> Response:
 @router.get("/graph/{goal}", response_class=Response, responses=SVG_RESPONSES)
 def read_graph(goal: GoalId, catalog: CatalogDep) -> Response:
     """The pathway map of ``goal``: everything that can count toward it, as SVG, by kind."""
-    from pathways.graph import to_svg
+    from pathways.catalog.graph import to_svg
 
     return _svg(to_svg(_subgraph(catalog.compiled, goal)))
 
@@ -642,8 +642,8 @@ def learner_graph(
     why it has its state (see the module's docstring for the rules). ``planned`` colours a
     plan's steps.
     """
+    from pathways.catalog.graph import to_svg
     from pathways.evaluate import audit
-    from pathways.graph import to_svg
 
     compiled = catalog.compiled
     graph = _subgraph(compiled, goal)

@@ -19,7 +19,7 @@ chunks of parsed learner records.
 
 Results are sorted by learner id, then goal, then input position, so the rows are identical
 whatever the engine and the number of workers. :func:`write_rows` writes them to CSV or
-Parquet atomically; :func:`store_rows` inserts them into a database in one transaction.
+Parquet atomically; storing them in a database is the service's job (:mod:`api.batch_sink`).
 """
 
 from __future__ import annotations
@@ -36,15 +36,15 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pathways.errors import PathwaysError
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
-    from pathways.model import LearnerRecord
+    from pathways.catalog.compile import CompiledCatalog
+    from pathways.catalog.model import LearnerRecord
 
 __all__ = [
     "ENGINES",
@@ -54,7 +54,6 @@ __all__ = [
     "BatchRow",
     "classify",
     "run_batch",
-    "store_rows",
     "write_rows",
 ]
 
@@ -554,72 +553,3 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def store_rows(result: BatchResult, url: str, *, goals: Sequence[str] = ()) -> int:
-    """Insert a run and its rows into the database at ``url``; return the run's id.
-
-    Two tables, created when missing and owned by this module: ``batch_runs`` (one row per
-    run) and ``batch_results`` (one row per audit, ``run_id`` pointing at the run). Everything
-    is inserted in one transaction: a failure leaves the database unchanged. Raises
-    :class:`BatchError` when the database cannot be reached or written.
-    """
-    import sqlalchemy as sa
-    from sqlalchemy.exc import SQLAlchemyError
-
-    metadata = sa.MetaData()
-    runs = sa.Table(
-        "batch_runs",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("catalog_version", sa.String(128), nullable=False),
-        sa.Column("as_of", sa.Date, nullable=True),
-        sa.Column("goals", sa.Text, nullable=False),
-        sa.Column("within_credits", sa.Float, nullable=False),
-        sa.Column("engine", sa.String(16), nullable=False),
-        sa.Column("workers", sa.Integer, nullable=False),
-        sa.Column("audits", sa.Integer, nullable=False),
-    )
-    results = sa.Table(
-        "batch_results",
-        metadata,
-        sa.Column("run_id", sa.Integer, sa.ForeignKey("batch_runs.id"), primary_key=True),
-        sa.Column("seq", sa.Integer, primary_key=True),
-        sa.Column("goal", sa.String(200), primary_key=True),
-        sa.Column("learner", sa.String(200), nullable=False, index=True),
-        sa.Column("status", sa.String(32), nullable=False),
-        sa.Column("required", sa.Float, nullable=False),
-        sa.Column("applied", sa.Float, nullable=False),
-        sa.Column("gap", sa.Float, nullable=False),
-        sa.Column("unmet", sa.Integer, nullable=False),
-        sa.Column("holds_goal", sa.Boolean, nullable=False),
-        sa.Column("finding", sa.String(32), nullable=False, index=True),
-        sa.Column("error", sa.Text, nullable=False),
-    )
-    try:
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            metadata.create_all(connection, checkfirst=True)
-            inserted = connection.execute(
-                runs.insert().values(
-                    started_at=datetime.now(UTC),
-                    catalog_version=result.catalog_version,
-                    as_of=result.as_of,
-                    goals=" ".join(goals or sorted({r.goal for r in result.rows})),
-                    within_credits=result.within,
-                    engine=result.engine,
-                    workers=result.workers,
-                    audits=result.audits,
-                )
-            ).inserted_primary_key
-            assert inserted is not None, "an INSERT without a primary key"
-            run_id = inserted[0]
-            if result.rows:
-                connection.execute(
-                    results.insert(), [{"run_id": run_id, **r.as_dict()} for r in result.rows]
-                )
-        engine.dispose()
-    except SQLAlchemyError as error:
-        raise BatchError(f"cannot write batch results to the database: {error}") from None
-    return int(run_id)

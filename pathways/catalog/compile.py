@@ -1,4 +1,4 @@
-"""Compile a validated :class:`~pathways.model.Catalog` into a :class:`CompiledCatalog`.
+"""Compile a validated :class:`~pathways.catalog.model.Catalog` into a :class:`CompiledCatalog`.
 
 The compiled catalog is what every later step reads: one networkx ``DiGraph`` of credentials,
 equivalences and transfer rules, its topological order, integer credit units, and the indexes
@@ -54,8 +54,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from pathways.errors import CatalogError, LocatedError, UnknownIdError
-from pathways.model import (
+from pathways.catalog.model import (
     Catalog,
     Credential,
     Effective,
@@ -67,6 +66,7 @@ from pathways.model import (
     Requirement,
     TransferRule,
 )
+from pathways.errors import CatalogError, LocatedError, UnknownIdError
 
 __all__ = [
     "CatalogProblems",
@@ -113,7 +113,7 @@ class CatalogProblems(CatalogError):
     """A catalog that does not compile: ``problems`` lists every :class:`Problem`.
 
     ``errors`` (as for every :class:`CatalogError`) holds them unlocated, as field paths
-    from the top of the catalog; :mod:`pathways.load` re-renders them at file:line:col.
+    from the top of the catalog; :mod:`pathways.catalog.load` re-renders them at file:line:col.
     """
 
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -295,8 +295,8 @@ class CompiledCatalog:
 
     Callers may rely on these attributes (all read-only; mappings are ``Mapping``\\ s):
 
-    * ``catalog`` — the :class:`~pathways.model.Catalog`, each section sorted by id (credential
-      versions by ``effective.from``);
+    * ``catalog`` — the :class:`~pathways.catalog.model.Catalog`, each section sorted by id
+      (credential versions by ``effective.from``);
     * ``version`` — the catalog's content hash (a string);
     * ``unit`` — integer credit units per semester hour: every credit value in the catalog is a
       whole number of units (quarter hours give 3);
@@ -489,7 +489,7 @@ class CompiledCatalog:
         Raises :class:`ValueError` when the value is not a whole number of units (it does not
         come from this catalog).
 
-        >>> from pathways.model import Catalog
+        >>> from pathways.catalog.model import Catalog
         >>> compile_catalog(Catalog(), "v").to_units(Fraction(3))
         3
         """

@@ -1,11 +1,11 @@
 """Load catalogs and learner records from YAML, safely, with located errors.
 
 The fast path parses with ``yaml_rs`` (a Rust YAML 1.2 parser) and validates each file with
-the pydantic models of :mod:`pathways.model` in one call. Only when something is wrong does a
-file get re-read with PyYAML's composer, whose nodes carry marks, to place every error at
-``path/file.yaml:LINE:COL: field.path: message``. Every error of a catalog is reported in one
-:class:`~pathways.errors.CatalogError` (syntax, unknown keys, bad values, unknown ids with
-"did you mean", duplicate ids naming both places, cycles).
+the pydantic models of :mod:`pathways.catalog.model` in one call. Only when something is
+wrong does a file get re-read with PyYAML's composer, whose nodes carry marks, to place every
+error at ``path/file.yaml:LINE:COL: field.path: message``. Every error of a catalog is
+reported in one :class:`~pathways.errors.CatalogError` (syntax, unknown keys, bad values,
+unknown ids with "did you mean", duplicate ids naming both places, cycles).
 
 Safety:
 
@@ -17,7 +17,7 @@ Safety:
 * a file holds one YAML document whose top level is a mapping of catalog sections.
 
 An unchanged catalog loads without parsing any YAML: :func:`load_catalog` keys a pickled
-:class:`~pathways.compile.CompiledCatalog` by the sha256 of the directory's file names and
+:class:`~pathways.catalog.compile.CompiledCatalog` by the sha256 of the directory's file names and
 bytes, in :func:`cache_dir`. Cache entries are written atomically; an unreadable one is rebuilt.
 """
 
@@ -40,7 +40,7 @@ import yaml
 import yaml_rs
 from pydantic import BaseModel, ValidationError
 
-from pathways.compile import (
+from pathways.catalog.compile import (
     SECTION_KIND,
     CatalogProblems,
     CompiledCatalog,
@@ -48,8 +48,7 @@ from pathways.compile import (
     _Compiler,
     _gc_paused,
 )
-from pathways.errors import CatalogError, LocatedError, RecordError, suggest
-from pathways.model import (
+from pathways.catalog.model import (
     CATALOG_SECTIONS,
     Catalog,
     Credential,
@@ -60,6 +59,7 @@ from pathways.model import (
     Policy,
     TransferRule,
 )
+from pathways.errors import CatalogError, LocatedError, RecordError, suggest
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -74,7 +74,7 @@ __all__ = [
     "parse_record",
 ]
 
-DEFAULT_CATALOG: Path = Path(__file__).resolve().parent.parent / "data" / "ohio"
+DEFAULT_CATALOG: Path = Path(__file__).resolve().parents[2] / "data" / "ohio"
 """The bundled catalog directory."""
 
 MAX_FILE_BYTES = 8 * 2**20
@@ -344,7 +344,7 @@ _KEYS: set[str] = set()
 def _vocabulary() -> set[str]:
     """Every key the catalog and record languages know, for "did you mean" on unknown keys."""
     if not _KEYS:
-        from pathways import model
+        from pathways.catalog import model
 
         for value in vars(model).values():
             if isinstance(value, type) and issubclass(value, BaseModel):

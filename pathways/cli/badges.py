@@ -120,7 +120,7 @@ def import_badge(
         resolver = _resolver(resolve)
         identity = None
         if learner is not None:
-            from pathways.load import load_record
+            from pathways.catalog.load import load_record
 
             identity = load_record(learner).learner.identity
         results = import_badges(
@@ -192,7 +192,7 @@ def ctdl_import(
         text = "# Imported from CTDL by `pathways ctdl import`.\n" + yaml.safe_dump(
             result.data, sort_keys=False, allow_unicode=True, width=100
         )
-        from pathways.load import load_sources
+        from pathways.catalog.load import load_sources
 
         load_sources({name: text})
         write_atomically(target, text)
@@ -241,10 +241,10 @@ def clr_export(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file.")] = None,
 ) -> None:
     """Export the learner's verified achievements as a CLR 2.0 credential."""
+    from pathways.catalog.load import load_record
     from pathways.interop.clr import export_clr
     from pathways.interop.records import write_atomically
     from pathways.interop.signing import SigningKey
-    from pathways.load import load_record
 
     day = as_of or date.today()
     with exit_on_error():

@@ -30,9 +30,9 @@ from pathways.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
+    from pathways.catalog.model import LearnerRecord
     from pathways.evaluate import Decision, Statement
-    from pathways.model import LearnerRecord
 
 __all__ = ["register"]
 
@@ -136,9 +136,9 @@ def _present(
 ) -> None:
     """Load the catalog and record, evaluate, and print the report or the JSON document."""
 
+    from pathways.catalog.load import load_record
     from pathways.evaluate import Decision
-    from pathways.load import load_record
-    from pathways.report import render_decision, render_statement
+    from pathways.present.report import render_decision, render_statement
 
     with exit_on_error():
         compiled = load(catalog)

@@ -136,7 +136,7 @@ def plan(
 ) -> None:
     """The cheapest route from LEARNER's record to GOAL: what to earn next, in order."""
 
-    from pathways.load import load_record
+    from pathways.catalog.load import load_record
     from pathways.plan import plan as make_plan
 
     with _errors():
@@ -185,7 +185,7 @@ def compare(
 ) -> None:
     """Rank goals by how close LEARNER is: complete first, then by what the plan takes."""
 
-    from pathways.load import load_record
+    from pathways.catalog.load import load_record
     from pathways.plan import compare as run_compare
 
     wanted = _split(goals) + _split(extra)

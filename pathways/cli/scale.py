@@ -72,7 +72,7 @@ def generate(
     as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic catalog shaped like a state system, and learner records."""
-    from pathways.generate import SCALES, generate_catalog
+    from pathways.tools.generate import SCALES, generate_catalog
 
     sizes = dict(SCALES[(scale or ScaleName.small).value])
     for name, value in (
@@ -109,7 +109,7 @@ def _record_files(source: Path) -> list[Path]:
 
 
 def _load_records(source: Path) -> list[Any]:
-    from pathways.load import load_record
+    from pathways.catalog.load import load_record
 
     if not source.exists():
         raise _fail(f"{source}: no such file or directory")
@@ -166,7 +166,7 @@ def batch(
     as_json: JsonOption = False,
 ) -> None:
     """Audit many learners against many goals: completed-but-not-awarded and within-N."""
-    from pathways.batch import parquet_available, run_batch, store_rows, write_rows
+    from pathways.batch import parquet_available, run_batch, write_rows
 
     if address and engine is not EngineName.ray:
         raise typer.BadParameter("--address goes with --engine ray", param_hint="--address")
@@ -196,7 +196,11 @@ def batch(
             )
         if out is not None:
             write_rows(result.rows, out)
-        run_id = store_rows(result, db, goals=goal_ids) if db else None
+        run_id = None
+        if db:
+            from api.batch_sink import store_rows  # the database side lives with the service
+
+            run_id = store_rows(result, db, goals=goal_ids)
     summary = result.summary()
     if out is not None:
         summary["out"] = str(out)
@@ -277,7 +281,7 @@ def bench(
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Skip the Ray measurement.")] = False,
 ) -> None:
     """Measure load, audit, batch and memory figures in one process."""
-    from pathways.bench import format_report, run_bench
+    from pathways.tools.bench import format_report, run_bench
 
     def log(message: str) -> None:
         typer.echo(f"… {message}", err=True)

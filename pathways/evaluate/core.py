@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field
 
 from pathways import solver
-from pathways.errors import UnknownIdError
-from pathways.model import (
+from pathways.catalog.model import (
     GRADE_POINTS,
     NO_CREDIT_GRADES,
     PASS_GRADES,
@@ -42,9 +41,10 @@ from pathways.model import (
     TransferRule,
     add_duration,
 )
+from pathways.errors import UnknownIdError
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = [
     "REASON_CODES",

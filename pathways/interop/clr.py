@@ -30,15 +30,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from pathways.catalog.model import Credential, Holding, LearnerRecord, Requirement
 from pathways.errors import PathwaysError
 from pathways.interop.common import as_list, split_jws, types_of
 from pathways.interop.resolver import Resolver
 from pathways.interop.signing import SigningKey
 from pathways.interop.verify import verify_badge
-from pathways.model import Credential, Holding, LearnerRecord, Requirement
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = ["ClrExportError", "export_clr"]
 

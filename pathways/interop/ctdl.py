@@ -50,16 +50,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from pathways.errors import UnknownIdError
-from pathways.model import (
+from pathways.catalog.model import (
     Catalog,
     Credential,
     Filter,
     Requirement,
 )
+from pathways.errors import UnknownIdError
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = [
     "CATALOG_ID_TYPE",
@@ -319,7 +319,8 @@ class CtdlImport:
     warnings: list[str] = field(default_factory=list)
 
     def catalog(self) -> Catalog:
-        """The data as a validated :class:`~pathways.model.Catalog` (pydantic errors if not)."""
+        """The data as a validated :class:`~pathways.catalog.model.Catalog` (pydantic errors if
+        not)."""
         return Catalog.model_validate(self.data)
 
 

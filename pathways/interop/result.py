@@ -6,7 +6,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from pathways.model import Holding
+from pathways.catalog.model import Holding
 
 __all__ = ["REASON_CODES", "BadgeResult", "ReasonCode", "Rejected"]
 

@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from pyld.jsonld import JsonLdError
 
+from pathways.catalog.model import Holding, Identity
 from pathways.interop.common import Facts, Settings, split_jws, types_of
 from pathways.interop.ob2 import is_ob2_assertion, verify_hosted, verify_signed
 from pathways.interop.resolver import Resolver
 from pathways.interop.result import BadgeResult, Rejected
 from pathways.interop.vc import verify_credential, verify_vc_jwt
-from pathways.model import Holding, Identity
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = ["MAX_BADGE_BYTES", "import_badges", "verify_badge"]
 

@@ -62,8 +62,16 @@ from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 from pydantic import BaseModel, ConfigDict
 
 from pathways import solver
+from pathways.catalog.model import (
+    Credential,
+    Filter,
+    Funding,
+    LearnerRecord,
+    Requirement,
+    TransferRule,
+)
 from pathways.errors import PathwaysError, UnknownIdError
-from pathways.evaluate import (
+from pathways.evaluate.core import (
     COLLEGE_LEVELS,
     Credits,
     Held,
@@ -87,10 +95,9 @@ from pathways.evaluate import (
     _TransferResult,
     audit,
 )
-from pathways.model import Credential, Filter, Funding, LearnerRecord, Requirement, TransferRule
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = [
     "NON_COLLEGE_KINDS",
@@ -1598,7 +1605,7 @@ def _assign(offers: Sequence[tuple[str, Funding, int]]) -> list[int]:
 def _blocked(space: _Space, time_limit: float) -> list[Blocked]:
     """Why no plan exists: the audit's allocation with every candidate available, its unmet
     requirements with what they lack, and why no candidate provides that."""
-    from pathways.evaluate import _gpa
+    from pathways.evaluate.core import _gpa
 
     present = _present(space, set(space.candidates))
     keep = {h.key for h in space.prepared.valid} | present

@@ -1,6 +1,6 @@
 """The state-scale benchmark: one measurement in one process, figures not assertions.
 
-:func:`run_bench` generates synthetic catalogs with :func:`pathways.generate.generate_catalog`
+:func:`run_bench` generates synthetic catalogs with :func:`pathways.tools.generate.generate_catalog`
 (``small``: 4 institutions; ``state``: 90) and measures, in this process:
 
 ``load``
@@ -52,11 +52,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from pathways.errors import PathwaysError
-from pathways.generate import SCALES, generate_catalog
+from pathways.tools.generate import SCALES, generate_catalog
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
-    from pathways.model import LearnerRecord
+    from pathways.catalog.compile import CompiledCatalog
+    from pathways.catalog.model import LearnerRecord
 
 __all__ = ["TARGETS", "format_report", "machine", "run_bench"]
 
@@ -256,7 +256,7 @@ def _run(
     log: Callable[[str], None],
 ) -> dict[str, Any]:
     from pathways.batch import BatchResult, Engine, run_batch
-    from pathways.load import load_catalog, load_record
+    from pathways.catalog.load import load_catalog, load_record
 
     figures: dict[str, Any] = {"machine": machine(), "scale": scale}
     small_root, state_root = root / "small", root / "state"

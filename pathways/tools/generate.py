@@ -20,7 +20,7 @@
   courses in progress. About a third complete their program; some of those already hold it.
 
 The output is a pure function of the arguments: the same seed writes the same bytes. Every
-file validates against :mod:`pathways.model`, and every id a file names is defined.
+file validates against :mod:`pathways.catalog.model`, and every id a file names is defined.
 """
 
 from __future__ import annotations
