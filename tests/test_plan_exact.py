@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pathways.catalog.compile import CompiledCatalog, compile_catalog
 from pathways.catalog.model import Catalog, LearnerRecord, Requirement
 from pathways.evaluate import audit, transfer
-from pathways.evaluate.core import _prepare
+from pathways.evaluate.holdings import prepare
 from pathways.plan import NON_COLLEGE_KINDS, Plan, plan
 
 AS_OF = date(2026, 6, 1)
@@ -228,7 +228,7 @@ class Reference:
             if rule["when"].get("has") == EXAM
         ]
         self.scores = {EXAM: float(min(tiers))} if tiers else {}
-        prepared = _prepare(self.catalog, self.record, AS_OF, projected=False, trust=())
+        prepared = prepare(self.catalog, self.record, AS_OF, projected=False, trust=())
         valid = {h.credential for h in prepared.valid if h.credential}
         allowed = {"uni", *self.sources}
         allowed |= {

@@ -3,7 +3,8 @@
 The public entry points and documents are re-exported here; the stages live in submodules.
 """
 
-from pathways.evaluate.core import (
+from pathways.evaluate.core import audit, transfer
+from pathways.evaluate.results import (
     REASON_CODES,
     AppliedCredit,
     Decision,
@@ -12,8 +13,6 @@ from pathways.evaluate.core import (
     Statement,
     TransferLine,
     Unused,
-    audit,
-    transfer,
 )
 
 __all__ = [

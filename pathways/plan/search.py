@@ -71,30 +71,21 @@ from pathways.catalog.model import (
     TransferRule,
 )
 from pathways.errors import PathwaysError, UnknownIdError
-from pathways.evaluate.core import (
-    COLLEGE_LEVELS,
-    Credits,
-    Held,
-    NodeResult,
-    _check_mods,
-    _Context,
-    _context,
-    _decision,
-    _describe_filter,
-    _Fired,
-    _goal_builder,
-    _goal_version,
-    _grant_holding,
-    _matches,
-    _Mods,
-    _nests,
-    _options_for,
-    _prepare,
-    _Prepared,
-    _solver_items,
-    _TransferResult,
-    audit,
+from pathways.evaluate import NodeResult, audit
+from pathways.evaluate.expansion import goal_builder, goal_version, nested_composites, solver_items
+from pathways.evaluate.explain import decide
+from pathways.evaluate.holdings import Held, Prepared, grade_point_average, prepare
+from pathways.evaluate.matching import (
+    Context,
+    Mods,
+    check_mods,
+    describe_filter,
+    evaluation_context,
+    matches,
+    options_for,
 )
+from pathways.evaluate.results import COLLEGE_LEVELS, Credits
+from pathways.evaluate.transfers import Fired, TransferResult, grant_holding
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -311,7 +302,7 @@ class _Relevance:
 
     def __init__(
         self,
-        ctx: _Context,
+        ctx: Context,
         rules_here: Sequence[TransferRule],
         universe: Sequence[Held],
         held: set[str],
@@ -325,13 +316,13 @@ class _Relevance:
         self.ids: set[str] = set()
         self.rules: set[str] = set()
         self.min_score: dict[str, float] = {}
-        self.reads: dict[str, set[_Mods]] = {}
+        self.reads: dict[str, set[Mods]] = {}
         """Credential id → the modifiers of every requirement path that reads it."""
         self._filters: set[Filter] = set()
         self._electives = False
         self._expanded: set[str] = set()
 
-    def walk(self, req: Requirement, mods: _Mods) -> None:
+    def walk(self, req: Requirement, mods: Mods) -> None:
         mods = mods.add(req)
         if req.has is not None:
             self.has(req.has, mods)
@@ -341,13 +332,13 @@ class _Relevance:
             for child in req.children:
                 self.walk(child, mods)
 
-    def _score(self, ident: str, mods: _Mods) -> None:
+    def _score(self, ident: str, mods: Mods) -> None:
         if mods.min_score is not None:
             known = self.min_score.get(ident)
             if known is None or mods.min_score < known:
                 self.min_score[ident] = mods.min_score
 
-    def has(self, ident: str, mods: _Mods) -> None:
+    def has(self, ident: str, mods: Mods) -> None:
         catalog = self.ctx.catalog
         self._score(ident, mods)
         self.reads.setdefault(ident, set()).add(mods)
@@ -368,13 +359,13 @@ class _Relevance:
                 if ident not in self.held and ident not in self._expanded:
                     self._expanded.add(ident)
                     assert cred.requires is not None
-                    self.walk(cred.requires, _Mods())
+                    self.walk(cred.requires, Mods())
                     if cred.credits > 0:
                         self.electives()
             elif cred.prerequisites is not None:
-                self.walk(cred.prerequisites, _Mods())
+                self.walk(cred.prerequisites, Mods())
             for equivalence in catalog.member_of.get(ident, ()):
-                self.has(equivalence, _Mods())
+                self.has(equivalence, Mods())
         for rule in catalog.rules_granting.get(ident, ()):
             self.rule(rule.id)
 
@@ -382,12 +373,12 @@ class _Relevance:
         if ident in self.rules or ident not in self.rules_here:
             return
         self.rules.add(ident)
-        self.walk(self.rules_here[ident].when, _Mods())
+        self.walk(self.rules_here[ident].when, Mods())
 
-    def filter(self, flt: Filter, mods: _Mods) -> None:
+    def filter(self, flt: Filter, mods: Mods) -> None:
         loose = flt.model_copy(update={"earned_at": None})
         for held in self.universe:
-            if _matches(self.ctx, held, loose, None):
+            if matches(self.ctx, held, loose, None):
                 assert held.credential is not None
                 self.has(held.credential, mods)
         if loose in self._filters:
@@ -400,9 +391,9 @@ class _Relevance:
     def _grant_could_match(self, rule: TransferRule, grant: Any, flt: Filter) -> bool:
         if grant.credits == "as_earned":
             return True  # its subject and level are the source's
-        fired = _Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
+        fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
         position = rule.grants.index(grant)
-        return _matches(self.ctx, _grant_holding(self.ctx, fired, position, grant), flt, None)
+        return matches(self.ctx, grant_holding(self.ctx, fired, position, grant), flt, None)
 
     def electives(self) -> None:
         if self._electives:
@@ -413,7 +404,7 @@ class _Relevance:
                 held.level in COLLEGE_LEVELS or (held.level is None and held.kind == "course")
             ):
                 assert held.credential is not None
-                self.has(held.credential, _Mods())
+                self.has(held.credential, Mods())
         for rule in self.rules_here.values():
             self.rule(rule.id)
 
@@ -452,8 +443,8 @@ class _Space:
 
     catalog: CompiledCatalog
     record: LearnerRecord
-    ctx: _Context
-    prepared: _Prepared
+    ctx: Context
+    prepared: Prepared
     goal: Credential
     goal_day: date
     institution: str | None
@@ -546,26 +537,26 @@ def _space(
     trust: Sequence[str],
     badge_resolver: Any,
 ) -> _Space:
-    goal_cred, goal_day = _goal_version(catalog, goal, record, as_of)
+    goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
     for inst in options.from_institutions:
         if inst not in catalog.institutions:
             raise UnknownIdError("institution", inst, catalog.institutions)
-    ctx = _context(catalog, record, as_of)
-    prepared = _prepare(
+    ctx = evaluation_context(catalog, record, as_of)
+    prepared = prepare(
         catalog, record, as_of, projected=False, trust=trust, badge_resolver=badge_resolver
     )
     institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
     rules_here = catalog.rules_at(institution) if institution is not None else ()
     allowed = {h.at for h in prepared.own if h.at} | set(options.from_institutions)
     allowed |= {i for i in (institution, record.learner.institution) if i}
-    for nested in _nests(catalog, goal_cred, goal_day):
+    for nested in nested_composites(catalog, goal_cred, goal_day):
         issuer = catalog.credential(nested, on=goal_day).issuer
         if issuer is not None and issuer in catalog.institutions:
             allowed.add(issuer)
     held = {h.credential for h in prepared.valid if h.credential}
 
     relevance = _Relevance(ctx, rules_here, _universe(catalog, allowed, as_of), held, goal_day)
-    relevance.has(goal_cred.id, _Mods())
+    relevance.has(goal_cred.id, Mods())
     retakes = _retakes(prepared, relevance, as_of)
 
     candidates: dict[str, Held] = {}
@@ -617,7 +608,7 @@ def _space(
     return space
 
 
-def _retakes(prepared: _Prepared, relevance: _Relevance, as_of: date) -> dict[str, tuple[str, ...]]:
+def _retakes(prepared: Prepared, relevance: _Relevance, as_of: date) -> dict[str, tuple[str, ...]]:
     """Held credentials worth earning again: some requirement path reads the credential and
     no held attempt passes its modifiers (a D where a C is needed, a failing exam score, a
     course outside a recency window). Credential id → the keys of the held attempts."""
@@ -629,7 +620,7 @@ def _retakes(prepared: _Prepared, relevance: _Relevance, as_of: date) -> dict[st
         ident: tuple(h.key for h in tries)
         for ident, tries in attempts.items()
         if any(
-            all(_check_mods(h, mods, as_of) is not None for h in tries)
+            all(check_mods(h, mods, as_of) is not None for h in tries)
             for mods in relevance.reads.get(ident, ())
         )
     }
@@ -646,7 +637,7 @@ def _retake_pairs(space: _Space) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _lowest_tier(ctx: _Context, ident: str, relevance: _Relevance) -> float | None:
+def _lowest_tier(ctx: Context, ident: str, relevance: _Relevance) -> float | None:
     """The smallest ``min_score`` any requirement reading ``ident`` asks (or None)."""
     names = (ident, *ctx.catalog.member_of.get(ident, ()))
     return min((relevance.min_score[n] for n in names if n in relevance.min_score), default=None)
@@ -666,7 +657,7 @@ def _fill_rules(space: _Space, rules: Sequence[TransferRule]) -> None:
     space.discretionary = set()
     for rule in rules:
         alts = []
-        for option in _choices(ctx, rule.when, sources, _Mods()):
+        for option in _choices(ctx, rule.when, sources, Mods()):
             cands = tuple(
                 sorted({h.credential for h in option if h.credential and h.key.endswith("#plan")})
             )
@@ -702,11 +693,11 @@ def _fill_rules(space: _Space, rules: Sequence[TransferRule]) -> None:
         for a, alt in enumerate(entry.alts):
             if not alt.effective:
                 continue
-            fired = _Fired(rule=entry.rule, sources=alt.sources, guarantee=guarantee, counted=True)
+            fired = Fired(rule=entry.rule, sources=alt.sources, guarantee=guarantee, counted=True)
             for position, grant in enumerate(entry.rule.grants):
                 if grant.credential is not None and grant.credential in held:
                     continue  # a duplicate of what the learner holds
-                item = _grant_holding(ctx, fired, position, grant)
+                item = grant_holding(ctx, fired, position, grant)
                 item = replace(item, key=f"{entry.rule.id}>{position}/{a}")
                 space.grants.append(_Grant(held=item, rule=entry.rule.id, alt=a, position=position))
     space.pool = sorted(
@@ -717,7 +708,7 @@ def _fill_rules(space: _Space, rules: Sequence[TransferRule]) -> None:
 
 
 def _choices(
-    ctx: _Context, req: Requirement, pool: Sequence[Held], mods: _Mods
+    ctx: Context, req: Requirement, pool: Sequence[Held], mods: Mods
 ) -> list[tuple[Held, ...]]:
     """Every source set ``req`` (a rule's ``when``) may fire on, in transfer's preference.
 
@@ -734,8 +725,8 @@ def _choices(
         assert req.has is not None
         found = [
             option
-            for option in _options_for(ctx, req.has, pool)
-            if all(_check_mods(h, mods, ctx.as_of) is None for h in option)
+            for option in options_for(ctx, req.has, pool)
+            if all(check_mods(h, mods, ctx.as_of) is None for h in option)
         ]
         found.sort(key=lambda o: (max(h.earned or date.min for h in o), [h.key for h in o]))
         return _trim(found)
@@ -761,11 +752,7 @@ def _choices(
         return _trim(found)
     flt = req.from_ or Filter()
     matching = sorted(
-        (
-            h
-            for h in pool
-            if _matches(ctx, h, flt, None) and _check_mods(h, mods, ctx.as_of) is None
-        ),
+        (h for h in pool if matches(ctx, h, flt, None) and check_mods(h, mods, ctx.as_of) is None),
         key=lambda h: (h.earned or date.min, h.key),
     )
     if kind == "count":
@@ -795,11 +782,11 @@ def _trim(choices: list[tuple[Held, ...]]) -> list[tuple[Held, ...]]:
 
 
 def _meets(
-    ctx: _Context,
+    ctx: Context,
     req: Requirement,
     pool: Sequence[Held],
     self_inst: str | None,
-    mods: _Mods | None = None,
+    mods: Mods | None = None,
     stack: tuple[str, ...] = (),
 ) -> bool:
     """Whether ``pool`` meets ``req`` without consuming anything (a prerequisite check).
@@ -807,12 +794,12 @@ def _meets(
     A composite that is not held is met by its requirement tree (credit total and limits
     are not checked).
     """
-    mods = (mods or _Mods()).add(req)
+    mods = (mods or Mods()).add(req)
     kind = req.kind
     if kind == "has":
         assert req.has is not None
-        for option in _options_for(ctx, req.has, pool):
-            if all(_check_mods(h, mods, ctx.as_of) is None for h in option):
+        for option in options_for(ctx, req.has, pool):
+            if all(check_mods(h, mods, ctx.as_of) is None for h in option):
                 return True
         if req.has in ctx.catalog.versions and req.has not in stack:
             cred = ctx.catalog.credential(req.has, on=ctx.as_of)
@@ -827,8 +814,8 @@ def _meets(
     matching = [
         h
         for h in pool
-        if _matches(ctx, h, flt, self_inst)
-        and _check_mods(h, mods, ctx.as_of) is None
+        if matches(ctx, h, flt, self_inst)
+        and check_mods(h, mods, ctx.as_of) is None
         and not (kind == "credits" and h.credits <= 0)
     ]
     if req.distinct is not None:
@@ -869,7 +856,7 @@ def _requirement_text(req: Requirement) -> str:
         return req.has
     if req.from_ is not None:
         amount = f"{req.credits} credits" if req.credits is not None else f"{req.count}"
-        return f"{amount} of {_describe_filter(req.from_)}"
+        return f"{amount} of {describe_filter(req.from_)}"
     joiner = {"all": " and ", "any": " or "}.get(req.kind, ", ")
     inner = joiner.join(_requirement_text(c) for c in req.children)
     return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner
@@ -1029,7 +1016,7 @@ def _build(space: _Space, *, reduce: bool) -> _Built:
     is the same, but next-best plans that only swap interchangeable candidates disappear, so
     it is off when alternatives are asked for."""
     ranks = {ident: rank for rank, ident in enumerate(sorted(space.candidates), 1)}
-    builder = _goal_builder(
+    builder = goal_builder(
         space.ctx,
         space.record,
         space.goal,
@@ -1046,7 +1033,7 @@ def _build(space: _Space, *, reduce: bool) -> _Built:
         assert cred is not None
         if cred.prerequisites is not None:
             low = len(builder.nodes)
-            root = builder.requirement(cred.prerequisites, _Mods(), (), True, cred)
+            root = builder.requirement(cred.prerequisites, Mods(), (), True, cred)
             prereq_roots[ident] = (root, low, len(builder.nodes))
     nodes = [
         node if i < goal_nodes else replace(node, total=0, blocked=False)
@@ -1068,7 +1055,7 @@ def _build(space: _Space, *, reduce: bool) -> _Built:
         for source in space.rules[grant.rule].alts[grant.alt].sources
     ) + _retake_pairs(space)
     problem = solver.Problem(
-        items=_solver_items(space.pool, space.unit),
+        items=solver_items(space.pool, space.unit),
         nodes=tuple(nodes),
         limits=tuple(limits),
         exclusive=exclusive,
@@ -1605,18 +1592,17 @@ def _assign(offers: Sequence[tuple[str, Funding, int]]) -> list[int]:
 def _blocked(space: _Space, time_limit: float) -> list[Blocked]:
     """Why no plan exists: the audit's allocation with every candidate available, its unmet
     requirements with what they lack, and why no candidate provides that."""
-    from pathways.evaluate.core import _gpa
 
     present = _present(space, set(space.candidates))
     keep = {h.key for h in space.prepared.valid} | present
     keep |= {h.key for h in space.candidates.values()}
     pool = [h for h in space.pool if h.key in keep]
-    builder = _goal_builder(
+    builder = goal_builder(
         space.ctx, space.record, space.goal, space.goal_day, pool, space.prepared.valid, space.unit
     )
     granted = [g.held for g in space.grants if g.held.key in present]
     problem = solver.Problem(
-        items=_solver_items(pool, space.unit),
+        items=solver_items(pool, space.unit),
         nodes=tuple(builder.nodes),
         limits=tuple(builder.limits),
         exclusive=tuple(
@@ -1628,7 +1614,7 @@ def _blocked(space: _Space, time_limit: float) -> list[Blocked]:
         + _retake_pairs(space),
     )
     solution = solver.solve(problem, time_limit=time_limit)
-    decision = _decision(
+    decision = decide(
         catalog=space.catalog,
         record=space.record,
         goal=space.goal,
@@ -1636,13 +1622,13 @@ def _blocked(space: _Space, time_limit: float) -> list[Blocked]:
         projected=False,
         institution=space.institution,
         prepared=space.prepared,
-        transferred=_TransferResult(fired=[], granted=granted, reasons={}),
+        transferred=TransferResult(fired=[], granted=granted, reasons={}),
         pool=pool,
         builder=builder,
         problem=problem,
         solution=solution,
         unit=space.unit,
-        gpa=_gpa(space.prepared.valid),
+        gpa=grade_point_average(space.prepared.valid),
     )
     if solution.met[0]:
         return [
@@ -1731,7 +1717,7 @@ def _why_leaf(space: _Space, info: Any, node: solver.Node) -> list[tuple[str, st
     if info.target is not None:
         return _why_id(space, info.target)
     flt: Filter = info.flt or Filter()
-    what = _describe_filter(flt)
+    what = describe_filter(flt)
     loose = flt.model_copy(update={"earned_at": None})
     found: list[tuple[str, str]] = []
     index = _index(space.catalog)
@@ -1740,7 +1726,7 @@ def _why_leaf(space: _Space, info: Any, node: solver.Node) -> list[tuple[str, st
             if ident in space.candidates or ident in space.valid_ids:
                 continue
             cred = space.catalog.credential(ident, on=space.ctx.as_of)
-            if not _matches(space.ctx, _candidate_held(cred, space.ctx.as_of, None), loose, None):
+            if not matches(space.ctx, _candidate_held(cred, space.ctx.as_of, None), loose, None):
                 continue
             if ident in space.elsewhere or issuer not in space.allowed:
                 found.append(("elsewhere", f"{issuer} {ident}"))
