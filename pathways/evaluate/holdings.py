@@ -162,7 +162,22 @@ def prepare(
         )
         own.append(held)
 
-    # A stable order that does not depend on the record's order: by credential, date, grade.
+    own = _keyed(own)
+
+    valid: list[Held] = []
+    for held in own:
+        problem = _invalidity(catalog, held, record, as_of, projected=projected)
+        if problem is not None:
+            reasons[held.key] = problem
+        else:
+            valid.append(held)
+
+    kept = _best_attempts(valid, reasons)
+    return Prepared(valid=kept, reasons=reasons, own=own, badges=badges)
+
+
+def _keyed(own: list[Held]) -> list[Held]:
+    """``own`` in a stable order that does not depend on the record's, each with its key."""
     own.sort(
         key=lambda h: (
             h.credential or "",
@@ -179,17 +194,11 @@ def prepare(
         base = held.credential or "block"
         seen[base] = seen.get(base, 0) + 1
         keyed.append(replace(held, key=f"{base}#{seen[base]}"))
-    own = keyed
+    return keyed
 
-    valid: list[Held] = []
-    for held in own:
-        problem = _invalidity(catalog, held, record, as_of, projected=projected)
-        if problem is not None:
-            reasons[held.key] = problem
-        else:
-            valid.append(held)
 
-    # Repeated courses: the best attempt counts, once.
+def _best_attempts(valid: list[Held], reasons: dict[str, tuple[str, str]]) -> list[Held]:
+    """``valid`` without the weaker attempts of repeated courses (each gets a reason)."""
     best: dict[str, Held] = {}
     for held in valid:
         if held.kind != "course" or held.credential is None:
@@ -207,7 +216,7 @@ def prepare(
             )
         else:
             kept.append(held)
-    return Prepared(valid=kept, reasons=reasons, own=own, badges=badges)
+    return kept
 
 
 def _components(catalog: CompiledCatalog, ident: str) -> set[str]:
