@@ -744,11 +744,11 @@ def test_fund_pays_the_most_any_assignment_can(case: Any) -> None:
 def test_plan_keeps_the_plan_when_time_runs_out_for_alternatives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pathways.plan import search as planning
+    from pathways.plan import encoding as planning
     from pathways.solver import SolverTimeout
 
     cat = compiled([course("u1"), course("u2"), goal({"count": 1, "from": {"subject": "GEN"}})])
-    found = planning._Search.best
+    found = planning.Search.best
     calls: list[int] = []
 
     def first_only(self: Any) -> Any:
@@ -757,7 +757,7 @@ def test_plan_keeps_the_plan_when_time_runs_out_for_alternatives(
             raise SolverTimeout("out of time")
         return found(self)
 
-    monkeypatch.setattr(planning._Search, "best", first_only)
+    monkeypatch.setattr(planning.Search, "best", first_only)
     document = plan(cat, learner(), "goal", AS_OF, alternatives=2)
     assert steps(document) == ["u1"]
     assert document.alternatives == [] and not document.optimal

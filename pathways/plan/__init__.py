@@ -3,7 +3,8 @@
 The public entry points and documents are re-exported here; the stages live in submodules.
 """
 
-from pathways.plan.search import (
+from pathways.plan.core import compare, plan
+from pathways.plan.documents import (
     NON_COLLEGE_KINDS,
     OPTIMIZE_TARGETS,
     Alternative,
@@ -17,10 +18,8 @@ from pathways.plan.search import (
     StepFunding,
     Term,
     Totals,
-    compare,
-    fund,
-    plan,
 )
+from pathways.plan.reading import fund
 
 __all__ = [
     "NON_COLLEGE_KINDS",
