@@ -44,9 +44,9 @@ from pathways.catalog.compile import (
     SECTION_KIND,
     CatalogProblems,
     CompiledCatalog,
-    _catalog_of,
-    _Compiler,
-    _gc_paused,
+    Compiler,
+    catalog_of,
+    gc_paused,
 )
 from pathways.catalog.model import (
     CATALOG_SECTIONS,
@@ -484,12 +484,12 @@ def _assemble(loaded: _Loaded, version: str) -> CompiledCatalog:
         found.sort(key=lambda e: _sort_key(e[0]))
         sections[section] = tuple(e[0] for e in found)
         origins[section] = [(e[1], e[2]) for e in found]
-    catalog = _catalog_of(sections)
+    catalog = catalog_of(sections)
     extra = dict(loaded.invalid_ids)
     errors = list(loaded.errors)
     compiled: CompiledCatalog | None = None
     try:
-        compiled = _Compiler(catalog, extra, presorted=True).compile(version)
+        compiled = Compiler(catalog, extra, presorted=True).compile(version)
     except CatalogProblems as problems:
         for p in problems.problems:
             source_index, index = origins[p.section][p.index]
@@ -510,7 +510,7 @@ def _assemble(loaded: _Loaded, version: str) -> CompiledCatalog:
 
 def _load(files: Sequence[tuple[str, bytes]], version: str, max_bytes: int) -> CompiledCatalog:
     loaded = _Loaded()
-    with _gc_paused():
+    with gc_paused():
         for name, raw in files:
             if len(raw) > max_bytes:
                 loaded.errors.append(_too_big(name, len(raw), max_bytes))
@@ -653,7 +653,7 @@ def _salt() -> str:
     if _code_salt is None:
         digest = hashlib.sha256(f"{_CACHE_FORMAT}:{sys.version_info[:2]}".encode())
         package = Path(__file__).resolve().parent
-        for module in ("model.py", "compile.py", "load.py"):
+        for module in ("model.py", "compile.py", "references.py", "load.py"):
             digest.update((package / module).read_bytes())
         _code_salt = digest.hexdigest()
     return _code_salt
@@ -671,7 +671,7 @@ def _cache_get(digest: str) -> CompiledCatalog | None:
     except OSError:
         return None
     try:
-        with _gc_paused():
+        with gc_paused():
             found = pickle.loads(raw)
     except Exception:  # a corrupt or foreign entry is rebuilt, never trusted
         return None
@@ -684,7 +684,7 @@ def _cache_put(digest: str, compiled: CompiledCatalog) -> None:
     path = _cache_path(digest)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with _gc_paused():
+        with gc_paused():
             payload = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
         try:
