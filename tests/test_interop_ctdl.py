@@ -13,12 +13,8 @@ import yaml
 from pathways.catalog.load import load_sources
 from pathways.catalog.model import Catalog, Filter, Requirement
 from pathways.errors import UnknownIdError
-from pathways.interop.ctdl import (
-    CATALOG_ID_TYPE,
-    MODIFIER_SOURCES,
-    export_pathway,
-    import_ctdl,
-)
+from pathways.interop.ctdl import CATALOG_ID_TYPE, MODIFIER_SOURCES, import_ctdl
+from pathways.interop.ctdl_export import export_pathway
 
 CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 CTDL = CONFORMANCE / "ctdl"

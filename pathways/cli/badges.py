@@ -207,7 +207,7 @@ def ctdl_export(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file.")] = None,
 ) -> None:
     """Write a goal's pathway as CTDL JSON-LD (a ceterms:Pathway @graph)."""
-    from pathways.interop.ctdl import export_pathway
+    from pathways.interop.ctdl_export import export_pathway
     from pathways.interop.records import write_atomically
 
     with exit_on_error():
