@@ -25,15 +25,39 @@ file validates against :mod:`pathways.catalog.model`, and every id a file names 
 
 from __future__ import annotations
 
-import json
 import random
-import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from pathways.tools.learners import make_learner
+from pathways.tools.vocabulary import (
+    ACE_RECOMMENDED,
+    AP_EXAMS,
+    ARTS_SCIENCES,
+    CERTIFICATIONS,
+    CLEP_EXAMS,
+    GE_AH,
+    GE_AREA,
+    GE_ENGLISH,
+    GE_MATH,
+    GE_NS,
+    GE_SS,
+    KIND_SUFFIX,
+    KIND_TITLE,
+    MILITARY,
+    PROFESSIONAL,
+    PROVIDERS,
+    RELATED,
+    SOURCE,
+    SUBJECT_NAMES,
+    TOWNS,
+    VOCATIONAL,
+)
+from pathways.tools.world import Institution, Json, World, credits_of
+from pathways.tools.yaml_emit import to_yaml
 
 __all__ = ["SCALES", "GenerateSummary", "generate_catalog", "to_yaml"]
 
@@ -45,8 +69,6 @@ SCALES: dict[str, dict[str, int]] = {
 
 Both use the same per-institution shape, so one program's audit costs the same at both.
 """
-
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -86,381 +108,7 @@ class GenerateSummary:
         }
 
 
-# --------------------------------------------------------------------------- YAML emitter
-
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9._+/()' -]*[A-Za-z0-9.+)]$|^[A-Za-z]$")
-# Words YAML 1.1 would read as booleans or null.
-_RESERVED = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"])
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _RESERVED:
-        return text
-    if text.isascii() and text.isprintable():
-        return json.dumps(text)  # escapes only the quote and the backslash here
-    return _quote(text)
-
-
-def _quote(text: str) -> str:
-    # A YAML double-quoted scalar with every character outside printable ASCII escaped,
-    # including those YAML treats as line breaks (U+0085, U+2028) and astral ones (\U).
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if char in '"\\':
-            out.append("\\" + char)
-        elif 0x20 <= code < 0x7F:
-            out.append(char)
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-def _is_scalar(value: Any) -> bool:
-    return not isinstance(value, dict | list | tuple)
-
-
-def _flow(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_scalar(k)}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    return _scalar(value)
-
-
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list | tuple):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
-
-
-def _inline(value: Any) -> str | None:
-    """The flow form when it is short and shallow, as a registrar would write it; else None."""
-    if _is_scalar(value):
-        return _scalar(value)
-    if _depth(value) > 3:
-        return None
-    text = _flow(value)
-    return text if len(text) <= 88 else None
-
-
-def _block(value: Any, indent: int, lines: list[str]) -> None:
-    pad = " " * indent
-    if isinstance(value, dict):
-        for key, item in value.items():
-            flow = _inline(item)
-            if flow is not None:
-                lines.append(f"{pad}{_scalar(key)}: {flow}")
-            else:
-                lines.append(f"{pad}{_scalar(key)}:")
-                _block(item, indent + 2, lines)
-        return
-    for item in value:
-        flow = _inline(item)
-        if flow is not None:
-            lines.append(f"{pad}- {flow}")
-            continue
-        start = len(lines)
-        _block(item, indent + 2, lines)
-        lines[start] = f"{pad}- {lines[start][indent + 2 :]}"
-
-
-def to_yaml(document: Json, header: str = "") -> str:
-    """Render ``document`` (dicts, lists, str, int, float, bool, date) as block-style YAML.
-
-    Short leaves are written in flow style (``{has: x}``, ``[a, b]``); strings that YAML could
-    read as something else are double-quoted. The result parses back to ``document`` with
-    any YAML 1.1 or 1.2 loader (dates become dates).
-
-    >>> tree = {"all": [{"has": "cc.eng-1010"}, {"any": ["cc.math-1100", "cc.math-1200"]},
-    ...                 {"label": "Electives", "credits": 6, "from": {"subject": "ITNT"}}]}
-    >>> print(to_yaml({"requires": tree, "note": "on"}), end="")
-    requires:
-      all:
-        - {has: cc.eng-1010}
-        - {any: [cc.math-1100, cc.math-1200]}
-        - {label: Electives, credits: 6, from: {subject: ITNT}}
-    note: "on"
-    """
-    lines: list[str] = [f"# {line}" for line in header.splitlines()]
-    _block(document, 0, lines)
-    return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------- vocabulary
-
-GE_ENGLISH, GE_MATH, GE_AH, GE_SS, GE_NS = (
-    "ot36.english",
-    "ot36.math",
-    "ot36.arts-humanities",
-    "ot36.social-science",
-    "ot36.natural-science",
-)
-
-# (code, name, general-education area or None)
-ARTS_SCIENCES: tuple[tuple[str, str, str], ...] = (
-    ("ENG", "English", GE_ENGLISH),
-    ("MATH", "Mathematics", GE_MATH),
-    ("STAT", "Statistics", GE_MATH),
-    ("ARTS", "Art", GE_AH),
-    ("HIST", "History", GE_AH),
-    ("PHIL", "Philosophy", GE_AH),
-    ("MUS", "Music", GE_AH),
-    ("COMM", "Communication", GE_AH),
-    ("SPAN", "Spanish", GE_AH),
-    ("PSYC", "Psychology", GE_SS),
-    ("SOC", "Sociology", GE_SS),
-    ("ECON", "Economics", GE_SS),
-    ("POLS", "Political Science", GE_SS),
-    ("ANTH", "Anthropology", GE_SS),
-    ("BIOL", "Biology", GE_NS),
-    ("CHEM", "Chemistry", GE_NS),
-    ("PHYS", "Physics", GE_NS),
-    ("GEOL", "Geology", GE_NS),
-)
-PROFESSIONAL: tuple[tuple[str, str], ...] = (
-    ("ACCT", "Accounting"),
-    ("BUS", "Business Management"),
-    ("MKTG", "Marketing"),
-    ("ITNT", "Information Technology"),
-    ("CSCI", "Computer Science"),
-    ("CYBR", "Cybersecurity"),
-    ("NURS", "Nursing"),
-    ("HLTH", "Health Sciences"),
-    ("EMS", "Emergency Medical Services"),
-    ("CJUS", "Criminal Justice"),
-    ("EDUC", "Education"),
-    ("ECE", "Early Childhood Education"),
-    ("ENGT", "Engineering Technology"),
-    ("MECH", "Mechanical Engineering Technology"),
-    ("ELEC", "Electrical Technology"),
-    ("WELD", "Welding"),
-    ("HVAC", "Heating, Ventilation and Air Conditioning"),
-    ("AUTO", "Automotive Technology"),
-    ("CULN", "Culinary Arts"),
-    ("HOSP", "Hospitality Management"),
-    ("GRPH", "Graphic Design"),
-    ("AGRI", "Agriculture"),
-    ("LOGI", "Supply Chain and Logistics"),
-    ("PARA", "Paralegal Studies"),
-    ("MEDA", "Medical Assisting"),
-)
-SUBJECT_NAMES = {code: name for code, name, *_ in (*ARTS_SCIENCES, *PROFESSIONAL)}
-GE_AREA = {code: area for code, _, area in ARTS_SCIENCES}
-RELATED = {
-    "ACCT": ("BUS",), "BUS": ("ACCT", "MKTG"), "MKTG": ("BUS", "GRPH"), "ITNT": ("CSCI", "CYBR"),
-    "CSCI": ("ITNT", "MATH"), "CYBR": ("ITNT", "CSCI"), "NURS": ("HLTH", "BIOL"),
-    "HLTH": ("NURS", "BIOL"), "EMS": ("HLTH",), "CJUS": ("SOC", "PARA"), "EDUC": ("ECE", "PSYC"),
-    "ECE": ("EDUC", "PSYC"), "ENGT": ("MECH", "ELEC"), "MECH": ("ENGT", "WELD"),
-    "ELEC": ("ENGT",), "WELD": ("MECH",), "HVAC": ("ELEC",), "AUTO": ("MECH", "ELEC"),
-    "CULN": ("HOSP",), "HOSP": ("CULN", "BUS"), "GRPH": ("ARTS", "MKTG"), "AGRI": ("BIOL", "BUS"),
-    "LOGI": ("BUS",), "PARA": ("CJUS", "BUS"), "MEDA": ("HLTH", "NURS"),
-}  # fmt: skip
-VOCATIONAL = ("WELD", "HVAC", "AUTO", "CULN", "MEDA", "ELEC", "ITNT", "EMS")
-
-TOWNS = (
-    "akron", "athens", "bowling-green", "canton", "chillicothe", "cincinnati", "cleveland",
-    "columbus", "dayton", "defiance", "delaware", "elyria", "findlay", "gallipolis", "hamilton",
-    "kent", "lancaster", "lima", "lorain", "mansfield", "marietta", "marion", "massillon",
-    "mentor", "middletown", "newark", "new-philadelphia", "norwalk", "oxford", "piqua",
-    "portsmouth", "sandusky", "sidney", "springfield", "steubenville", "tiffin", "toledo",
-    "troy", "urbana", "wooster", "xenia", "youngstown", "zanesville", "ashland", "ashtabula",
-    "bellefontaine", "bucyrus", "cambridge", "celina", "circleville", "coshocton", "eaton",
-    "fremont", "georgetown", "hillsboro", "ironton", "jackson", "kenton", "lebanon", "logan",
-    "london", "mcconnelsville", "medina", "millersburg", "mount-vernon", "napoleon", "ottawa",
-    "painesville", "paulding", "pomeroy", "ravenna", "st-clairsville", "van-wert", "wapakoneta",
-    "warren", "washington", "wauseon", "west-union", "woodsfield", "batavia", "berea", "bryan",
-    "caldwell", "cadiz", "carrollton", "chardon", "greenville", "lisbon", "mcarthur",
-    "mount-gilead", "port-clinton", "upper-sandusky", "waverly",
-)  # fmt: skip
-
-KIND_SUFFIX = {"university": "u", "community-college": "cc", "career-tech-center": "ctc"}
-KIND_TITLE = {
-    "university": "University",
-    "community-college": "Community College",
-    "career-tech-center": "Career Center",
-}
-
-# id | title | issuer | kind (cert, micro, license) | subject | cost | hours | weeks | valid_for |
-# prerequisite ("-" for none)
-_CERTIFICATION_TABLE = """
-comptia.a-plus | CompTIA A+ | comptia | cert | ITNT | 492 | 120 | 12 | P3Y | -
-comptia.network-plus | CompTIA Network+ | comptia | cert | ITNT | 358 | 90 | 10 | P3Y | -
-comptia.security-plus | CompTIA Security+ | comptia | cert | CYBR | 392 | 40 | 8 | P3Y |
-  comptia.network-plus
-comptia.linux-plus | CompTIA Linux+ | comptia | cert | ITNT | 358 | 60 | 8 | P3Y | -
-comptia.cysa-plus | CompTIA CySA+ | comptia | cert | CYBR | 392 | 60 | 10 | P3Y |
-  comptia.security-plus
-cisco.ccna | Cisco Certified Network Associate | cisco | cert | ITNT | 300 | 120 | 16 | P3Y | -
-cisco.ccst-networking | Cisco Certified Support Technician Networking | cisco | cert | ITNT |
-  125 | 40 | 6 | - | -
-aws.cloud-practitioner | AWS Certified Cloud Practitioner | aws | cert | CSCI | 100 | 30 | 4 |
-  P3Y | -
-aws.solutions-architect | AWS Certified Solutions Architect - Associate | aws | cert | CSCI |
-  150 | 80 | 10 | P3Y | aws.cloud-practitioner
-microsoft.mos-word | Microsoft Office Specialist: Word | microsoft | cert | BUS | 100 | 20 | 3 |
-  - | -
-microsoft.mos-excel | Microsoft Office Specialist: Excel | microsoft | cert | BUS | 100 | 20 | 3 |
-  - | -
-microsoft.azure-fundamentals | Microsoft Azure Fundamentals | microsoft | cert | CSCI | 99 | 20 |
-  3 | - | -
-google.it-support | Google IT Support Professional Certificate | google | micro | ITNT | 294 |
-  180 | 24 | - | -
-google.data-analytics | Google Data Analytics Professional Certificate | google | micro | STAT |
-  294 | 180 | 24 | - | -
-google.project-management | Google Project Management Professional Certificate | google |
-  micro | BUS | 294 | 140 | 24 | - | -
-google.cybersecurity | Google Cybersecurity Professional Certificate | google | micro | CYBR |
-  294 | 170 | 24 | - | -
-servsafe.manager | ServSafe Food Protection Manager | servsafe | cert | CULN | 180 | 16 | 2 |
-  P5Y | -
-nremt.emt | NREMT Emergency Medical Technician | nremt | license | EMS | 104 | 150 | 16 | P2Y | -
-ohio-bon.lpn-license | Ohio Licensed Practical Nurse | ohio-bon | license | NURS | 200 | 1300 |
-  48 | - | -
-aws-weld.certified-welder | AWS Certified Welder | aws-weld | cert | WELD | 350 | 300 | 20 | P6M |
-  -
-nate.hvac-core | NATE Core Service Technician | nate | cert | HVAC | 150 | 80 | 8 | P2Y | -
-ase.engine-repair | ASE Engine Repair (A1) | ase | cert | AUTO | 53 | 60 | 8 | P5Y | -
-ase.brakes | ASE Brakes (A5) | ase | cert | AUTO | 53 | 60 | 8 | P5Y | -
-ase.electrical | ASE Electrical Systems (A6) | ase | cert | AUTO | 53 | 60 | 8 | P5Y | -
-pmi.capm | PMI Certified Associate in Project Management | pmi | cert | BUS | 300 | 35 | 8 | P3Y |
-  -
-nccer.core | NCCER Core Curriculum | nccer | cert | ENGT | 90 | 72 | 8 | - | -
-nha.ccma | NHA Certified Clinical Medical Assistant | nha | cert | MEDA | 160 | 160 | 16 | P2Y | -
-osha.osha-30 | OSHA 30-Hour General Industry | osha | cert | ENGT | 189 | 30 | 2 | - | -
-"""
-_KINDS = {"cert": "industry-certification", "micro": "micro-credential", "license": "license"}
-
-
-def _certifications() -> tuple[
-    tuple[str, str, str, str, str, int, int, int, str | None, str | None], ...
-]:
-    rows = []
-    for row in _CERTIFICATION_TABLE.replace("|\n  ", "| ").strip().splitlines():
-        ident, title, issuer, kind, subject, cost, hours, weeks, valid, prereq = (
-            cell.strip() for cell in row.split("|")
-        )
-        numbers = int(cost), int(hours), int(weeks)
-        optional = None if valid == "-" else valid, None if prereq == "-" else prereq
-        rows.append((ident, title, issuer, _KINDS[kind], subject, *numbers, *optional))
-    return tuple(rows)
-
-
-CERTIFICATIONS = _certifications()
-"""(id, title, issuer, kind, subject, cost, hours, weeks, valid_for, prerequisite)"""
-ACE_RECOMMENDED = ("google.it-support", "google.data-analytics", "google.project-management",
-                   "google.cybersecurity")  # fmt: skip
-PROVIDERS = {
-    "comptia": "CompTIA", "cisco": "Cisco", "aws": "Amazon Web Services",
-    "microsoft": "Microsoft", "google": "Google", "servsafe": "National Restaurant Association",
-    "nremt": "National Registry of Emergency Medical Technicians",
-    "ohio-bon": "Ohio Board of Nursing",
-    "aws-weld": "American Welding Society", "nate": "North American Technician Excellence",
-    "ase": "National Institute for Automotive Service Excellence",
-    "pmi": "Project Management Institute", "nccer": "NCCER",
-    "nha": "National Healthcareer Association",
-    "osha": "Occupational Safety and Health Administration",
-}  # fmt: skip
-
-# (exam id, title, subject, tier-1 (score, credits), tier-2 (score, credits))
-AP_EXAMS: tuple[tuple[str, str, str, tuple[int, int], tuple[int, int]], ...] = (
-    ("calculus-ab", "AP Calculus AB", "MATH", (3, 4), (4, 5)),
-    ("calculus-bc", "AP Calculus BC", "MATH", (3, 5), (4, 10)),
-    ("english-language", "AP English Language and Composition", "ENG", (3, 3), (4, 6)),
-    ("english-literature", "AP English Literature and Composition", "ENG", (3, 3), (4, 6)),
-    ("biology", "AP Biology", "BIOL", (3, 4), (4, 8)),
-    ("chemistry", "AP Chemistry", "CHEM", (3, 4), (4, 8)),
-    ("physics-1", "AP Physics 1", "PHYS", (3, 4), (4, 5)),
-    ("us-history", "AP United States History", "HIST", (3, 3), (4, 6)),
-    ("world-history", "AP World History", "HIST", (3, 3), (4, 6)),
-    ("psychology", "AP Psychology", "PSYC", (3, 3), (4, 3)),
-    ("macroeconomics", "AP Macroeconomics", "ECON", (3, 3), (4, 3)),
-    ("microeconomics", "AP Microeconomics", "ECON", (3, 3), (4, 3)),
-    ("us-government", "AP United States Government and Politics", "POLS", (3, 3), (4, 3)),
-    ("statistics", "AP Statistics", "STAT", (3, 3), (4, 3)),
-    ("spanish-language", "AP Spanish Language and Culture", "SPAN", (3, 4), (4, 8)),
-    ("art-history", "AP Art History", "ARTS", (3, 3), (4, 6)),
-)
-CLEP_EXAMS: tuple[tuple[str, str, str, tuple[int, int], tuple[int, int]], ...] = (
-    ("college-algebra", "CLEP College Algebra", "MATH", (50, 3), (60, 4)),
-    ("american-government", "CLEP American Government", "POLS", (50, 3), (60, 3)),
-    ("intro-psychology", "CLEP Introductory Psychology", "PSYC", (50, 3), (60, 3)),
-    ("intro-sociology", "CLEP Introductory Sociology", "SOC", (50, 3), (60, 3)),
-    ("biology", "CLEP Biology", "BIOL", (50, 4), (60, 8)),
-    ("chemistry", "CLEP Chemistry", "CHEM", (50, 4), (60, 8)),
-    ("college-composition", "CLEP College Composition", "ENG", (50, 3), (60, 6)),
-    ("principles-of-management", "CLEP Principles of Management", "BUS", (50, 3), (60, 3)),
-    ("principles-of-marketing", "CLEP Principles of Marketing", "MKTG", (50, 3), (60, 3)),
-    ("financial-accounting", "CLEP Financial Accounting", "ACCT", (50, 3), (60, 3)),
-)
-MILITARY = (
-    ("army.68w-combat-medic", "Army Combat Medic Specialist (68W)", "EMS", 9),
-    ("navy.hospital-corpsman", "Navy Hospital Corpsman", "HLTH", 8),
-    ("af.cyber-transport", "Air Force Cyber Transport Systems", "ITNT", 12),
-    ("army.wheeled-vehicle-mechanic", "Army Wheeled Vehicle Mechanic (91B)", "AUTO", 9),
-)
-SOURCE = "https://example.org/synthetic-state-system"
-EPOCH = date(2010, 1, 1)
-TODAY = date(2026, 6, 30)
-"""Latest date a synthetic holding may carry (records are dated, not relative to the clock)."""
-GRADES_GOOD = ("A", "A", "A-", "B+", "B", "B", "B-", "C+", "C")
-GRADES_ANY = ("A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "F", "W")
-
-
-# --------------------------------------------------------------------------- the model in memory
-
-
-@dataclass
-class _Institution:
-    id: str
-    name: str
-    kind: str
-    quarter: bool
-    subjects: list[str]
-    courses: list[Json] = field(default_factory=list)
-    programs: list[Json] = field(default_factory=list)
-    rules: list[Json] = field(default_factory=list)
-    by_subject: dict[str, list[Json]] = field(default_factory=dict)
-    by_tag: dict[str, list[Json]] = field(default_factory=dict)
-
-
-@dataclass
-class _World:
-    institutions: list[_Institution]
-    credentials: dict[str, Json]
-    """Every credential (id → the last version's dict); versions in ``versions``."""
-    versions: dict[str, list[Json]]
-    equivalences: dict[str, Json]
-    course_credits: dict[str, float]
-    program_meta: dict[str, tuple[str, str]]
-    """program id → (institution id, kind)."""
-    sources: dict[str, list[str]] = field(default_factory=dict)
-    """course id → courses elsewhere that count as it (an articulation rule at its
-    institution, or a shared statewide code without date limits)."""
-
-
-def _credits_of(course: Json) -> float:
-    value = course["credits"]
-    if isinstance(value, dict):
-        return float(value["value"]) * 2 / 3
-    return float(value)
-
-
-def _institutions(rng: random.Random, count: int) -> list[_Institution]:
+def _institutions(rng: random.Random, count: int) -> list[Institution]:
     kinds = []
     for index in range(count):
         # Roughly Ohio's mix: a quarter universities, ~45% community colleges, the rest
@@ -488,11 +136,11 @@ def _institutions(rng: random.Random, count: int) -> list[_Institution]:
             k = 14 if kind == "community-college" else 12
             subjects = [code for code, _, _ in ARTS_SCIENCES] + sorted(rng.sample(professional, k))
         quarter = kind != "career-tech-center" and index % 12 == 3
-        result.append(_Institution(ident, name, kind, quarter, subjects))
+        result.append(Institution(ident, name, kind, quarter, subjects))
     return result
 
 
-def _courses(rng: random.Random, inst: _Institution, courses_per: int) -> None:
+def _courses(rng: random.Random, inst: Institution, courses_per: int) -> None:
     total = courses_per // 3 if inst.kind == "career-tech-center" else courses_per
     upper = inst.kind == "university"
     weights = [3 if code in GE_AREA else 5 for code in inst.subjects]
@@ -548,7 +196,7 @@ def _courses(rng: random.Random, inst: _Institution, courses_per: int) -> None:
 
 
 def _statewide(
-    rng: random.Random, insts: list[_Institution]
+    rng: random.Random, insts: list[Institution]
 ) -> tuple[Json, dict[str, Json], dict[str, Json], list[Json]]:
     """Institutions, policies, statewide credentials, equivalences, statewide rules, funding."""
     institutions: list[Json] = [
@@ -782,13 +430,13 @@ class _Claims:
         for index, (flt, courses) in enumerate(pools):
             free = [c for c in courses if c["id"] not in self.used]
             self.rng.shuffle(free)
-            if sum(_credits_of(c) for c in free) < need and index < len(pools) - 1:
+            if sum(credits_of(c) for c in free) < need and index < len(pools) - 1:
                 continue
             total, taken = 0.0, []
             for course in free:
                 if total >= need:
                     break
-                total += _credits_of(course)
+                total += credits_of(course)
                 taken.append(course["id"])
             amount = min(need, int(total))
             if amount < 3:
@@ -799,7 +447,7 @@ class _Claims:
         return None
 
 
-def _field_courses(inst: _Institution, subject: str, level: str | None = None) -> list[Json]:
+def _field_courses(inst: Institution, subject: str, level: str | None = None) -> list[Json]:
     courses = inst.by_subject.get(subject, [])
     return [c for c in courses if level is None or c["level"] == level]
 
@@ -808,7 +456,7 @@ def _subjects(subjects: list[str]) -> str | list[str]:
     return subjects[0] if len(subjects) == 1 else subjects
 
 
-def _gen_ed(inst: _Institution) -> Json:
+def _gen_ed(inst: Institution) -> Json:
     english = [c["id"] for c in inst.by_tag.get(GE_ENGLISH, [])[:1]]
     first: Json = (
         {"any": [{"has": english[0]}, {"has": "ohio.oan.oeng001"}]}
@@ -833,7 +481,7 @@ Nested = dict[str, list[tuple[str, frozenset[str]]]]
 
 def _program(
     rng: random.Random,
-    inst: _Institution,
+    inst: Institution,
     kind: str,
     subject: str,
     serial: int,
@@ -995,7 +643,7 @@ def _program(
     return program
 
 
-def _programs(rng: random.Random, inst: _Institution, programs_per: int) -> None:
+def _programs(rng: random.Random, inst: Institution, programs_per: int) -> None:
     mix: tuple[tuple[str, float], ...]
     if inst.kind == "community-college":
         mix = (("certificate", 0.40), ("micro-credential", 0.08), ("associate", 0.52))
@@ -1040,12 +688,12 @@ def _versions(rng: random.Random, program: Json) -> list[Json]:
 # --------------------------------------------------------------------------- transfer rules
 
 
-def _local_rules(rng: random.Random, insts: list[_Institution], inst: _Institution) -> None:
+def _local_rules(rng: random.Random, insts: list[Institution], inst: Institution) -> None:
     # Course-to-course rules flow one way — from community colleges to universities, and
     # from earlier to later institutions of a kind — because the compiled graph rejects a
     # cycle of rules (A's course granting B's granting A's). Reciprocal agreements are what
     # the statewide equivalences are for.
-    def rank(other: _Institution) -> tuple[int, int]:
+    def rank(other: Institution) -> tuple[int, int]:
         return (other.kind == "university", insts.index(other))
 
     colleges = [
@@ -1142,264 +790,6 @@ def _local_rules(rng: random.Random, insts: list[_Institution], inst: _Instituti
             )  # fmt: skip
 
 
-# --------------------------------------------------------------------------- learners
-
-
-class _Walker:
-    """Builds a transcript that meets a program's requirement tree.
-
-    Two passes over the tree: first every ``has`` (and the branch each ``any``/``at_least``
-    takes), then every ``credits``/``count`` leaf from courses not taken yet — so no course
-    is asked to count twice, which the audit would refuse.
-    """
-
-    def __init__(self, rng: random.Random, world: _World, home: _Institution) -> None:
-        self.rng = rng
-        self.world = world
-        self.home = home
-        self.courses: list[str] = []
-        self.taken: set[str] = set()
-        self.others: list[str] = []
-        self.choices: dict[int, list[Json]] = {}
-
-    def add(self, ident: str) -> None:
-        if ident not in self.taken:
-            self.taken.add(ident)
-            if ident in self.world.course_credits:
-                self.courses.append(ident)
-            else:
-                self.others.append(ident)
-
-    def matching(self, flt: Json) -> Iterator[Json]:
-        tags = _aslist(flt.get("tags"))
-        subjects = _aslist(flt.get("subject"))
-        levels = _aslist(flt.get("level"))
-        pool = (
-            [c for t in tags for c in self.home.by_tag.get(t, [])]
-            if tags
-            else [c for s in subjects for c in self.home.by_subject.get(s, [])]
-            if subjects
-            else self.home.courses
-        )
-        for course in pool:
-            if subjects and course["subject"] not in subjects:
-                continue
-            if levels and course["level"] not in levels:
-                continue
-            if tags and not set(tags) & set(course.get("tags", ())):
-                continue
-            yield course
-
-    def walk(self, req: Json, year: int) -> None:
-        self._walk(req, year, "has")
-        self._walk(req, year, "credits")
-
-    def _chosen(self, req: Json) -> list[Json]:
-        key = id(req)
-        if key not in self.choices:
-            if "any" in req:
-                # Courses rather than certifications that may have lapsed by the as-of date.
-                plain = [c for c in req["any"] if "earned_within" not in c] or req["any"]
-                self.choices[key] = [self.rng.choice(plain)]
-            else:
-                self.choices[key] = self.rng.sample(req["of"], req["at_least"])
-        return self.choices[key]
-
-    def _walk(self, req: Json, year: int, phase: str) -> None:
-        if "has" in req:
-            self.has(req["has"], year, phase)
-        elif "all" in req:
-            for child in req["all"]:
-                self._walk(child, year, phase)
-        elif "any" in req or "at_least" in req:
-            for child in self._chosen(req):
-                self._walk(child, year, phase)
-        elif phase == "credits":
-            self.credits(req)
-
-    def credits(self, req: Json) -> None:
-        flt = req["from"]
-        if "kind" in flt:
-            degrees = sorted(
-                p
-                for p, (inst, kind) in self.world.program_meta.items()
-                if kind in flt["kind"] and inst != self.home.id
-            )
-            if degrees:
-                self.add(self.rng.choice(degrees[:50]))
-            return
-        candidates = list(self.matching(flt))
-        self.rng.shuffle(candidates)
-        need = float(req.get("credits", 0))
-        count = int(req.get("count", 0))
-        if req.get("shares"):
-            # An overlay reads courses without using them: those already taken may do.
-            count -= sum(1 for c in candidates if c["id"] in self.taken)
-        distinct = int(req.get("distinct", {}).get("at_least", 1))
-        got, subjects = 0.0, set[str]()
-        for course in candidates:
-            if got >= need and count <= 0 and len(subjects) >= distinct:
-                break
-            if course["id"] in self.taken:
-                continue
-            got += _credits_of(course)
-            count -= 1
-            subjects.add(course["subject"])
-            self.add(course["id"])
-
-    def has(self, ident: str, year: int, phase: str) -> None:
-        world = self.world
-        if ident in world.versions and "requires" in world.versions[ident][-1]:
-            if not ident.startswith("ohio.admission"):
-                self._walk(_version_for(world.versions[ident], year)["requires"], year, phase)
-            return
-        if phase != "has":
-            return
-        if ident in world.equivalences:
-            members = list(world.equivalences[ident]["members"])
-            local = [m for m in members if _member_ids(m)[0].startswith(self.home.id + ".")]
-            choice = (local or members or [None])[0]
-            if choice is not None:
-                for member in _member_ids(choice):
-                    self.add(member)
-        else:
-            self.add(ident)
-
-
-def _aslist(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _member_ids(member: Any) -> list[str]:
-    if isinstance(member, str):
-        return [member]
-    if "id" in member:
-        return [member["id"]]
-    return list(member["all"])
-
-
-def _version_for(versions: list[Json], year: int) -> Json:
-    day = date(year, 7, 1)
-    for version in versions:
-        eff = version.get("effective", {})
-        if eff.get("from", date.min) <= day <= eff.get("to", date.max):
-            return version
-    return versions[-1]
-
-
-def _term_date(rng: random.Random, start: date, term: int) -> date:
-    # Fall, spring, summer terms after the catalog year's 1 August.
-    base = start + timedelta(days=int(term * 121.7))
-    return min(base + timedelta(days=rng.randrange(100, 130)), TODAY)
-
-
-def _learner(rng: random.Random, world: _World, number: int) -> tuple[Json, str, str]:
-    """A record walking toward one program; returns (record, program id, intent).
-
-    The intent says how far the transcript was built: ``complete`` (every requirement taken),
-    ``near`` (one to three courses short) or ``early`` (well short); with ``-awarded`` when the
-    record also holds the program itself.
-    """
-    colleges = [i for i in world.institutions if i.kind != "career-tech-center"]
-    home = colleges[number % len(colleges)] if number % 5 else rng.choice(colleges)
-    programs = [p for p in home.programs if p["kind"] in ("certificate", "associate", "bachelor")]
-    target = rng.choice(programs)
-    year = rng.randrange(2016, 2024)
-    walker = _Walker(rng, world, home)
-    walker.walk(_version_for(world.versions[target["id"]], year)["requires"], year)
-    declared = float(target.get("credits", 0))
-    total = sum(world.course_credits[c] for c in walker.courses)
-    fillers = [c for c in home.courses if c["id"] not in walker.taken]
-    rng.shuffle(fillers)
-    for course in fillers:
-        if total >= declared:
-            break
-        walker.add(course["id"])
-        total += _credits_of(course)
-    mode = rng.random()
-    courses = list(walker.courses)
-    if mode >= 0.35:
-        # Not there yet: drop a few courses (near) or most of them (early in the program).
-        drop = rng.randint(1, 3) if mode < 0.65 else int(len(courses) * rng.uniform(0.3, 0.8))
-        for _ in range(min(drop, len(courses))):
-            courses.pop(rng.randrange(len(courses)))
-    start = date(year, 8, 1)
-    terms = max(1, min(12, len(courses) // 4 + 1))
-    holdings: list[Json] = []
-    other_colleges = [i for i in colleges if i is not home]
-    transfer_from = rng.choice(other_colleges) if other_colleges and rng.random() < 0.3 else None
-    for index, ident in enumerate(courses):
-        term = index * terms // max(1, len(courses))
-        earned = _term_date(rng, start, term)
-        if transfer_from is not None and index < len(courses) // 2:
-            # Early courses taken at the other college, where one counts as this one there.
-            prefix = transfer_from.id + "."
-            options = [c for c in world.sources.get(ident, ()) if c.startswith(prefix)]
-            if options:
-                ident = rng.choice(options)
-        roll = rng.random()
-        if roll < 0.04:
-            holdings.append({"credential": ident, "earned": earned - timedelta(days=120),
-                             "grade": rng.choice(("F", "W", "D"))})  # fmt: skip
-            holdings.append({"credential": ident, "earned": earned,
-                             "grade": rng.choice(GRADES_GOOD)})  # fmt: skip
-        elif roll < 0.07:
-            holdings.append({"credential": ident, "earned": earned, "grade": "P"})
-        else:
-            holdings.append({"credential": ident, "earned": earned,
-                             "grade": rng.choice(GRADES_GOOD)})  # fmt: skip
-    for ident in walker.others:
-        holdings.append({"credential": ident, "earned": _term_date(rng, start, terms)})
-    # Extra history: a failed or withdrawn course, certifications, exams, work in progress.
-    for course in rng.sample(home.courses, 2):
-        if rng.random() < 0.3 and course["id"] not in walker.taken:
-            holdings.append({"credential": course["id"], "earned": _term_date(rng, start, 0),
-                             "grade": rng.choice(("W", "F", "D-"))})  # fmt: skip
-    if rng.random() < 0.25:
-        exam = rng.choice(AP_EXAMS)
-        holdings.append({"credential": f"ap.{exam[0]}", "earned": date(year, 7, 5),
-                         "score": rng.choice((2, 3, 3, 4, 5))})  # fmt: skip
-    if rng.random() < 0.1:
-        exam = rng.choice(CLEP_EXAMS)
-        holdings.append({"credential": f"clep.{exam[0]}", "earned": _term_date(rng, start, 1),
-                         "score": rng.choice((45, 52, 58, 63, 70))})  # fmt: skip
-    if rng.random() < 0.15:
-        cert = rng.choice(CERTIFICATIONS)
-        holding: Json = {"credential": cert[0], "earned": _term_date(rng, start, rng.randrange(6))}
-        if cert[0] in ("ohio-bon.lpn-license",) and rng.random() < 0.5:
-            holding["claimed"] = holding["earned"] + timedelta(days=200)
-        holdings.append(holding)
-    if rng.random() < 0.04:
-        mil = rng.choice(MILITARY)
-        holdings.append({"credential": mil[0], "earned": date(year - 2, 6, 1)})
-    awarded = mode < 0.35 and rng.random() < 0.4
-    if awarded:
-        holdings.append({"credential": target["id"], "earned": _term_date(rng, start, terms)})
-    if rng.random() < 0.4:
-        for course in rng.sample(home.courses, rng.randint(1, 3)):
-            if course["id"] not in walker.taken:
-                holdings.append({"credential": course["id"], "status": "in_progress"})
-    ident = f"l-{number:06d}"
-    learner: Json = {
-        "id": ident,
-        "name": f"Learner {number}",
-        "catalog_year": year,
-        "state": "OH",
-        "institution": home.id,
-    }
-    statuses = [s for s in ("employed", "unemployed", "low_income") if rng.random() < 0.2]
-    if statuses:
-        learner["status"] = statuses
-    record: Json = {"learner": learner, "holdings": holdings}
-    if rng.random() < 0.03:
-        record["exceptions"] = [{"waive": "Writing intensive", "by": "registrar",
-                                 "reason": "Course sequence discontinued"}]  # fmt: skip
-    intent = "complete" if mode < 0.35 else "near" if mode < 0.65 else "early"
-    return record, target["id"], intent + ("-awarded" if awarded else "")
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -1455,7 +845,7 @@ def generate_catalog(
     for inst in insts:
         for course in inst.courses:
             versions[course["id"]] = [course]
-            course_credits[course["id"]] = _credits_of(course)
+            course_credits[course["id"]] = credits_of(course)
         expanded: list[Json] = []
         for program in inst.programs:
             program_versions = _versions(vrng, program)
@@ -1463,7 +853,7 @@ def generate_catalog(
             program_meta[program["id"]] = (inst.id, program["kind"])
             expanded.extend(program_versions)
         inst.programs = expanded
-    world = _World(insts, credentials, versions, equivalences, course_credits, program_meta)
+    world = World(insts, credentials, versions, equivalences, course_credits, program_meta)
     for inst in insts:
         for rule in inst.rules:
             grants = rule["grants"]
@@ -1511,7 +901,7 @@ def generate_catalog(
     goals: set[str] = set()
     targets = ["learner,goal,intent"]
     for number in range(1, learners + 1):
-        record, goal, intent = _learner(lrng, world, number)
+        record, goal, intent = make_learner(lrng, world, number)
         goals.add(goal)
         targets.append(f"{record['learner']['id']},{goal},{intent}")
         learner_bytes += _write(learner_dir / f"{record['learner']['id']}.yaml", to_yaml(record))
