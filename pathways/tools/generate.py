@@ -199,6 +199,17 @@ def _statewide(
     rng: random.Random, insts: list[Institution]
 ) -> tuple[Json, dict[str, Json], dict[str, Json], list[Json]]:
     """Institutions, policies, statewide credentials, equivalences, statewide rules, funding."""
+    credentials = _statewide_credentials()
+    equivalences = _equivalences(rng, insts)
+    statewide = {
+        "institutions": _statewide_institutions(insts),
+        "policies": _policies(),
+        "funding": _funding(),
+    }
+    return statewide, credentials, equivalences, _statewide_rules(credentials)
+
+
+def _statewide_institutions(insts: list[Institution]) -> list[Json]:
     institutions: list[Json] = [
         {"id": i.id, "name": i.name, "kind": i.kind, "control": "public", "state": "OH"}
         for i in insts
@@ -217,8 +228,12 @@ def _statewide(
          "state": "OH", "control": "public"},
         {"id": "us-military", "name": "United States Armed Forces", "kind": "military"},
     ]  # fmt: skip
+    return institutions
+
+
+def _policies() -> list[Json]:
     public = {"state": "OH", "control": "public"}
-    policies = [
+    policies: list[Json] = [
         {"id": "ohio.oan", "title": "Ohio Transfer Module and Ohio Articulation Numbers",
          "guarantee": "guaranteed", "scope": public, "source": f"{SOURCE}/oan"},
         {"id": "ohio.tag", "title": "Transfer Assurance Guides", "guarantee": "guaranteed",
@@ -244,7 +259,10 @@ def _statewide(
         {"id": "ace.recommendation", "title": "ACE credit recommendations",
          "guarantee": "recommended", "source": f"{SOURCE}/ace"},
     ]  # fmt: skip
+    return policies
 
+
+def _statewide_credentials() -> dict[str, Json]:
     credentials: dict[str, Json] = {}
     for ident, title, issuer, kind, subject, cost, hours, weeks, valid, prereq in CERTIFICATIONS:
         cred: Json = {"id": ident, "title": title, "kind": kind, "issuer": issuer,
@@ -297,8 +315,11 @@ def _statewide(
         "source": f"{SOURCE}/guarantee",
     }
     credentials[guarantee["id"]] = guarantee
+    return credentials
 
-    # Statewide codes: the k-th introductory course of a subject, matched across institutions.
+
+def _equivalences(rng: random.Random, insts: list[Institution]) -> dict[str, Json]:
+    """Statewide codes: the k-th introductory course of a subject, matched across institutions."""
     equivalences: dict[str, Json] = {}
     colleges = [i for i in insts if i.kind != "career-tech-center"]
     for code, name, _ in ARTS_SCIENCES:
@@ -353,7 +374,10 @@ def _statewide(
             "credits": 3, "subject": code, "members": members,
             "effective": {"from": date(2015, 7, 1)}, "source": f"{SOURCE}/ctan/{ident}",
         }  # fmt: skip
+    return equivalences
 
+
+def _statewide_rules(credentials: dict[str, Json]) -> list[Json]:
     rules: list[Json] = []
     for prefix, exams, policy in (("ap", AP_EXAMS, "ohio.ap"), ("clep", CLEP_EXAMS, "ohio.clep")):
         for ident, title, subject, (s1, c1), (s2, c2) in exams:
@@ -381,7 +405,11 @@ def _statewide(
                       "grants": [{"credits": 12, "subject": subject, "level": "lower",
                                   "label": f"{credentials[ident]['title']} (ACE)"}],
                       "source": f"{SOURCE}/ace"})  # fmt: skip
-    funding = [
+    return rules
+
+
+def _funding() -> list[Json]:
+    return [
         {"id": "ohio.techcred", "title": "TechCred", "pays": {"max_per_credential": 2000},
          "credentials": {"max_hours": 900, "max_weeks": 52,
                          "kind": ["industry-certification", "micro-credential"]},
@@ -392,12 +420,6 @@ def _statewide(
          "learners": {"state": "OH", "status": ["unemployed", "underemployed", "low_income"]},
          "source": f"{SOURCE}/wioa"},
     ]  # fmt: skip
-    statewide = {
-        "institutions": institutions,
-        "policies": policies,
-        "funding": funding,
-    }
-    return statewide, credentials, equivalences, rules
 
 
 # --------------------------------------------------------------------------- programs
@@ -479,6 +501,29 @@ Nested = dict[str, list[tuple[str, frozenset[str]]]]
 """subject → the certificates built so far, each with the courses it claims."""
 
 
+@dataclass
+class _Field:
+    """What every program of one subject at one institution is built from."""
+
+    rng: random.Random
+    inst: Institution
+    subject: str
+    serial: int
+    nested: Nested
+    claims: _Claims
+    related: list[str]
+    name: str
+    lower: list[Json]
+    upper: list[Json]
+    related_lower: list[Json]
+    slug: str
+    cert_ids: list[tuple[Any, ...]]
+
+
+_Draft = tuple[str, str, Json, int, list[Json], Json]
+"""(id, title, requires, credits, limits, extra keys) of a program being drafted."""
+
+
 def _program(
     rng: random.Random,
     inst: Institution,
@@ -488,144 +533,31 @@ def _program(
     nested: Nested,
 ) -> Json:
     related = [s for s in RELATED.get(subject, ()) if s in inst.subjects]
-    name = SUBJECT_NAMES[subject]
-    lower = _field_courses(inst, subject, "lower") or _field_courses(inst, subject)
-    upper = _field_courses(inst, subject, "upper")
-    related_lower = [c for s in related for c in _field_courses(inst, s, "lower")]
-    slug = f"{subject.lower()}-{serial}"
-    cert_ids = [c for c in CERTIFICATIONS if c[4] == subject]
-    requires: Json
-    limits: list[Json] = []
-    extra: Json = {}
-    children: list[Json]
-    claims = _Claims(rng)
+    f = _Field(
+        rng=rng,
+        inst=inst,
+        subject=subject,
+        serial=serial,
+        nested=nested,
+        claims=_Claims(rng),
+        related=related,
+        name=SUBJECT_NAMES[subject],
+        lower=_field_courses(inst, subject, "lower") or _field_courses(inst, subject),
+        upper=_field_courses(inst, subject, "upper"),
+        related_lower=[c for s in related for c in _field_courses(inst, s, "lower")],
+        slug=f"{subject.lower()}-{serial}",
+        cert_ids=[c for c in CERTIFICATIONS if c[4] == subject],
+    )
     if kind == "badge":
-        ident = f"{inst.id}.badge.{slug}"
-        title = f"{name} Skills Badge {serial}"
-        extra = {"badge_type": "skill",
-                 "badge_classes": [f"https://badges.{inst.id}.edu/classes/{slug}"]}  # fmt: skip
-        requires = {"all": [{"has": c} for c in claims.pick(lower, 2)]}
-        credits = 0
+        ident, title, requires, credits, limits, extra = _badge(f)
     elif kind == "micro-credential":
-        ident = f"{inst.id}.micro.{slug}"
-        title = f"{name} Micro-credential {serial}"
-        core = claims.pick(lower, 3)
-        options: list[Json] = [{"has": c} for c in core[1:]]
-        if cert_ids:
-            options.append({"has": cert_ids[0][0]})
-        requires = {"all": [{"has": core[0]}, {"any": options or [{"has": core[0]}]}]}
-        credits = 6
+        ident, title, requires, credits, limits, extra = _micro(f)
     elif kind in ("certificate", "career-tech-program"):
-        prefix = "cert" if kind == "certificate" else "ctp"
-        ident = f"{inst.id}.{prefix}.{slug}"
-        title = f"{name} {'Certificate' if kind == 'certificate' else 'Program'} {serial}"
-        pool = lower + (upper if inst.kind == "university" else [])
-        children = [{"has": c} for c in claims.pick(pool, rng.randint(3, 4))]
-        alternatives: list[Json] = [{"has": c} for c in claims.pick(pool, 2)]
-        if cert_ids and rng.random() < 0.6:
-            alternatives.append({"has": rng.choice(cert_ids)[0], "earned_within": "P5Y"})
-        if len(alternatives) > 1:
-            children.append({"any": alternatives})
-        level = "vocational" if kind == "career-tech-program" else "lower"
-        related_pool = [c for s in related[:1] for c in _field_courses(inst, s, level)]
-        electives = claims.credits(
-            6,
-            [({"subject": subject, "level": level}, _field_courses(inst, subject, level)),
-             ({"subject": _subjects([subject, *related[:1]]), "level": level},
-              _field_courses(inst, subject, level) + related_pool)],
-            label=f"{name} electives", min_grade="C",
-        )  # fmt: skip
-        if electives:
-            children.append(electives)
-        requires = {"all": children}
-        credits = rng.choice((16, 18, 24, 30)) if kind == "certificate" else 0
-        if kind == "career-tech-program":
-            extra = {"hours": rng.choice((600, 900, 1200))}
-        else:
-            if rng.random() < 0.3:
-                limits.append({"max_credits": 6, "from": {"via": ["ohio.ap", "ohio.clep"]}})
-            nested.setdefault(subject, []).append((ident, frozenset(claims.used)))
+        ident, title, requires, credits, limits, extra = _certificate(f, kind)
     elif kind == "associate":
-        transfer = subject in GE_AREA or rng.random() < 0.2
-        degree = ("aa" if subject in GE_AREA and GE_AREA[subject] in (GE_AH, GE_SS) else "as") \
-            if transfer else "aas"  # fmt: skip
-        ident = f"{inst.id}.{degree}.{slug}"
-        kind_name = {"aa": "Arts", "as": "Science", "aas": "Applied Science"}[degree]
-        title = f"Associate of {kind_name} in {name}"
-        children = [
-            {"has": "ohio.ot36", "label": "Ohio Transfer 36"} if transfer else _gen_ed(inst)
-        ]
-        inner = nested.get(subject, [])
-        if inner and degree == "aas":
-            certificate, claimed = rng.choice(inner)
-            claims = _Claims(rng, claimed)
-            children.append({"label": "Technical core", "has": certificate})
-        else:
-            children.append(
-                {"label": "Technical core", "all": [{"has": c} for c in claims.pick(lower, 4)]}
-            )
-        major = claims.credits(
-            12,
-            [({"subject": _subjects([subject, *related]), "level": "lower"},
-              lower + related_lower)],
-            label="Major", min_grade="C",
-        )  # fmt: skip
-        if major:
-            children.append(major)
-        choices = [{"has": c} for c in claims.pick(lower + related_lower, 4)]
-        if len(choices) >= 2:
-            children.append({"label": "Program electives", "at_least": 2, "of": choices})
-        children.append(
-            {"label": "Writing intensive", "count": 1, "from": {"tags": "writing-intensive"},
-             "shares": True}
-        )  # fmt: skip
-        requires = {"all": children}
-        credits = 60
-        limits.append({"label": "Residency", "min_credits": 20, "from": {"earned_at": "self"}})
-        limits.append({"max_credits": 12, "from": {"via": ["ohio.ap", "ohio.clep"]}})
-        if rng.random() < 0.3:
-            limits.append({"label": "Transfer cap", "max_share": "7/10",
-                           "from": {"earned_at": "other"}})  # fmt: skip
-        extra = {"min_gpa": 2.0, "gpa_scope": rng.choice(("all", "self"))}
-    else:  # bachelor
-        applied = subject not in GE_AREA and rng.random() < 0.15
-        ident = f"{inst.id}.{'bas' if applied else 'bs'}.{slug}"
-        title = f"Bachelor of {'Applied ' if applied else ''}Science in {name}"
-        children = [{"has": "ohio.ot36", "label": "Ohio Transfer 36"}]
-        if applied:
-            children.append({"label": "Associate degree", "count": 1,
-                             "from": {"kind": "associate"}})  # fmt: skip
-        inner = nested.get(subject, [])
-        if inner and rng.random() < 0.5:
-            certificate, claimed = rng.choice(inner)
-            claims = _Claims(rng, claimed)
-            children.append({"label": "Embedded certificate", "has": certificate})
-        core = claims.pick(lower, 3) + claims.pick(upper, 2)
-        children.append({"label": "Major core", "all": [{"has": c} for c in core]})
-        related_upper = [c for s in related for c in _field_courses(inst, s, "upper")]
-        major = claims.credits(
-            15,
-            [({"subject": subject, "level": "upper"}, upper),
-             ({"subject": _subjects([subject, *related]), "level": "upper"},
-              upper + related_upper)],
-            label="Upper-division major", min_grade="C",
-        )  # fmt: skip
-        if major:
-            children.append(major)
-        children.append({"label": "Upper-division electives", "credits": 9,
-                         "from": {"level": "upper"}})  # fmt: skip
-        options = [{"has": c} for c in claims.pick(upper + related_upper, 3)]
-        if len(options) >= 2:
-            children.append({"label": "Capstone options", "at_least": 1, "of": options})
-        children.append(
-            {"label": "Writing intensive", "count": 2, "from": {"tags": "writing-intensive"},
-             "shares": True}
-        )  # fmt: skip
-        requires = {"all": children}
-        credits = 120
-        limits.append({"label": "Residency", "min_credits": 30, "from": {"earned_at": "self"}})
-        limits.append({"max_credits": 30, "from": {"via": ["ohio.ap", "ohio.clep"]}})
-        extra = {"min_gpa": 2.0}
+        ident, title, requires, credits, limits, extra = _associate(f)
+    else:
+        ident, title, requires, credits, limits, extra = _bachelor(f)
     program: Json = {"id": ident, "title": title, "kind": kind, "issuer": inst.id}
     if credits:
         program["credits"] = credits
@@ -641,6 +573,214 @@ def _program(
             f"{rng.getrandbits(b * 4):0{b}x}" for b in (8, 4, 4, 4, 12)
         )
     return program
+
+
+def _badge(f: _Field) -> _Draft:
+    """A skill badge: two claimed lower-division courses."""
+    inst = f.inst
+    serial = f.serial
+    claims = f.claims
+    name = f.name
+    lower = f.lower
+    slug = f.slug
+    limits: list[Json] = []
+    extra: Json = {}
+    requires: Json
+    ident = f"{inst.id}.badge.{slug}"
+    title = f"{name} Skills Badge {serial}"
+    extra = {"badge_type": "skill",
+             "badge_classes": [f"https://badges.{inst.id}.edu/classes/{slug}"]}  # fmt: skip
+    requires = {"all": [{"has": c} for c in claims.pick(lower, 2)]}
+    credits = 0
+    return ident, title, requires, credits, limits, extra
+
+
+def _micro(f: _Field) -> _Draft:
+    """A micro-credential: a core course and one of the others or a certification."""
+    inst = f.inst
+    serial = f.serial
+    claims = f.claims
+    name = f.name
+    lower = f.lower
+    slug = f.slug
+    cert_ids = f.cert_ids
+    limits: list[Json] = []
+    extra: Json = {}
+    requires: Json
+    ident = f"{inst.id}.micro.{slug}"
+    title = f"{name} Micro-credential {serial}"
+    core = claims.pick(lower, 3)
+    options: list[Json] = [{"has": c} for c in core[1:]]
+    if cert_ids:
+        options.append({"has": cert_ids[0][0]})
+    requires = {"all": [{"has": core[0]}, {"any": options or [{"has": core[0]}]}]}
+    credits = 6
+    return ident, title, requires, credits, limits, extra
+
+
+def _certificate(f: _Field, kind: str) -> _Draft:
+    """A certificate or career-tech program: courses, alternatives, electives."""
+    rng = f.rng
+    inst = f.inst
+    subject = f.subject
+    serial = f.serial
+    claims = f.claims
+    name = f.name
+    lower = f.lower
+    upper = f.upper
+    slug = f.slug
+    cert_ids = f.cert_ids
+    related = f.related
+    nested = f.nested
+    limits: list[Json] = []
+    extra: Json = {}
+    children: list[Json]
+    requires: Json
+    prefix = "cert" if kind == "certificate" else "ctp"
+    ident = f"{inst.id}.{prefix}.{slug}"
+    title = f"{name} {'Certificate' if kind == 'certificate' else 'Program'} {serial}"
+    pool = lower + (upper if inst.kind == "university" else [])
+    children = [{"has": c} for c in claims.pick(pool, rng.randint(3, 4))]
+    alternatives: list[Json] = [{"has": c} for c in claims.pick(pool, 2)]
+    if cert_ids and rng.random() < 0.6:
+        alternatives.append({"has": rng.choice(cert_ids)[0], "earned_within": "P5Y"})
+    if len(alternatives) > 1:
+        children.append({"any": alternatives})
+    level = "vocational" if kind == "career-tech-program" else "lower"
+    related_pool = [c for s in related[:1] for c in _field_courses(inst, s, level)]
+    electives = claims.credits(
+        6,
+        [({"subject": subject, "level": level}, _field_courses(inst, subject, level)),
+         ({"subject": _subjects([subject, *related[:1]]), "level": level},
+          _field_courses(inst, subject, level) + related_pool)],
+        label=f"{name} electives", min_grade="C",
+    )  # fmt: skip
+    if electives:
+        children.append(electives)
+    requires = {"all": children}
+    credits = rng.choice((16, 18, 24, 30)) if kind == "certificate" else 0
+    if kind == "career-tech-program":
+        extra = {"hours": rng.choice((600, 900, 1200))}
+    else:
+        if rng.random() < 0.3:
+            limits.append({"max_credits": 6, "from": {"via": ["ohio.ap", "ohio.clep"]}})
+        nested.setdefault(subject, []).append((ident, frozenset(claims.used)))
+    return ident, title, requires, credits, limits, extra
+
+
+def _associate(f: _Field) -> _Draft:
+    """An associate degree: general education or OT36, a technical core, a major."""
+    rng = f.rng
+    inst = f.inst
+    subject = f.subject
+    claims = f.claims
+    name = f.name
+    lower = f.lower
+    slug = f.slug
+    related = f.related
+    related_lower = f.related_lower
+    nested = f.nested
+    limits: list[Json] = []
+    extra: Json = {}
+    children: list[Json]
+    requires: Json
+    transfer = subject in GE_AREA or rng.random() < 0.2
+    degree = ("aa" if subject in GE_AREA and GE_AREA[subject] in (GE_AH, GE_SS) else "as") \
+        if transfer else "aas"  # fmt: skip
+    ident = f"{inst.id}.{degree}.{slug}"
+    kind_name = {"aa": "Arts", "as": "Science", "aas": "Applied Science"}[degree]
+    title = f"Associate of {kind_name} in {name}"
+    children = [{"has": "ohio.ot36", "label": "Ohio Transfer 36"} if transfer else _gen_ed(inst)]
+    inner = nested.get(subject, [])
+    if inner and degree == "aas":
+        certificate, claimed = rng.choice(inner)
+        claims = _Claims(rng, claimed)
+        children.append({"label": "Technical core", "has": certificate})
+    else:
+        children.append(
+            {"label": "Technical core", "all": [{"has": c} for c in claims.pick(lower, 4)]}
+        )
+    major = claims.credits(
+        12,
+        [({"subject": _subjects([subject, *related]), "level": "lower"},
+          lower + related_lower)],
+        label="Major", min_grade="C",
+    )  # fmt: skip
+    if major:
+        children.append(major)
+    choices = [{"has": c} for c in claims.pick(lower + related_lower, 4)]
+    if len(choices) >= 2:
+        children.append({"label": "Program electives", "at_least": 2, "of": choices})
+    children.append(
+        {"label": "Writing intensive", "count": 1, "from": {"tags": "writing-intensive"},
+         "shares": True}
+    )  # fmt: skip
+    requires = {"all": children}
+    credits = 60
+    limits.append({"label": "Residency", "min_credits": 20, "from": {"earned_at": "self"}})
+    limits.append({"max_credits": 12, "from": {"via": ["ohio.ap", "ohio.clep"]}})
+    if rng.random() < 0.3:
+        limits.append({"label": "Transfer cap", "max_share": "7/10",
+                       "from": {"earned_at": "other"}})  # fmt: skip
+    extra = {"min_gpa": 2.0, "gpa_scope": rng.choice(("all", "self"))}
+    return ident, title, requires, credits, limits, extra
+
+
+def _bachelor(f: _Field) -> _Draft:
+    """A bachelor's degree: OT36, a major core, upper-division credit, a capstone."""
+    rng = f.rng
+    inst = f.inst
+    subject = f.subject
+    claims = f.claims
+    name = f.name
+    lower = f.lower
+    upper = f.upper
+    slug = f.slug
+    related = f.related
+    nested = f.nested
+    limits: list[Json] = []
+    extra: Json = {}
+    children: list[Json]
+    requires: Json
+    applied = subject not in GE_AREA and rng.random() < 0.15
+    ident = f"{inst.id}.{'bas' if applied else 'bs'}.{slug}"
+    title = f"Bachelor of {'Applied ' if applied else ''}Science in {name}"
+    children = [{"has": "ohio.ot36", "label": "Ohio Transfer 36"}]
+    if applied:
+        children.append({"label": "Associate degree", "count": 1,
+                         "from": {"kind": "associate"}})  # fmt: skip
+    inner = nested.get(subject, [])
+    if inner and rng.random() < 0.5:
+        certificate, claimed = rng.choice(inner)
+        claims = _Claims(rng, claimed)
+        children.append({"label": "Embedded certificate", "has": certificate})
+    core = claims.pick(lower, 3) + claims.pick(upper, 2)
+    children.append({"label": "Major core", "all": [{"has": c} for c in core]})
+    related_upper = [c for s in related for c in _field_courses(inst, s, "upper")]
+    major = claims.credits(
+        15,
+        [({"subject": subject, "level": "upper"}, upper),
+         ({"subject": _subjects([subject, *related]), "level": "upper"},
+          upper + related_upper)],
+        label="Upper-division major", min_grade="C",
+    )  # fmt: skip
+    if major:
+        children.append(major)
+    children.append({"label": "Upper-division electives", "credits": 9,
+                     "from": {"level": "upper"}})  # fmt: skip
+    options = [{"has": c} for c in claims.pick(upper + related_upper, 3)]
+    if len(options) >= 2:
+        children.append({"label": "Capstone options", "at_least": 1, "of": options})
+    children.append(
+        {"label": "Writing intensive", "count": 2, "from": {"tags": "writing-intensive"},
+         "shares": True}
+    )  # fmt: skip
+    requires = {"all": children}
+    credits = 120
+    limits.append({"label": "Residency", "min_credits": 30, "from": {"earned_at": "self"}})
+    limits.append({"max_credits": 30, "from": {"via": ["ohio.ap", "ohio.clep"]}})
+    extra = {"min_gpa": 2.0}
+    return ident, title, requires, credits, limits, extra
 
 
 def _programs(rng: random.Random, inst: Institution, programs_per: int) -> None:
