@@ -536,6 +536,76 @@ def _write(path: Path, text: str) -> int:
     return len(data)
 
 
+def _world(
+    seed: int, insts: list[Institution], credentials: dict[str, Json], equivalences: dict[str, Json]
+) -> World:
+    """The generated system in memory: every credential's versions and where credit comes from."""
+    versions: dict[str, list[Json]] = {ident: [c] for ident, c in credentials.items()}
+    course_credits: dict[str, float] = {}
+    program_meta: dict[str, tuple[str, str]] = {}
+    vrng = random.Random(f"{seed}:versions")
+    for inst in insts:
+        for course in inst.courses:
+            versions[course["id"]] = [course]
+            course_credits[course["id"]] = credits_of(course)
+        expanded: list[Json] = []
+        for program in inst.programs:
+            program_versions = versions_of(vrng, program)
+            versions[program["id"]] = program_versions
+            program_meta[program["id"]] = (inst.id, program["kind"])
+            expanded.extend(program_versions)
+        inst.programs = expanded
+    world = World(insts, credentials, versions, equivalences, course_credits, program_meta)
+    for inst in insts:
+        for rule in inst.rules:
+            grants = rule["grants"]
+            if "has" in rule["when"] and len(grants) == 1 and "credential" in grants[0]:
+                world.sources.setdefault(grants[0]["credential"], []).append(rule["when"]["has"])
+    for eq in equivalences.values():
+        singles = [m for m in eq["members"] if isinstance(m, str)]
+        for member in singles:
+            world.sources.setdefault(member, []).extend(m for m in singles if m != member)
+    return world
+
+
+def _write_catalog(
+    catalog_dir: Path,
+    seed: int,
+    insts: list[Institution],
+    statewide: Json,
+    world: World,
+    state_rules: list[Json],
+) -> tuple[int, int]:
+    """Write the catalog files; return (files written, bytes written)."""
+    credentials, equivalences = world.credentials, world.equivalences
+    header = (
+        f"Synthetic state-system catalog written by `pathways generate` (seed {seed}).\n"
+        "Not real institutions or agreements: a benchmark and test fixture."
+    )
+    catalog_bytes = 0
+    files = 0
+    statewide_docs = {
+        "statewide.yaml": statewide,
+        "statewide.credentials.yaml": {"credentials": list(credentials.values())},
+        "statewide.equivalences.yaml": {"equivalences": list(equivalences.values())},
+        "statewide.rules.yaml": {"transfer_rules": state_rules},
+    }
+    for name, doc in statewide_docs.items():
+        catalog_bytes += _write(catalog_dir / name, to_yaml(doc, header))
+        files += 1
+    for inst in insts:
+        docs = {
+            f"{inst.id}.courses.yaml": {"credentials": inst.courses},
+            f"{inst.id}.programs.yaml": {"credentials": inst.programs},
+            f"{inst.id}.rules.yaml": {"transfer_rules": inst.rules},
+        }
+        for name, doc in docs.items():
+            if next(iter(doc.values())):
+                catalog_bytes += _write(catalog_dir / name, to_yaml(doc, header))
+                files += 1
+    return files, catalog_bytes
+
+
 def generate_catalog(
     out: Path,
     *,
@@ -575,31 +645,7 @@ def generate_catalog(
     for inst in insts:
         _local_rules(random.Random(f"{seed}:rules:{inst.id}"), insts, inst)
 
-    versions: dict[str, list[Json]] = {ident: [c] for ident, c in credentials.items()}
-    course_credits: dict[str, float] = {}
-    program_meta: dict[str, tuple[str, str]] = {}
-    vrng = random.Random(f"{seed}:versions")
-    for inst in insts:
-        for course in inst.courses:
-            versions[course["id"]] = [course]
-            course_credits[course["id"]] = credits_of(course)
-        expanded: list[Json] = []
-        for program in inst.programs:
-            program_versions = versions_of(vrng, program)
-            versions[program["id"]] = program_versions
-            program_meta[program["id"]] = (inst.id, program["kind"])
-            expanded.extend(program_versions)
-        inst.programs = expanded
-    world = World(insts, credentials, versions, equivalences, course_credits, program_meta)
-    for inst in insts:
-        for rule in inst.rules:
-            grants = rule["grants"]
-            if "has" in rule["when"] and len(grants) == 1 and "credential" in grants[0]:
-                world.sources.setdefault(grants[0]["credential"], []).append(rule["when"]["has"])
-    for eq in equivalences.values():
-        singles = [m for m in eq["members"] if isinstance(m, str)]
-        for member in singles:
-            world.sources.setdefault(member, []).extend(m for m in singles if m != member)
+    world = _world(seed, insts, credentials, equivalences)
 
     catalog_dir = out / "catalog"
     learner_dir = out / "learners"
@@ -607,32 +653,7 @@ def generate_catalog(
         if directory.exists():
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
-    header = (
-        f"Synthetic state-system catalog written by `pathways generate` (seed {seed}).\n"
-        "Not real institutions or agreements: a benchmark and test fixture."
-    )
-    catalog_bytes = 0
-    files = 0
-    statewide_docs = {
-        "statewide.yaml": statewide,
-        "statewide.credentials.yaml": {"credentials": list(credentials.values())},
-        "statewide.equivalences.yaml": {"equivalences": list(equivalences.values())},
-        "statewide.rules.yaml": {"transfer_rules": state_rules},
-    }
-    for name, doc in statewide_docs.items():
-        catalog_bytes += _write(catalog_dir / name, to_yaml(doc, header))
-        files += 1
-    for inst in insts:
-        docs = {
-            f"{inst.id}.courses.yaml": {"credentials": inst.courses},
-            f"{inst.id}.programs.yaml": {"credentials": inst.programs},
-            f"{inst.id}.rules.yaml": {"transfer_rules": inst.rules},
-        }
-        for name, doc in docs.items():
-            if next(iter(doc.values())):
-                catalog_bytes += _write(catalog_dir / name, to_yaml(doc, header))
-                files += 1
-
+    files, catalog_bytes = _write_catalog(catalog_dir, seed, insts, statewide, world, state_rules)
     learner_bytes = 0
     lrng = random.Random(f"{seed}:learners")
     goals: set[str] = set()
