@@ -170,6 +170,35 @@ def _term_date(rng: random.Random, start: date, term: int) -> date:
     return min(base + timedelta(days=rng.randrange(100, 130)), TODAY)
 
 
+def _extra_history(
+    rng: random.Random, home: Institution, taken: set[str], start: date, year: int
+) -> list[Json]:
+    """Extra history: a failed or withdrawn course, certifications, exams, military training."""
+    holdings: list[Json] = []
+    for course in rng.sample(home.courses, 2):
+        if rng.random() < 0.3 and course["id"] not in taken:
+            holdings.append({"credential": course["id"], "earned": _term_date(rng, start, 0),
+                             "grade": rng.choice(("W", "F", "D-"))})  # fmt: skip
+    if rng.random() < 0.25:
+        exam = rng.choice(AP_EXAMS)
+        holdings.append({"credential": f"ap.{exam[0]}", "earned": date(year, 7, 5),
+                         "score": rng.choice((2, 3, 3, 4, 5))})  # fmt: skip
+    if rng.random() < 0.1:
+        exam = rng.choice(CLEP_EXAMS)
+        holdings.append({"credential": f"clep.{exam[0]}", "earned": _term_date(rng, start, 1),
+                         "score": rng.choice((45, 52, 58, 63, 70))})  # fmt: skip
+    if rng.random() < 0.15:
+        cert = rng.choice(CERTIFICATIONS)
+        holding: Json = {"credential": cert[0], "earned": _term_date(rng, start, rng.randrange(6))}
+        if cert[0] in ("ohio-bon.lpn-license",) and rng.random() < 0.5:
+            holding["claimed"] = holding["earned"] + timedelta(days=200)
+        holdings.append(holding)
+    if rng.random() < 0.04:
+        mil = rng.choice(MILITARY)
+        holdings.append({"credential": mil[0], "earned": date(year - 2, 6, 1)})
+    return holdings
+
+
 def make_learner(rng: random.Random, world: World, number: int) -> tuple[Json, str, str]:
     """A record walking toward one program; returns (record, program id, intent).
 
@@ -227,28 +256,7 @@ def make_learner(rng: random.Random, world: World, number: int) -> tuple[Json, s
                              "grade": rng.choice(GRADES_GOOD)})  # fmt: skip
     for ident in walker.others:
         holdings.append({"credential": ident, "earned": _term_date(rng, start, terms)})
-    # Extra history: a failed or withdrawn course, certifications, exams, work in progress.
-    for course in rng.sample(home.courses, 2):
-        if rng.random() < 0.3 and course["id"] not in walker.taken:
-            holdings.append({"credential": course["id"], "earned": _term_date(rng, start, 0),
-                             "grade": rng.choice(("W", "F", "D-"))})  # fmt: skip
-    if rng.random() < 0.25:
-        exam = rng.choice(AP_EXAMS)
-        holdings.append({"credential": f"ap.{exam[0]}", "earned": date(year, 7, 5),
-                         "score": rng.choice((2, 3, 3, 4, 5))})  # fmt: skip
-    if rng.random() < 0.1:
-        exam = rng.choice(CLEP_EXAMS)
-        holdings.append({"credential": f"clep.{exam[0]}", "earned": _term_date(rng, start, 1),
-                         "score": rng.choice((45, 52, 58, 63, 70))})  # fmt: skip
-    if rng.random() < 0.15:
-        cert = rng.choice(CERTIFICATIONS)
-        holding: Json = {"credential": cert[0], "earned": _term_date(rng, start, rng.randrange(6))}
-        if cert[0] in ("ohio-bon.lpn-license",) and rng.random() < 0.5:
-            holding["claimed"] = holding["earned"] + timedelta(days=200)
-        holdings.append(holding)
-    if rng.random() < 0.04:
-        mil = rng.choice(MILITARY)
-        holdings.append({"credential": mil[0], "earned": date(year - 2, 6, 1)})
+    holdings += _extra_history(rng, home, walker.taken, start, year)
     awarded = mode < 0.35 and rng.random() < 0.4
     if awarded:
         holdings.append({"credential": target["id"], "earned": _term_date(rng, start, terms)})
