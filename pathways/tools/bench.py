@@ -244,30 +244,11 @@ def run_bench(
     return _run(scale, Path(workdir), audits, batch_learners, batch_goals, rounds, plans, ray, log)
 
 
-def _run(
-    scale: Scale,
-    root: Path,
-    audits: int,
-    batch_learners: int,
-    batch_goals: int,
-    rounds: int,
-    plans: int,
-    use_ray: bool,
-    log: Callable[[str], None],
-) -> dict[str, Any]:
-    from pathways.batch import BatchResult, Engine, run_batch
-    from pathways.catalog.load import load_catalog, load_record
-
-    figures: dict[str, Any] = {"machine": machine(), "scale": scale}
-    small_root, state_root = root / "small", root / "state"
-    log("generating the small catalog")
-    small_summary = generate_catalog(small_root, **SCALES["small"])
-    summaries = {"small": small_summary.as_dict()}
-    if scale == "state":
-        log("generating the state catalog")
-        summaries["state"] = generate_catalog(state_root, **SCALES["state"]).as_dict()
-    figures["catalog"] = summaries
-    measured = state_root if scale == "state" else small_root
+def _measure_load(
+    scale: Scale, measured: Path, log: Callable[[str], None]
+) -> tuple[CompiledCatalog, dict[str, Any], float]:
+    """Cold and warm loads against the parse floor: (catalog, figures, catalog MiB)."""
+    from pathways.catalog.load import load_catalog
 
     log(f"parse floor: CSafeLoader over the {scale} catalog")
     floor, files, size = parse_floor(measured / "catalog")
@@ -285,7 +266,7 @@ def _run(
     if warm_catalog.version != catalog.version:
         raise AssertionError("the cached catalog differs from the freshly compiled one")
     del warm_catalog
-    figures["load"] = {
+    figures = {
         "files": files,
         "yaml_mib": round(size / 2**20, 2),
         "cold_s": round(cold, 3),
@@ -294,13 +275,19 @@ def _run(
         "warm_s": round(warm, 4),
         "warm_to_parse_floor": round(warm / floor, 4),
     }
+    return catalog, figures, catalog_mib
 
-    # The same records and goals at both scales: records written for the small catalog.
-    by_id = {}
-    for path in sorted((small_root / "learners").glob("*.yaml")):
-        record = load_record(path)
-        by_id[record.learner.id] = record
-    pairs = [(by_id[lid], goal) for lid, goal in _targets(small_root)][:audits]
+
+def _measure_audits(
+    scale: Scale,
+    small_root: Path,
+    catalog: CompiledCatalog,
+    pairs: list[tuple[LearnerRecord, str]],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Audit latency (p50, p99) of the same pairs in the small and, if measured, state catalog."""
+    from pathways.catalog.load import load_catalog
+
     small_catalog = catalog if scale == "small" else load_catalog(small_root / "catalog")
     catalogs = [small_catalog] if scale == "small" else [small_catalog, catalog]
     log(f"auditing {len(pairs)} learner/goal pairs in {' and '.join(SCALE_NAMES[: len(catalogs)])}")
@@ -325,10 +312,21 @@ def _run(
         audit_figures.update(
             state_p50_ms=None, state_p99_ms=None, scale_ratio=None, scale_ratio_reason=reason
         )
-    figures["audit"] = audit_figures
+    return audit_figures
 
-    learners = list(by_id.values())[:batch_learners]
-    goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
+
+def _measure_batch(
+    scale: Scale,
+    catalog: CompiledCatalog,
+    learners: list[LearnerRecord],
+    goals: list[str],
+    rounds: int,
+    use_ray: bool,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Batch throughput at 1 and 2 local workers (and Ray), each setting's best round."""
+    from pathways.batch import BatchResult, Engine, run_batch
+
     batch: dict[str, Any] = {
         "audits": len(learners) * len(goals),
         "catalog": scale,
@@ -383,7 +381,46 @@ def _run(
         batch["ray_speedup_2_workers_reason"] = ray_reason
     batch["identical_rows"] = True  # checked after every round above
     batch["counts"] = best["local1"].summary()["counts"]
-    figures["batch"] = batch
+    return batch
+
+
+def _run(
+    scale: Scale,
+    root: Path,
+    audits: int,
+    batch_learners: int,
+    batch_goals: int,
+    rounds: int,
+    plans: int,
+    use_ray: bool,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    from pathways.catalog.load import load_record
+
+    figures: dict[str, Any] = {"machine": machine(), "scale": scale}
+    small_root, state_root = root / "small", root / "state"
+    log("generating the small catalog")
+    small_summary = generate_catalog(small_root, **SCALES["small"])
+    summaries = {"small": small_summary.as_dict()}
+    if scale == "state":
+        log("generating the state catalog")
+        summaries["state"] = generate_catalog(state_root, **SCALES["state"]).as_dict()
+    figures["catalog"] = summaries
+    measured = state_root if scale == "state" else small_root
+
+    catalog, figures["load"], catalog_mib = _measure_load(scale, measured, log)
+
+    # The same records and goals at both scales: records written for the small catalog.
+    by_id = {}
+    for path in sorted((small_root / "learners").glob("*.yaml")):
+        record = load_record(path)
+        by_id[record.learner.id] = record
+    pairs = [(by_id[lid], goal) for lid, goal in _targets(small_root)][:audits]
+    figures["audit"] = _measure_audits(scale, small_root, catalog, pairs, log)
+
+    learners = list(by_id.values())[:batch_learners]
+    goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
+    figures["batch"] = _measure_batch(scale, catalog, learners, goals, rounds, use_ray, log)
 
     log(f"planning {min(plans, len(pairs))} learner/goal pairs")
     figures["plan"] = _plan_times(catalog, pairs[:plans])
