@@ -166,6 +166,71 @@ def _weight(space: Space, held: Held) -> int:
     return 0 if value is None else round(value * OBJECTIVE_SCALE[optimize])
 
 
+def _tie_to_presence(
+    model: Any, cp: solver.CpAllocation, problem: solver.Problem, presence: dict[str, Any]
+) -> dict[int, list[tuple[str, list[tuple[Any, Any]]]]]:
+    """Every use of an item that may be absent implies its presence; returns the uses by leaf."""
+    by_leaf: dict[int, list[tuple[str, list[tuple[Any, Any]]]]] = defaultdict(list)
+    applied: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
+    for (leaf, key), pairs in cp.uses.items():
+        by_leaf[leaf].append((key, pairs))
+        lit = presence.get(key, True)
+        for var, _ in pairs:
+            if lit is False:
+                model.add(var == 0)
+            elif lit is not True:
+                model.add_implication(var, lit)
+        if lit is not True and not problem.nodes[leaf].overlay:
+            applied[key].extend(pairs)
+    # An item that may be absent applies nothing unless present: the same capacity as the
+    # allocation's, scaled by presence, which keeps the LP relaxation from spreading a
+    # fraction of one candidate over several requirements.
+    units = {item.key: item.units for item in problem.items}
+    for key, pairs in applied.items():
+        lit = presence[key]
+        if lit is not False and units[key] > 0:
+            model.add(sum(amount for _, amount in pairs) <= units[key] * lit)
+    return by_leaf
+
+
+def _order_and_objective(
+    space: Space,
+    model: Any,
+    cp: solver.CpAllocation,
+    acquire: dict[str, Any],
+    prereq_roots: dict[str, tuple[int, int, int]],
+    by_leaf: dict[int, list[tuple[str, list[tuple[Any, Any]]]]],
+    behind: dict[str, tuple[str, ...]],
+) -> Any:
+    """Steps come after what their prerequisites read; returns the primary objective (the
+    critical path's weeks when optimising time, else the summed weight of the steps)."""
+    timed = space.options.optimize == "time"
+    weeks = {
+        k: round((h.cred.weeks or 0) * OBJECTIVE_SCALE["time"]) if h.cred else 0
+        for k, h in space.candidates.items()
+    }
+    horizon = sum(weeks.values())
+    order = {k: model.new_int_var(0, len(acquire), f"order[{k}]") for k in acquire}
+    start = {k: model.new_int_var(0, horizon, f"start[{k}]") for k in acquire} if timed else {}
+    for ident, (root, low, high) in prereq_roots.items():
+        model.add_implication(acquire[ident], cp.met[root])
+        for leaf in range(low, high):
+            for key, pairs in by_leaf.get(leaf, ()):
+                for before in behind.get(key, ()):
+                    for var, _ in pairs:
+                        model.add(order[ident] >= order[before] + 1).only_enforce_if(var)
+                        if timed:
+                            model.add(
+                                start[ident] >= start[before] + weeks[before]
+                            ).only_enforce_if(var)
+    if timed:
+        makespan = model.new_int_var(0, horizon, "makespan")
+        for ident, var in acquire.items():
+            model.add(makespan >= start[ident] + weeks[ident]).only_enforce_if(var)
+        return makespan
+    return sum(_weight(space, space.candidates[k]) * var for k, var in acquire.items())
+
+
 def build_model(space: Space, *, reduce: bool) -> Built:
     """The plan's CP-SAT model: the goal's allocation over held, candidate and granted items,
     acquisition variables, presence of grants, prerequisites and their order, objectives.
@@ -229,54 +294,10 @@ def build_model(space: Space, *, reduce: bool) -> Built:
     for grant in space.grants:
         behind[grant.held.key] = space.rules[grant.rule].alts[grant.alt].cands
 
-    by_leaf: dict[int, list[tuple[str, list[tuple[Any, Any]]]]] = defaultdict(list)
-    applied: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
-    for (leaf, key), pairs in cp.uses.items():
-        by_leaf[leaf].append((key, pairs))
-        lit = presence.get(key, True)
-        for var, _ in pairs:
-            if lit is False:
-                model.add(var == 0)
-            elif lit is not True:
-                model.add_implication(var, lit)
-        if lit is not True and not problem.nodes[leaf].overlay:
-            applied[key].extend(pairs)
-    # An item that may be absent applies nothing unless present: the same capacity as the
-    # allocation's, scaled by presence, which keeps the LP relaxation from spreading a
-    # fraction of one candidate over several requirements.
-    units = {item.key: item.units for item in problem.items}
-    for key, pairs in applied.items():
-        lit = presence[key]
-        if lit is not False and units[key] > 0:
-            model.add(sum(amount for _, amount in pairs) <= units[key] * lit)
+    by_leaf = _tie_to_presence(model, cp, problem, presence)
     model.add(cp.met[0] == 1)
 
-    timed = space.options.optimize == "time"
-    weeks = {
-        k: round((h.cred.weeks or 0) * OBJECTIVE_SCALE["time"]) if h.cred else 0
-        for k, h in space.candidates.items()
-    }
-    horizon = sum(weeks.values())
-    order = {k: model.new_int_var(0, len(acquire), f"order[{k}]") for k in acquire}
-    start = {k: model.new_int_var(0, horizon, f"start[{k}]") for k in acquire} if timed else {}
-    for ident, (root, low, high) in prereq_roots.items():
-        model.add_implication(acquire[ident], cp.met[root])
-        for leaf in range(low, high):
-            for key, pairs in by_leaf.get(leaf, ()):
-                for before in behind.get(key, ()):
-                    for var, _ in pairs:
-                        model.add(order[ident] >= order[before] + 1).only_enforce_if(var)
-                        if timed:
-                            model.add(
-                                start[ident] >= start[before] + weeks[before]
-                            ).only_enforce_if(var)
-    if timed:
-        makespan = model.new_int_var(0, horizon, "makespan")
-        for ident, var in acquire.items():
-            model.add(makespan >= start[ident] + weeks[ident]).only_enforce_if(var)
-        primary: Any = makespan
-    else:
-        primary = sum(_weight(space, space.candidates[k]) * var for k, var in acquire.items())
+    primary = _order_and_objective(space, model, cp, acquire, prereq_roots, by_leaf, behind)
     return Built(
         space=space,
         builder=builder,
