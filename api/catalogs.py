@@ -30,6 +30,7 @@ from pathways.catalog.compile import CompiledCatalog, keep_resident
 from pathways.catalog.load import catalog_files, load_sources
 from pathways.catalog.model import LearnerRecord
 from pathways.errors import CatalogError, PathwaysError
+from pathways.options import Options
 from pathways.solver import SolverTimeout
 
 __all__ = [
@@ -196,7 +197,7 @@ def _status(
     from pathways.evaluate import audit
 
     try:
-        decision = audit(catalog, record, goal, as_of, time_limit=time_limit)
+        decision = audit(catalog, record, goal, Options(as_of=as_of, time_limit=time_limit))
     except PathwaysError as error:
         return "not_evaluable", str(error).splitlines()[0]
     except SolverTimeout:

@@ -505,9 +505,9 @@ class AuditRequest(BaseModel):
 
 _DISCRETIONARY = PydanticField(
     default=False,
-    validation_alias=AliasChoices("allow_discretionary", "include_discretionary"),
-    description="Count recommended and discretionary transfer credit too "
-    "(include_discretionary is accepted as the same option, as in /v1/audit).",
+    validation_alias=AliasChoices("include_discretionary", "allow_discretionary"),
+    description="Also rely on discretionary transfer credit, as in /v1/audit (the older name "
+    "allow_discretionary is accepted as the same option).",
 )
 _PROJECTED = PydanticField(
     default=False,
@@ -528,7 +528,7 @@ class PlanRequest(BaseModel):
     optimize: Literal["credits", "cost", "time"] = "credits"
     alternatives: int = PydanticField(default=0, ge=0, le=5)
     """How many next-best plans to add (each a distinct set of steps)."""
-    allow_discretionary: bool = _DISCRETIONARY
+    include_discretionary: bool = _DISCRETIONARY
     allow_unknown: bool = False
     """Consider credentials whose cost or weeks the catalog does not give (totals are then
     lower bounds)."""
@@ -550,7 +550,7 @@ class CompareRequest(BaseModel):
     goals: list[Id] = PydanticField(min_length=1, max_length=10)
     as_of: date | None = None
     optimize: Literal["credits", "cost", "time"] = "cost"
-    allow_discretionary: bool = _DISCRETIONARY
+    include_discretionary: bool = _DISCRETIONARY
     allow_unknown: bool = False
     from_institutions: list[Id] = PydanticField(default=[], max_length=20)
     projected: bool = _PROJECTED

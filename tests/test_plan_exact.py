@@ -23,6 +23,7 @@ from pathways.catalog.compile import CompiledCatalog, compile_catalog
 from pathways.catalog.model import Catalog, LearnerRecord, Requirement
 from pathways.evaluate import audit, transfer
 from pathways.evaluate.holdings import prepare
+from pathways.options import Options
 from pathways.plan import NON_COLLEGE_KINDS, Plan, plan
 
 AS_OF = date(2026, 6, 1)
@@ -271,8 +272,7 @@ class Reference:
             self.catalog,
             self.holdings(done),
             "uni",
-            AS_OF,
-            include_discretionary=self.discretionary,
+            Options(as_of=AS_OF, include_discretionary=self.discretionary),
         )
         return frozenset(
             g.credential
@@ -317,8 +317,7 @@ class Reference:
             self.catalog,
             self.holdings(steps),
             "goal",
-            AS_OF,
-            include_discretionary=self.discretionary,
+            Options(as_of=AS_OF, include_discretionary=self.discretionary),
         )
         return decision.status == "complete"
 
@@ -379,10 +378,9 @@ def test_plan_matches_brute_force(instance: dict[str, Any]) -> None:
         ref.catalog,
         ref.record,
         "goal",
-        AS_OF,
+        Options(as_of=AS_OF, include_discretionary=instance["allow_discretionary"]),
         optimize=instance["optimize"],
         alternatives=1,
-        allow_discretionary=instance["allow_discretionary"],
         allow_unknown=instance["allow_unknown"],
         from_institutions=instance["from"],
     )
@@ -391,9 +389,8 @@ def test_plan_matches_brute_force(instance: dict[str, Any]) -> None:
         ref.catalog,
         ref.record,
         "goal",
-        AS_OF,
+        Options(as_of=AS_OF, include_discretionary=instance["allow_discretionary"]),
         optimize=instance["optimize"],
-        allow_discretionary=instance["allow_discretionary"],
         allow_unknown=instance["allow_unknown"],
         from_institutions=instance["from"],
     )

@@ -50,6 +50,7 @@ from api.models import (
 )
 from pathways.catalog.model import Holding, LearnerRecord
 from pathways.evaluate import Decision, Statement
+from pathways.options import Options
 
 router = APIRouter(prefix="/learners", tags=["learners"])
 
@@ -368,12 +369,14 @@ def audit_learner(
         catalog.compiled,
         record,
         goal,
-        as_of,
-        projected=projected,
-        include_discretionary=include_discretionary,
-        trust=settings.badge_trust,
-        time_limit=settings.solver_seconds,
-        badge_resolver=resolver,
+        Options(
+            as_of=as_of,
+            projected=projected,
+            include_discretionary=include_discretionary,
+            trust=settings.badge_trust,
+            time_limit=settings.solver_seconds,
+            badge_resolver=resolver,
+        ),
     )
     return JSONResponse(decision.model_dump(mode="json"))
 
@@ -399,9 +402,11 @@ def transfer_learner(
         catalog.compiled,
         record,
         institution,
-        as_of,
-        include_discretionary=include_discretionary,
-        trust=settings.badge_trust,
-        badge_resolver=resolver,
+        Options(
+            as_of=as_of,
+            include_discretionary=include_discretionary,
+            trust=settings.badge_trust,
+            badge_resolver=resolver,
+        ),
     )
     return JSONResponse(statement.model_dump(mode="json"))

@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import LocatedErrorsPublic, Message
-from api.routes.evaluate import record_within_caps, solver_seconds
+from api.routes.evaluate import record_within_caps, request_options
 from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.load import DEFAULT_CATALOG, parse_record
 from pathways.catalog.model import LearnerRecord, Requirement
@@ -652,12 +652,7 @@ def learner_graph(
         compiled,
         record,
         goal,
-        body.as_of,
-        projected=body.projected,
-        include_discretionary=body.include_discretionary,
-        trust=(*settings.badge_trust, *body.trust),
-        time_limit=solver_seconds(user, settings),
-        badge_resolver=resolver,
+        request_options(body, user, settings, resolver),
     )
     states, reasons = pathway_states(compiled, graph, decision, record, body.planned)
     return _svg(to_svg(graph, states=states, titles=reasons))

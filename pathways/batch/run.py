@@ -35,12 +35,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pathways.errors import PathwaysError
+from pathways.options import Options
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -183,15 +184,16 @@ def _holds(record: LearnerRecord, goal: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Options:
+class _Job:
+    """What every worker needs besides the catalog: the goals, the threshold, the options."""
+
     goals: tuple[str, ...]
     within: float
-    as_of: date | None
-    include_discretionary: bool
+    options: Options
 
 
 def _audit_chunk(
-    catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+    catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
 ) -> tuple[list[BatchRow], float]:
     from pathways.evaluate import audit
     from pathways.solver import SolverTimeout
@@ -199,16 +201,10 @@ def _audit_chunk(
     rows = []
     started = time.process_time()
     for seq, record in chunk:
-        for goal in options.goals:
+        for goal in job.goals:
             holds = _holds(record, goal)
             try:
-                decision = audit(
-                    catalog,
-                    record,
-                    goal,
-                    options.as_of,
-                    include_discretionary=options.include_discretionary,
-                )
+                decision = audit(catalog, record, goal, job.options)
             except (PathwaysError, SolverTimeout) as error:
                 message = " ".join(str(error).split())
                 rows.append(
@@ -230,7 +226,7 @@ def _audit_chunk(
             status = str(decision.status)
             required = _number(decision.credits.required)
             applied = _number(decision.credits.applied)
-            finding = classify(status, required, applied, holds, options.within)
+            finding = classify(status, required, applied, holds, job.within)
             gap = round(max(0.0, required - applied), 4)
             unmet = len(decision.remaining)
             rows.append(
@@ -271,10 +267,10 @@ def _worker_ready() -> int:
 
 
 def _worker_audit(
-    chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+    chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
 ) -> tuple[list[BatchRow], float]:
     assert _WORKER_CATALOG is not None, "worker used before its initializer ran"
-    return _audit_chunk(_WORKER_CATALOG, chunk, options)
+    return _audit_chunk(_WORKER_CATALOG, chunk, job)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -288,7 +284,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def _run_local(
     catalog: CompiledCatalog,
     chunks: list[list[tuple[int, LearnerRecord]]],
-    options: _Options,
+    job: _Job,
     workers: int,
     advance: Callable[[int], None],
 ) -> tuple[list[BatchRow], float, float, float]:
@@ -310,7 +306,7 @@ def _run_local(
         startup = time.perf_counter() - started
         started = time.perf_counter()
         pending: set[Future[tuple[list[BatchRow], float]]] = {
-            pool.submit(_worker_audit, chunk, options) for chunk in chunks
+            pool.submit(_worker_audit, chunk, job) for chunk in chunks
         }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -336,9 +332,9 @@ class _RayAuditor:
         return os.getpid()
 
     def run(
-        self, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+        self, chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
     ) -> tuple[list[BatchRow], float]:
-        return _audit_chunk(self.catalog, chunk, options)
+        return _audit_chunk(self.catalog, chunk, job)
 
 
 _LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
@@ -374,7 +370,7 @@ def _import_ray(*, local: bool) -> Any:
 def _run_ray(
     catalog: CompiledCatalog,
     chunks: list[list[tuple[int, LearnerRecord]]],
-    options: _Options,
+    job: _Job,
     workers: int,
     address: str | None,
     advance: Callable[[int], None],
@@ -411,7 +407,7 @@ def _run_ray(
         rows: list[BatchRow] = []
         cpu_s = 0.0
         pool = ActorPool(actors)
-        for result in pool.map_unordered(lambda a, c: a.run.remote(c, options), chunks):
+        for result in pool.map_unordered(lambda a, c: a.run.remote(c, job), chunks):
             result_rows, cpu = result
             rows.extend(result_rows)
             cpu_s += cpu
@@ -442,20 +438,20 @@ def run_batch(
     catalog: CompiledCatalog,
     records: Sequence[LearnerRecord],
     goals: Sequence[str],
+    options: Options | None = None,
     *,
     within: float = 6.0,
     engine: Engine = "local",
     workers: int = 1,
     address: str | None = None,
-    as_of: date | None = None,
-    include_discretionary: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Audit every record against every goal and classify the results.
 
     ``goals`` must name credentials of ``catalog`` (else :class:`~pathways.errors.UnknownIdError`
     before any work starts). ``progress`` is called with the number of audits each finished
-    chunk holds. ``as_of`` defaults to today, fixed once for the whole run. An audit that
+    chunk holds. ``options.as_of`` defaults to today, fixed once for the whole run; the
+    options travel to every worker, so a ``badge_resolver`` must pickle. An audit that
     refuses its input (a :class:`~pathways.errors.PathwaysError`, or a solver time-out)
     becomes an ``error`` row; anything else propagates. Raises :class:`BatchError` when the
     engine cannot run (Ray missing or unreachable). The returned rows are sorted and do not
@@ -469,19 +465,18 @@ def run_batch(
     for goal in goal_ids:
         catalog.credential(goal)
     # One date for the whole run, fixed here: workers never disagree about "today".
-    as_of = as_of or date.today()
-    options = _Options(goal_ids, float(within), as_of, include_discretionary)
+    options = options or Options()
+    as_of = options.day()
+    job = _Job(goal_ids, float(within), replace(options, as_of=as_of))
     advance = progress or (lambda _n: None)
     chunks = _chunks(records, len(goal_ids), workers) if records and goal_ids else []
     if not chunks:
         rows: list[BatchRow] = []
         startup = elapsed = cpu_s = 0.0
     elif engine == "ray":
-        rows, startup, elapsed, cpu_s = _run_ray(
-            catalog, chunks, options, workers, address, advance
-        )
+        rows, startup, elapsed, cpu_s = _run_ray(catalog, chunks, job, workers, address, advance)
     else:
-        rows, startup, elapsed, cpu_s = _run_local(catalog, chunks, options, workers, advance)
+        rows, startup, elapsed, cpu_s = _run_local(catalog, chunks, job, workers, advance)
     rows.sort(key=lambda r: (r.learner, r.goal, r.seq))
     return BatchResult(
         rows=tuple(rows),

@@ -28,6 +28,7 @@ from pathways.cli.common import (
     print_json,
     report_console,
 )
+from pathways.options import Options
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -90,11 +91,13 @@ def audit(
             compiled,
             record,
             goal,
-            as_of,
-            projected=projected,
-            include_discretionary=include_discretionary,
-            trust=tuple(trust or ()),
-            badge_resolver=resolver,
+            Options(
+                as_of=as_of,
+                projected=projected,
+                include_discretionary=include_discretionary,
+                trust=tuple(trust or ()),
+                badge_resolver=resolver,
+            ),
         )
 
     _present(run, learner, catalog, resolve, as_json)
@@ -118,10 +121,12 @@ def transfer(
             compiled,
             record,
             to,
-            as_of,
-            include_discretionary=include_discretionary,
-            trust=tuple(trust or ()),
-            badge_resolver=resolver,
+            Options(
+                as_of=as_of,
+                include_discretionary=include_discretionary,
+                trust=tuple(trust or ()),
+                badge_resolver=resolver,
+            ),
         )
 
     _present(run, learner, catalog, resolve, as_json)

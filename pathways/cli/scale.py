@@ -29,6 +29,7 @@ from pathways.cli.common import (
     print_json,
 )
 from pathways.errors import RecordError
+from pathways.options import Options
 
 __all__ = ["register"]
 
@@ -186,12 +187,11 @@ def batch(
                 compiled,
                 records,
                 goal_ids,
+                Options(as_of=as_of, include_discretionary=include_discretionary),
                 within=within,
                 engine=engine.value,
                 workers=workers or os.cpu_count() or 1,
                 address=address,
-                as_of=as_of,
-                include_discretionary=include_discretionary,
                 progress=advance,
             )
         if out is not None:

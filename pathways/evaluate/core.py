@@ -19,10 +19,10 @@ the answer back into a Decision.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pathways import solver
 from pathways.catalog.model import LearnerRecord
@@ -33,6 +33,7 @@ from pathways.evaluate.holdings import Held, Prepared, badge_unused, grade_point
 from pathways.evaluate.matching import evaluation_context
 from pathways.evaluate.results import Decision, Statement, Unused, number
 from pathways.evaluate.transfers import TransferResult, fire_rules, transfer_line
+from pathways.options import Options
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -44,26 +45,30 @@ def transfer(
     catalog: CompiledCatalog,
     record: LearnerRecord,
     institution: str,
-    as_of: date | None = None,
-    *,
-    include_discretionary: bool = False,
-    trust: Sequence[str] = (),
-    badge_resolver: Any = None,
+    options: Options | None = None,
 ) -> Statement:
-    """The transfer statement of ``record`` at ``institution`` on ``as_of`` (default: today).
+    """The transfer statement of ``record`` at ``institution`` on ``options.as_of``.
 
     ``credits`` totals the guaranteed credit granted; ``possible`` the recommended and
-    discretionary credit (counted in ``credits`` too when ``include_discretionary``).
+    discretionary credit (counted in ``credits`` too when ``options.include_discretionary``).
+    A statement is about what was earned: ``options.projected`` does not apply.
     Every own holding that no rule fired on is in ``unused`` with a reason; courses earned
     at the institution itself are ``native``. Raises :class:`UnknownIdError` for an unknown
     institution or credential.
     """
-    as_of = as_of or date.today()
+    options = options or Options()
+    as_of = options.day()
+    include_discretionary = options.include_discretionary
     if institution not in catalog.institutions:
         raise UnknownIdError("institution", institution, catalog.institutions)
     ctx = evaluation_context(catalog, record, as_of)
     prepared = prepare(
-        catalog, record, as_of, projected=False, trust=trust, badge_resolver=badge_resolver
+        catalog,
+        record,
+        as_of,
+        projected=False,
+        trust=options.trust,
+        badge_resolver=options.badge_resolver,
     )
     result = fire_rules(ctx, prepared, institution, include_discretionary=include_discretionary)
     credits = Fraction(0)
@@ -150,32 +155,33 @@ def audit(
     catalog: CompiledCatalog,
     record: LearnerRecord,
     goal: str,
-    as_of: date | None = None,
-    *,
-    projected: bool = False,
-    include_discretionary: bool = False,
-    trust: Sequence[str] = (),
-    time_limit: float = 10.0,
-    badge_resolver: Any = None,
+    options: Options | None = None,
 ) -> Decision:
-    """Audit ``record`` against ``goal`` on ``as_of`` (default: today).
+    """Audit ``record`` against ``goal`` on ``options.as_of`` (see :class:`Options`).
 
     Transfer rules fire first at the goal's issuing institution; then an exact allocation
     meets the goal whenever any allocation can, and otherwise applies the most credit.
     Every own holding is applied somewhere or listed in ``unused`` with a reason code.
     Raises :class:`UnknownIdError` for an unknown goal or credential, and
-    :class:`solver.SolverTimeout` when no allocation is found within ``time_limit``.
+    :class:`solver.SolverTimeout` when no allocation is found within ``options.time_limit``.
     """
-    as_of = as_of or date.today()
+    options = options or Options()
+    as_of = options.day()
+    projected = options.projected
     goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
     ctx = evaluation_context(catalog, record, as_of)
     prepared = prepare(
-        catalog, record, as_of, projected=projected, trust=trust, badge_resolver=badge_resolver
+        catalog,
+        record,
+        as_of,
+        projected=projected,
+        trust=options.trust,
+        badge_resolver=options.badge_resolver,
     )
     institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
     if institution is not None:
         transferred = fire_rules(
-            ctx, prepared, institution, include_discretionary=include_discretionary
+            ctx, prepared, institution, include_discretionary=options.include_discretionary
         )
     else:
         transferred = TransferResult(fired=[], granted=[], reasons={})
@@ -192,7 +198,7 @@ def audit(
         exclusive=tuple((source, h.key) for h in transferred.granted for source in h.sources),
     )
     gpa_all = grade_point_average(prepared.valid)
-    solution = solver.solve(problem, time_limit=time_limit)
+    solution = solver.solve(problem, time_limit=options.time_limit)
     return decide(
         catalog=catalog,
         record=record,

@@ -29,7 +29,7 @@ are minimised. What a caller may rely on:
   as :func:`pathways.evaluate.transfer` would fire them on the record with the plan added
   (source choice, effective dates, superseded tiers, a credential granted once, a source and
   its grant never both applied). Guaranteed and recommended rules count; discretionary ones
-  only with ``allow_discretionary``.
+  only with ``include_discretionary``.
 * **Prerequisites** are requirement trees over what is held, planned earlier and granted from
   those; they do not consume credit. Every step comes after the steps its prerequisites use.
   (A composite inside a prerequisite is met by its requirement tree; its credit total and
@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from pathways import solver
@@ -63,6 +63,7 @@ from pathways.evaluate import audit
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
 
+from pathways.options import Options
 from pathways.plan.documents import (
     OPTIMIZE_TARGETS,
     Alternative,
@@ -87,19 +88,18 @@ def plan(
     catalog: CompiledCatalog,
     record: LearnerRecord,
     goal: str,
-    as_of: date | None = None,
+    options: Options | None = None,
     *,
     optimize: str = "credits",
     alternatives: int = 0,
-    allow_discretionary: bool = False,
     allow_unknown: bool = False,
     from_institutions: Sequence[str] = (),
     max_credits_per_term: float | None = None,
-    trust: Sequence[str] = (),
-    badge_resolver: Any = None,
-    time_limit: float = 10.0,
 ) -> Plan:
     """The best set of credentials for ``record`` to earn to complete ``goal`` (module doc).
+
+    ``options`` are the shared evaluation settings (:class:`~pathways.options.Options`; a
+    plan does not use ``projected``: unfinished holdings are candidates).
 
     ``optimize``: ``credits``, ``cost`` or ``time`` (weeks on the critical path).
     ``alternatives``: how many next-best plans to add, each a distinct set of steps that is
@@ -108,8 +108,11 @@ def plan(
     ``unreachable`` with ``blocked_by`` saying why. Raises
     :class:`~pathways.errors.UnknownIdError` for an unknown goal, institution or credential,
     :class:`~pathways.errors.PathwaysError` for a bad option value, and
-    :class:`~pathways.solver.SolverTimeout` when no plan is found within ``time_limit``.
+    :class:`~pathways.solver.SolverTimeout` when no plan is found within
+    ``options.time_limit``.
     """
+    options = options or Options()
+    time_limit = options.time_limit
     if optimize not in OPTIMIZE_TARGETS:
         raise PathwaysError(
             f"unknown optimisation target {optimize!r} (choose {', '.join(OPTIMIZE_TARGETS)})"
@@ -118,15 +121,21 @@ def plan(
         raise PathwaysError("alternatives must be 0 or more")
     if max_credits_per_term is not None and max_credits_per_term <= 0:
         raise PathwaysError("max_credits_per_term must be positive")
-    as_of = as_of or date.today()
-    options = SearchOptions(
+    as_of = options.day()
+    search_options = SearchOptions(
         optimize=cast(Optimize, optimize),
-        allow_discretionary=allow_discretionary,
+        include_discretionary=options.include_discretionary,
         allow_unknown=allow_unknown,
         from_institutions=tuple(from_institutions),
     )
     space = build_space(
-        catalog, record, goal, as_of, options, trust=trust, badge_resolver=badge_resolver
+        catalog,
+        record,
+        goal,
+        as_of,
+        search_options,
+        trust=options.trust,
+        badge_resolver=options.badge_resolver,
     )
     built = build_model(space, reduce=alternatives == 0)
     search = Search(built, time_limit)
@@ -139,7 +148,7 @@ def plan(
         "learner": record.learner.id,
         "as_of": as_of,
         "catalog_version": catalog.version,
-        "optimize": options.optimize,
+        "optimize": search_options.optimize,
         "excluded": excluded,
     }
     if best is None:
@@ -183,51 +192,37 @@ def compare(
     catalog: CompiledCatalog,
     record: LearnerRecord,
     goals: Sequence[str],
-    as_of: date | None = None,
+    options: Options | None = None,
     *,
     optimize: str = "cost",
-    allow_discretionary: bool = False,
     allow_unknown: bool = False,
     from_institutions: Sequence[str] = (),
-    trust: Sequence[str] = (),
-    badge_resolver: Any = None,
-    time_limit: float = 10.0,
 ) -> Comparison:
     """Rank ``goals`` by how close ``record`` is to each.
 
     Each goal carries the audit's status and credits (applied, required) and the totals of
     its plan (:func:`plan` with the same options). Order: complete goals first, then
     plannable before unreachable, then by the plan's total for ``optimize`` (cost, credits or
-    weeks), then by the credits still required, then by id. Raises
+    weeks), then by the credits still required, then by id. The audits take the record as it
+    stands (``options.projected`` does not apply). Raises
     :class:`~pathways.errors.UnknownIdError` for an unknown goal.
     """
     if not goals:
         raise PathwaysError("compare needs at least one goal")
-    as_of = as_of or date.today()
+    options = replace(options or Options(), projected=False)
+    options = replace(options, as_of=options.day())
+    as_of = options.day()
     rows = []
     for goal in dict.fromkeys(goals):
-        decision = audit(
-            catalog,
-            record,
-            goal,
-            as_of,
-            include_discretionary=allow_discretionary,
-            trust=trust,
-            time_limit=time_limit,
-            badge_resolver=badge_resolver,
-        )
+        decision = audit(catalog, record, goal, options)
         route = plan(
             catalog,
             record,
             goal,
-            as_of,
+            options,
             optimize=optimize,
-            allow_discretionary=allow_discretionary,
             allow_unknown=allow_unknown,
             from_institutions=from_institutions,
-            trust=trust,
-            badge_resolver=badge_resolver,
-            time_limit=time_limit,
         )
         remaining = max(0.0, decision.credits.required - decision.credits.applied)
         rows.append(

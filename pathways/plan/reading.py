@@ -498,7 +498,7 @@ def _why_id(space: Space, ident: str) -> list[tuple[str, str]]:
         found.append(
             (
                 "text",
-                f"only a discretionary transfer rule grants {ident} (use --allow-discretionary)",
+                f"only a discretionary transfer rule grants {ident} (use --include-discretionary)",
             )
         )
     if ident in catalog.equivalences:

@@ -87,7 +87,7 @@ def catalog_index(catalog: CompiledCatalog) -> _Index:
 @dataclass(frozen=True, slots=True)
 class SearchOptions:
     optimize: Optimize
-    allow_discretionary: bool
+    include_discretionary: bool
     allow_unknown: bool
     from_institutions: tuple[str, ...]
 
@@ -446,7 +446,7 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
         h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != institution
     ]
     allow = ("guaranteed", "recommended") + (
-        ("discretionary",) if space.options.allow_discretionary else ()
+        ("discretionary",) if space.options.include_discretionary else ()
     )
     space.rules = {}
     space.discretionary = set()

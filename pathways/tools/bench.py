@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from pathways.errors import PathwaysError
+from pathways.options import Options
 from pathways.tools.generate import SCALES, generate_catalog
 
 if TYPE_CHECKING:
@@ -153,12 +154,12 @@ def _audit_times(
 
     for catalog in catalogs:
         for record, goal in pairs[:3]:  # warm imports and lazily decoded entries
-            audit(catalog, record, goal, AS_OF)
+            audit(catalog, record, goal, Options(as_of=AS_OF))
     results: list[tuple[list[float], int]] = [([], 0) for _ in catalogs]
     for record, goal in pairs:
         for index, catalog in enumerate(catalogs):
             started = time.perf_counter()
-            decision = audit(catalog, record, goal, AS_OF)
+            decision = audit(catalog, record, goal, Options(as_of=AS_OF))
             samples, complete = results[index]
             samples.append((time.perf_counter() - started) * 1000)
             results[index] = (samples, complete + (decision.status == "complete"))
@@ -200,7 +201,7 @@ def _plan_times(catalog: CompiledCatalog, pairs: list[tuple[LearnerRecord, str]]
     for record, goal in pairs:
         started = time.perf_counter()
         try:
-            plan(catalog, record, goal, AS_OF)
+            plan(catalog, record, goal, Options(as_of=AS_OF))
         except PathwaysError:
             refused += 1
             continue
@@ -348,7 +349,7 @@ def _measure_batch(
         for name, engine, workers in settings:
             log(f"batch round {round_ + 1}/{rounds}: {engine}, {workers} worker(s)")
             result = run_batch(
-                catalog, learners, goals, engine=engine, workers=workers, as_of=AS_OF
+                catalog, learners, goals, Options(as_of=AS_OF), engine=engine, workers=workers
             )
             if name not in best or result.audits_per_s > best[name].audits_per_s:
                 best[name] = result
