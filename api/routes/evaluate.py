@@ -25,6 +25,7 @@ from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import Decision, Statement
 from pathways.interop import Resolver
 from pathways.options import Options
+from pathways.present.reasons import ReasonTable, reason_table
 
 router = APIRouter(tags=["evaluate"])
 
@@ -82,6 +83,13 @@ def request_options(
         badge_resolver=resolver,
         time_limit=solver_seconds(user, settings),
     )
+
+
+@router.get("/reasons", response_model=ReasonTable)
+def reasons() -> ReasonTable:
+    """Every reason code an unused holding may carry, its label, and whether it marks the
+    holding as not valid: the table the CLI and the web page read."""
+    return reason_table()
 
 
 @router.post("/audit", response_model=Decision, responses=ERRORS)

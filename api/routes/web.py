@@ -51,6 +51,7 @@ from pathways.catalog.load import DEFAULT_CATALOG, parse_record
 from pathways.catalog.model import LearnerRecord, Requirement
 from pathways.errors import UnknownIdError
 from pathways.evaluate import Decision, NodeResult
+from pathways.present.reasons import invalid_codes
 
 SAMPLES_DIR = DEFAULT_CATALOG.parent / "learners"
 """Where the bundled sample learners live (``data/learners``)."""
@@ -58,20 +59,9 @@ SAMPLES_DIR = DEFAULT_CATALOG.parent / "learners"
 STATE_ORDER = ("earned", "granted", "in_progress", "planned", "missing")
 """Map states, best first: a node covered twice takes the better one."""
 
-# Reasons that set a holding aside as not valid (DESIGN §5); the others (not_needed,
-# not_applicable, duplicate, native, cap_exceeded, superseded) leave it earned.
-_INVALID = frozenset(
-    {
-        "expired",
-        "outside_window",
-        "not_effective",
-        "in_progress",
-        "below_min_grade",
-        "below_min_score",
-        "unverified",
-        "revoked",
-    }
-)
+INVALID_CODES = invalid_codes()
+"""Reasons that set a holding aside as not valid (the reason table's ``invalid``); the
+others leave it earned."""
 
 
 # --------------------------------------------------------------------------- samples
@@ -303,7 +293,7 @@ def _holding_states(decision: Decision, record: LearnerRecord, planned: Iterable
             found.settle(ident, "planned", "planned in the record")
             continue
         set_aside = unused.get(ident)
-        if set_aside is not None and set_aside[0] in _INVALID and ident not in applied:
+        if set_aside is not None and set_aside[0] in INVALID_CODES and ident not in applied:
             found.note(ident, f"held, but not counted ({set_aside[0]}): {set_aside[1]}")
             continue
         bits = [f"earned {holding.earned}" if holding.earned else "earned"]
@@ -380,21 +370,19 @@ def pathway_states(
     goal = decision.goal
     met: dict[str, str] = {}
     for node in _walk(decision.requirements):
-        met.setdefault(node.label.strip().casefold(), node.status)
+        if node.kind == "composite" and node.target is not None:
+            met.setdefault(node.target, node.status)
     for ident, attrs in graph.nodes(data=True):
         if not attrs.get("composite") or ident == goal or ident in found.states:
             continue
-        status = met.get(str(attrs.get("title", "")).strip().casefold())
+        status = met.get(ident)
         if status == "met":
             found.settle(ident, "earned", "its requirements are met inside this goal")
         elif status == "partial":
             found.settle(ident, "in_progress", "its requirements are partly met inside this goal")
     done = {ident for ident, state in found.states.items() if state == "earned"}
     waived = {label.strip().casefold() for label in decision.waived}
-    year = record.learner.catalog_year
-    # The goal's version is the one in effect on 1 July of the catalog year (DESIGN §5).
-    on = date(year, 7, 1) if year else decision.as_of
-    needs = _needs(catalog, goal, on, done, waived)
+    needs = _needs(catalog, goal, decision.catalog_date or decision.as_of, done, waived)
     for ident, label in needs.waived.items():
         if ident in graph and ident not in found.states:
             found.note(ident, f"not needed: the requirement {label} is waived")

@@ -1,8 +1,9 @@
-"""Evaluation commands: ``audit`` and ``transfer``.
+"""Evaluation commands: ``audit``, ``transfer`` and ``reasons``.
 
 * ``pathways audit LEARNER --goal ID [--projected] [--include-discretionary]``: the requirement
   tree with ✓/…/✗ marks and credits, the transfer lines and the unused holdings with reasons.
 * ``pathways transfer LEARNER --to INSTITUTION``: which rules fire there and what they grant.
+* ``pathways reasons``: the reason table (code, label, whether it marks a holding not valid).
 
 ``--json`` prints the Decision / Statement document the API returns. Badges named in the
 record (``{badge: FILE}``) are verified against ``--resolve`` (offline) and ``--trust``.
@@ -157,7 +158,22 @@ def _present(
         report_console().print(render_statement(document))
 
 
+def reasons(as_json: JsonOption = False) -> None:
+    """The reason codes an unused holding may carry, what each means, and which set a
+    holding aside as not valid."""
+    from pathways.present.reasons import REASONS, reason_table
+
+    if as_json:
+        print_json(reason_table().model_dump(mode="json"))
+        return
+    width = max(len(r.code) for r in REASONS)
+    for r in REASONS:
+        mark = "not valid" if r.invalid else "valid, not used"
+        typer.echo(f"{r.code:<{width}}  {r.label} ({mark})")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``audit`` and ``transfer`` to the ``pathways`` app."""
+    """Add ``audit``, ``transfer`` and ``reasons`` to the ``pathways`` app."""
     app.command("audit")(audit)
     app.command("transfer")(transfer)
+    app.command("reasons")(reasons)

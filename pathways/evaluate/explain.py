@@ -20,7 +20,15 @@ from pathways.catalog.model import (
 from pathways.evaluate.expansion import Builder, required_credits
 from pathways.evaluate.holdings import Held, Prepared, badge_unused
 from pathways.evaluate.matching import describe_filter
-from pathways.evaluate.results import AppliedCredit, Credits, Decision, NodeResult, Unused, number
+from pathways.evaluate.results import (
+    AppliedCredit,
+    Credits,
+    Decision,
+    NodeResult,
+    RequirementKind,
+    Unused,
+    number,
+)
 from pathways.evaluate.transfers import TransferResult, transfer_line
 
 if TYPE_CHECKING:
@@ -169,11 +177,12 @@ class _Reading:
                     )
         return None
 
-    def result(self, index: int) -> NodeResult:
-        """The requirement tree under ``index`` as the decision reports it."""
+    def result(self, index: int, ident: str) -> NodeResult:
+        """The requirement tree under ``index`` (whose id is ``ident``) as the decision
+        reports it."""
         node = self.nodes[index]
         info = self.builder.info[index]
-        children = [self.result(c) for c in node.children]
+        children = [self.result(c, f"{ident}/{n}") for n, c in enumerate(node.children)]
         filled = node.elective_of is not None and (
             self.subtree_units[node.elective_of] >= self.nodes[node.elective_of].total
         )
@@ -195,7 +204,18 @@ class _Reading:
             children=children,
             waived=node.waived,
             overlay=node.overlay,
+            id=ident,
+            kind=self.kind_of(index),
+            target=info.composite or info.target,
         )
+
+    def kind_of(self, index: int) -> RequirementKind:
+        node = self.nodes[index]
+        if self.builder.info[index].composite is not None:
+            return "composite"
+        if node.elective_of is not None:
+            return "electives"
+        return node.kind
 
     def remaining(self, tree: NodeResult) -> list[NodeResult]:
         """The unmet requirements, at the deepest level that says what is missing."""
@@ -311,7 +331,7 @@ def decide(
         solution=solution,
         unit=unit,
     )
-    tree = reading.result(0)
+    tree = reading.result(0, goal.id)
     remaining = reading.remaining(tree)
     applied_rules = reading.applied_rules()
     unused = _unused(catalog, reading, prepared, transferred)
@@ -341,6 +361,7 @@ def decide(
             if exc.substitute and exc.for_
         ],
         optimal=solution.optimal,
+        catalog_date=builder.goal_day,
     )
 
 

@@ -72,7 +72,22 @@ class AppliedCredit(_Doc):
     label: str | None = None
 
 
+RequirementKind = Literal[
+    "composite", "electives", "all", "any", "at_least", "has", "credits", "count"
+]
+"""What a requirement result stands for: a composite credential's own requirements, its free
+electives, or a node of the requirement grammar (``docs/semantics.md``)."""
+
+
 class NodeResult(_Doc):
+    """One requirement of the goal's tree, as judged.
+
+    ``id`` is stable for a given catalog: the goal's id for the root, then ``/`` and the
+    child's position for each level (``tri-c.aa/2/0``); ``remaining`` repeats the ids of the
+    tree's nodes. ``target`` is the credential a ``has`` names, or the composite a
+    ``composite`` node stands for.
+    """
+
     label: str
     status: Literal["met", "partial", "unmet"]
     applied: list[AppliedCredit] = []
@@ -80,6 +95,9 @@ class NodeResult(_Doc):
     children: list[NodeResult] = []
     waived: bool = False
     overlay: bool = False
+    id: str = ""
+    kind: RequirementKind = "all"
+    target: str | None = None
 
 
 class Credits(_Doc):
@@ -116,6 +134,9 @@ class Decision(_Doc):
     waived: list[str]
     substitutions: list[dict[str, str]] = []
     optimal: bool = True
+    catalog_date: date | None = None
+    """The day whose catalog the goal was judged under: 1 July of the learner's catalog year,
+    else ``as_of``."""
 
 
 def number(value: Fraction) -> float:
