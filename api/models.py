@@ -480,8 +480,8 @@ class Message(SQLModel):
 
 _RecordField = PydanticField(
     description=(
-        "A learner record as JSON: {learner, holdings, exceptions} (DESIGN §4). Badges travel "
-        "inline (the JSON document or the compact JWS/JWT text), never as file paths."
+        "A learner record as JSON: {learner, holdings, exceptions} (docs/semantics.md). "
+        "Badges travel inline (the JSON document or the compact JWS/JWT text), never as file paths."
     ),
     json_schema_extra={"type": "object"},
 )

@@ -1,4 +1,4 @@
-"""Transfer and audit semantics (DESIGN §5), one construct at a time, on small catalogs."""
+"""Transfer and audit semantics (docs/semantics.md), one construct at a time, on small catalogs."""
 
 from __future__ import annotations
 

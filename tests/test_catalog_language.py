@@ -1,4 +1,5 @@
-"""Each construct of the catalog language (DESIGN §3), loaded from YAML and compiled."""
+"""Each construct of the catalog language (docs/semantics.md#requirements), loaded from
+YAML and compiled."""
 
 from __future__ import annotations
 

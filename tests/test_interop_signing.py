@@ -1,4 +1,5 @@
-"""Credentials the tests sign themselves: every check of DESIGN §7 fails where it should."""
+"""Credentials the tests sign themselves: every check of docs/semantics.md#badges fails
+where it should."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pydantic models of the catalog language and of learner records (DESIGN §3–§4).
+"""Pydantic models of the catalog language and of learner records (``docs/semantics.md``).
 
 Every model is frozen and forbids unknown keys, so a typo in a catalog is an error, never a
 silently ignored field. Values are normalised on the way in:

@@ -1,8 +1,8 @@
 """Badge and interchange commands: ``import-badge``, ``ctdl import|export``, ``clr export|keygen``.
 
-* ``pathways import-badge FILE…`` verifies Open Badges 2.0/3.0 and CLR 2.0 files (DESIGN §7)
-  and prints one result per file, in order; with ``--learner`` the verified badges that count
-  are added to that record file (comments and order kept).
+* ``pathways import-badge FILE…`` verifies Open Badges 2.0/3.0 and CLR 2.0 files
+  (``docs/semantics.md#badges``) and prints one result per file, in order; with ``--learner``
+  the verified badges that count are added to that record file (comments and order kept).
 * ``pathways ctdl import FILE… -o DIR`` turns CTDL JSON-LD into catalog YAML;
   ``pathways ctdl export GOAL`` writes a goal's pathway as CTDL JSON-LD.
 * ``pathways clr export LEARNER`` writes the learner's verified achievements as a CLR 2.0

@@ -2,7 +2,7 @@
 
 Both are pure functions of (compiled catalog, learner record, goal or institution, as-of date,
 options) and return pydantic documents whose ``model_dump(mode="json")`` is the JSON contract
-of DESIGN §6 (the CLI's ``--json`` and the API's body):
+of ``docs/semantics.md#answers`` (the CLI's ``--json`` and the API's body):
 
 * :func:`transfer` → :class:`Statement`: which transfer rules fire at an institution, what
   each grants, under which policy, guarantee and citation, and why the rest does not count;

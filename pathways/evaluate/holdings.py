@@ -253,7 +253,10 @@ def _invalidity(
     *,
     projected: bool,
 ) -> tuple[str, str] | None:
-    """Why a holding can meet nothing at all (DESIGN §5 "What meets a requirement"), or None."""
+    """Why a holding can meet nothing at all, or None.
+
+    See ``docs/semantics.md#what-meets-a-requirement``.
+    """
     holding = record.holdings[held.index or 0]
     if holding.status != "earned" and not projected:
         return ("in_progress", f"{held.credential} is {holding.status.replace('_', ' ')}")

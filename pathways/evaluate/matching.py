@@ -112,7 +112,10 @@ def _member_ids(ctx: Context, equivalence: str, on: date | None) -> list[tuple[s
 
 
 def options_for(ctx: Context, target: str, pool: Sequence[Held]) -> list[tuple[Held, ...]]:
-    """Every set of holdings that together count as holding ``target`` (DESIGN §3 ``has``)."""
+    """Every set of holdings that together count as holding ``target``.
+
+    See ``has`` in ``docs/semantics.md#requirements``.
+    """
     by_id: dict[str, list[Held]] = {}
     for held in pool:
         if held.credential is not None:
@@ -165,7 +168,7 @@ def options_for(ctx: Context, target: str, pool: Sequence[Held]) -> list[tuple[H
 
 
 def matches(ctx: Context, held: Held, flt: Filter, self_inst: str | None) -> bool:
-    """Whether ``held`` passes every key of the filter (DESIGN §3 FILTER)."""
+    """Whether ``held`` passes every key of the filter (``docs/semantics.md#requirements``)."""
     if flt.ids is not None:
         ids = set(flt.ids)
         if held.credential not in ids and not (

@@ -18,7 +18,7 @@ ReasonCode = Literal[
     "unverified", "revoked", "not_needed",
 ]  # fmt: skip
 REASON_CODES: tuple[str, ...] = ReasonCode.__args__  # type: ignore[attr-defined]
-"""Every reason code an unused holding may carry (DESIGN §5)."""
+"""Every reason code an unused holding may carry (``docs/semantics.md#answers``)."""
 
 COLLEGE_LEVELS = frozenset({"lower", "upper", "graduate"})
 

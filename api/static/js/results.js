@@ -1,4 +1,4 @@
-// Step 3: the audit's Decision (DESIGN §6) as the status, the requirement tree, the transfer
+// Step 3: the audit's Decision (docs/semantics.md#answers) as the status, the requirement tree, the transfer
 // credit and the holdings that did not count.
 
 import { call } from "./api.js";
