@@ -6,7 +6,7 @@ limits and exclusive groups. :func:`solve` returns a :class:`Solution`: which no
 which are *active* (on the path the allocation follows) and how many units of which item each
 leaf uses. Two solvers answer the same question and are held together by property tests:
 
-* :func:`solve_cpsat`, the integer program of ``reference/allocation-model.md`` on OR-Tools
+* :func:`solve_cpsat`, an integer program (``docs/semantics.md#allocation``) on OR-Tools
   CP-SAT (one worker, so the same problem always gets the same answer);
 * :func:`solve_exhaustive`, a reference that enumerates every allocation; exact too, and the
   fast path for problems whose whole search space is small.
