@@ -47,6 +47,7 @@ from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import LocatedErrorsPublic, Message
 from api.routes.evaluate import record_within_caps, request_options
 from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.grammar import walk
 from pathways.catalog.load import DEFAULT_CATALOG, parse_record
 from pathways.catalog.model import LearnerRecord, Requirement
 from pathways.errors import UnknownIdError
@@ -233,16 +234,15 @@ def _needs(
 def _named(
     catalog: CompiledCatalog, req: Requirement, on: date, stack: tuple[str, ...]
 ) -> Iterator[str]:
-    """Every id a requirement names, nested composites included."""
-    if req.kind == "has" and req.has is not None:
-        yield req.has
-        if req.has in catalog.versions and req.has not in stack:
-            inner = catalog.credential(req.has, on=on).requires
+    """Every id a requirement names through ``has``, nested composites included."""
+    for node in walk(req):
+        if node.has is None:
+            continue
+        yield node.has
+        if node.has in catalog.versions and node.has not in stack:
+            inner = catalog.credential(node.has, on=on).requires
             if inner is not None:
-                yield from _named(catalog, inner, on, (*stack, req.has))
-        return
-    for child in req.children:
-        yield from _named(catalog, child, on, stack)
+                yield from _named(catalog, inner, on, (*stack, node.has))
 
 
 class _States:

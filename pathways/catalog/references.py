@@ -13,6 +13,7 @@ from datetime import date
 
 import networkx as nx
 
+from pathways.catalog.grammar import walk_located
 from pathways.catalog.model import (
     Credential,
     Effective,
@@ -70,17 +71,11 @@ def scan_filter(flt: Filter, refs: list[Ref]) -> None:
 
 def requirement_refs(req: Requirement, path: Path_) -> Iterator[tuple[Path_, str, str]]:
     """Yield ``(path, what, id)`` for every id a requirement tree names (the slow path)."""
-    stack: list[tuple[Requirement, Path_]] = [(req, path)]
-    while stack:
-        node, where = stack.pop()
+    for where, node in walk_located(req, path):
         if node.has is not None:
             yield (*where, "has"), HOLDABLE, node.has
         elif node.from_ is not None:
             yield from filter_refs(node.from_, (*where, "from"))
-        else:
-            form = "all" if node.all is not None else "any" if node.any is not None else "of"
-            for i, child in enumerate(node.children):
-                stack.append((child, (*where, form, i)))
 
 
 def filter_refs(flt: Filter, path: Path_) -> Iterator[tuple[Path_, str, str]]:

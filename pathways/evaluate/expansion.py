@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, cast
 
 from pathways import solver
+from pathways.catalog.grammar import Folder, fold, walk
 from pathways.catalog.model import (
     Credential,
     Filter,
@@ -296,32 +297,40 @@ def tree_need(
     composites at their own :func:`required_credits`; a ``count`` or zero-credit code adds
     nothing)."""
 
-    def need(req: Requirement) -> Fraction:
-        kind = req.kind
-        if req.shares:
-            return Fraction(0)  # an overlay reads credit that other requirements use
-        if kind == "has":
-            assert req.has is not None
-            if req.has in catalog.versions:
-                target = catalog.credential(req.has, on=day)
-                if target.composite and target.id not in stack:
-                    return required_credits(catalog, target, day, (*stack, cred.id))
-                return target.credits
-            if req.has in catalog.equivalences:
-                return catalog.equivalences[req.has].credits
-            return Fraction(0)
-        if kind == "all":
-            return sum((need(c) for c in req.children), Fraction(0))
-        if kind == "any":
-            return min((need(c) for c in req.children), default=Fraction(0))
-        if kind == "at_least":
-            values = sorted(need(c) for c in req.children)
-            return sum(values[: req.at_least or 0], Fraction(0))
-        if kind == "credits":
-            return Fraction(0) if req.shares else (req.credits or Fraction(0))
+    return fold(cred.requires, _Need(catalog, cred, day, stack)) if cred.requires else Fraction(0)
+
+
+class _Need(Folder[Fraction]):
+    """The least credit a requirement takes (see :func:`tree_need`)."""
+
+    def __init__(
+        self, catalog: CompiledCatalog, cred: Credential, day: date | None, stack: tuple[str, ...]
+    ) -> None:
+        self.catalog, self.cred, self.day, self.stack = catalog, cred, day, stack
+
+    def skip(self, req: Requirement) -> Fraction | None:
+        return Fraction(0) if req.shares else None  # an overlay reads credit others use
+
+    def has(self, req: Requirement, target: str) -> Fraction:
+        catalog = self.catalog
+        if target in catalog.versions:
+            inner = catalog.credential(target, on=self.day)
+            if inner.composite and inner.id not in self.stack:
+                return required_credits(catalog, inner, self.day, (*self.stack, self.cred.id))
+            return inner.credits
+        if target in catalog.equivalences:
+            return catalog.equivalences[target].credits
         return Fraction(0)
 
-    return need(cred.requires) if cred.requires is not None else Fraction(0)
+    def group(self, req: Requirement, children: Sequence[Fraction]) -> Fraction:
+        if req.kind == "all":
+            return sum(children, Fraction(0))
+        if req.kind == "any":
+            return min(children, default=Fraction(0))
+        return sum(sorted(children)[: req.at_least or 0], Fraction(0))
+
+    def filtered(self, req: Requirement) -> Fraction:
+        return (req.credits or Fraction(0)) if req.kind == "credits" else Fraction(0)
 
 
 def goal_version(
@@ -340,12 +349,7 @@ def nested_composites(catalog: CompiledCatalog, goal: Credential, day: date) -> 
     todo = [goal]
     while todo:
         cred = todo.pop()
-        if cred.requires is None:
-            continue
-        stack = [cred.requires]
-        while stack:
-            req = stack.pop()
-            stack.extend(req.children)
+        for req in walk(cred.requires):
             if req.has and req.has in catalog.versions and req.has not in found:
                 inner = catalog.credential(req.has, on=day)
                 if inner.composite:

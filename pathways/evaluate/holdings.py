@@ -13,6 +13,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from pathways.catalog.grammar import named_ids
 from pathways.catalog.model import (
     GRADE_POINTS,
     NO_CREDIT_GRADES,
@@ -225,19 +226,14 @@ def _components(catalog: CompiledCatalog, ident: str) -> set[str]:
     todo = [ident]
     while todo:
         for version in catalog.versions.get(todo.pop(), ()):
-            stack = [version.requires] if version.requires else []
-            while stack:
-                req = stack.pop()
-                stack.extend(req.children)
-                named = [req.has] if req.has else list(req.from_.ids or ()) if req.from_ else []
-                for other in named:
-                    if other in found:
-                        continue
-                    found.add(other)
-                    todo.append(other)
-                    if other in catalog.equivalences:
-                        for member in catalog.equivalences[other].members:
-                            found.update(member.all)
+            for other in named_ids(version.requires):
+                if other in found:
+                    continue
+                found.add(other)
+                todo.append(other)
+                if other in catalog.equivalences:
+                    for member in catalog.equivalences[other].members:
+                        found.update(member.all)
     return found
 
 

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from pathways.catalog.grammar import walk
 from pathways.catalog.model import Credential, Holding, LearnerInfo, LearnerRecord, Requirement
 from pathways.errors import PathwaysError
 from pathways.interop.common import as_list, split_jws, types_of
@@ -181,12 +182,8 @@ def _stamp(version: str, moment: datetime) -> dict[str, str]:
 
 
 def _has_ids(requirement: Requirement | None) -> Iterator[str]:
-    if requirement is None:
-        return
-    if requirement.has is not None:
-        yield requirement.has
-    for child in requirement.children:
-        yield from _has_ids(child)
+    """The ``has`` targets of a tree, in tree order."""
+    return (node.has for node in walk(requirement) if node.has is not None)
 
 
 def _subject_ref(learner: LearnerInfo) -> dict[str, Any]:

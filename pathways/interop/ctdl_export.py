@@ -25,6 +25,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from pathways.catalog.grammar import walk
 from pathways.catalog.model import (
     Catalog,
     Credential,
@@ -210,12 +211,11 @@ class _Exporter:
         return node
 
     def _targets(self, requirement: Requirement) -> Iterator[str]:
-        if requirement.has is not None:
-            yield self.component(requirement.has)
-        for child in requirement.children:
-            yield from self._targets(child)
-        if requirement.from_ is not None:
-            yield from (self.component(i) for i in _matching(self.catalog, requirement.from_))
+        for node in walk(requirement):
+            if node.has is not None:
+                yield self.component(node.has)
+            elif node.from_ is not None:
+                yield from (self.component(i) for i in _matching(self.catalog, node.from_))
 
     def condition(self, requirement: Requirement) -> dict[str, Any]:
         node = self._condition(requirement)
