@@ -9,11 +9,11 @@ guaranteed credit counts unless ``include_discretionary``. Audit and plan both u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from pathways.catalog.model import (
     Filter,
@@ -144,29 +144,58 @@ def fire_rules(
         counted = guarantee == "guaranteed" or include_discretionary
         fired.append(Fired(rule=rule, sources=sources, guarantee=guarantee, counted=counted))
 
-    firing = {f.rule.id: f for f in fired}
+    above = superseding(f.rule for f in fired)
     for f in fired:
-        for lower in f.rule.supersedes:
-            if lower in firing and firing[lower].superseded_by is None:
-                firing[lower].superseded_by = f.rule.id
+        f.superseded_by = next(iter(above[f.rule.id]), None)
+    native = {h.credential for h in prepared.valid if h.credential is not None}
+    granted = _give(ctx, fired, above, native)
+    return TransferResult(fired=fired, granted=granted, reasons=reasons)
 
-    # Grants: every live rule's, then each credential granted once (earliest source, rule id).
-    native = {h.credential for h in prepared.valid}
-    candidates: list[tuple[tuple[date, str], Fired, Held]] = []
+
+def _give(
+    ctx: Context,
+    fired: Sequence[Fired],
+    above: Mapping[str, tuple[str, ...]],
+    native: set[str],
+) -> list[Held]:
+    """Fill each fired rule's ``grants`` and ``duplicate_grants``; return the counted grants
+    in :func:`grant_rank` order. Which counted grant is given is :func:`grant_presence`'s
+    choice; a grant that does not count is listed unless the learner holds it natively or
+    a counted grant of it ranks first."""
+    ranked: list[tuple[tuple[date, str, int], Fired, Held]] = []
+    options: list[GrantOption] = []
     for f in fired:
         if f.superseded_by is not None:
             continue
         earliest = min((h.earned or date.min for h in f.sources), default=date.min)
         for position, grant in enumerate(f.rule.grants):
             held = grant_holding(ctx, f, position, grant)
-            candidates.append(((earliest, f.rule.id), f, held))
-    candidates.sort(key=lambda c: c[0])
+            ranked.append((grant_rank(earliest, f.rule.id, position), f, held))
+            if f.counted:
+                options.append(
+                    GrantOption(held.key, f.rule.id, 0, position, held.credential, earliest)
+                )
+    given = grant_presence(
+        {
+            f.rule.id: RuleAlternatives(effective=[True], superseded_by=above[f.rule.id])
+            for f in fired
+        },
+        options,
+        Bools(),
+        available=lambda _rule, _alt: True,
+        held=lambda credential: credential in native,
+    )
+    ranked.sort(key=lambda entry: entry[0])
     granted_ids: set[str] = set()
     granted: list[Held] = []
-    for _, f, held in candidates:
-        if held.credential is not None and (
-            held.credential in granted_ids or held.credential in native
-        ):
+    for _, f, held in ranked:
+        if f.counted:
+            listed = given[held.key]
+        else:
+            listed = held.credential is None or not (
+                held.credential in granted_ids or held.credential in native
+            )
+        if not listed:
             f.duplicate_grants.append(held)
             continue
         f.grants.append(held)
@@ -174,7 +203,7 @@ def fire_rules(
             if held.credential is not None:
                 granted_ids.add(held.credential)
             granted.append(held)
-    return TransferResult(fired=fired, granted=granted, reasons=reasons)
+    return granted
 
 
 def grant_holding(ctx: Context, fired: Fired, position: int, grant: Grant) -> Held:
@@ -276,3 +305,121 @@ def transfer_line(
         counts_toward=list(fired.rule.counts_toward) if fired.rule.counts_toward else None,
         applied=applied,
     )
+
+
+# --------------------------------------------------------------------------- the choice, abstractly
+
+Lit = TypeVar("Lit")
+
+
+class Logic(Protocol[Lit]):
+    """Boolean connectives over some kind of truth value (Python bools, solver literals…)."""
+
+    def and_(self, lits: Iterable[Lit]) -> Lit: ...
+
+    def or_(self, lits: Iterable[Lit]) -> Lit: ...
+
+    def not_(self, lit: Lit) -> Lit: ...
+
+
+class Bools:
+    """:class:`Logic` over Python bools: evaluates the choice for one known situation."""
+
+    def and_(self, lits: Iterable[bool]) -> bool:
+        return all(lits)
+
+    def or_(self, lits: Iterable[bool]) -> bool:
+        return any(lits)
+
+    def not_(self, lit: bool) -> bool:
+        return not lit
+
+
+@dataclass(frozen=True, slots=True)
+class RuleAlternatives:
+    """One rule as the choice sees it: for each of its source sets, in transfer's order of
+    preference, whether the rule was in effect for it; and the rules that supersede it."""
+
+    effective: Sequence[bool]
+    superseded_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantOption:
+    """One grant a rule gives when it fires on its ``alt``-th source set."""
+
+    key: str
+    rule: str
+    alt: int
+    position: int
+    credential: str | None
+    earliest: date
+    """The earliest earned day among the source set's holdings (the first tie-break)."""
+
+
+def grant_rank(earliest: date, rule: str, position: int) -> tuple[date, str, int]:
+    """Which of several grants of one credential wins: earliest source, then rule id, then
+    the grant's position in the rule."""
+    return (earliest, rule, position)
+
+
+def superseding(rules: Iterable[TransferRule]) -> dict[str, tuple[str, ...]]:
+    """Rule id → the ids among ``rules`` that supersede it (a higher tier replaces it)."""
+    listed = list(rules)
+    return {
+        rule.id: tuple(other.id for other in listed if rule.id in other.supersedes)
+        for rule in listed
+    }
+
+
+def grant_presence(
+    rules: Mapping[str, RuleAlternatives],
+    grants: Sequence[GrantOption],
+    logic: Logic[Lit],
+    *,
+    available: Callable[[str, int], Lit],
+    held: Callable[[str], Lit],
+) -> dict[str, Lit]:
+    """Grant key → whether the grant is given, in ``logic``'s terms.
+
+    The rules of transfer (``docs/semantics.md#transfer``), written once: a rule fires on its
+    first source set that is ``available(rule, position)``, if it was in effect for that
+    set; a rule does not fire when a rule superseding it fires; a credential is granted once,
+    by :func:`grant_rank`, and never when ``held`` (the learner holds it natively). Block
+    credit (no credential) is given whenever its rule fires on that set.
+    """
+    chosen: dict[tuple[str, int], Lit] = {}
+    fires: dict[str, Lit] = {}
+    for ident, entry in rules.items():
+        earlier: list[Lit] = []
+        effective: list[Lit] = []
+        for position in range(len(entry.effective)):
+            here = available(ident, position)
+            pick = logic.and_([here, *(logic.not_(e) for e in earlier)])
+            chosen[(ident, position)] = pick
+            if entry.effective[position]:
+                effective.append(pick)
+            earlier.append(here)
+        fires[ident] = logic.or_(effective)
+    live = {
+        ident: logic.and_([fires[ident], *(logic.not_(fires[u]) for u in entry.superseded_by)])
+        for ident, entry in rules.items()
+    }
+    presence: dict[str, Lit] = {}
+    by_credential: dict[str, list[tuple[tuple[date, str, int], GrantOption]]] = {}
+    for grant in grants:
+        base = logic.and_([chosen[(grant.rule, grant.alt)], live[grant.rule]])
+        if grant.credential is None:
+            presence[grant.key] = base
+        else:
+            rank = grant_rank(grant.earliest, grant.rule, grant.position)
+            by_credential.setdefault(grant.credential, []).append((rank, grant))
+    for credential, entries in by_credential.items():
+        entries.sort(key=lambda e: e[0])
+        before: list[Lit] = []
+        native = logic.not_(held(credential))
+        for _, grant in entries:
+            base = logic.and_([chosen[(grant.rule, grant.alt)], live[grant.rule]])
+            presence[grant.key] = logic.and_([base, native, *(logic.not_(b) for b in before)])
+            before.append(base)
+    return presence

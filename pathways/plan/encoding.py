@@ -10,49 +10,58 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from pathways import solver
 from pathways.evaluate.expansion import goal_builder, solver_items
 from pathways.evaluate.holdings import Held
 from pathways.evaluate.matching import Mods
+from pathways.evaluate.transfers import (
+    Bools,
+    GrantOption,
+    RuleAlternatives,
+    grant_presence,
+)
 from pathways.plan.documents import OBJECTIVE_SCALE, OPTIMIZED_ATTRIBUTE, TIE_BREAK_BUDGET
-from pathways.plan.space import GrantItem, Space, retake_pairs
+from pathways.plan.space import Space, retake_pairs
 
 # --------------------------------------------------------------------------- transfer logic
 
 
-def present_grants(space: Space, acquired: set[str]) -> set[str]:
-    """Keys of the grant items that exist when the learner holds ``acquired`` too.
+def _rules(space: Space) -> dict[str, RuleAlternatives]:
+    return {
+        ident: RuleAlternatives(
+            effective=[alt.effective for alt in entry.alts], superseded_by=entry.superseded_by
+        )
+        for ident, entry in space.rules.items()
+    }
 
-    The same choice transfer makes: each rule fires on its first present source set (if the
-    rule is effective then), a superseded tier does not fire, and a credential granted by
-    several rules goes to the earliest source, then the rule id; never when it is held.
-    """
-    chosen: dict[str, int] = {}
-    for ident, entry in space.rules.items():
-        for position, alt in enumerate(entry.alts):
-            if set(alt.cands) <= acquired:
-                chosen[ident] = position
-                break
-    fires = {i for i, p in chosen.items() if space.rules[i].alts[p].effective}
-    live = {i for i in fires if not set(space.rules[i].superseded_by) & fires}
-    present: set[str] = set()
-    winners: dict[str, tuple[tuple[date, str, int], str]] = {}
-    for grant in space.grants:
-        if grant.rule not in live or chosen[grant.rule] != grant.alt:
-            continue
-        credential = grant.held.credential
-        if credential is None:
-            present.add(grant.held.key)
-            continue
-        if credential in acquired:
-            continue
-        rank = (space.rules[grant.rule].alts[grant.alt].earliest, grant.rule, grant.position)
-        if credential not in winners or rank < winners[credential][0]:
-            winners[credential] = (rank, grant.held.key)
-    return present | {key for _, key in winners.values()}
+
+def _grant_options(space: Space) -> list[GrantOption]:
+    return [
+        GrantOption(
+            key=grant.held.key,
+            rule=grant.rule,
+            alt=grant.alt,
+            position=grant.position,
+            credential=grant.held.credential,
+            earliest=space.rules[grant.rule].alts[grant.alt].earliest,
+        )
+        for grant in space.grants
+    ]
+
+
+def present_grants(space: Space, acquired: set[str]) -> set[str]:
+    """Keys of the grant items that exist when the learner holds ``acquired`` too: the choice
+    of :func:`pathways.evaluate.transfers.grant_presence`, evaluated."""
+    presence = grant_presence(
+        _rules(space),
+        _grant_options(space),
+        Bools(),
+        available=lambda rule, alt: set(space.rules[rule].alts[alt].cands) <= acquired,
+        held=lambda credential: credential in acquired,
+    )
+    return {key for key, given in presence.items() if given}
 
 
 Lit = Any
@@ -98,42 +107,15 @@ class _Logic:
 
 def _presence_literals(space: Space, acquire: Mapping[str, Any], logic: _Logic) -> dict[str, Lit]:
     """The CP-SAT form of :func:`present_grants`: item key → literal for every grant item."""
-    chosen: dict[tuple[str, int], Lit] = {}
-    fires: dict[str, Lit] = {}
-    for ident, entry in space.rules.items():
-        earlier: list[Lit] = []
-        effective: list[Lit] = []
-        for position, alt in enumerate(entry.alts):
-            here = logic.and_(acquire[c] for c in alt.cands)
-            pick = logic.and_([here, *(logic.not_(e) for e in earlier)])
-            chosen[(ident, position)] = pick
-            if alt.effective:
-                effective.append(pick)
-            earlier.append(here)
-        fires[ident] = logic.or_(effective)
-    live = {
-        ident: logic.and_([fires[ident], *(logic.not_(fires[u]) for u in entry.superseded_by)])
-        for ident, entry in space.rules.items()
-    }
-    presence: dict[str, Lit] = {}
-    by_credential: dict[str, list[tuple[tuple[date, str, int], GrantItem]]] = defaultdict(list)
-    for grant in space.grants:
-        base = logic.and_([chosen[(grant.rule, grant.alt)], live[grant.rule]])
-        credential = grant.held.credential
-        if credential is None:
-            presence[grant.held.key] = base
-        else:
-            rank = (space.rules[grant.rule].alts[grant.alt].earliest, grant.rule, grant.position)
-            by_credential[credential].append((rank, grant))
-    for credential, entries in by_credential.items():
-        entries.sort(key=lambda e: e[0])
-        before: list[Lit] = []
-        native = logic.not_(acquire[credential]) if credential in acquire else True
-        for _, grant in entries:
-            base = logic.and_([chosen[(grant.rule, grant.alt)], live[grant.rule]])
-            presence[grant.held.key] = logic.and_([base, native, *(logic.not_(b) for b in before)])
-            before.append(base)
-    return presence
+    return grant_presence(
+        _rules(space),
+        _grant_options(space),
+        logic,
+        available=lambda rule, alt: logic.and_(
+            acquire[c] for c in space.rules[rule].alts[alt].cands
+        ),
+        held=lambda credential: acquire.get(credential, False),
+    )
 
 
 # --------------------------------------------------------------------------- the model

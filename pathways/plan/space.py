@@ -35,7 +35,7 @@ from pathways.evaluate.matching import (
     options_for,
 )
 from pathways.evaluate.results import COLLEGE_LEVELS
-from pathways.evaluate.transfers import Fired, grant_holding
+from pathways.evaluate.transfers import Fired, grant_holding, superseding
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -473,12 +473,9 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
         space.rules[rule.id] = _Rule(rule=rule, counted=guarantee in allow, alts=alts)
         if guarantee not in allow:
             space.discretionary.update(g.credential for g in rule.grants if g.credential)
+    above = superseding(entry.rule for entry in space.rules.values())
     for entry in space.rules.values():
-        entry.superseded_by = tuple(
-            other.rule.id
-            for other in space.rules.values()
-            if entry.rule.id in other.rule.supersedes
-        )
+        entry.superseded_by = above[entry.rule.id]
     held = space.valid_ids
     space.grants = []
     for entry in space.rules.values():
