@@ -98,8 +98,7 @@ def plan(
 ) -> Plan:
     """The best set of credentials for ``record`` to earn to complete ``goal`` (module doc).
 
-    ``options`` are the shared evaluation settings (:class:`~pathways.options.Options`; a
-    plan does not use ``projected``: unfinished holdings are candidates).
+    ``options``: :class:`~pathways.options.Options` (``projected`` does not apply).
 
     ``optimize``: ``credits``, ``cost`` or ``time`` (weeks on the critical path).
     ``alternatives``: how many next-best plans to add, each a distinct set of steps that is
