@@ -99,7 +99,6 @@ def plan(
     """The best set of credentials for ``record`` to earn to complete ``goal`` (module doc).
 
     ``options``: :class:`~pathways.options.Options` (``projected`` does not apply).
-
     ``optimize``: ``credits``, ``cost`` or ``time`` (weeks on the critical path).
     ``alternatives``: how many next-best plans to add, each a distinct set of steps that is
     not a superset of an earlier one. ``max_credits_per_term`` groups the steps into terms.
