@@ -246,6 +246,13 @@ class Builder:
         )
         return index
 
+    def side_tree(self, req: Requirement, owner: Credential) -> int:
+        """Add ``req`` (a candidate's prerequisites) as an overlay tree outside the goal: it
+        reads holdings without using them up, and from now on the record's waivers, which
+        name the goal's requirements, apply to no new node. Returns the tree's root."""
+        self.waive = set()
+        return self.requirement(req, Mods(), (), True, owner)
+
     def has_leaf(self, req: Requirement, target: str, mods: Mods, overlay: bool) -> int:
         catalog = self.ctx.catalog
         if target in catalog.versions:

@@ -15,7 +15,6 @@ from typing import Any
 from pathways import solver
 from pathways.evaluate.expansion import goal_builder, solver_items
 from pathways.evaluate.holdings import Held
-from pathways.evaluate.matching import Mods
 from pathways.evaluate.transfers import (
     Bools,
     GrantOption,
@@ -231,14 +230,13 @@ def build_model(space: Space, *, reduce: bool) -> Built:
         space.unit,
     )
     goal_nodes, goal_limits = len(builder.nodes), len(builder.limits)
-    builder.waive = set()  # waivers name the goal's requirements, not prerequisites
     prereq_roots: dict[str, tuple[int, int, int]] = {}
     for ident, held in sorted(space.candidates.items()):
         cred = held.cred
         assert cred is not None
         if cred.prerequisites is not None:
             low = len(builder.nodes)
-            root = builder.requirement(cred.prerequisites, Mods(), (), True, cred)
+            root = builder.side_tree(cred.prerequisites, cred)
             prereq_roots[ident] = (root, low, len(builder.nodes))
     nodes = [
         node if i < goal_nodes else replace(node, total=0, blocked=False)
