@@ -26,10 +26,11 @@ from sqlmodel import Session, col, select
 from api import crud
 from api.db import migrate
 from api.models import Learner, StatusChange
-from pathways.compile import CompiledCatalog, keep_resident
+from pathways.catalog.compile import CompiledCatalog, keep_resident
+from pathways.catalog.load import catalog_files, load_sources
+from pathways.catalog.model import LearnerRecord
 from pathways.errors import CatalogError, PathwaysError
-from pathways.load import catalog_files, load_sources
-from pathways.model import LearnerRecord
+from pathways.options import Options
 from pathways.solver import SolverTimeout
 
 __all__ = [
@@ -155,7 +156,7 @@ class CatalogStore:
 def directory_sources(directory: str | Path) -> dict[str, bytes]:
     """The ``*.yaml`` files under ``directory``, relative POSIX name → bytes.
 
-    The names are those :func:`pathways.load.load_catalog` hashes, so the published version
+    The names are those :func:`pathways.catalog.load.load_catalog` hashes, so the published version
     has the same content hash as ``pathways validate`` prints for the directory.
     Raises :class:`~pathways.errors.CatalogError` for a missing or empty directory.
     """
@@ -196,7 +197,7 @@ def _status(
     from pathways.evaluate import audit
 
     try:
-        decision = audit(catalog, record, goal, as_of, time_limit=time_limit)
+        decision = audit(catalog, record, goal, Options(as_of=as_of, time_limit=time_limit))
     except PathwaysError as error:
         return "not_evaluable", str(error).splitlines()[0]
     except SolverTimeout:

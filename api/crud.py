@@ -37,8 +37,8 @@ from api.models import (
     UserPublic,
     utcnow,
 )
-from pathways.compile import CompiledCatalog
-from pathways.model import Exception_, Holding, LearnerRecord, UnmappedEntry
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.model import Exception_, Holding, LearnerRecord, UnmappedEntry
 
 __all__ = [
     "add_advisee",

@@ -28,8 +28,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, DateTime, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from pathways.interop import BadgeResult
-from pathways.model import (
+from pathways.catalog.model import (
     Credential,
     Exception_,
     Holding,
@@ -39,6 +38,7 @@ from pathways.model import (
     LearnerStatus,
     Policy,
 )
+from pathways.interop import BadgeResult
 
 __all__ = [
     "ROLES",
@@ -493,8 +493,8 @@ class Message(SQLModel):
 
 _RecordField = PydanticField(
     description=(
-        "A learner record as JSON: {learner, holdings, exceptions} (DESIGN §4). Badges travel "
-        "inline (the JSON document or the compact JWS/JWT text), never as file paths."
+        "A learner record as JSON: {learner, holdings, exceptions} (docs/semantics.md). "
+        "Badges travel inline (the JSON document or the compact JWS/JWT text), never as file paths."
     ),
     json_schema_extra={"type": "object"},
 )
@@ -518,9 +518,9 @@ class AuditRequest(BaseModel):
 
 _DISCRETIONARY = PydanticField(
     default=False,
-    validation_alias=AliasChoices("allow_discretionary", "include_discretionary"),
-    description="Count recommended and discretionary transfer credit too "
-    "(include_discretionary is accepted as the same option, as in /v1/audit).",
+    validation_alias=AliasChoices("include_discretionary", "allow_discretionary"),
+    description="Also rely on discretionary transfer credit, as in /v1/audit (the older name "
+    "allow_discretionary is accepted as the same option).",
 )
 _PROJECTED = PydanticField(
     default=False,
@@ -541,7 +541,7 @@ class PlanRequest(BaseModel):
     optimize: Literal["credits", "cost", "time"] = "credits"
     alternatives: int = PydanticField(default=0, ge=0, le=5)
     """How many next-best plans to add (each a distinct set of steps)."""
-    allow_discretionary: bool = _DISCRETIONARY
+    include_discretionary: bool = _DISCRETIONARY
     allow_unknown: bool = False
     """Consider credentials whose cost or weeks the catalog does not give (totals are then
     lower bounds)."""
@@ -563,7 +563,7 @@ class CompareRequest(BaseModel):
     goals: list[Id] = PydanticField(min_length=1, max_length=10)
     as_of: date | None = None
     optimize: Literal["credits", "cost", "time"] = "cost"
-    allow_discretionary: bool = _DISCRETIONARY
+    include_discretionary: bool = _DISCRETIONARY
     allow_unknown: bool = False
     from_institutions: list[Id] = PydanticField(default=[], max_length=20)
     projected: bool = _PROJECTED

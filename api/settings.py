@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pathways.load import DEFAULT_CATALOG
+from pathways.catalog.load import DEFAULT_CATALOG
 
 __all__ = ["Settings"]
 

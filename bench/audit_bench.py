@@ -23,11 +23,12 @@ from pathlib import Path
 
 import yaml
 
-from pathways.compile import keep_resident
+from pathways.catalog.compile import keep_resident
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, load_record
+from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import audit
-from pathways.generate import generate_catalog
-from pathways.load import DEFAULT_CATALOG, load_catalog, load_record
-from pathways.model import LearnerRecord
+from pathways.options import Options
+from pathways.tools.generate import generate_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL = "tri-c.aas.cybersecurity"
@@ -114,7 +115,7 @@ def main() -> None:
     try:
         record = load_record(LEARNER)
         bundled = load_catalog(DEFAULT_CATALOG, cache=False)
-        small = timings(lambda: audit(bundled, record, GOAL, AS_OF), args.runs)
+        small = timings(lambda: audit(bundled, record, GOAL, Options(as_of=AS_OF)), args.runs)
 
         generate_catalog(
             work / "state",
@@ -125,12 +126,12 @@ def main() -> None:
         )
         merged = merge(work / "state" / "catalog", DEFAULT_CATALOG, work / "merged")
         state_catalog = keep_resident(load_catalog(merged, cache=False))
-        state = timings(lambda: audit(state_catalog, record, GOAL, AS_OF), args.runs)
+        state = timings(lambda: audit(state_catalog, record, GOAL, Options(as_of=AS_OF)), args.runs)
 
         folder, hard_record = hard_instance(work / "hard")
         hard_catalog = load_catalog(folder, cache=False)
-        decision = audit(hard_catalog, hard_record, "u.hard", AS_OF)
-        hard = timings(lambda: audit(hard_catalog, hard_record, "u.hard", AS_OF), 20)
+        decision = audit(hard_catalog, hard_record, "u.hard", Options(as_of=AS_OF))
+        hard = timings(lambda: audit(hard_catalog, hard_record, "u.hard", Options(as_of=AS_OF)), 20)
         hard["status"] = decision.status  # type: ignore[assignment]
 
         figures = {

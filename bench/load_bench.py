@@ -1,6 +1,6 @@
 """Catalog load benchmark: cold load, the CSafeLoader parse floor, and warm (cached) load.
 
-Generates a synthetic state-shaped catalog with :func:`pathways.generate.generate_catalog`
+Generates a synthetic state-shaped catalog with :func:`pathways.tools.generate.generate_catalog`
 (or reuses one with ``--catalog DIR``) and prints three figures, each the best of
 ``--repeat`` runs, measured in this one process:
 
@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="pathways-load-bench-") as tmp:
         os.environ["PATHWAYS_CACHE"] = str(Path(tmp) / "cache")
-        from pathways.load import load_catalog
+        from pathways.catalog.load import load_catalog
 
         if args.catalog is not None:
             directory = args.catalog
         else:
-            from pathways.generate import generate_catalog
+            from pathways.tools.generate import generate_catalog
 
             print(
                 f"generating {args.institutions} institutions × {args.courses_per} courses "

@@ -25,9 +25,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pathways.compile import CompiledCatalog
-from pathways.load import DEFAULT_CATALOG, load_catalog, load_record
-from pathways.model import LearnerRecord
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, load_record
+from pathways.catalog.model import LearnerRecord
+from pathways.options import Options
 from pathways.plan import Plan, plan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,10 +65,14 @@ def figures(catalog: CompiledCatalog, runs: int) -> dict[str, Any]:
     for name, record in (("empty", empty), ("transfer", transfer)):
         for target in ("credits", "cost", "time"):
             found[f"{name}/{target}"] = timings(
-                lambda r=record, t=target: plan(catalog, r, GOAL, AS_OF, optimize=t), runs
+                lambda r=record, t=target: plan(catalog, r, GOAL, Options(as_of=AS_OF), optimize=t),
+                runs,
             )
     found["transfer/cost+3 alternatives"] = timings(
-        lambda: plan(catalog, transfer, GOAL, AS_OF, optimize="cost", alternatives=3), runs
+        lambda: plan(
+            catalog, transfer, GOAL, Options(as_of=AS_OF), optimize="cost", alternatives=3
+        ),
+        runs,
     )
     return found
 
@@ -78,7 +83,7 @@ def state_catalog(work: Path) -> CompiledCatalog:
     sys.path.insert(0, str(REPO / "bench"))
     from audit_bench import merge
 
-    from pathways.generate import generate_catalog
+    from pathways.tools.generate import generate_catalog
 
     generate_catalog(work / "state", institutions=90, courses_per=60, learners=0, seed=1)
     merged = merge(work / "state" / "catalog", DEFAULT_CATALOG, work / "merged")

@@ -6,7 +6,7 @@ limits and exclusive groups. :func:`solve` returns a :class:`Solution`: which no
 which are *active* (on the path the allocation follows) and how many units of which item each
 leaf uses. Two solvers answer the same question and are held together by property tests:
 
-* :func:`solve_cpsat`, the integer program of ``reference/allocation-model.md`` on OR-Tools
+* :func:`solve_cpsat`, an integer program (``docs/semantics.md#allocation``) on OR-Tools
   CP-SAT (one worker, so the same problem always gets the same answer);
 * :func:`solve_exhaustive`, a reference that enumerates every allocation; exact too, and the
   fast path for problems whose whole search space is small.
@@ -197,29 +197,50 @@ class CpAllocation:
 def build_cpsat(problem: Problem) -> CpAllocation:
     """The CP-SAT model of ``problem``'s allocation, without an objective (see
     :class:`CpAllocation`)."""
-    from ortools.sat.python import cp_model
-
     _check_order(problem)
-    nodes = problem.nodes
-    items = {item.key: item for item in problem.items}
-    below = _subtree_leaves(problem)
-    model = cp_model.CpModel()
+    build = _CpBuilder(problem)
+    for index, node in enumerate(problem.nodes):
+        build.node(index, node)
+    build.capacities()
+    build.totals_and_electives()
+    build.subtree_bounds()
+    build.limits()
+    build.exclusive()
+    return CpAllocation(
+        model=build.model,
+        met=build.met,
+        active=build.active,
+        uses=build.use_vars,
+        applied=build.applied,
+        primary=build.primary(),
+        penalty=build.penalty,
+    )
 
-    met = [model.new_bool_var(f"m{i}") for i in range(len(nodes))]
-    active = [model.new_bool_var(f"a{i}") for i in range(len(nodes))]
-    model.add(active[0] == 1)
 
-    # applied[leaf] is a linear expression of the units the leaf applies.
-    applied: dict[int, Any] = {}  # leaf → linear expression of the units it applies
-    # uses[(leaf, key)] = (bool var "used", units expression)
-    use_vars: dict[tuple[int, str], list[tuple[cp_model.IntVar, cp_model.LinearExprT]]] = {}
-    option_vars: dict[tuple[int, int], cp_model.IntVar] = {}
-    whole_uses: dict[str, list[cp_model.IntVar]] = {k: [] for k in items}
-    part_uses: dict[str, list[cp_model.IntVar]] = {k: [] for k in items}
-    any_use: dict[str, list[cp_model.IntVar]] = {k: [] for k in items}
-    penalty: list[cp_model.LinearExprT] = []
+class _CpBuilder:
+    """The variables and constraints of :func:`build_cpsat`, added in a fixed order."""
 
-    for index, node in enumerate(nodes):
+    def __init__(self, problem: Problem) -> None:
+        from ortools.sat.python import cp_model
+
+        self.problem = problem
+        self.nodes = problem.nodes
+        self.items = {item.key: item for item in problem.items}
+        self.below = _subtree_leaves(problem)
+        self.model = model = cp_model.CpModel()
+        self.met = [model.new_bool_var(f"m{i}") for i in range(len(self.nodes))]
+        self.active = [model.new_bool_var(f"a{i}") for i in range(len(self.nodes))]
+        model.add(self.active[0] == 1)
+        self.applied: dict[int, Any] = {}  # leaf → linear expression of the units it applies
+        # use_vars[(leaf, key)] = [(bool var "used", units expression)]
+        self.use_vars: dict[tuple[int, str], list[tuple[Any, Any]]] = {}
+        self.whole_uses: dict[str, list[Any]] = {k: [] for k in self.items}
+        self.part_uses: dict[str, list[Any]] = {k: [] for k in self.items}
+        self.any_use: dict[str, list[Any]] = {k: [] for k in self.items}
+        self.penalty: list[Any] = []
+
+    def node(self, index: int, node: Node) -> None:
+        model, met, active = self.model, self.met, self.active
         if node.elective_of is not None:
             node = replace(node, waived=True)
         model.add_implication(met[index], active[index])
@@ -240,152 +261,172 @@ def build_cpsat(problem: Problem) -> CpAllocation:
                 need = 1 if node.kind == "any" else node.need
                 model.add(sum(met[c] for c in node.children) >= need).only_enforce_if(met[index])
         else:
-            terms: list[cp_model.LinearExprT] = []
             if node.kind in ("has", "count"):
-                chosen = []
-                for o, option in enumerate(node.options):
-                    var = model.new_bool_var(f"y{index}_{o}")
-                    option_vars[(index, o)] = var
-                    model.add_implication(var, active[index])
-                    units = sum(items[k].units for k in option)
-                    terms.append(units * var)
-                    chosen.append(var)
-                    for key in option:
-                        use_vars.setdefault((index, key), []).append((var, items[key].units * var))
-                        if not node.overlay:
-                            whole_uses[key].append(var)
-                            any_use[key].append(var)
-                        penalty.append((1 + sum(items[k].rank for k in option)) * var)
-                bound = 1 if node.kind == "has" else node.need
-                if len(chosen) > bound:
-                    model.add(sum(chosen) <= bound)
-                if not node.waived:
-                    _enforce_at_least(model, chosen, bound, met[index])
-            else:  # credits
-                parts = []
-                for option in node.options:
-                    (key,) = option
-                    cap = min(items[key].units, node.need)
-                    if cap <= 0:
-                        continue
-                    x = model.new_int_var(0, cap, f"x{index}_{key}")
-                    w = model.new_bool_var(f"w{index}_{key}")
-                    model.add(x >= 1).only_enforce_if(w)
-                    model.add(x == 0).only_enforce_if(w.negated())
-                    model.add_implication(w, active[index])
-                    use_vars[(index, key)] = [(w, x)]
-                    parts.append(x)
-                    terms.append(x)
-                    if not node.overlay:
-                        part_uses[key].append(x)
-                        any_use[key].append(w)
-                    penalty.append((1 + items[key].rank) * w)
-                if parts:
-                    model.add(sum(parts) <= node.need)
-                if not node.waived:
-                    _enforce_at_least(model, parts, node.need, met[index])
+                terms = self.option_leaf(index, node)
+            else:
+                terms = self.credits_leaf(index, node)
             if node.distinct is not None and not node.waived:
-                attr, at_least = node.distinct
-                by_value: dict[str, list[cp_model.IntVar]] = {}
-                for (leaf, key), pairs in use_vars.items():
-                    value = items[key].attrs.get(attr)
-                    if leaf == index and value is not None:
-                        by_value.setdefault(value, []).extend(var for var, _ in pairs)
-                zs = []
-                for value, vars_ in sorted(by_value.items()):
-                    z = model.new_bool_var(f"z{index}_{value}")
-                    model.add(z <= sum(vars_))
-                    zs.append(z)
-                _enforce_at_least(model, zs, at_least, met[index])
-            applied[index] = sum(terms) if terms else 0
+                self.distinct(index, node.distinct)
+            self.applied[index] = sum(terms) if terms else 0
 
-    # Capacity of every item over non-overlay leaves.
-    for key, item in items.items():
-        wholes, parts = whole_uses[key], part_uses[key]
-        if len(wholes) > 1:
-            model.add(sum(wholes) <= 1)
-        if parts and (wholes or len(parts) > 1):
-            model.add(item.units * sum(wholes) + sum(parts) <= item.units)
+    def option_leaf(self, index: int, node: Node) -> list[Any]:
+        """A ``has`` or ``count`` leaf: one boolean per option, at most ``need`` chosen."""
+        model, items = self.model, self.items
+        terms: list[Any] = []
+        chosen = []
+        for o, option in enumerate(node.options):
+            var = model.new_bool_var(f"y{index}_{o}")
+            model.add_implication(var, self.active[index])
+            units = sum(items[k].units for k in option)
+            terms.append(units * var)
+            chosen.append(var)
+            for key in option:
+                self.use_vars.setdefault((index, key), []).append((var, items[key].units * var))
+                if not node.overlay:
+                    self.whole_uses[key].append(var)
+                    self.any_use[key].append(var)
+                self.penalty.append((1 + sum(items[k].rank for k in option)) * var)
+        bound = 1 if node.kind == "has" else node.need
+        if len(chosen) > bound:
+            model.add(sum(chosen) <= bound)
+        if not node.waived:
+            _enforce_at_least(model, chosen, bound, self.met[index])
+        return terms
 
-    def subtree_applied(index: int, *, skip: int | None = None) -> Any:
+    def credits_leaf(self, index: int, node: Node) -> list[Any]:
+        """A ``credits`` leaf: an integer number of units from each option, ``need`` in all."""
+        model, items = self.model, self.items
+        terms: list[Any] = []
+        parts = []
+        for option in node.options:
+            (key,) = option
+            cap = min(items[key].units, node.need)
+            if cap <= 0:
+                continue
+            x = model.new_int_var(0, cap, f"x{index}_{key}")
+            w = model.new_bool_var(f"w{index}_{key}")
+            model.add(x >= 1).only_enforce_if(w)
+            model.add(x == 0).only_enforce_if(w.negated())
+            model.add_implication(w, self.active[index])
+            self.use_vars[(index, key)] = [(w, x)]
+            parts.append(x)
+            terms.append(x)
+            if not node.overlay:
+                self.part_uses[key].append(x)
+                self.any_use[key].append(w)
+            self.penalty.append((1 + items[key].rank) * w)
+        if parts:
+            model.add(sum(parts) <= node.need)
+        if not node.waived:
+            _enforce_at_least(model, parts, node.need, self.met[index])
+        return terms
+
+    def distinct(self, index: int, distinct: tuple[str, int]) -> None:
+        attr, at_least = distinct
+        by_value: dict[str, list[Any]] = {}
+        for (leaf, key), pairs in self.use_vars.items():
+            value = self.items[key].attrs.get(attr)
+            if leaf == index and value is not None:
+                by_value.setdefault(value, []).extend(var for var, _ in pairs)
+        zs = []
+        for value, vars_ in sorted(by_value.items()):
+            z = self.model.new_bool_var(f"z{index}_{value}")
+            self.model.add(z <= sum(vars_))
+            zs.append(z)
+        _enforce_at_least(self.model, zs, at_least, self.met[index])
+
+    def capacities(self) -> None:
+        """Capacity of every item over non-overlay leaves."""
+        for key, item in self.items.items():
+            wholes, parts = self.whole_uses[key], self.part_uses[key]
+            if len(wholes) > 1:
+                self.model.add(sum(wholes) <= 1)
+            if parts and (wholes or len(parts) > 1):
+                self.model.add(item.units * sum(wholes) + sum(parts) <= item.units)
+
+    def subtree_applied(self, index: int, *, skip: int | None = None) -> Any:
         return sum(
-            applied[leaf] for leaf in below[index] if leaf != skip and not nodes[leaf].overlay
+            self.applied[leaf]
+            for leaf in self.below[index]
+            if leaf != skip and not self.nodes[leaf].overlay
         )
 
-    for index, node in enumerate(nodes):
-        if node.total > 0 and not node.waived:
-            _enforce_at_least(model, [subtree_applied(index)], node.total, met[index])
-        if node.elective_of is not None:
-            total = nodes[node.elective_of].total
-            rest = subtree_applied(node.elective_of, skip=index)
-            slack = model.new_int_var(-(10**9), total, f"slack{index}")
-            model.add(slack == total - rest)
-            room = model.new_int_var(0, total, f"room{index}")
-            model.add_max_equality(room, [slack, 0])
-            model.add(applied[index] <= room)
-            owner = nodes[node.elective_of]
-            if owner.reserve > 0:
-                named = model.new_bool_var(f"named{index}")
-                for child in owner.children:
-                    if child != index:
-                        model.add_implication(named, met[child])
-                model.add(applied[index] <= max(0, total - owner.reserve)).only_enforce_if(
-                    named.negated()
-                )
+    def totals_and_electives(self) -> None:
+        model, nodes, met = self.model, self.nodes, self.met
+        for index, node in enumerate(nodes):
+            if node.total > 0 and not node.waived:
+                _enforce_at_least(model, [self.subtree_applied(index)], node.total, met[index])
+            if node.elective_of is not None:
+                total = nodes[node.elective_of].total
+                rest = self.subtree_applied(node.elective_of, skip=index)
+                slack = model.new_int_var(-(10**9), total, f"slack{index}")
+                model.add(slack == total - rest)
+                room = model.new_int_var(0, total, f"room{index}")
+                model.add_max_equality(room, [slack, 0])
+                model.add(self.applied[index] <= room)
+                owner = nodes[node.elective_of]
+                if owner.reserve > 0:
+                    named = model.new_bool_var(f"named{index}")
+                    for child in owner.children:
+                        if child != index:
+                            model.add_implication(named, met[child])
+                    model.add(self.applied[index] <= max(0, total - owner.reserve)).only_enforce_if(
+                        named.negated()
+                    )
 
-    # Redundant upper bounds on what each subtree can apply: they cost nothing and let the
-    # LP relaxation prove the optimum instead of searching for it.
-    bounds = _applied_bounds(problem)
-    for index, node in enumerate(nodes):
-        if node.kind not in LEAF_KINDS and not node.overlay:
-            model.add(subtree_applied(index) <= bounds[index])
+    def subtree_bounds(self) -> None:
+        """Redundant upper bounds on what each subtree can apply: they cost nothing and let
+        the LP relaxation prove the optimum instead of searching for it."""
+        bounds = _applied_bounds(self.problem)
+        for index, node in enumerate(self.nodes):
+            if node.kind not in LEAF_KINDS and not node.overlay:
+                self.model.add(self.subtree_applied(index) <= bounds[index])
 
-    for limit in problem.limits:
-        expr = sum(
-            units
-            for (leaf, key), pairs in use_vars.items()
-            if key in limit.items and leaf in below[limit.scope] and not nodes[leaf].overlay
-            for _, units in pairs
+    def limits(self) -> None:
+        for limit in self.problem.limits:
+            expr = sum(
+                units
+                for (leaf, key), pairs in self.use_vars.items()
+                if key in limit.items
+                and leaf in self.below[limit.scope]
+                and not self.nodes[leaf].overlay
+                for _, units in pairs
+            )
+            if limit.max_units is not None:
+                self.model.add(expr <= limit.max_units)
+            if limit.min_units is not None:
+                _enforce_at_least(self.model, [expr], limit.min_units, self.met[limit.scope])
+
+    def exclusive(self) -> None:
+        for group in self.problem.exclusive:
+            used = []
+            for key in group:
+                if self.any_use.get(key):
+                    u = self.model.new_bool_var(f"u_{key}")
+                    for var in self.any_use[key]:
+                        self.model.add_implication(var, u)
+                    used.append(u)
+            if len(used) > 1:
+                self.model.add(sum(used) <= 1)
+
+    def primary(self) -> Any:
+        """Weights far apart make one lexicographic objective: root met, then units applied,
+        then nodes met, then units placed in named requirements rather than free electives
+        (so a partial audit shows credit where it counts toward something specific)."""
+        nodes, applied = self.nodes, self.applied
+        total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
+        max_applied = sum(item.units for item in self.problem.items) * max(1, len(applied)) + 1
+        named_applied = sum(
+            applied[leaf]
+            for leaf in applied
+            if not nodes[leaf].overlay and nodes[leaf].elective_of is None
         )
-        if limit.max_units is not None:
-            model.add(expr <= limit.max_units)
-        if limit.min_units is not None:
-            _enforce_at_least(model, [expr], limit.min_units, met[limit.scope])
-
-    for group in problem.exclusive:
-        used = []
-        for key in group:
-            if any_use.get(key):
-                u = model.new_bool_var(f"u_{key}")
-                for var in any_use[key]:
-                    model.add_implication(var, u)
-                used.append(u)
-        if len(used) > 1:
-            model.add(sum(used) <= 1)
-
-    total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
-    max_applied = sum(item.units for item in problem.items) * max(1, len(applied)) + 1
-    # Weights far apart make one lexicographic objective: root met, then units applied, then
-    # nodes met, then units placed in named requirements rather than free electives (so a
-    # partial audit shows credit where it counts toward something specific).
-    named_applied = sum(
-        applied[leaf]
-        for leaf in applied
-        if not nodes[leaf].overlay and nodes[leaf].elective_of is None
-    )
-    w_met = max_applied + 1
-    w_applied = w_met * (len(nodes) + 1)
-    w_root = w_applied * max_applied
-    primary = w_root * met[0] + w_applied * total_applied + w_met * sum(met) + named_applied
-    return CpAllocation(
-        model=model,
-        met=met,
-        active=active,
-        uses=use_vars,
-        applied=applied,
-        primary=primary,
-        penalty=penalty,
-    )
+        w_met = max_applied + 1
+        w_applied = w_met * (len(nodes) + 1)
+        w_root = w_applied * max_applied
+        return (
+            w_root * self.met[0] + w_applied * total_applied + w_met * sum(self.met) + named_applied
+        )
 
 
 def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:

@@ -37,7 +37,7 @@ from api.catalogs import bootstrap
 from api.db import make_engine
 from api.main import create_app
 from api.settings import Settings
-from pathways.load import DEFAULT_CATALOG
+from pathways.catalog.load import DEFAULT_CATALOG
 
 PG_ENV = "PATHWAYS_TEST_PG_URL"
 REPO = Path(__file__).resolve().parent.parent

@@ -10,9 +10,9 @@ from api_support import memory_app
 from fastapi.testclient import TestClient
 
 from api.middleware import CATALOG_VERSION_HEADER
-from pathways.compile import CompiledCatalog
-from pathways.graph import stacks
-from pathways.load import load_catalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.graph import stacks
+from pathways.catalog.load import load_catalog
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from pathways import load, solver
+from pathways import solver
+from pathways.catalog import load
 from pathways.cli import app as cli
 
 AS_OF = "2026-06-01"

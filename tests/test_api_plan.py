@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from pathways import plan as planning
 from pathways import solver
 from pathways.cli import app as cli
+from pathways.options import Options
 
 AS_OF = "2026-06-01"
 
@@ -106,8 +107,8 @@ def test_anonymous_plan_over_record_cap_is_422(client: TestClient) -> None:
 def test_plan_out_of_time_is_503(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     limits: list[float] = []
 
-    def out_of_time(*args: Any, time_limit: float, **kwargs: Any) -> Any:
-        limits.append(time_limit)
+    def out_of_time(catalog: Any, record: Any, goal: str, options: Options, **kwargs: Any) -> Any:
+        limits.append(options.time_limit)
         raise solver.SolverTimeout("no plan found within the solver's time limit")
 
     monkeypatch.setattr(planning, "plan", out_of_time)

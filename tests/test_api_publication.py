@@ -21,7 +21,7 @@ from api.main import create_app
 from api.middleware import CATALOG_VERSION_HEADER
 from api.models import AuditLog, CatalogFile, CatalogVersion
 from api.settings import Settings
-from pathways.load import DEFAULT_CATALOG
+from pathways.catalog.load import DEFAULT_CATALOG
 
 SMALL = """\
 institutions:
@@ -122,7 +122,7 @@ def test_publish_json_files(server: Server) -> None:
 
 
 def test_same_content_has_same_hash_as_cli(server: Server) -> None:
-    from pathways.load import load_catalog
+    from pathways.catalog.load import load_catalog
 
     files = [("files", (name, raw)) for name, raw in directory_sources(DEFAULT_CATALOG).items()]
     reply = server.publish(files=files)

@@ -29,7 +29,7 @@ from api.main import create_app
 from api.middleware import CATALOG_VERSION_HEADER
 from api.models import AuditLog, CatalogFile, CatalogVersion
 from api.settings import Settings
-from pathways.load import DEFAULT_CATALOG, load_catalog
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -40,7 +40,7 @@ from sqlmodel import Session
 from api import crud
 from api.catalogs import directory_sources
 from api.db import make_engine
-from pathways.load import load_sources
+from pathways.catalog.load import load_sources
 
 url, directory, pause_before = sys.argv[1:4]
 engine = make_engine(url)

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from pathways import solver
-from pathways.compile import compile_catalog
+from pathways.catalog.compile import compile_catalog
+from pathways.catalog.model import Catalog, LearnerRecord
 from pathways.evaluate import Decision, NodeResult, audit
-from pathways.model import Catalog, LearnerRecord
+from pathways.options import Options
 
 AS_OF = date(2026, 6, 1)
 COURSES = [f"c{i}" for i in range(6)]
@@ -133,10 +134,10 @@ PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[Healt
 @given(instances(), st.randoms(use_true_random=False))
 def test_audit_order_of_holdings_does_not_matter(instance: Any, random: Any) -> None:
     compiled, holdings, _ = instance
-    first = audit(compiled, rec(holdings), "goal", AS_OF)
+    first = audit(compiled, rec(holdings), "goal", Options(as_of=AS_OF))
     shuffled = list(holdings)
     random.shuffle(shuffled)
-    second = audit(compiled, rec(shuffled), "goal", AS_OF)
+    second = audit(compiled, rec(shuffled), "goal", Options(as_of=AS_OF))
     assert first.status == second.status
     assert first.credits == second.credits
     assert applied_multiset(first.requirements) == applied_multiset(second.requirements)
@@ -151,8 +152,8 @@ def test_audit_monotone_without_caps(instance: Any) -> None:
     compiled, holdings, extra = instance
     note(f"goal: {compiled.credential('goal').requires!r}")
     note(f"holdings: {holdings} + {extra}")
-    before = audit(compiled, rec(holdings), "goal", AS_OF)
-    after = audit(compiled, rec(holdings + extra), "goal", AS_OF)
+    before = audit(compiled, rec(holdings), "goal", Options(as_of=AS_OF))
+    after = audit(compiled, rec(holdings + extra), "goal", Options(as_of=AS_OF))
     if before.status == "complete":
         assert after.status == "complete"
     if after.status == before.status:
@@ -167,7 +168,7 @@ def test_audit_monotone_without_caps(instance: Any) -> None:
 def test_audit_never_double_counts(instance: Any) -> None:
     compiled, holdings, _ = instance
     record = rec(holdings)
-    decision = audit(compiled, record, "goal", AS_OF)
+    decision = audit(compiled, record, "goal", Options(as_of=AS_OF))
     recount(decision, compiled, record)
     accounted = {u.index for u in decision.unused}
     applied = {c for c, _ in applied_multiset(decision.requirements)}
@@ -182,8 +183,8 @@ def test_audit_cpsat_agrees_with_exhaustive(instance: Any) -> None:
     record = rec(holdings)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(solver, "solve", lambda problem, **_: solver.solve_exhaustive(problem))
-        exhaustive = audit(compiled, record, "goal", AS_OF)
+        exhaustive = audit(compiled, record, "goal", Options(as_of=AS_OF))
         patch.setattr(solver, "solve", lambda problem, **kw: solver.solve_cpsat(problem, **kw))
-        cpsat = audit(compiled, record, "goal", AS_OF)
+        cpsat = audit(compiled, record, "goal", Options(as_of=AS_OF))
     assert cpsat.status == exhaustive.status
     assert cpsat.credits == exhaustive.credits

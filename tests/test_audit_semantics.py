@@ -1,4 +1,4 @@
-"""Transfer and audit semantics (DESIGN §5), one construct at a time, on small catalogs."""
+"""Transfer and audit semantics (docs/semantics.md), one construct at a time, on small catalogs."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from pathways.catalog.load import load_catalog
+from pathways.catalog.model import LearnerRecord
 from pathways.errors import UnknownIdError
 from pathways.evaluate import Decision, audit, transfer
-from pathways.load import load_catalog
-from pathways.model import LearnerRecord
+from pathways.options import Options
 
 AS_OF = date(2026, 6, 1)
 
@@ -206,7 +207,7 @@ def test_audit_greedy_trap_is_met(tmp_path: Path) -> None:
         ],
     )
     rec = record(course("cc.it-101"), course("cc.it-102"), course("cc.it-103"))
-    decision = audit(cat, rec, "g", AS_OF)
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
     assert decision.status == "complete"
     a = decision.requirements.children[0]
     assert a.label == "A"
@@ -228,7 +229,7 @@ def test_audit_no_double_counting_within_goal(tmp_path: Path) -> None:
             )
         ],
     )
-    decision = audit(cat, record(course("cc.it-101")), "g", AS_OF)
+    decision = audit(cat, record(course("cc.it-101")), "g", Options(as_of=AS_OF))
     assert decision.status == "in_progress"
     assert decision.credits.applied == 3
 
@@ -248,7 +249,7 @@ def test_audit_split_credit_across_credit_requirements(tmp_path: Path) -> None:
             )
         ],
     )
-    decision = audit(cat, record(course("uni.psy-101")), "g", AS_OF)
+    decision = audit(cat, record(course("uni.psy-101")), "g", Options(as_of=AS_OF))
     assert decision.status == "complete"
     assert decision.credits.applied == 4
 
@@ -268,7 +269,7 @@ def test_audit_shares_overlay_reads_without_using(tmp_path: Path) -> None:
             )
         ],
     )
-    decision = audit(cat, record(course("cc.it-101")), "g", AS_OF)
+    decision = audit(cat, record(course("cc.it-101")), "g", Options(as_of=AS_OF))
     assert decision.status == "complete"
     assert decision.credits.applied == 3
     assert decision.requirements.children[1].overlay
@@ -289,9 +290,9 @@ def test_audit_distinct_needs_two_subjects(tmp_path: Path) -> None:
         ],
     )
     one_subject = record(course("cc.it-101"), course("cc.it-102"))
-    assert audit(cat, one_subject, "g", AS_OF).status == "in_progress"
+    assert audit(cat, one_subject, "g", Options(as_of=AS_OF)).status == "in_progress"
     two = record(course("uni.hist-101"), course("cc.it-102"))
-    assert audit(cat, two, "g", AS_OF).status == "complete"
+    assert audit(cat, two, "g", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_audit_nested_composite_is_met_by_its_requirements(tmp_path: Path) -> None:
@@ -299,11 +300,11 @@ def test_audit_nested_composite_is_met_by_its_requirements(tmp_path: Path) -> No
     outer = goal("outer", {"all": [{"has": "inner"}, {"has": "cc.it-103"}]}, kind="associate")
     cat = catalog_with(tmp_path, credentials=[inner, outer])
     rec = record(course("cc.it-101"), course("cc.it-102"), course("cc.it-103"))
-    decision = audit(cat, rec, "outer", AS_OF)
+    decision = audit(cat, rec, "outer", Options(as_of=AS_OF))
     assert decision.status == "complete"
     assert decision.credits.required == 9
     held_awarded = record({"credential": "inner", "earned": "2025-01-01"}, course("cc.it-103"))
-    assert audit(cat, held_awarded, "outer", AS_OF).status == "complete"
+    assert audit(cat, held_awarded, "outer", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_audit_equivalence_both_directions(tmp_path: Path) -> None:
@@ -315,8 +316,8 @@ def test_audit_equivalence_both_directions(tmp_path: Path) -> None:
         ],
     )
     rec = record(course("uni.eng-110"))
-    assert audit(cat, rec, "by-member", AS_OF).status == "complete"
-    assert audit(cat, rec, "by-code", AS_OF).status == "complete"
+    assert audit(cat, rec, "by-member", Options(as_of=AS_OF)).status == "complete"
+    assert audit(cat, rec, "by-code", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_audit_sequence_member_counts_only_together(tmp_path: Path) -> None:
@@ -332,9 +333,11 @@ def test_audit_sequence_member_counts_only_together(tmp_path: Path) -> None:
         ],
         credentials=[goal("g", {"has": "oan.seq"})],
     )
-    assert audit(cat, record(course("cc.it-104")), "g", AS_OF).status == "in_progress"
+    assert (
+        audit(cat, record(course("cc.it-104")), "g", Options(as_of=AS_OF)).status == "in_progress"
+    )
     both = record(course("cc.it-104"), course("cc.it-105"))
-    assert audit(cat, both, "g", AS_OF).status == "complete"
+    assert audit(cat, both, "g", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_audit_max_credits_limit_on_policy(tmp_path: Path) -> None:
@@ -355,9 +358,9 @@ def test_audit_max_credits_limit_on_policy(tmp_path: Path) -> None:
     )
     cat = catalog_with(tmp_path, transfer_rules=rules, credentials=[g])
     rec = record({"credential": "comptia.secplus", "earned": "2025-01-01"})
-    plain = audit(cat, rec, "g", AS_OF)
+    plain = audit(cat, rec, "g", Options(as_of=AS_OF))
     assert plain.credits.applied == 0  # recommended credit does not count by default
-    generous = audit(cat, rec, "g", AS_OF, include_discretionary=True)
+    generous = audit(cat, rec, "g", Options(as_of=AS_OF, include_discretionary=True))
     assert generous.credits.applied == 3
     assert generous.status == "in_progress"
 
@@ -381,7 +384,7 @@ def test_audit_max_share_cap(tmp_path: Path) -> None:
         course("cc.it-101"),
         course("cc.it-102"),
     )
-    decision = audit(cat, rec, "g", AS_OF)
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
     assert decision.credits.applied == 9  # 3 of the 6 CLEP credits fit under the cap
     assert decision.status == "complete"
 
@@ -395,23 +398,23 @@ def test_audit_residency_min_credits(tmp_path: Path) -> None:
     )
     cat = catalog_with(tmp_path, credentials=[g])
     elsewhere = record(course("uni.hist-101", at="uni"), course("uni.soc-101", at="uni"))
-    decision = audit(cat, elsewhere, "g", AS_OF)
+    decision = audit(cat, elsewhere, "g", Options(as_of=AS_OF))
     assert decision.status == "in_progress"
     assert "earned at cc" in (decision.requirements.missing or "")
     mixed = record(course("uni.hist-101"), course("cc.it-101"))
-    assert audit(cat, mixed, "g", AS_OF).status == "complete"
+    assert audit(cat, mixed, "g", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_audit_min_gpa_blocks_completion(tmp_path: Path) -> None:
     g = goal("g", {"has": "cc.it-101"}, min_gpa=2.5)
     cat = catalog_with(tmp_path, credentials=[g])
     low = record(course("cc.it-101", grade="C"), course("cc.it-102", grade="D"))
-    decision = audit(cat, low, "g", AS_OF)
+    decision = audit(cat, low, "g", Options(as_of=AS_OF))
     assert decision.status == "in_progress"
     assert decision.gpa == 1.5
     assert "GPA" in (decision.requirements.missing or "")
     high = record(course("cc.it-101", grade="A"), course("cc.it-102", grade="B"))
-    assert audit(cat, high, "g", AS_OF).status == "complete"
+    assert audit(cat, high, "g", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_audit_counts_toward_restricts_goal(tmp_path: Path) -> None:
@@ -439,8 +442,8 @@ def test_audit_counts_toward_restricts_goal(tmp_path: Path) -> None:
     }
     cat = catalog_with(tmp_path, transfer_rules=[rule], credentials=[ats, other])
     rec = record({"credential": "cc.lpn", "earned": "2024-01-01"})
-    assert audit(cat, rec, "ats", AS_OF).status == "complete"
-    blocked = audit(cat, rec, "aas", AS_OF)
+    assert audit(cat, rec, "ats", Options(as_of=AS_OF)).status == "complete"
+    blocked = audit(cat, rec, "aas", Options(as_of=AS_OF))
     assert blocked.status == "in_progress"
     assert unused_codes(blocked)["cc.lpn"] == "not_applicable"
 
@@ -463,7 +466,7 @@ def test_audit_waiver_and_substitution_are_shown(tmp_path: Path) -> None:
             {"substitute": "cc.it-102", "for": "cc.it-101", "by": "advisor", "reason": "same"},
         ],
     )
-    decision = audit(cat, rec, "g", AS_OF)
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
     assert decision.status == "complete"
     assert decision.waived == ["Writing"]
     networking = decision.requirements.children[1]
@@ -474,10 +477,10 @@ def test_audit_waiver_and_substitution_are_shown(tmp_path: Path) -> None:
 def test_audit_in_progress_counts_only_when_projected(tmp_path: Path) -> None:
     cat = catalog_with(tmp_path, credentials=[goal("g", {"has": "cc.it-101"})])
     rec = record({"credential": "cc.it-101", "status": "in_progress"})
-    now = audit(cat, rec, "g", AS_OF)
+    now = audit(cat, rec, "g", Options(as_of=AS_OF))
     assert now.status == "in_progress"
     assert unused_codes(now)["cc.it-101"] == "in_progress"
-    projected = audit(cat, rec, "g", AS_OF, projected=True)
+    projected = audit(cat, rec, "g", Options(as_of=AS_OF, projected=True))
     assert projected.status == "complete"
     assert projected.projected
 
@@ -500,7 +503,7 @@ def test_audit_grades_repeats_and_no_credit(tmp_path: Path) -> None:
         course("cc.it-102", grade="P"),
         course("cc.it-103", grade="W"),
     )
-    decision = audit(cat, rec, "g", AS_OF)
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
     codes = [(u.credential, u.reason_code) for u in decision.unused]
     assert ("cc.it-101", "duplicate") in codes
     assert ("cc.it-103", "below_min_grade") in codes
@@ -513,7 +516,7 @@ def test_audit_min_grade_failure_is_explained(tmp_path: Path) -> None:
         tmp_path,
         credentials=[goal("g", {"credits": 3, "from": {"subject": "ITNT"}, "min_grade": "C"})],
     )
-    decision = audit(cat, record(course("cc.it-101", grade="D")), "g", AS_OF)
+    decision = audit(cat, record(course("cc.it-101", grade="D")), "g", Options(as_of=AS_OF))
     assert unused_codes(decision)["cc.it-101"] == "below_min_grade"
     assert decision.requirements.children[0].missing == (
         "needs 3 more credits of ITNT at grade C or better"
@@ -534,14 +537,14 @@ def test_audit_credits_required_is_least_tree_need(tmp_path: Path) -> None:
         },
     )
     cat = catalog_with(tmp_path, credentials=[g])
-    assert audit(cat, record(), "g", AS_OF).credits.required == 9
+    assert audit(cat, record(), "g", Options(as_of=AS_OF)).credits.required == 9
 
 
 def test_audit_free_electives_fill_only_to_total(tmp_path: Path) -> None:
     g = goal("g", {"has": "cc.it-101"}, credits=6)
     cat = catalog_with(tmp_path, credentials=[g])
     rec = record(course("cc.it-101"), course("cc.it-102"), course("cc.it-103"))
-    decision = audit(cat, rec, "g", AS_OF)
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
     assert decision.status == "complete"
     assert decision.credits.applied == 6
     assert unused_codes(decision) == {"cc.it-103": "not_needed"}
@@ -553,7 +556,7 @@ def test_audit_free_electives_leave_room_for_a_missing_required_course(tmp_path:
     g = goal("g", {"all": ["cc.it-101", "cc.it-102"]}, credits=9)
     cat = catalog_with(tmp_path, credentials=[g])
     partial = record(course("cc.it-101"), course("cc.it-103"), course("uni.hist-101"))
-    decision = audit(cat, partial, "g", AS_OF)
+    decision = audit(cat, partial, "g", Options(as_of=AS_OF))
     assert decision.status == "in_progress"
     assert decision.credits.applied == 6  # it-101, plus 3 of electives: 9 − 6 reserved
     electives = decision.requirements.children[-1]
@@ -563,13 +566,13 @@ def test_audit_free_electives_leave_room_for_a_missing_required_course(tmp_path:
         " above)"
     )
     whole = record(course("cc.it-101"), course("cc.it-102"), course("cc.it-103"))
-    assert audit(cat, whole, "g", AS_OF).credits.applied == 9
+    assert audit(cat, whole, "g", Options(as_of=AS_OF)).credits.applied == 9
 
 
 def test_audit_unknown_goal_suggests(tmp_path: Path) -> None:
     cat = catalog_with(tmp_path, credentials=[goal("cyber.cert", {"has": "cc.it-101"})])
     with pytest.raises(UnknownIdError, match=re.escape("did you mean cyber.cert")):
-        audit(cat, record(), "cyber.cer", AS_OF)
+        audit(cat, record(), "cyber.cer", Options(as_of=AS_OF))
 
 
 def test_audit_unknown_credential_in_record(tmp_path: Path) -> None:
@@ -577,7 +580,7 @@ def test_audit_unknown_credential_in_record(tmp_path: Path) -> None:
     with pytest.raises(
         UnknownIdError, match=re.escape("unknown credential 'cc.it-10'; did you mean")
     ):
-        audit(cat, record(course("cc.it-10")), "g", AS_OF)
+        audit(cat, record(course("cc.it-10")), "g", Options(as_of=AS_OF))
 
 
 # --------------------------------------------------------------------------- transfer
@@ -592,7 +595,7 @@ def test_transfer_all_or_none_grants(tmp_path: Path) -> None:
     }
     cat = catalog_with(tmp_path, transfer_rules=[rule])
     statement = transfer(
-        cat, record({"credential": "cc.lpn", "earned": "2024-01-01"}), "uni", AS_OF
+        cat, record({"credential": "cc.lpn", "earned": "2024-01-01"}), "uni", Options(as_of=AS_OF)
     )
     assert statement.credits == 6
     assert [g.credential for g in statement.transfers[0].granted] == ["uni.hist-101", "uni.soc-101"]
@@ -618,7 +621,7 @@ def test_transfer_credit_granted_once(tmp_path: Path) -> None:
         {"credential": "comptia.secplus", "earned": "2025-01-01"},
         {"credential": "cc.lpn", "earned": "2024-01-01"},
     )
-    statement = transfer(cat, rec, "uni", AS_OF)
+    statement = transfer(cat, rec, "uni", Options(as_of=AS_OF))
     assert statement.credits == 3
     by_rule = {line.rule: line.granted[0].status for line in statement.transfers}
     assert by_rule == {"b-rule": "granted", "a-rule": "duplicate"}  # earliest source wins
@@ -645,7 +648,7 @@ def test_transfer_supersedes_lower_tier(tmp_path: Path) -> None:
         cat,
         record({"credential": "cb.clep-amgov", "earned": "2025-01-01", "score": 65}),
         "uni",
-        AS_OF,
+        Options(as_of=AS_OF),
     )
     assert high.credits == 6
     assert {line.rule: line.status for line in high.transfers} == {
@@ -656,14 +659,14 @@ def test_transfer_supersedes_lower_tier(tmp_path: Path) -> None:
         cat,
         record({"credential": "cb.clep-amgov", "earned": "2025-01-01", "score": 55}),
         "uni",
-        AS_OF,
+        Options(as_of=AS_OF),
     )
     assert low.credits == 3
     none = transfer(
         cat,
         record({"credential": "cb.clep-amgov", "earned": "2025-01-01", "score": 40}),
         "uni",
-        AS_OF,
+        Options(as_of=AS_OF),
     )
     assert none.credits == 0
     assert none.unused[0].reason_code == "below_min_score"
@@ -679,12 +682,18 @@ def test_transfer_effective_judged_on_earned_date(tmp_path: Path) -> None:
     }
     cat = catalog_with(tmp_path, transfer_rules=[rule])
     before = transfer(
-        cat, record({"credential": "comptia.secplus", "earned": "2024-03-01"}), "cc", AS_OF
+        cat,
+        record({"credential": "comptia.secplus", "earned": "2024-03-01"}),
+        "cc",
+        Options(as_of=AS_OF),
     )
     assert before.credits == 0
     assert before.unused[0].reason_code == "not_effective"
     after = transfer(
-        cat, record({"credential": "comptia.secplus", "earned": "2024-09-01"}), "cc", AS_OF
+        cat,
+        record({"credential": "comptia.secplus", "earned": "2024-09-01"}),
+        "cc",
+        Options(as_of=AS_OF),
     )
     assert after.credits == 3
 
@@ -698,18 +707,24 @@ def test_transfer_recency_and_expiry(tmp_path: Path) -> None:
     }
     cat = catalog_with(tmp_path, transfer_rules=[rule])
     old = transfer(
-        cat, record({"credential": "comptia.secplus", "earned": "2023-09-01"}), "cc", AS_OF
+        cat,
+        record({"credential": "comptia.secplus", "earned": "2023-09-01"}),
+        "cc",
+        Options(as_of=AS_OF),
     )
     assert old.unused[0].reason_code == "outside_window"
     expired = transfer(
-        cat, record({"credential": "comptia.secplus", "earned": "2022-01-01"}), "cc", AS_OF
+        cat,
+        record({"credential": "comptia.secplus", "earned": "2022-01-01"}),
+        "cc",
+        Options(as_of=AS_OF),
     )
     assert expired.unused[0].reason_code == "expired"
     claimed = transfer(
         cat,
         record({"credential": "comptia.secplus", "earned": "2022-01-01", "claimed": "2023-06-01"}),
         "cc",
-        AS_OF,
+        Options(as_of=AS_OF),
     )
     assert claimed.credits == 3  # credit already posted does not lapse
 
@@ -722,9 +737,13 @@ def test_transfer_min_grade_in_when(tmp_path: Path) -> None:
         "grants": [{"credential": "cc.it-101"}],
     }
     cat = catalog_with(tmp_path, transfer_rules=[rule])
-    low = transfer(cat, record(course("uni.hist-101", grade="D", at="uni")), "cc", AS_OF)
+    low = transfer(
+        cat, record(course("uni.hist-101", grade="D", at="uni")), "cc", Options(as_of=AS_OF)
+    )
     assert low.credits == 0 and low.unused[0].reason_code == "below_min_grade"
-    ok = transfer(cat, record(course("uni.hist-101", grade="C", at="uni")), "cc", AS_OF)
+    ok = transfer(
+        cat, record(course("uni.hist-101", grade="C", at="uni")), "cc", Options(as_of=AS_OF)
+    )
     assert ok.credits == 3
 
 
@@ -746,23 +765,23 @@ def test_transfer_scope_and_at(tmp_path: Path) -> None:
     ]
     cat = catalog_with(tmp_path, transfer_rules=rules)
     rec = record({"credential": "comptia.secplus", "earned": "2025-01-01"})
-    at_cc = transfer(cat, rec, "cc", AS_OF)
+    at_cc = transfer(cat, rec, "cc", Options(as_of=AS_OF))
     assert (at_cc.credits, at_cc.possible) == (3, 2)
-    at_private = transfer(cat, rec, "priv", AS_OF)
+    at_private = transfer(cat, rec, "priv", Options(as_of=AS_OF))
     assert at_private.transfers == []
     assert at_private.unused[0].reason_code == "not_applicable"
 
 
 def test_transfer_native_courses_are_marked(tmp_path: Path) -> None:
     cat = catalog_with(tmp_path)
-    statement = transfer(cat, record(course("cc.it-101", at="cc")), "cc", AS_OF)
+    statement = transfer(cat, record(course("cc.it-101", at="cc")), "cc", Options(as_of=AS_OF))
     assert statement.unused[0].reason_code == "native"
 
 
 def test_transfer_unknown_institution_suggests(tmp_path: Path) -> None:
     cat = catalog_with(tmp_path)
     with pytest.raises(UnknownIdError, match="did you mean uni"):
-        transfer(cat, record(), "unii", AS_OF)
+        transfer(cat, record(), "unii", Options(as_of=AS_OF))
 
 
 def test_audit_source_and_grant_never_both_applied(tmp_path: Path) -> None:
@@ -775,7 +794,7 @@ def test_audit_source_and_grant_never_both_applied(tmp_path: Path) -> None:
     }
     g = goal("g", {"credits": 8, "from": {"level": "lower"}})
     cat = catalog_with(tmp_path, transfer_rules=[rule], credentials=[g])
-    decision = audit(cat, record(course("uni.psy-101", at="uni")), "g", AS_OF)
+    decision = audit(cat, record(course("uni.psy-101", at="uni")), "g", Options(as_of=AS_OF))
     assert decision.credits.applied == 4  # not 8: the course and its transfer are one credit
 
 
@@ -784,19 +803,21 @@ def test_audit_awarded_composite_and_its_component_count_once(tmp_path: Path) ->
     outer = goal("outer", {"all": [{"has": "inner"}]}, kind="associate", credits=9)
     cat = catalog_with(tmp_path, credentials=[inner, outer])
     awarded = record({"credential": "inner", "earned": "2025-01-01"}, course("cc.it-103"))
-    alone = audit(cat, awarded, "outer", AS_OF)
+    alone = audit(cat, awarded, "outer", Options(as_of=AS_OF))
     assert alone.status == "complete" and alone.credits.applied == 9
     both = record(
         {"credential": "inner", "earned": "2025-01-01"}, course("cc.it-103"), course("cc.it-101")
     )
-    decision = audit(cat, both, "outer", AS_OF)
+    decision = audit(cat, both, "outer", Options(as_of=AS_OF))
     assert decision.status == "complete"
     assert decision.credits.applied == 9  # 3 from the award, 3 from its course, 3 elective
 
 
 def test_transfer_statement_says_how_an_unconverted_course_still_counts(tmp_path: Path) -> None:
     cat = catalog_with(tmp_path)
-    statement = transfer(cat, record(course("uni.eng-110"), course("uni.hist-101")), "cc", AS_OF)
+    statement = transfer(
+        cat, record(course("uni.eng-110"), course("uni.hist-101")), "cc", Options(as_of=AS_OF)
+    )
     reasons = {u.credential: (u.reason_code, u.reason) for u in statement.unused}
     assert reasons["uni.eng-110"] == (
         "not_applicable",

@@ -18,8 +18,8 @@ from api_support import LEARNERS, REPO, add_user, sample_record, serve
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.db import make_engine
-from pathways.graph import subgraph
-from pathways.load import DEFAULT_CATALOG, load_catalog
+from pathways.catalog.graph import subgraph
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog
 
 CHROMIUM = Path("/usr/bin/chromium")
 BADGES = REPO / "data" / "badges"

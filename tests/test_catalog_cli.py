@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from pathways.catalog.load import DEFAULT_CATALOG
 from pathways.cli import app
-from pathways.load import DEFAULT_CATALOG
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
 """The ``write_catalog`` fixture of conftest.py."""

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from pathways.catalog.load import load_catalog
 from pathways.errors import CatalogError
-from pathways.load import load_catalog
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
 

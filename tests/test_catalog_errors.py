@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from pathways.catalog.load import load_catalog, load_sources
 from pathways.errors import CatalogError
-from pathways.load import load_catalog, load_sources
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
 """The ``write_catalog`` fixture of conftest.py."""

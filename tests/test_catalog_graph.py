@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.graph import stacks, subgraph, to_dot, to_mermaid, to_svg
+from pathways.catalog.load import load_catalog
 from pathways.errors import UnknownIdError
-from pathways.graph import stacks, subgraph, to_dot, to_mermaid, to_svg
-from pathways.load import load_catalog
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
 """The ``write_catalog`` fixture of conftest.py."""

@@ -1,4 +1,5 @@
-"""Each construct of the catalog language (DESIGN §3), loaded from YAML and compiled."""
+"""Each construct of the catalog language (docs/semantics.md#requirements), loaded from
+YAML and compiled."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog
 from pathways.errors import UnknownIdError
-from pathways.load import load_catalog
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
 """The ``write_catalog`` fixture of conftest.py."""

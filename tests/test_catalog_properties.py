@@ -18,10 +18,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-import pathways.load
-from pathways.compile import CompiledCatalog
+import pathways.catalog.load
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import cache_dir, load_catalog, load_sources
 from pathways.errors import CatalogError
-from pathways.load import cache_dir, load_catalog, load_sources
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
 """The ``write_catalog`` fixture of conftest.py."""
@@ -250,9 +250,9 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("YAML was parsed")
 
-    monkeypatch.setattr(pathways.load, "_parse", refuse)
-    monkeypatch.setattr(pathways.load.yaml_rs, "loads", refuse)
-    monkeypatch.setattr(pathways.load.yaml, "compose", refuse)
+    monkeypatch.setattr(pathways.catalog.load, "_parse", refuse)
+    monkeypatch.setattr(pathways.catalog.load.yaml_rs, "loads", refuse)
+    monkeypatch.setattr(pathways.catalog.load.yaml, "compose", refuse)
 
 
 @pytest.fixture

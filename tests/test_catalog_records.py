@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pathways.catalog.load import load_record, parse_record
 from pathways.errors import RecordError
-from pathways.load import load_record, parse_record
 
 RECORD = """\
 learner:

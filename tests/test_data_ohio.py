@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, load_record
+from pathways.catalog.model import LearnerRecord, Requirement, TransferRule
 from pathways.evaluate import Decision, NodeResult, Statement, TransferLine, audit, transfer
-from pathways.load import DEFAULT_CATALOG, load_catalog, load_record
-from pathways.model import LearnerRecord, Requirement, TransferRule
+from pathways.options import Options
 
 LEARNERS = Path(__file__).resolve().parent.parent / "data" / "learners"
 LEARNER_FILES = sorted(LEARNERS.glob("*.yaml"))
@@ -388,7 +389,9 @@ def test_transfer_student_record_is_benchmark_sized() -> None:
 
 
 def test_scenario_security_plus_earns_itnt_credit_at_tri_c(ohio: CompiledCatalog) -> None:
-    result = audit(ohio, learner("cyber-security-plus.yaml"), "tri-c.cert.cybersecurity", AS_OF)
+    result = audit(
+        ohio, learner("cyber-security-plus.yaml"), "tri-c.cert.cybersecurity", Options(as_of=AS_OF)
+    )
     assert result.status == "complete"
     itag = line(result, "itag.security-plus.tri-c")
     assert itag.guarantee == "guaranteed" and itag.applied
@@ -398,7 +401,7 @@ def test_scenario_security_plus_earns_itnt_credit_at_tri_c(ohio: CompiledCatalog
 
 def test_scenario_lpn_receives_all_five_courses(ohio: CompiledCatalog) -> None:
     record = learner("lpn-to-rn.yaml")
-    result = audit(ohio, record, "tri-c.aas.nursing", AS_OF)
+    result = audit(ohio, record, "tri-c.aas.nursing", Options(as_of=AS_OF))
     tri_c = line(result, "itag.lpn.tri-c")
     assert len(tri_c.granted) == 5 and sum(g.credits for g in tri_c.granted) == 15
     assert line(result, "itag.lpn.ohio").status == "superseded"
@@ -407,30 +410,30 @@ def test_scenario_lpn_receives_all_five_courses(ohio: CompiledCatalog) -> None:
     )
     assert first_year.status == "met"
     assert result.status == "in_progress"
-    elsewhere = transfer(ohio, record, "ohio-u", AS_OF)
+    elsewhere = transfer(ohio, record, "ohio-u", Options(as_of=AS_OF))
     assert elsewhere.credits == 10  # the statewide minimum where no local mapping exists
 
 
 def test_scenario_career_tech_it_graduate_gets_ctit_credit(ohio: CompiledCatalog) -> None:
     record = learner("ctag-it-highschool.yaml")
-    statement = transfer(ohio, record, "tri-c", AS_OF)
+    statement = transfer(ohio, record, "tri-c", Options(as_of=AS_OF))
     assert statement.credits == 9
     assert {t.rule for t in statement.transfers} == {"ctag.ctit001", "ctag.ctit002", "ctag.ctit003"}
-    result = audit(ohio, record, "tri-c.cert.cybersecurity", AS_OF)
+    result = audit(ohio, record, "tri-c.cert.cybersecurity", Options(as_of=AS_OF))
     assert node(result.requirements, "Cybersecurity technical electives").status == "met"
     assert result.status == "in_progress"  # Network Security still to come
 
 
 def test_scenario_ctag_completes_wright_state_microcredential(ohio: CompiledCatalog) -> None:
     record = learner("ctag-business-wsu.yaml")
-    result = audit(ohio, record, "wright-state.mc.accounting-foundations", AS_OF)
+    result = audit(ohio, record, "wright-state.mc.accounting-foundations", Options(as_of=AS_OF))
     assert result.status == "complete"
-    statement = transfer(ohio, record, "wright-state", AS_OF)
+    statement = transfer(ohio, record, "wright-state", Options(as_of=AS_OF))
     assert statement.credits == 9
 
 
 def test_scenario_veteran_mtag_and_clep_tier(ohio: CompiledCatalog) -> None:
-    result = audit(ohio, learner("veteran-navy.yaml"), "osu.aa", AS_OF)
+    result = audit(ohio, learner("veteran-navy.yaml"), "osu.aa", Options(as_of=AS_OF))
     assert line(result, "mtag.navy-nps.osu").applied
     assert line(result, "clep.amgov.tier1").status == "superseded"
     assert line(result, "clep.amgov.tier2.osu").status == "granted"
@@ -439,7 +442,7 @@ def test_scenario_veteran_mtag_and_clep_tier(ohio: CompiledCatalog) -> None:
 
 
 def test_scenario_ap_and_clep_credit_at_ohio_u(ohio: CompiledCatalog) -> None:
-    result = audit(ohio, learner("ap-clep.yaml"), "ohio-u.aa", AS_OF)
+    result = audit(ohio, learner("ap-clep.yaml"), "ohio-u.aa", Options(as_of=AS_OF))
     why = reasons(result)
     assert why["ap.calculus-ab"] == "below_min_score"
     assert line(result, "clep.biology.tier1.ohio-u").status == "superseded"
@@ -450,11 +453,11 @@ def test_scenario_ap_and_clep_credit_at_ohio_u(ohio: CompiledCatalog) -> None:
 
 def test_scenario_one_year_option_applies_to_the_ats_only(ohio: CompiledCatalog) -> None:
     record = learner("one-year-option.yaml")
-    ats = audit(ohio, record, "tri-c.ats", AS_OF)
+    ats = audit(ohio, record, "tri-c.ats", Options(as_of=AS_OF))
     assert line(ats, "oyo.900-hours").applied
     assert line(ats, "oyo.600-hours").status == "superseded"
     assert node(ats.requirements, "Technical concentration").status == "met"
-    aa = audit(ohio, record, "tri-c.aa", AS_OF)
+    aa = audit(ohio, record, "tri-c.aa", Options(as_of=AS_OF))
     assert not line(aa, "oyo.900-hours").applied
     applied_via = [a.via for n in _nodes(aa.requirements) for a in n.applied if a.via is not None]
     assert "oyo.900-hours" not in applied_via
@@ -468,7 +471,7 @@ def _nodes(tree: NodeResult) -> Iterator[NodeResult]:
 
 def test_scenario_ot36_transfer_student_toward_bachelors(ohio: CompiledCatalog) -> None:
     record = learner("ot36-transfer-wsu.yaml")
-    result = audit(ohio, record, "wright-state.bsb.accountancy", AS_OF)
+    result = audit(ohio, record, "wright-state.bsb.accountancy", Options(as_of=AS_OF))
     lower = node(
         result.requirements,
         "Lower division (Business OGTP associate degree, or OT36 and accounting foundations)",
@@ -483,7 +486,12 @@ def test_scenario_ot36_transfer_student_toward_bachelors(ohio: CompiledCatalog) 
 
 
 def test_scenario_admission_guarantee(ohio: CompiledCatalog) -> None:
-    result = audit(ohio, learner("aa-graduate-admission.yaml"), "ohio.admission-guarantee", AS_OF)
+    result = audit(
+        ohio,
+        learner("aa-graduate-admission.yaml"),
+        "ohio.admission-guarantee",
+        Options(as_of=AS_OF),
+    )
     assert result.status == "complete"
     assert result.gpa is not None and 2.0 <= result.gpa < 2.5
     assert reasons(result)["tri-c.math-1521"] == "below_min_grade"  # the F, retaken
@@ -491,34 +499,38 @@ def test_scenario_admission_guarantee(ohio: CompiledCatalog) -> None:
 
 def test_scenario_badge_certificate_associate_ladder(ohio: CompiledCatalog) -> None:
     record = learner("ladder-accounting.yaml")
-    cert = audit(ohio, record, "tri-c.cert.accounting", AS_OF)
+    cert = audit(ohio, record, "tri-c.cert.accounting", Options(as_of=AS_OF))
     assert cert.status == "complete"
     badge = node(cert.requirements, "Accounting Foundations (Tri-C digital badge)")
     assert badge.status == "met"
-    assert audit(ohio, record, "tri-c.aa.business-ogtp", AS_OF).status == "in_progress"
+    assert (
+        audit(ohio, record, "tri-c.aa.business-ogtp", Options(as_of=AS_OF)).status == "in_progress"
+    )
 
 
 def test_scenario_micromasters_route_is_discretionary(ohio: CompiledCatalog) -> None:
     record = learner("micromasters-scm.yaml")
-    assert audit(ohio, record, "mitx.micromasters.scm", AS_OF).status == "complete"
+    assert audit(ohio, record, "mitx.micromasters.scm", Options(as_of=AS_OF)).status == "complete"
     label = "Online semester (MicroMasters credential; admission required)"
-    strict = audit(ohio, record, "mit.scm.blended-masters", AS_OF)
+    strict = audit(ohio, record, "mit.scm.blended-masters", Options(as_of=AS_OF))
     assert line(strict, "micromasters.scm.mit").status == "possible"
     assert node(strict.requirements, label).status == "unmet"
-    asked = audit(ohio, record, "mit.scm.blended-masters", AS_OF, include_discretionary=True)
+    asked = audit(
+        ohio, record, "mit.scm.blended-masters", Options(as_of=AS_OF, include_discretionary=True)
+    )
     assert node(asked.requirements, label).status == "met"
 
 
 def test_scenario_microbachelors_and_google_credit_are_possible_only(ohio: CompiledCatalog) -> None:
     record = learner("microbachelors-tesu.yaml")
-    statement = transfer(ohio, record, "tesu", AS_OF)
+    statement = transfer(ohio, record, "tesu", Options(as_of=AS_OF))
     assert statement.credits == 0
     assert statement.possible == 21  # 9 banked MicroBachelors credits + 12 ACE-recommended
 
 
 def test_scenario_expired_certification(ohio: CompiledCatalog) -> None:
     record = learner("expired-certification.yaml")
-    result = audit(ohio, record, "tri-c.cert.cybersecurity", AS_OF)
+    result = audit(ohio, record, "tri-c.cert.cybersecurity", Options(as_of=AS_OF))
     assert result.title.endswith("(catalog 2020-2024)")  # catalog year 2021
     assert reasons(result)["comptia.network-plus"] == "expired"
     # Security+ lapsed in 2022, but its credit was claimed in 2020 while it was current.
@@ -529,7 +541,9 @@ def test_scenario_expired_certification(ohio: CompiledCatalog) -> None:
 
 
 def test_scenario_advisor_exceptions_are_shown(ohio: CompiledCatalog) -> None:
-    result = audit(ohio, learner("advisor-exceptions.yaml"), "tri-c.aas.cybersecurity", AS_OF)
+    result = audit(
+        ohio, learner("advisor-exceptions.yaml"), "tri-c.aas.cybersecurity", Options(as_of=AS_OF)
+    )
     assert result.waived == ["Cybersecurity capstone"]
     applied = [a for n in _nodes(result.requirements) for a in n.applied]
     assert any(
@@ -538,7 +552,7 @@ def test_scenario_advisor_exceptions_are_shown(ohio: CompiledCatalog) -> None:
 
 
 def test_scenario_cad_credentials_grant_et_1100_once(ohio: CompiledCatalog) -> None:
-    statement = transfer(ohio, learner("itag-ohio-u.yaml"), "ohio-u", AS_OF)
+    statement = transfer(ohio, learner("itag-ohio-u.yaml"), "ohio-u", Options(as_of=AS_OF))
     solid = line(statement, "itag.cad-solidworks.ohio-u")
     assert [(g.credential, g.status) for g in solid.granted] == [("ohio-u.et-1100", "duplicate")]
     assert statement.credits == 8  # ET 1100 (2) + ENGT 2210 (3) + three MOS courses (1 each)

@@ -174,7 +174,7 @@ def test_official_vector_hashes_match_published_prefixes() -> None:
 
 
 def test_ob2_hashed_recipient_matches_known_identity(resolver: Resolver) -> None:
-    from pathways.model import Identity
+    from pathways.catalog.model import Identity
 
     token = (CONFORMANCE / "ob2_1edtech_validator_fixtures/simple.jwt").read_text()
     good = verify_badge(
@@ -188,7 +188,7 @@ def test_ob2_hashed_recipient_matches_known_identity(resolver: Resolver) -> None
 
 
 def test_ob3_plain_identifier_compares_only_known_kinds(resolver: Resolver) -> None:
-    from pathways.model import Identity
+    from pathways.catalog.model import Identity
 
     path = (
         CONFORMANCE / "ob3_dcc_vc_test_fixtures/legacyRegistry-noStatus-noExpiry-identityHash.json"

@@ -11,15 +11,11 @@ import pytest
 import yaml
 from suite_support import CONFORMANCE
 
+from pathways.catalog.load import load_sources
+from pathways.catalog.model import Catalog, Filter, Requirement
 from pathways.errors import UnknownIdError
-from pathways.interop.ctdl import (
-    CATALOG_ID_TYPE,
-    MODIFIER_SOURCES,
-    export_pathway,
-    import_ctdl,
-)
-from pathways.load import load_sources
-from pathways.model import Catalog, Filter, Requirement
+from pathways.interop.ctdl import CATALOG_ID_TYPE, MODIFIER_SOURCES, import_ctdl
+from pathways.interop.ctdl_export import export_pathway
 
 CTDL = CONFORMANCE / "ctdl"
 needs_conformance = pytest.mark.conformance

@@ -1,6 +1,6 @@
 """Verified badges map to catalog credentials, count only from trusted issuers, and change audits.
 
-The catalog is written as YAML and loaded with :func:`pathways.load.load_catalog`; the
+The catalog is written as YAML and loaded with :func:`pathways.catalog.load.load_catalog`; the
 badges are signed in the test with fresh Ed25519 keys.
 """
 
@@ -19,14 +19,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog, load_record, parse_record
 from pathways.cli import app
-from pathways.compile import CompiledCatalog
 from pathways.evaluate import audit
 from pathways.interop import Resolver, verify_badge
 from pathways.interop.clr import ClrExportError, export_clr
 from pathways.interop.records import add_holdings
 from pathways.interop.signing import SigningKey
-from pathways.load import load_catalog, load_record, parse_record
+from pathways.options import Options
 
 AS_OF = date(2026, 3, 1)
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
@@ -197,13 +198,17 @@ def _record(holdings: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_signed_badge_in_a_record_completes_an_audit(catalog: CompiledCatalog) -> None:
-    without = audit(catalog, parse_record(_record([])), "cc.cert", AS_OF)
+    without = audit(catalog, parse_record(_record([])), "cc.cert", Options(as_of=AS_OF))
     assert without.status == "in_progress"
-    with_badge = audit(catalog, parse_record(_record([{"badge": badge(KEY)}])), "cc.cert", AS_OF)
+    with_badge = audit(
+        catalog, parse_record(_record([{"badge": badge(KEY)}])), "cc.cert", Options(as_of=AS_OF)
+    )
     assert with_badge.status == "complete"
     tampered = copy.deepcopy(badge(KEY))
     tampered["credentialSubject"]["achievement"]["creditsAvailable"] = 40
-    rejected = audit(catalog, parse_record(_record([{"badge": tampered}])), "cc.cert", AS_OF)
+    rejected = audit(
+        catalog, parse_record(_record([{"badge": tampered}])), "cc.cert", Options(as_of=AS_OF)
+    )
     assert rejected.status == "in_progress"
     assert any(u.reason_code == "unverified" for u in rejected.unused)
 
@@ -211,15 +216,19 @@ def test_signed_badge_in_a_record_completes_an_audit(catalog: CompiledCatalog) -
 def test_imported_badge_holding_changes_the_audit(catalog: CompiledCatalog, tmp_path: Path) -> None:
     path = tmp_path / "jane.yaml"
     path.write_text(yaml.safe_dump(_record([]), sort_keys=False))
-    assert audit(catalog, load_record(path), "cc.cert", AS_OF).status == "in_progress"
+    assert (
+        audit(catalog, load_record(path), "cc.cert", Options(as_of=AS_OF)).status == "in_progress"
+    )
     result = check(badge(KEY), catalog, identity=load_record(path).learner.identity)
     assert add_holdings(path, result.holdings()) == 1
-    assert audit(catalog, load_record(path), "cc.cert", AS_OF).status == "complete"
+    assert audit(catalog, load_record(path), "cc.cert", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_badge_for_someone_else_does_not_count(catalog: CompiledCatalog) -> None:
     other = badge(KEY, subject="did:example:john")
-    decision = audit(catalog, parse_record(_record([{"badge": other}])), "cc.cert", AS_OF)
+    decision = audit(
+        catalog, parse_record(_record([{"badge": other}])), "cc.cert", Options(as_of=AS_OF)
+    )
     assert decision.status == "in_progress"
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pathways.catalog.model import Holding
 from pathways.errors import RecordError
 from pathways.interop.records import add_holdings, with_holdings
-from pathways.model import Holding
 
 HOLDING = Holding(
     credential="tri-c.itnt-1500",
@@ -106,7 +106,7 @@ def test_unreadable_or_non_mapping_record_is_a_record_error(tmp_path: Path) -> N
 
 
 def test_with_holdings_appends_in_memory_once() -> None:
-    from pathways.model import LearnerRecord
+    from pathways.catalog.model import LearnerRecord
 
     record = LearnerRecord.model_validate({"learner": {"id": "l-1"}, "holdings": []})
     once = with_holdings(record, [HOLDING])

@@ -1,4 +1,5 @@
-"""Credentials the tests sign themselves: every check of DESIGN §7 fails where it should."""
+"""Credentials the tests sign themselves: every check of docs/semantics.md#badges fails
+where it should."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pathways.catalog.model import Identity
 from pathways.interop import Resolver, verify_badge
 from pathways.interop.keys import jwk_of, jwk_thumbprint
 from pathways.interop.signing import SigningKey
-from pathways.model import Identity
 
 AS_OF = date(2026, 3, 1)
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog, load_record
+from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import audit
-from pathways.load import load_catalog, load_record
-from pathways.model import LearnerRecord
+from pathways.options import Options
 from pathways.plan import Plan, Step, compare, plan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,8 +47,7 @@ def assert_completes(catalog: CompiledCatalog, record: LearnerRecord, document: 
         catalog,
         with_steps(record, document.steps),
         document.goal,
-        AS_OF,
-        include_discretionary=True,
+        Options(as_of=AS_OF, include_discretionary=True),
     )
     assert after.status == "complete", [n.missing for n in after.remaining]
 
@@ -61,7 +61,7 @@ def assert_ordered(document: Plan) -> None:
 
 def test_plan_transfer_student_to_bachelor(ohio: CompiledCatalog) -> None:
     record = load_record(LEARNERS / "ot36-transfer-wsu.yaml")
-    document = plan(ohio, record, BACHELOR, AS_OF, optimize="credits")
+    document = plan(ohio, record, BACHELOR, Options(as_of=AS_OF), optimize="credits")
     assert document.status == "plannable" and document.optimal
     names = [s.credential for s in document.steps]
     # The courses still in progress or planned are steps; the accountancy chain is in order.
@@ -79,7 +79,7 @@ def test_plan_bachelor_from_an_empty_record_goes_through_tri_c(ohio: CompiledCat
     # The bachelor's tree names Tri-C's OGTP associate degree, so Tri-C's courses count as
     # the goal's own even for a learner who has never been there.
     record = LearnerRecord.model_validate({"learner": {"id": "new", "state": "OH"}})
-    document = plan(ohio, record, BACHELOR, AS_OF, optimize="cost")
+    document = plan(ohio, record, BACHELOR, Options(as_of=AS_OF), optimize="cost")
     assert document.status == "plannable"
     assert any(s.issuer == "tri-c" for s in document.steps)
     assert_ordered(document)
@@ -88,7 +88,7 @@ def test_plan_bachelor_from_an_empty_record_goes_through_tri_c(ohio: CompiledCat
 
 def test_plan_lpn_to_associate_in_nursing(ohio: CompiledCatalog) -> None:
     record = load_record(LEARNERS / "lpn-to-rn.yaml")
-    document = plan(ohio, record, "tri-c.aas.nursing", AS_OF, optimize="time")
+    document = plan(ohio, record, "tri-c.aas.nursing", Options(as_of=AS_OF), optimize="time")
     assert document.status == "plannable"
     assert "tri-c.nurs-2300" in [s.credential for s in document.steps]
     assert_ordered(document)
@@ -97,7 +97,7 @@ def test_plan_lpn_to_associate_in_nursing(ohio: CompiledCatalog) -> None:
 
 def test_plan_funding_lowers_out_of_pocket(ohio: CompiledCatalog) -> None:
     record = load_record(LEARNERS / "cyber-security-plus.yaml")
-    document = plan(ohio, record, "tri-c.aas.cybersecurity", AS_OF, optimize="cost")
+    document = plan(ohio, record, "tri-c.aas.cybersecurity", Options(as_of=AS_OF), optimize="cost")
     assert document.totals is not None
     funded = [s for s in document.steps if s.funding]
     assert funded, "an Ohio learner's certification should be funded"
@@ -110,12 +110,16 @@ def test_plan_funding_lowers_out_of_pocket(ohio: CompiledCatalog) -> None:
 
 def test_plan_unreachable_bundled_goal_points_to_other_institutions(ohio: CompiledCatalog) -> None:
     record = load_record(LEARNERS / "microbachelors-tesu.yaml")
-    document = plan(ohio, record, "tesu.ba.liberal-studies", AS_OF)
+    document = plan(ohio, record, "tesu.ba.liberal-studies", Options(as_of=AS_OF))
     assert document.status == "unreachable"
     reasons = [r for item in document.blocked_by for r in item.reasons]
     assert any("add --from" in r for r in reasons)
     widened = plan(
-        ohio, record, "tesu.ba.liberal-studies", AS_OF, from_institutions=["wright-state"]
+        ohio,
+        record,
+        "tesu.ba.liberal-studies",
+        Options(as_of=AS_OF),
+        from_institutions=["wright-state"],
     )
     assert widened.status == "plannable"
     assert_completes(ohio, record, widened)
@@ -123,7 +127,7 @@ def test_plan_unreachable_bundled_goal_points_to_other_institutions(ohio: Compil
 
 def test_compare_bundled_goals(ohio: CompiledCatalog) -> None:
     record = load_record(LEARNERS / "ot36-transfer-wsu.yaml")
-    result = compare(ohio, record, [BACHELOR, "tri-c.aa.business-ogtp"], AS_OF)
+    result = compare(ohio, record, [BACHELOR, "tri-c.aa.business-ogtp"], Options(as_of=AS_OF))
     assert [g.goal for g in result.goals] == ["tri-c.aa.business-ogtp", BACHELOR]
     assert result.goals[0].status == "complete"
     assert result.goals[1].status == "in_progress"

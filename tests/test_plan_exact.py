@@ -24,9 +24,11 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
-from pathways.compile import CompiledCatalog, compile_catalog
-from pathways.evaluate import _prepare, audit, transfer
-from pathways.model import Catalog, LearnerRecord, Requirement
+from pathways.catalog.compile import CompiledCatalog, compile_catalog
+from pathways.catalog.model import Catalog, LearnerRecord, Requirement
+from pathways.evaluate import audit, transfer
+from pathways.evaluate.holdings import prepare
+from pathways.options import Options
 from pathways.plan import NON_COLLEGE_KINDS, Plan, plan
 
 AS_OF = date(2026, 6, 1)
@@ -232,7 +234,7 @@ class Reference:
             if rule["when"].get("has") == EXAM
         ]
         self.scores = {EXAM: float(min(tiers))} if tiers else {}
-        prepared = _prepare(self.catalog, self.record, AS_OF, projected=False, trust=())
+        prepared = prepare(self.catalog, self.record, AS_OF, projected=False, trust=())
         valid = {h.credential for h in prepared.valid if h.credential}
         allowed = {"uni", *self.sources}
         allowed |= {
@@ -281,8 +283,7 @@ class Reference:
             self.catalog,
             self.holdings(done),
             "uni",
-            AS_OF,
-            include_discretionary=self.discretionary,
+            Options(as_of=AS_OF, include_discretionary=self.discretionary),
         )
         return frozenset(
             g.credential
@@ -327,8 +328,7 @@ class Reference:
             self.catalog,
             self.holdings(steps),
             "goal",
-            AS_OF,
-            include_discretionary=self.discretionary,
+            Options(as_of=AS_OF, include_discretionary=self.discretionary),
         )
         return decision.status == "complete"
 
@@ -443,10 +443,9 @@ def test_plan_matches_brute_force(instance: dict[str, Any]) -> None:
         ref.catalog,
         ref.record,
         "goal",
-        AS_OF,
+        Options(as_of=AS_OF, include_discretionary=instance["allow_discretionary"]),
         optimize=instance["optimize"],
         alternatives=1,
-        allow_discretionary=instance["allow_discretionary"],
         allow_unknown=instance["allow_unknown"],
         from_institutions=instance["from"],
     )
@@ -455,9 +454,8 @@ def test_plan_matches_brute_force(instance: dict[str, Any]) -> None:
         ref.catalog,
         ref.record,
         "goal",
-        AS_OF,
+        Options(as_of=AS_OF, include_discretionary=instance["allow_discretionary"]),
         optimize=instance["optimize"],
-        allow_discretionary=instance["allow_discretionary"],
         allow_unknown=instance["allow_unknown"],
         from_institutions=instance["from"],
     )

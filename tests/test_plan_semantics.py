@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways.compile import CompiledCatalog, compile_catalog
+from pathways.catalog.compile import CompiledCatalog, compile_catalog
+from pathways.catalog.model import Catalog, LearnerRecord
 from pathways.errors import PathwaysError, UnknownIdError
 from pathways.evaluate import audit
-from pathways.model import Catalog, LearnerRecord
+from pathways.options import Options
 from pathways.plan import Plan, compare, fund, plan
 
 AS_OF = date(2026, 6, 1)
@@ -102,7 +103,10 @@ def steps(document: Plan) -> list[str]:
 def test_plan_complete_goal_needs_no_steps() -> None:
     cat = compiled([course("u1"), goal({"has": "u1"})])
     document = plan(
-        cat, learner({"credential": "u1", "earned": "2025-05-01", "grade": "A"}), "goal", AS_OF
+        cat,
+        learner({"credential": "u1", "earned": "2025-05-01", "grade": "A"}),
+        "goal",
+        Options(as_of=AS_OF),
     )
     assert document.status == "complete"
     assert document.steps == [] and document.alternatives == []
@@ -114,11 +118,11 @@ def test_plan_chooses_cheapest_route_through_a_certification() -> None:
         [course("u1", cost=1200), cert("k1", cost=250), goal({"has": "u1"})],
         [{"id": "k1-u1", "policy": "g", "when": {"has": "k1"}, "grants": [{"credential": "u1"}]}],
     )
-    by_cost = plan(cat, learner(), "goal", AS_OF, optimize="cost")
+    by_cost = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")
     assert steps(by_cost) == ["k1"]
     assert by_cost.steps[0].satisfies == ["U1 (u1) (via k1-u1)"]
     assert by_cost.totals is not None and by_cost.totals.cost == 250
-    by_credits = plan(cat, learner(), "goal", AS_OF, optimize="credits")
+    by_credits = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="credits")
     assert steps(by_credits) == ["k1"]  # 0 credits to earn beats the 3-credit course
 
 
@@ -139,14 +143,14 @@ def test_plan_ties_go_to_fewest_steps() -> None:
             }
         ],
     )
-    assert steps(plan(cat, learner(), "goal", AS_OF, optimize="cost")) == ["u1"]
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["u1"]
 
 
 def test_plan_ties_prefer_earlier_ids() -> None:
     cat = compiled(
         [course(c) for c in ("u3", "u1", "u2")] + [goal({"count": 1, "from": {"subject": "GEN"}})]
     )
-    assert steps(plan(cat, learner(), "goal", AS_OF, optimize="cost")) == ["u1"]
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["u1"]
 
 
 def test_plan_is_the_same_whatever_the_order_of_holdings() -> None:
@@ -158,16 +162,19 @@ def test_plan_is_the_same_whatever_the_order_of_holdings() -> None:
         {"credential": "u1", "earned": "2025-01-01", "grade": "A"},
         {"credential": "u4", "earned": "2024-01-01", "grade": "B"},
     ]
-    first = plan(cat, learner(*holdings), "goal", AS_OF, optimize="cost")
+    first = plan(cat, learner(*holdings), "goal", Options(as_of=AS_OF), optimize="cost")
     shuffled = list(holdings)
     random.Random(4).shuffle(shuffled)
-    assert plan(cat, learner(*reversed(shuffled)), "goal", AS_OF, optimize="cost") == first
+    assert (
+        plan(cat, learner(*reversed(shuffled)), "goal", Options(as_of=AS_OF), optimize="cost")
+        == first
+    )
 
 
 def test_plan_lists_courses_in_progress_as_steps_and_says_so() -> None:
     cat = compiled([course("u1"), course("u2"), goal({"all": [{"has": "u1"}, {"has": "u2"}]})])
     record = learner({"credential": "u1", "status": "in_progress"})
-    document = plan(cat, record, "goal", AS_OF)
+    document = plan(cat, record, "goal", Options(as_of=AS_OF))
     assert [(s.credential, s.in_record) for s in document.steps] == [
         ("u1", "in_progress"),
         ("u2", None),
@@ -182,7 +189,7 @@ def test_plan_takes_an_advisors_substitution_into_account() -> None:
             "exceptions": [{"substitute": "u5", "for": "u2", "by": "advisor", "reason": "r"}],
         }
     )
-    assert steps(plan(cat, record, "goal", AS_OF, optimize="cost")) == ["u5"]
+    assert steps(plan(cat, record, "goal", Options(as_of=AS_OF), optimize="cost")) == ["u5"]
 
 
 # --------------------------------------------------------------------------- prerequisites and time
@@ -197,7 +204,7 @@ def test_plan_steps_follow_their_prerequisites_and_time_is_the_critical_path() -
             goal({"all": [{"has": "u2"}, {"has": "u3"}]}),
         ]
     )
-    document = plan(cat, learner(), "goal", AS_OF, optimize="time")
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="time")
     assert steps(document) == ["u1", "u3", "u2"]
     assert document.steps[2].after == ["u1"]
     assert "prerequisite of u2" in document.steps[0].satisfies
@@ -215,8 +222,8 @@ def test_plan_prerequisite_met_by_a_held_course_or_a_grant() -> None:
         [{"id": "k1-u1", "policy": "g", "when": {"has": "k1"}, "grants": [{"credential": "u1"}]}],
     )
     held = learner({"credential": "u1", "earned": "2025-01-01", "grade": "B"})
-    assert steps(plan(cat, held, "goal", AS_OF, optimize="cost")) == ["u2"]
-    document = plan(cat, learner(), "goal", AS_OF, optimize="cost")
+    assert steps(plan(cat, held, "goal", Options(as_of=AS_OF), optimize="cost")) == ["u2"]
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")
     assert steps(document) == ["k1", "u2"]
     assert document.steps[1].after == ["k1"]
 
@@ -231,7 +238,7 @@ def test_plan_terms_group_steps_after_their_prerequisites() -> None:
             goal({"all": [{"has": "u2"}, {"has": "u3"}, {"has": "u4"}]}),
         ]
     )
-    document = plan(cat, learner(), "goal", AS_OF, max_credits_per_term=6)
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), max_credits_per_term=6)
     assert document.terms is not None
     assert [t.steps for t in document.terms] == [["u1", "u3"], ["u4", "u2"]]
     assert [t.credits for t in document.terms] == [6, 6]
@@ -261,7 +268,7 @@ def test_plan_composite_prerequisite_is_met_through_its_requirements() -> None:
             goal({"has": "license"}),
         ]
     )
-    document = plan(cat, learner(), "goal", AS_OF, optimize="time")
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="time")
     assert steps(document) == ["u1", "u2", "license"]
     assert document.steps[2].after == ["u1", "u2"]
     assert document.totals is not None and document.totals.weeks == 17
@@ -275,8 +282,10 @@ def test_plan_discretionary_credit_only_when_allowed() -> None:
         [course("u1", cost=900), cert("k1", cost=100), goal({"has": "u1"})],
         [{"id": "k1-u1", "policy": "d", "when": {"has": "k1"}, "grants": [{"credential": "u1"}]}],
     )
-    assert steps(plan(cat, learner(), "goal", AS_OF, optimize="cost")) == ["u1"]
-    allowed = plan(cat, learner(), "goal", AS_OF, optimize="cost", allow_discretionary=True)
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["u1"]
+    allowed = plan(
+        cat, learner(), "goal", Options(as_of=AS_OF, include_discretionary=True), optimize="cost"
+    )
     assert steps(allowed) == ["k1"]
 
 
@@ -285,7 +294,7 @@ def test_plan_recommended_credit_counts_by_default() -> None:
         [course("u1", cost=900), cert("k1", cost=100), goal({"has": "u1"})],
         [{"id": "k1-u1", "policy": "ace", "when": {"has": "k1"}, "grants": [{"credential": "u1"}]}],
     )
-    assert steps(plan(cat, learner(), "goal", AS_OF, optimize="cost")) == ["k1"]
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["k1"]
 
 
 def test_plan_exam_reaches_its_lowest_qualifying_tier() -> None:
@@ -312,13 +321,13 @@ def test_plan_exam_reaches_its_lowest_qualifying_tier() -> None:
             },
         ],
     )
-    document = plan(cat, learner(), "goal", AS_OF, optimize="cost")
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")
     # Planned at the lowest tier the exam gives 3 credits, not 6: the course is still needed.
     assert steps(document) == ["u1", "x1"]
     assert "6 credits of HIS (via tier1)" in document.steps[1].satisfies
     # A learner who already scored 60 has the higher tier: nothing left to earn.
     scored = learner({"credential": "x1", "earned": "2025-01-01", "score": 61})
-    assert plan(cat, scored, "goal", AS_OF).status == "complete"
+    assert plan(cat, scored, "goal", Options(as_of=AS_OF)).status == "complete"
 
 
 def test_plan_a_higher_tier_that_fires_takes_the_lower_tier_away() -> None:
@@ -342,8 +351,8 @@ def test_plan_a_higher_tier_that_fires_takes_the_lower_tier_away() -> None:
         ],
     )
     scored = learner({"credential": "x1", "earned": "2025-01-01", "score": 65})
-    assert audit(cat, scored, "goal", AS_OF).status == "in_progress"
-    assert steps(plan(cat, scored, "goal", AS_OF)) == ["u1"]
+    assert audit(cat, scored, "goal", Options(as_of=AS_OF)).status == "in_progress"
+    assert steps(plan(cat, scored, "goal", Options(as_of=AS_OF))) == ["u1"]
 
 
 def test_plan_rule_not_effective_on_the_planned_date_is_not_a_route() -> None:
@@ -359,8 +368,8 @@ def test_plan_rule_not_effective_on_the_planned_date_is_not_a_route() -> None:
             }
         ],
     )
-    assert steps(plan(cat, learner(), "goal", AS_OF, optimize="cost")) == ["u1"]
-    earlier = plan(cat, learner(), "goal", date(2025, 6, 1), optimize="cost")
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["u1"]
+    earlier = plan(cat, learner(), "goal", Options(as_of=date(2025, 6, 1)), optimize="cost")
     assert steps(earlier) == ["k1"]
 
 
@@ -376,7 +385,7 @@ def test_plan_source_and_grant_are_never_both_applied() -> None:
         equivalences=[],
     )
     home = learner(institution="cc")
-    document = plan(cat, home, "goal", AS_OF, optimize="cost")
+    document = plan(cat, home, "goal", Options(as_of=AS_OF), optimize="cost")
     # c1 cannot both stand for u1 and be the cc credit: u1 must be taken too.
     assert sorted(steps(document)) == ["c1", "u1"]
 
@@ -386,21 +395,23 @@ def test_plan_source_and_grant_are_never_both_applied() -> None:
 
 def test_plan_candidates_come_from_allowed_institutions() -> None:
     cat = compiled([course("f1", issuer="far"), goal({"credits": 3, "from": {"subject": "GEN"}})])
-    blocked = plan(cat, learner(), "goal", AS_OF)
+    blocked = plan(cat, learner(), "goal", Options(as_of=AS_OF))
     assert blocked.status == "unreachable"
     (item,) = blocked.blocked_by
     assert item.missing == "needs 3 more credits of GEN"
     assert any("add --from far" in r for r in item.reasons)
-    widened = plan(cat, learner(), "goal", AS_OF, from_institutions=["far"])
+    widened = plan(cat, learner(), "goal", Options(as_of=AS_OF), from_institutions=["far"])
     assert steps(widened) == ["f1"]
 
 
 def test_plan_learner_institutions_widen_the_choice() -> None:
     cat = compiled([course("c1", issuer="cc"), goal({"credits": 3, "from": {"subject": "GEN"}})])
-    assert plan(cat, learner(), "goal", AS_OF).status == "unreachable"
-    assert steps(plan(cat, learner(institution="cc"), "goal", AS_OF)) == ["c1"]
+    assert plan(cat, learner(), "goal", Options(as_of=AS_OF)).status == "unreachable"
+    assert steps(plan(cat, learner(institution="cc"), "goal", Options(as_of=AS_OF))) == ["c1"]
     earned = learner({"credential": "c1", "earned": "2024-01-01", "grade": "F", "at": "cc"})
-    assert steps(plan(cat, earned, "goal", AS_OF)) == ["c1"]  # an F earns nothing: retake
+    assert steps(plan(cat, earned, "goal", Options(as_of=AS_OF))) == [
+        "c1"
+    ]  # an F earns nothing: retake
 
 
 def test_plan_military_training_only_from_the_learners_own_service() -> None:
@@ -424,9 +435,9 @@ def test_plan_military_training_only_from_the_learners_own_service() -> None:
             }
         ],
     )
-    assert steps(plan(cat, learner(), "goal", AS_OF, optimize="cost")) == ["u1"]
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["u1"]
     veteran = learner({"credential": "m2", "earned": "2020-01-01"})
-    assert steps(plan(cat, veteran, "goal", AS_OF, optimize="cost")) == ["drill"]
+    assert steps(plan(cat, veteran, "goal", Options(as_of=AS_OF), optimize="cost")) == ["drill"]
 
 
 def test_plan_unknown_attribute_is_left_out_or_a_lower_bound() -> None:
@@ -437,11 +448,13 @@ def test_plan_unknown_attribute_is_left_out_or_a_lower_bound() -> None:
             goal({"count": 1, "from": {"subject": "GEN"}}),
         ]
     )
-    known = plan(cat, learner(), "goal", AS_OF, optimize="cost")
+    known = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")
     assert steps(known) == ["u2"]
     assert any(e.credential == "u1" and "no cost" in e.reason for e in known.excluded)
     assert known.totals is not None and not known.totals.lower_bound
-    unknown = plan(cat, learner(), "goal", AS_OF, optimize="cost", allow_unknown=True)
+    unknown = plan(
+        cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost", allow_unknown=True
+    )
     assert steps(unknown) == ["u1"]
     assert unknown.steps[0].cost is None
     assert unknown.totals is not None and unknown.totals.lower_bound
@@ -463,7 +476,7 @@ def test_plan_composites_are_expanded_not_acquired() -> None:
             goal({"has": "inner"}),
         ]
     )
-    assert steps(plan(cat, learner(), "goal", AS_OF)) == ["u1", "u2"]
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF))) == ["u1", "u2"]
 
 
 def test_plan_residency_limit_needs_local_credit() -> None:
@@ -478,7 +491,7 @@ def test_plan_residency_limit_needs_local_credit() -> None:
             ),
         ]
     )
-    document = plan(cat, learner(institution="cc"), "goal", AS_OF, optimize="cost")
+    document = plan(cat, learner(institution="cc"), "goal", Options(as_of=AS_OF), optimize="cost")
     assert sorted(steps(document)) == ["c1", "u1"]
 
 
@@ -498,7 +511,7 @@ def test_plan_alternatives_are_distinct_and_not_better() -> None:
             {"id": "k2-u1", "policy": "g", "when": {"has": "k2"}, "grants": [{"credential": "u1"}]},
         ],
     )
-    document = plan(cat, learner(), "goal", AS_OF, optimize="cost", alternatives=5)
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost", alternatives=5)
     routes = [steps(document)] + [[s.credential for s in a.steps] for a in document.alternatives]
     assert routes == [["k1"], ["k2"], ["u1"]]
     costs = [a.totals.cost for a in document.alternatives]
@@ -511,13 +524,13 @@ def test_plan_alternatives_are_distinct_and_not_better() -> None:
 def test_plan_retakes_a_course_held_below_the_minimum_grade() -> None:
     cat = compiled([course("u1"), goal({"has": "u1", "min_grade": "C"})])
     d_grade = {"credential": "u1", "earned": "2025-05-01", "grade": "D"}
-    document = plan(cat, learner(d_grade), "goal", AS_OF)
+    document = plan(cat, learner(d_grade), "goal", Options(as_of=AS_OF))
     assert document.status == "plannable" and steps(document) == ["u1"]
     assert document.steps[0].retake
     retaken = learner(d_grade, {"credential": "u1", "earned": "2026-05-01", "grade": "C"})
-    assert audit(cat, retaken, "goal", AS_OF).status == "complete"
+    assert audit(cat, retaken, "goal", Options(as_of=AS_OF)).status == "complete"
     # a passing attempt is held: nothing to retake
-    passed = plan(cat, learner({**d_grade, "grade": "B"}), "goal", AS_OF)
+    passed = plan(cat, learner({**d_grade, "grade": "B"}), "goal", Options(as_of=AS_OF))
     assert passed.status == "complete" and passed.steps == []
 
 
@@ -529,7 +542,7 @@ def test_plan_retakes_a_failed_exam_score() -> None:
           "grants": [{"credential": "u1"}]}],
     )  # fmt: skip
     low = {"credential": "x1", "earned": "2025-05-01", "score": 40}
-    document = plan(cat, learner(low), "goal", AS_OF, optimize="cost")
+    document = plan(cat, learner(low), "goal", Options(as_of=AS_OF), optimize="cost")
     assert steps(document) == ["x1"] and document.steps[0].retake
     assert document.steps[0].score == 50
 
@@ -541,15 +554,18 @@ def test_plan_never_counts_a_retake_and_the_attempt_it_repeats() -> None:
         [course("u1", credits=4), course("u2"), goal({"has": "u1", "min_grade": "C"}, credits=7)]
     )
     d_grade = {"credential": "u1", "earned": "2025-05-01", "grade": "D"}
-    document = plan(cat, learner(d_grade), "goal", AS_OF)
+    document = plan(cat, learner(d_grade), "goal", Options(as_of=AS_OF))
     assert document.status == "plannable" and steps(document) == ["u1", "u2"]
     done = learner(
         d_grade,
         {"credential": "u1", "earned": "2026-05-01", "grade": "B"},
         {"credential": "u2", "earned": "2026-05-01", "grade": "B"},
     )
-    assert audit(cat, done, "goal", AS_OF).status == "complete"
-    assert audit(cat, learner(d_grade, done.holdings[1]), "goal", AS_OF).status == "in_progress"
+    assert audit(cat, done, "goal", Options(as_of=AS_OF)).status == "complete"
+    assert (
+        audit(cat, learner(d_grade, done.holdings[1]), "goal", Options(as_of=AS_OF)).status
+        == "in_progress"
+    )
 
 
 def test_plan_unreachable_names_the_blocking_requirement() -> None:
@@ -560,7 +576,7 @@ def test_plan_unreachable_names_the_blocking_requirement() -> None:
             goal({"all": [{"has": "u1"}, {"label": "Capstone", "has": "u2"}]}),
         ]
     )
-    document = plan(cat, learner(), "goal", AS_OF, optimize="cost")
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")
     assert document.status == "unreachable" and document.totals is None
     (item,) = document.blocked_by
     assert item.label == "Capstone"
@@ -575,7 +591,7 @@ def test_plan_unreachable_by_prerequisites_says_so() -> None:
             goal({"has": "u1"}),
         ]
     )
-    document = plan(cat, learner(), "goal", AS_OF)
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF))
     (item,) = document.blocked_by
     assert item.reasons == ["u1's prerequisites cannot be met (f1)"]
 
@@ -583,7 +599,7 @@ def test_plan_unreachable_by_prerequisites_says_so() -> None:
 def test_plan_gpa_floor_is_explained() -> None:
     cat = compiled([course("u1"), course("u2"), goal({"has": "u2"}, min_gpa=3.0)])
     weak = learner({"credential": "u1", "earned": "2025-01-01", "grade": "D"})
-    document = plan(cat, weak, "goal", AS_OF)
+    document = plan(cat, weak, "goal", Options(as_of=AS_OF))
     assert document.status == "unreachable"
     assert "GPA" in (document.blocked_by[0].missing or "")
 
@@ -636,7 +652,9 @@ def test_plan_reports_out_of_pocket_after_funding() -> None:
         [{"id": "k1-u1", "policy": "g", "when": {"has": "k1"}, "grants": [{"credential": "u1"}]}],
         funding=FUNDING,
     )
-    document = plan(cat, learner(state="OH", status=["employed"]), "goal", AS_OF, optimize="cost")
+    document = plan(
+        cat, learner(state="OH", status=["employed"]), "goal", Options(as_of=AS_OF), optimize="cost"
+    )
     assert steps(document) == ["k1"]
     assert document.steps[0].funding[0].program == "techcred"
     assert document.steps[0].out_of_pocket == 0
@@ -660,12 +678,12 @@ def test_compare_ranks_complete_then_cheaper_then_unreachable() -> None:
         ]
     )
     held = learner({"credential": "u1", "earned": "2025-01-01", "grade": "A"})
-    result = compare(cat, held, ["away", "dear", "cheap", "done"], AS_OF)
+    result = compare(cat, held, ["away", "dear", "cheap", "done"], Options(as_of=AS_OF))
     assert [g.goal for g in result.goals] == ["done", "cheap", "dear", "away"]
     first = result.goals[0]
     assert first.status == "complete" and first.plan.status == "complete"
     assert [g.plan.status for g in result.goals[1:]] == ["plannable", "plannable", "unreachable"]
-    decision = audit(cat, held, "dear", AS_OF)
+    decision = audit(cat, held, "dear", Options(as_of=AS_OF))
     assert result.goals[2].credits == decision.credits
     assert result.goals[2].remaining == 3
 
@@ -673,13 +691,13 @@ def test_compare_ranks_complete_then_cheaper_then_unreachable() -> None:
 def test_plan_bad_input_is_a_clear_error() -> None:
     cat = compiled([course("u1"), goal({"has": "u1"})])
     with pytest.raises(UnknownIdError, match="did you mean goal"):
-        plan(cat, learner(), "gaol", AS_OF)
+        plan(cat, learner(), "gaol", Options(as_of=AS_OF))
     with pytest.raises(UnknownIdError, match="institution"):
-        plan(cat, learner(), "goal", AS_OF, from_institutions=["nowhere"])
+        plan(cat, learner(), "goal", Options(as_of=AS_OF), from_institutions=["nowhere"])
     with pytest.raises(PathwaysError, match="optimisation target"):
-        plan(cat, learner(), "goal", AS_OF, optimize="speed")
+        plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="speed")
     with pytest.raises(PathwaysError, match="at least one goal"):
-        compare(cat, learner(), [], AS_OF)
+        compare(cat, learner(), [], Options(as_of=AS_OF))
 
 
 @st.composite
@@ -744,11 +762,11 @@ def test_fund_pays_the_most_any_assignment_can(case: Any) -> None:
 def test_plan_keeps_the_plan_when_time_runs_out_for_alternatives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pathways import plan as planning
+    from pathways.plan import encoding as planning
     from pathways.solver import SolverTimeout
 
     cat = compiled([course("u1"), course("u2"), goal({"count": 1, "from": {"subject": "GEN"}})])
-    found = planning._Search.best
+    found = planning.Search.best
     calls: list[int] = []
 
     def first_only(self: Any) -> Any:
@@ -757,7 +775,7 @@ def test_plan_keeps_the_plan_when_time_runs_out_for_alternatives(
             raise SolverTimeout("out of time")
         return found(self)
 
-    monkeypatch.setattr(planning._Search, "best", first_only)
-    document = plan(cat, learner(), "goal", AS_OF, alternatives=2)
+    monkeypatch.setattr(planning.Search, "best", first_only)
+    document = plan(cat, learner(), "goal", Options(as_of=AS_OF), alternatives=2)
     assert steps(document) == ["u1"]
     assert document.alternatives == [] and not document.optimal

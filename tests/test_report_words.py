@@ -7,7 +7,7 @@ from datetime import date
 from rich.console import Console
 
 from pathways.evaluate import AppliedCredit, Credits, Decision, NodeResult, Statement
-from pathways.report import render_decision, render_statement
+from pathways.present.report import render_decision, render_statement
 
 
 def _text(renderable: object) -> str:

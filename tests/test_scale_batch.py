@@ -11,13 +11,15 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
-from pathways.batch import BatchError, BatchRow, classify, run_batch, store_rows, write_rows
+from api.batch_sink import store_rows
+from pathways.batch import BatchError, BatchRow, classify, run_batch, write_rows
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog, load_record
+from pathways.catalog.model import LearnerRecord
 from pathways.cli import app
-from pathways.compile import CompiledCatalog
 from pathways.errors import UnknownIdError
-from pathways.generate import generate_catalog
-from pathways.load import load_catalog, load_record
-from pathways.model import LearnerRecord
+from pathways.options import Options
+from pathways.tools.generate import generate_catalog
 
 AS_OF = date(2026, 7, 1)
 HAS_RAY = importlib.util.find_spec("ray") is not None
@@ -39,8 +41,8 @@ def world(
 
 def test_batch_rows_identical_with_one_and_two_workers(world: tuple) -> None:
     _, catalog, records, goals = world
-    one = run_batch(catalog, records, goals, workers=1, as_of=AS_OF)
-    two = run_batch(catalog, list(reversed(records)), goals, workers=2, as_of=AS_OF)
+    one = run_batch(catalog, records, goals, Options(as_of=AS_OF), workers=1)
+    two = run_batch(catalog, list(reversed(records)), goals, Options(as_of=AS_OF), workers=2)
     assert one.audits == len(records) * len(goals)
     assert [r.as_dict() | {"seq": 0} for r in one.rows] == [
         r.as_dict() | {"seq": 0} for r in two.rows
@@ -52,10 +54,10 @@ def test_batch_process_pool_matches_in_order_audits(world: tuple) -> None:
     from pathways.evaluate import audit
 
     _, catalog, records, goals = world
-    result = run_batch(catalog, records[:4], goals[:2], workers=2, as_of=AS_OF)
+    result = run_batch(catalog, records[:4], goals[:2], Options(as_of=AS_OF), workers=2)
     for row in result.rows:
         record = next(r for r in records if r.learner.id == row.learner)
-        decision = audit(catalog, record, row.goal, AS_OF)
+        decision = audit(catalog, record, row.goal, Options(as_of=AS_OF))
         assert row.status == decision.status
         assert row.applied == round(decision.credits.applied, 4)
         assert row.required == round(decision.credits.required, 4)
@@ -65,8 +67,8 @@ def test_batch_process_pool_matches_in_order_audits(world: tuple) -> None:
 @pytest.mark.skipif(not HAS_RAY, reason="ray is not installed (pip install 'pathways[ray]')")
 def test_batch_rows_identical_on_ray_and_local(world: tuple) -> None:
     _, catalog, records, goals = world
-    local = run_batch(catalog, records, goals, workers=1, as_of=AS_OF)
-    on_ray = run_batch(catalog, records, goals, engine="ray", workers=2, as_of=AS_OF)
+    local = run_batch(catalog, records, goals, Options(as_of=AS_OF), workers=1)
+    on_ray = run_batch(catalog, records, goals, Options(as_of=AS_OF), engine="ray", workers=2)
     assert on_ray.rows == local.rows
     assert on_ray.engine == "ray"
 
@@ -80,11 +82,15 @@ def test_batch_finds_completed_not_awarded_for_generated_completers(world: tuple
     assert completers, "the generator wrote no completers"
     found = 0
     for target in completers:
-        result = run_batch(catalog, [by_id[target["learner"]]], [target["goal"]], as_of=AS_OF)
+        result = run_batch(
+            catalog, [by_id[target["learner"]]], [target["goal"]], Options(as_of=AS_OF)
+        )
         found += result.rows[0].finding == "completed_not_awarded"
     assert found >= 1
     for target in (t for t in targets if t["intent"].endswith("-awarded")):
-        result = run_batch(catalog, [by_id[target["learner"]]], [target["goal"]], as_of=AS_OF)
+        result = run_batch(
+            catalog, [by_id[target["learner"]]], [target["goal"]], Options(as_of=AS_OF)
+        )
         assert result.rows[0].finding == "awarded"
         assert result.rows[0].holds_goal
 
@@ -92,20 +98,20 @@ def test_batch_finds_completed_not_awarded_for_generated_completers(world: tuple
 def test_batch_unknown_goal_raises_before_work(world: tuple) -> None:
     _, catalog, records, _ = world
     with pytest.raises(UnknownIdError):
-        run_batch(catalog, records, ["no.such-goal"], as_of=AS_OF)
+        run_batch(catalog, records, ["no.such-goal"], Options(as_of=AS_OF))
 
 
 def test_batch_bad_engine_or_workers_raise(world: tuple) -> None:
     _, catalog, records, goals = world
     with pytest.raises(BatchError):
-        run_batch(catalog, records, goals, engine="spark", as_of=AS_OF)  # type: ignore[arg-type]
+        run_batch(catalog, records, goals, Options(as_of=AS_OF), engine="spark")  # type: ignore[arg-type]
     with pytest.raises(BatchError):
-        run_batch(catalog, records, goals, workers=0, as_of=AS_OF)
+        run_batch(catalog, records, goals, Options(as_of=AS_OF), workers=0)
 
 
 def test_batch_nothing_to_do_is_empty(world: tuple) -> None:
     _, catalog, _, goals = world
-    result = run_batch(catalog, [], goals, as_of=AS_OF)
+    result = run_batch(catalog, [], goals, Options(as_of=AS_OF))
     assert result.rows == ()
     assert result.summary()["counts"]["none"] == 0
 
@@ -159,7 +165,7 @@ def test_write_rows_parquet_round_trips(tmp_path: Path) -> None:
 
 def test_store_rows_inserts_one_run(world: tuple, tmp_path: Path) -> None:
     _, catalog, records, goals = world
-    result = run_batch(catalog, records[:3], goals[:2], as_of=AS_OF)
+    result = run_batch(catalog, records[:3], goals[:2], Options(as_of=AS_OF))
     url = f"sqlite:///{tmp_path / 'batch.db'}"
     first = store_rows(result, url, goals=goals[:2])
     second = store_rows(result, url, goals=goals[:2])
@@ -177,7 +183,7 @@ def test_store_rows_inserts_one_run(world: tuple, tmp_path: Path) -> None:
 
 def test_store_rows_unreachable_database_raises(world: tuple, tmp_path: Path) -> None:
     _, catalog, records, goals = world
-    result = run_batch(catalog, records[:1], goals[:1], as_of=AS_OF)
+    result = run_batch(catalog, records[:1], goals[:1], Options(as_of=AS_OF))
     with pytest.raises(BatchError):
         store_rows(result, f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from pathways.bench import TARGETS, format_report, machine, parse_floor, run_bench
 from pathways.cli import app
-from pathways.generate import generate_catalog
+from pathways.tools.bench import TARGETS, format_report, machine, parse_floor, run_bench
+from pathways.tools.generate import generate_catalog
 
 
 def test_machine_describes_cpus_and_memory() -> None:

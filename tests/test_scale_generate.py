@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_catalog, load_record
+from pathways.catalog.model import Catalog, LearnerRecord, Requirement
 from pathways.cli import app
-from pathways.compile import CompiledCatalog
-from pathways.generate import GenerateSummary, generate_catalog, to_yaml
-from pathways.load import load_catalog, load_record
-from pathways.model import Catalog, LearnerRecord, Requirement
+from pathways.tools.generate import GenerateSummary, generate_catalog, to_yaml
 
 # The fourth institution runs on quarter hours.
 SIZES = {"institutions": 5, "courses_per": 60, "learners": 40, "programs_per": 24}

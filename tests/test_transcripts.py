@@ -17,7 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, parse_record
+from pathways.catalog.model import Holding, LearnerRecord
 from pathways.evaluate import audit, transfer
 from pathways.interop.transcripts import (
     ImportOptions,
@@ -30,8 +32,7 @@ from pathways.interop.transcripts import (
     record_yaml,
 )
 from pathways.interop.transcripts.mapping import map_transcripts
-from pathways.load import DEFAULT_CATALOG, load_catalog, parse_record
-from pathways.model import Holding, LearnerRecord
+from pathways.options import Options
 
 REPO = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent / "transcripts"
@@ -112,7 +113,9 @@ def test_pesc_every_attempt_of_a_repeated_course_is_kept(catalog: CompiledCatalo
         ("F", date(2025, 12, 13)),
         ("C", date(2026, 5, 2)),
     ]
-    decision = audit(catalog, result.record, "wright-state.bsb.accountancy", date(2026, 9, 1))
+    decision = audit(
+        catalog, result.record, "wright-state.bsb.accountancy", Options(as_of=date(2026, 9, 1))
+    )
     codes = [u.reason_code for u in decision.unused if u.credential == "wright-state.fin-3100"]
     assert "duplicate" in codes or "below_min_grade" in codes
 
@@ -469,7 +472,10 @@ def test_imported_record_audits_and_transfers_like_a_hand_written_one(
     )
     day = date(2026, 12, 1)
     for goal in ("tri-c.cert.accounting", "wright-state.mc.accounting-foundations"):
-        ours, theirs = audit(catalog, imported, goal, day), audit(catalog, by_hand, goal, day)
+        ours, theirs = (
+            audit(catalog, imported, goal, Options(as_of=day)),
+            audit(catalog, by_hand, goal, Options(as_of=day)),
+        )
         assert ours.requirements == theirs.requirements and ours.status == theirs.status
         assert ours.credits == theirs.credits
         counted = [u for u in ours.unused if u.reason_code != "unmapped"]
@@ -478,8 +484,8 @@ def test_imported_record_audits_and_transfers_like_a_hand_written_one(
         assert len(unmapped) == len(imported.unmapped) == 2
         assert all(u.credential is None and "CVT" in u.reason for u in unmapped)
     ours_t, theirs_t = (
-        transfer(catalog, imported, "wright-state", day),
-        transfer(catalog, by_hand, "wright-state", day),
+        transfer(catalog, imported, "wright-state", Options(as_of=day)),
+        transfer(catalog, by_hand, "wright-state", Options(as_of=day)),
     )
     assert ours_t.transfers == theirs_t.transfers and ours_t.credits == theirs_t.credits
     assert [u.reason_code for u in ours_t.unused][-2:] == ["unmapped", "unmapped"]

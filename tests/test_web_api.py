@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 
 from api.main import STATIC_DIR
 from api.routes import web
+from pathways.catalog.graph import subgraph
+from pathways.catalog.load import load_catalog, load_record
 from pathways.evaluate import audit
-from pathways.graph import subgraph
-from pathways.load import load_catalog, load_record
+from pathways.options import Options
 
 AS_OF = "2026-06-01"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -278,9 +279,11 @@ def test_pathway_states_every_node_has_a_reason() -> None:
             catalog,
             record,
             goal.goal,
-            date.fromisoformat(AS_OF),
-            projected=goal.projected,
-            include_discretionary=goal.include_discretionary,
+            Options(
+                as_of=date.fromisoformat(AS_OF),
+                projected=goal.projected,
+                include_discretionary=goal.include_discretionary,
+            ),
         )
         graph = subgraph(catalog, goal.goal)
         states, reasons = web.pathway_states(catalog, graph, decision, record)

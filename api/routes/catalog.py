@@ -8,8 +8,9 @@ An upload is one of:
   file's name) and an optional ``note`` field;
 * JSON ``{"files": {name: YAML text}, "note": …}``.
 
-The upload is loaded and compiled as a whole (:func:`pathways.load.load_sources`); a rejected
-upload answers 422 with every located error and writes nothing. A catalog that defines no
+The upload is loaded and compiled as a whole
+(:func:`pathways.catalog.load.load_sources`); a rejected upload answers 422 with every
+located error and writes nothing. A catalog that defines no
 credentials at all is refused as well (an empty file uploaded by mistake would otherwise
 empty the service). A valid one is stored and
 published in one transaction, and this process swaps it in at once; other processes notice
@@ -38,9 +39,9 @@ from api.models import (
     LocatedErrorsPublic,
     Message,
 )
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.load import load_sources
 from pathways.errors import CatalogError, LocatedError
-from pathways.load import load_sources
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 

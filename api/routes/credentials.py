@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from api.deps import CatalogDep
 from api.models import CredentialPublic, CredentialsPublic, CredentialSummary, StacksPublic
+from pathways.catalog.model import Credential
 from pathways.errors import UnknownIdError
-from pathways.model import Credential
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])
 
@@ -99,7 +99,7 @@ def read_credential(
 @router.get("/{credential_id}/stacks", response_model=StacksPublic)
 def credential_stacks(catalog: CatalogDep, credential_id: CredentialId) -> StacksPublic:
     """Every composite the credential counts toward, each with one shortest route."""
-    from pathways.graph import stacks
+    from pathways.catalog.graph import stacks
 
     try:
         found = stacks(catalog.compiled, credential_id)

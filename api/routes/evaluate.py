@@ -11,7 +11,8 @@ time (else 503); signed-in callers get the larger limits.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
@@ -19,9 +20,12 @@ from fastapi.responses import JSONResponse
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import AuditRequest, LocatedErrorsPublic, Message, TransferRequest, User
 from api.settings import Settings
+from pathways.catalog.load import parse_record
+from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import Decision, Statement
-from pathways.load import parse_record
-from pathways.model import LearnerRecord
+from pathways.interop import Resolver
+from pathways.options import Options
+from pathways.present.reasons import ReasonTable, reason_table
 
 router = APIRouter(tags=["evaluate"])
 
@@ -57,6 +61,37 @@ def solver_seconds(user: User | None, settings: Settings) -> float:
     return settings.solver_seconds if user else settings.anonymous_solver_seconds
 
 
+class EvaluationRequest(Protocol):
+    """The fields every stateless evaluation body shares (audit, transfer, plan, compare, map)."""
+
+    as_of: date | None
+    include_discretionary: bool
+    trust: list[str]
+
+
+def request_options(
+    body: EvaluationRequest, user: User | None, settings: Settings, resolver: Resolver | None
+) -> Options:
+    """The engine's options for a request: its own settings, the service's trusted issuers
+    and resolver, and the caller's solver time. A body without ``projected`` is not
+    projected."""
+    return Options(
+        as_of=body.as_of,
+        projected=bool(getattr(body, "projected", False)),
+        include_discretionary=body.include_discretionary,
+        trust=(*settings.badge_trust, *body.trust),
+        badge_resolver=resolver,
+        time_limit=solver_seconds(user, settings),
+    )
+
+
+@router.get("/reasons", response_model=ReasonTable)
+def reasons() -> ReasonTable:
+    """Every reason code an unused holding may carry, its label, and whether it marks the
+    holding as not valid: the table the CLI and the web page read."""
+    return reason_table()
+
+
 @router.post("/audit", response_model=Decision, responses=ERRORS)
 def audit(
     body: AuditRequest,
@@ -73,12 +108,7 @@ def audit(
         catalog.compiled,
         record,
         body.goal,
-        body.as_of,
-        projected=body.projected,
-        include_discretionary=body.include_discretionary,
-        trust=(*settings.badge_trust, *body.trust),
-        time_limit=solver_seconds(user, settings),
-        badge_resolver=resolver,
+        request_options(body, user, settings, resolver),
     )
     return JSONResponse(decision.model_dump(mode="json"))
 
@@ -99,9 +129,6 @@ def transfer(
         catalog.compiled,
         record,
         body.institution,
-        body.as_of,
-        include_discretionary=body.include_discretionary,
-        trust=(*settings.badge_trust, *body.trust),
-        badge_resolver=resolver,
+        request_options(body, user, settings, resolver),
     )
     return JSONResponse(statement.model_dump(mode="json"))

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from api.deps import CatalogDep
 from api.models import InstitutionsPublic
+from pathways.catalog.model import Institution
 from pathways.errors import suggest
-from pathways.model import Institution
 
 router = APIRouter(prefix="/institutions", tags=["institutions"])
 

@@ -50,8 +50,9 @@ from api.models import (
     User,
 )
 from api.routes.records import TranscriptImport, TranscriptsRequest, reply, run_import
+from pathways.catalog.model import Holding, LearnerRecord
 from pathways.evaluate import Decision, Statement
-from pathways.model import Holding, LearnerRecord
+from pathways.options import Options
 
 router = APIRouter(prefix="/learners", tags=["learners"])
 
@@ -408,12 +409,14 @@ def audit_learner(
         catalog.compiled,
         record,
         goal,
-        as_of,
-        projected=projected,
-        include_discretionary=include_discretionary,
-        trust=settings.badge_trust,
-        time_limit=settings.solver_seconds,
-        badge_resolver=resolver,
+        Options(
+            as_of=as_of,
+            projected=projected,
+            include_discretionary=include_discretionary,
+            trust=settings.badge_trust,
+            time_limit=settings.solver_seconds,
+            badge_resolver=resolver,
+        ),
     )
     return JSONResponse(decision.model_dump(mode="json"))
 
@@ -439,9 +442,11 @@ def transfer_learner(
         catalog.compiled,
         record,
         institution,
-        as_of,
-        include_discretionary=include_discretionary,
-        trust=settings.badge_trust,
-        badge_resolver=resolver,
+        Options(
+            as_of=as_of,
+            include_discretionary=include_discretionary,
+            trust=settings.badge_trust,
+            badge_resolver=resolver,
+        ),
     )
     return JSONResponse(statement.model_dump(mode="json"))

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import CompareRequest, PlanRequest
-from api.routes.evaluate import ERRORS, record_within_caps, solver_seconds
+from api.routes.evaluate import ERRORS, record_within_caps, request_options
 from pathways.plan import Comparison, Plan
 
 router = APIRouter(tags=["plan"])
@@ -34,16 +34,12 @@ def plan(
         catalog.compiled,
         record,
         body.goal,
-        body.as_of,
+        request_options(body, user, settings, resolver),
         optimize=body.optimize,
         alternatives=body.alternatives,
-        allow_discretionary=body.allow_discretionary,
         allow_unknown=body.allow_unknown,
         from_institutions=tuple(body.from_institutions),
         max_credits_per_term=body.max_credits_per_term,
-        trust=(*settings.badge_trust, *body.trust),
-        badge_resolver=resolver,
-        time_limit=solver_seconds(user, settings),
     )
     return JSONResponse(result.model_dump(mode="json"))
 
@@ -64,13 +60,9 @@ def compare(
         catalog.compiled,
         record,
         body.goals,
-        body.as_of,
+        request_options(body, user, settings, resolver),
         optimize=body.optimize,
-        allow_discretionary=body.allow_discretionary,
         allow_unknown=body.allow_unknown,
         from_institutions=tuple(body.from_institutions),
-        trust=(*settings.badge_trust, *body.trust),
-        badge_resolver=resolver,
-        time_limit=solver_seconds(user, settings),
     )
     return JSONResponse(result.model_dump(mode="json"))

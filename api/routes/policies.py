@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from api.deps import CatalogDep
 from api.models import PoliciesPublic
+from pathways.catalog.model import Policy
 from pathways.errors import suggest
-from pathways.model import Policy
 
 router = APIRouter(prefix="/policies", tags=["policies"])
 

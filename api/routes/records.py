@@ -20,9 +20,9 @@ from pydantic import Field as PydanticField
 
 from api.deps import CatalogDep
 from api.models import LocatedErrorsPublic
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.model import LearnerRecord
 from pathways.interop.transcripts import MAX_TRANSCRIPT_BYTES, ImportReport
-from pathways.model import LearnerRecord
 
 router = APIRouter(prefix="/records", tags=["records"])
 

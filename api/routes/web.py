@@ -3,9 +3,9 @@
 * ``GET /v1/samples`` and ``GET /v1/samples/{id}``: the bundled sample learners
   (``data/learners``), each with the goals its header comment suggests;
 * ``POST /v1/records/parse``: a learner record given as YAML or JSON text, validated with
-  :func:`pathways.load.parse_record`, back as JSON — or every located error (422);
+  :func:`pathways.catalog.load.parse_record`, back as JSON — or every located error (422);
 * ``GET /v1/graph/{goal}`` and ``POST /v1/graph/{goal}``: the goal's pathway map as SVG
-  (:func:`pathways.graph.to_svg`), the POST form with every node coloured by the state a
+  (:func:`pathways.catalog.graph.to_svg`), the POST form with every node coloured by the state a
   learner's audit gives it (earned, granted by transfer, in progress, planned, missing) and a
   sentence saying why.
 
@@ -45,12 +45,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import LocatedErrorsPublic, Message
-from api.routes.evaluate import record_within_caps, solver_seconds
-from pathways.compile import CompiledCatalog
+from api.routes.evaluate import record_within_caps, request_options
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.grammar import walk
+from pathways.catalog.load import DEFAULT_CATALOG, parse_record
+from pathways.catalog.model import LearnerRecord, Requirement
 from pathways.errors import UnknownIdError
 from pathways.evaluate import Decision, NodeResult
-from pathways.load import DEFAULT_CATALOG, parse_record
-from pathways.model import LearnerRecord, Requirement
+from pathways.present.reasons import invalid_codes
 
 SAMPLES_DIR = DEFAULT_CATALOG.parent / "learners"
 """Where the bundled sample learners live (``data/learners``)."""
@@ -58,20 +60,9 @@ SAMPLES_DIR = DEFAULT_CATALOG.parent / "learners"
 STATE_ORDER = ("earned", "granted", "in_progress", "planned", "missing")
 """Map states, best first: a node covered twice takes the better one."""
 
-# Reasons that set a holding aside as not valid (DESIGN §5); the others (not_needed,
-# not_applicable, duplicate, native, cap_exceeded, superseded) leave it earned.
-_INVALID = frozenset(
-    {
-        "expired",
-        "outside_window",
-        "not_effective",
-        "in_progress",
-        "below_min_grade",
-        "below_min_score",
-        "unverified",
-        "revoked",
-    }
-)
+INVALID_CODES = invalid_codes()
+"""Reasons that set a holding aside as not valid (the reason table's ``invalid``); the
+others leave it earned."""
 
 
 # --------------------------------------------------------------------------- samples
@@ -243,16 +234,15 @@ def _needs(
 def _named(
     catalog: CompiledCatalog, req: Requirement, on: date, stack: tuple[str, ...]
 ) -> Iterator[str]:
-    """Every id a requirement names, nested composites included."""
-    if req.kind == "has" and req.has is not None:
-        yield req.has
-        if req.has in catalog.versions and req.has not in stack:
-            inner = catalog.credential(req.has, on=on).requires
+    """Every id a requirement names through ``has``, nested composites included."""
+    for node in walk(req):
+        if node.has is None:
+            continue
+        yield node.has
+        if node.has in catalog.versions and node.has not in stack:
+            inner = catalog.credential(node.has, on=on).requires
             if inner is not None:
-                yield from _named(catalog, inner, on, (*stack, req.has))
-        return
-    for child in req.children:
-        yield from _named(catalog, child, on, stack)
+                yield from _named(catalog, inner, on, (*stack, node.has))
 
 
 class _States:
@@ -303,7 +293,7 @@ def _holding_states(decision: Decision, record: LearnerRecord, planned: Iterable
             found.settle(ident, "planned", "planned in the record")
             continue
         set_aside = unused.get(ident)
-        if set_aside is not None and set_aside[0] in _INVALID and ident not in applied:
+        if set_aside is not None and set_aside[0] in INVALID_CODES and ident not in applied:
             found.note(ident, f"held, but not counted ({set_aside[0]}): {set_aside[1]}")
             continue
         bits = [f"earned {holding.earned}" if holding.earned else "earned"]
@@ -380,21 +370,19 @@ def pathway_states(
     goal = decision.goal
     met: dict[str, str] = {}
     for node in _walk(decision.requirements):
-        met.setdefault(node.label.strip().casefold(), node.status)
+        if node.kind == "composite" and node.target is not None:
+            met.setdefault(node.target, node.status)
     for ident, attrs in graph.nodes(data=True):
         if not attrs.get("composite") or ident == goal or ident in found.states:
             continue
-        status = met.get(str(attrs.get("title", "")).strip().casefold())
+        status = met.get(ident)
         if status == "met":
             found.settle(ident, "earned", "its requirements are met inside this goal")
         elif status == "partial":
             found.settle(ident, "in_progress", "its requirements are partly met inside this goal")
     done = {ident for ident, state in found.states.items() if state == "earned"}
     waived = {label.strip().casefold() for label in decision.waived}
-    year = record.learner.catalog_year
-    # The goal's version is the one in effect on 1 July of the catalog year (DESIGN §5).
-    on = date(year, 7, 1) if year else decision.as_of
-    needs = _needs(catalog, goal, on, done, waived)
+    needs = _needs(catalog, goal, decision.catalog_date or decision.as_of, done, waived)
     for ident, label in needs.waived.items():
         if ident in graph and ident not in found.states:
             found.note(ident, f"not needed: the requirement {label} is waived")
@@ -596,7 +584,7 @@ def parse_record_text(body: RecordText) -> ParsedRecordPublic:
 
 
 def _subgraph(catalog: CompiledCatalog, goal: str) -> nx.DiGraph:
-    from pathways.graph import subgraph
+    from pathways.catalog.graph import subgraph
 
     if goal not in catalog.versions:
         raise HTTPException(
@@ -612,7 +600,7 @@ def _svg(text: str) -> Response:
 @router.get("/graph/{goal}", response_class=Response, responses=SVG_RESPONSES)
 def read_graph(goal: GoalId, catalog: CatalogDep) -> Response:
     """The pathway map of ``goal``: everything that can count toward it, as SVG, by kind."""
-    from pathways.graph import to_svg
+    from pathways.catalog.graph import to_svg
 
     return _svg(to_svg(_subgraph(catalog.compiled, goal)))
 
@@ -642,8 +630,8 @@ def learner_graph(
     why it has its state (see the module's docstring for the rules). ``planned`` colours a
     plan's steps.
     """
+    from pathways.catalog.graph import to_svg
     from pathways.evaluate import audit
-    from pathways.graph import to_svg
 
     compiled = catalog.compiled
     graph = _subgraph(compiled, goal)
@@ -652,12 +640,7 @@ def learner_graph(
         compiled,
         record,
         goal,
-        body.as_of,
-        projected=body.projected,
-        include_discretionary=body.include_discretionary,
-        trust=(*settings.badge_trust, *body.trust),
-        time_limit=solver_seconds(user, settings),
-        badge_resolver=resolver,
+        request_options(body, user, settings, resolver),
     )
     states, reasons = pathway_states(compiled, graph, decision, record, body.planned)
     return _svg(to_svg(graph, states=states, titles=reasons))

@@ -1,8 +1,8 @@
 """Badge and interchange commands: ``import-badge``, ``ctdl import|export``, ``clr export|keygen``.
 
-* ``pathways import-badge FILE…`` verifies Open Badges 2.0/3.0 and CLR 2.0 files (DESIGN §7)
-  and prints one result per file, in order; with ``--learner`` the verified badges that count
-  are added to that record file (comments and order kept).
+* ``pathways import-badge FILE…`` verifies Open Badges 2.0/3.0 and CLR 2.0 files
+  (``docs/semantics.md#badges``) and prints one result per file, in order; with ``--learner``
+  the verified badges that count are added to that record file (comments and order kept).
 * ``pathways ctdl import FILE… -o DIR`` turns CTDL JSON-LD into catalog YAML;
   ``pathways ctdl export GOAL`` writes a goal's pathway as CTDL JSON-LD.
 * ``pathways clr export LEARNER`` writes the learner's verified achievements as a CLR 2.0
@@ -121,7 +121,7 @@ def import_badge(
         resolver = _resolver(resolve)
         identity = None
         if learner is not None:
-            from pathways.load import load_record
+            from pathways.catalog.load import load_record
 
             identity = load_record(learner).learner.identity
         with working(f"verifying {len(files)} badge file(s)"):
@@ -194,7 +194,7 @@ def ctdl_import(
         text = "# Imported from CTDL by `pathways ctdl import`.\n" + yaml.safe_dump(
             result.data, sort_keys=False, allow_unicode=True, width=100
         )
-        from pathways.load import load_sources
+        from pathways.catalog.load import load_sources
 
         load_sources({name: text})
         write_atomically(target, text)
@@ -209,7 +209,7 @@ def ctdl_export(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file.")] = None,
 ) -> None:
     """Write a goal's pathway as CTDL JSON-LD (a ceterms:Pathway @graph)."""
-    from pathways.interop.ctdl import export_pathway
+    from pathways.interop.ctdl_export import export_pathway
     from pathways.interop.records import write_atomically
 
     with exit_on_error():
@@ -243,10 +243,10 @@ def clr_export(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file.")] = None,
 ) -> None:
     """Export the learner's verified achievements as a CLR 2.0 credential."""
+    from pathways.catalog.load import load_record
     from pathways.interop.clr import export_clr
     from pathways.interop.records import write_atomically
     from pathways.interop.signing import SigningKey
-    from pathways.load import load_record
 
     day = as_of or date.today()
     with exit_on_error():

@@ -60,7 +60,7 @@ def stacks(
     as_json: JsonOption = False,
 ) -> None:
     """What ID counts toward, and by which route (stacking, equivalences, transfer rules)."""
-    from pathways.graph import stacks as find_stacks
+    from pathways.catalog.graph import stacks as find_stacks
 
     with exit_on_error():
         goals = find_stacks(load(catalog), ident)
@@ -133,7 +133,7 @@ def graph(
     catalog: CatalogOption = DEFAULT_CATALOG,
 ) -> None:
     """The subgraph of everything that can count toward ID, as DOT, Mermaid or SVG."""
-    from pathways.graph import subgraph, to_dot, to_mermaid, to_svg
+    from pathways.catalog.graph import subgraph, to_dot, to_mermaid, to_svg
 
     render = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg}[fmt.value]
     with exit_on_error():

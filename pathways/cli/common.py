@@ -30,7 +30,7 @@ from pathways.errors import PathwaysError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 DEFAULT_CATALOG: Path = Path(__file__).resolve().parent.parent.parent / "data" / "ohio"
-"""The bundled catalog (the same directory as :data:`pathways.load.DEFAULT_CATALOG`)."""
+"""The bundled catalog (the same directory as :data:`pathways.catalog.load.DEFAULT_CATALOG`)."""
 
 
 def parse_date(value: str | date) -> date:
@@ -92,7 +92,7 @@ def exit_on_error() -> Iterator[None]:
 
 def load(catalog: Path) -> CompiledCatalog:
     """The compiled catalog in ``catalog`` (raises :class:`~pathways.errors.CatalogError`)."""
-    from pathways.load import load_catalog
+    from pathways.catalog.load import load_catalog
 
     return load_catalog(catalog)
 

@@ -1,8 +1,9 @@
-"""Evaluation commands: ``audit`` and ``transfer``.
+"""Evaluation commands: ``audit``, ``transfer`` and ``reasons``.
 
 * ``pathways audit LEARNER --goal ID [--projected] [--include-discretionary]``: the requirement
   tree with ✓/…/✗ marks and credits, the transfer lines and the unused holdings with reasons.
 * ``pathways transfer LEARNER --to INSTITUTION``: which rules fire there and what they grant.
+* ``pathways reasons``: the reason table (code, label, whether it marks a holding not valid).
 
 ``--json`` prints the Decision / Statement document the API returns. Badges named in the
 record (``{badge: FILE}``) are verified against ``--resolve`` (offline) and ``--trust``.
@@ -28,11 +29,12 @@ from pathways.cli.common import (
     print_json,
     report_console,
 )
+from pathways.options import Options
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
+    from pathways.catalog.model import LearnerRecord
     from pathways.evaluate import Decision, Statement
-    from pathways.model import LearnerRecord
 
 __all__ = ["register"]
 
@@ -90,11 +92,13 @@ def audit(
             compiled,
             record,
             goal,
-            as_of,
-            projected=projected,
-            include_discretionary=include_discretionary,
-            trust=tuple(trust or ()),
-            badge_resolver=resolver,
+            Options(
+                as_of=as_of,
+                projected=projected,
+                include_discretionary=include_discretionary,
+                trust=tuple(trust or ()),
+                badge_resolver=resolver,
+            ),
         )
 
     _present(run, learner, catalog, resolve, as_json)
@@ -118,10 +122,12 @@ def transfer(
             compiled,
             record,
             to,
-            as_of,
-            include_discretionary=include_discretionary,
-            trust=tuple(trust or ()),
-            badge_resolver=resolver,
+            Options(
+                as_of=as_of,
+                include_discretionary=include_discretionary,
+                trust=tuple(trust or ()),
+                badge_resolver=resolver,
+            ),
         )
 
     _present(run, learner, catalog, resolve, as_json)
@@ -136,9 +142,9 @@ def _present(
 ) -> None:
     """Load the catalog and record, evaluate, and print the report or the JSON document."""
 
+    from pathways.catalog.load import load_record
     from pathways.evaluate import Decision
-    from pathways.load import load_record
-    from pathways.report import render_decision, render_statement
+    from pathways.present.report import render_decision, render_statement
 
     with exit_on_error():
         compiled = load(catalog)
@@ -152,7 +158,22 @@ def _present(
         report_console().print(render_statement(document))
 
 
+def reasons(as_json: JsonOption = False) -> None:
+    """The reason codes an unused holding may carry, what each means, and which set a
+    holding aside as not valid."""
+    from pathways.present.reasons import REASONS, reason_table
+
+    if as_json:
+        print_json(reason_table().model_dump(mode="json"))
+        return
+    width = max(len(r.code) for r in REASONS)
+    for r in REASONS:
+        mark = "not valid" if r.invalid else "valid, not used"
+        typer.echo(f"{r.code:<{width}}  {r.label} ({mark})")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``audit`` and ``transfer`` to the ``pathways`` app."""
+    """Add ``audit``, ``transfer`` and ``reasons`` to the ``pathways`` app."""
     app.command("audit")(audit)
     app.command("transfer")(transfer)
+    app.command("reasons")(reasons)

@@ -1,7 +1,7 @@
 """Planning commands: ``plan`` and ``compare``.
 
 * ``pathways plan LEARNER --goal ID [--optimize credits|cost|time] [--alternatives K]
-  [--allow-discretionary] [--allow-unknown] [--from INST…] [--max-credits-per-term N]``: the
+  [--include-discretionary] [--allow-unknown] [--from INST…] [--max-credits-per-term N]``: the
   best set of credentials to earn next, in order, with what each satisfies, the totals and
   funding; the next-best plans; or, when the goal cannot be reached, what blocks it.
 * ``pathways compare LEARNER --goals ID…``: goals ranked by how close the learner is.
@@ -32,6 +32,7 @@ from pathways.cli.common import (
     print_json,
     report_console,
 )
+from pathways.options import Options
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -56,6 +57,7 @@ LearnerArgument = Annotated[
 DiscretionaryOption = Annotated[
     bool,
     typer.Option(
+        "--include-discretionary",
         "--allow-discretionary",
         help="Also rely on discretionary transfer credit (default: guaranteed and recommended).",
     ),
@@ -119,7 +121,7 @@ def plan(
     alternatives: Annotated[
         int, typer.Option("--alternatives", min=0, help="Also show this many next-best plans.")
     ] = 0,
-    allow_discretionary: DiscretionaryOption = False,
+    include_discretionary: DiscretionaryOption = False,
     allow_unknown: UnknownOption = False,
     from_: FromOption = None,
     max_credits_per_term: Annotated[
@@ -136,7 +138,7 @@ def plan(
 ) -> None:
     """The cheapest route from LEARNER's record to GOAL: what to earn next, in order."""
 
-    from pathways.load import load_record
+    from pathways.catalog.load import load_record
     from pathways.plan import plan as make_plan
 
     with _errors():
@@ -146,15 +148,17 @@ def plan(
             compiled,
             record,
             goal,
-            as_of,
+            Options(
+                as_of=as_of,
+                include_discretionary=include_discretionary,
+                trust=tuple(trust or ()),
+                badge_resolver=_resolver(resolve),
+            ),
             optimize=optimize.value,
             alternatives=alternatives,
-            allow_discretionary=allow_discretionary,
             allow_unknown=allow_unknown,
             from_institutions=_split(from_),
             max_credits_per_term=max_credits_per_term,
-            trust=tuple(trust or ()),
-            badge_resolver=_resolver(resolve),
         )
     if as_json:
         print_json(document.model_dump(mode="json"))
@@ -174,7 +178,7 @@ def compare(
     optimize: Annotated[
         Target, typer.Option("--optimize", help="Rank by plan cost, credits or time.")
     ] = Target.cost,
-    allow_discretionary: DiscretionaryOption = False,
+    include_discretionary: DiscretionaryOption = False,
     allow_unknown: UnknownOption = False,
     from_: FromOption = None,
     catalog: CatalogOption = DEFAULT_CATALOG,
@@ -185,7 +189,7 @@ def compare(
 ) -> None:
     """Rank goals by how close LEARNER is: complete first, then by what the plan takes."""
 
-    from pathways.load import load_record
+    from pathways.catalog.load import load_record
     from pathways.plan import compare as run_compare
 
     wanted = _split(goals) + _split(extra)
@@ -198,13 +202,15 @@ def compare(
             compiled,
             record,
             wanted,
-            as_of,
+            Options(
+                as_of=as_of,
+                include_discretionary=include_discretionary,
+                trust=tuple(trust or ()),
+                badge_resolver=_resolver(resolve),
+            ),
             optimize=optimize.value,
-            allow_discretionary=allow_discretionary,
             allow_unknown=allow_unknown,
             from_institutions=_split(from_),
-            trust=tuple(trust or ()),
-            badge_resolver=_resolver(resolve),
         )
     if as_json:
         print_json(document.model_dump(mode="json"))

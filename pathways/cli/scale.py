@@ -30,6 +30,7 @@ from pathways.cli.common import (
     working,
 )
 from pathways.errors import RecordError
+from pathways.options import Options
 
 __all__ = ["register"]
 
@@ -73,7 +74,7 @@ def generate(
     as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic catalog shaped like a state system, and learner records."""
-    from pathways.generate import SCALES, generate_catalog
+    from pathways.tools.generate import SCALES, generate_catalog
 
     sizes = dict(SCALES[(scale or ScaleName.small).value])
     for name, value in (
@@ -111,7 +112,7 @@ def _record_files(source: Path) -> list[Path]:
 
 
 def _load_records(source: Path) -> list[Any]:
-    from pathways.load import load_record
+    from pathways.catalog.load import load_record
 
     if not source.exists():
         raise _fail(f"{source}: no such file or directory")
@@ -168,7 +169,7 @@ def batch(
     as_json: JsonOption = False,
 ) -> None:
     """Audit many learners against many goals: completed-but-not-awarded and within-N."""
-    from pathways.batch import parquet_available, run_batch, store_rows, write_rows
+    from pathways.batch import parquet_available, run_batch, write_rows
 
     if address and engine is not EngineName.ray:
         raise typer.BadParameter("--address goes with --engine ray", param_hint="--address")
@@ -189,17 +190,20 @@ def batch(
                 compiled,
                 records,
                 goal_ids,
+                Options(as_of=as_of, include_discretionary=include_discretionary),
                 within=within,
                 engine=engine.value,
                 workers=workers or os.cpu_count() or 1,
                 address=address,
-                as_of=as_of,
-                include_discretionary=include_discretionary,
                 progress=advance,
             )
         if out is not None:
             write_rows(result.rows, out)
-        run_id = store_rows(result, db, goals=goal_ids) if db else None
+        run_id = None
+        if db:
+            from api.batch_sink import store_rows  # the database side lives with the service
+
+            run_id = store_rows(result, db, goals=goal_ids)
     summary = result.summary()
     if out is not None:
         summary["out"] = str(out)
@@ -280,7 +284,7 @@ def bench(
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Skip the Ray measurement.")] = False,
 ) -> None:
     """Measure load, audit, batch and memory figures in one process."""
-    from pathways.bench import format_report, run_bench
+    from pathways.tools.bench import format_report, run_bench
 
     with exit_on_error(), working("benchmark: starting") as show:
 

@@ -7,7 +7,8 @@ The function API other layers build on (the CLI's ``import-badge``, the service'
 * :func:`import_badges` for badge files, one result per file;
 * :class:`Resolver`: what issuers publish, read from a local directory (nothing is fetched).
 
-The checks and their reason codes follow DESIGN §7; see :mod:`pathways.interop.verify`.
+The checks and their reason codes follow ``docs/semantics.md#badges``; see
+:mod:`pathways.interop.verify`.
 """
 
 from pathways.interop.resolver import Resolver, ResolverError

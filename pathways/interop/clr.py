@@ -30,15 +30,16 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from pathways.catalog.grammar import walk
+from pathways.catalog.model import Credential, Holding, LearnerInfo, LearnerRecord, Requirement
 from pathways.errors import PathwaysError
 from pathways.interop.common import as_list, split_jws, types_of
 from pathways.interop.resolver import Resolver
 from pathways.interop.signing import SigningKey
 from pathways.interop.verify import verify_badge
-from pathways.model import Credential, Holding, LearnerRecord, Requirement
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = ["ClrExportError", "export_clr"]
 
@@ -181,12 +182,28 @@ def _stamp(version: str, moment: datetime) -> dict[str, str]:
 
 
 def _has_ids(requirement: Requirement | None) -> Iterator[str]:
-    if requirement is None:
-        return
-    if requirement.has is not None:
-        yield requirement.has
-    for child in requirement.children:
-        yield from _has_ids(child)
+    """The ``has`` targets of a tree, in tree order."""
+    return (node.has for node in walk(requirement) if node.has is not None)
+
+
+def _subject_ref(learner: LearnerInfo) -> dict[str, Any]:
+    """How the CLR names its subject: the learner's DID and a salted hash of the e-mail."""
+    subject_ref: dict[str, Any] = {}
+    if learner.identity.did:
+        subject_ref["id"] = learner.identity.did
+    if learner.identity.email:
+        salt = secrets.token_hex(8)
+        digest = hashlib.sha256((learner.identity.email + salt).encode()).hexdigest()
+        subject_ref["identifier"] = [
+            {
+                "type": "IdentityObject",
+                "identityType": "emailAddress",
+                "hashed": True,
+                "identityHash": f"sha256${digest}",
+                "salt": salt,
+            }
+        ]
+    return subject_ref
 
 
 def export_clr(
@@ -227,21 +244,7 @@ def export_clr(
     version = versions.pop() if versions else V2
     profile = {"id": issuer_id, "type": ["Profile"], "name": issuer_name}
     learner = record.learner
-    subject_ref: dict[str, Any] = {}
-    if learner.identity.did:
-        subject_ref["id"] = learner.identity.did
-    if learner.identity.email:
-        salt = secrets.token_hex(8)
-        digest = hashlib.sha256((learner.identity.email + salt).encode()).hexdigest()
-        subject_ref["identifier"] = [
-            {
-                "type": "IdentityObject",
-                "identityType": "emailAddress",
-                "hashed": True,
-                "identityHash": f"sha256${digest}",
-                "salt": salt,
-            }
-        ]
+    subject_ref = _subject_ref(learner)
     issued: list[dict[str, Any]] = []
     exported: dict[str, Credential] = {}
     for holding in record.holdings:

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
+from pathways.catalog.model import Identity
 from pathways.interop.resolver import Resolver
 from pathways.interop.result import Rejected
-from pathways.model import Identity
 
 __all__ = [
     "MAX_DEPTH",

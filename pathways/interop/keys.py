@@ -5,9 +5,9 @@ document of a ``did:web`` (from the resolution directory); the ``keys`` table of
 directory; a document published at the method's URL (a key document, or a controller document
 listing it under ``verificationMethod``). Nothing is fetched.
 
-Whether a key *belongs* to the issuer is a separate question (DESIGN §7): a DID issuer's key
-must be one of that DID's; an https issuer's key must be published for it; an issuer id that
-names no key (``urn:uuid:…``) is identified by its ``did:key``.
+Whether a key *belongs* to the issuer is a separate question (``docs/semantics.md#badges``):
+a DID issuer's key must be one of that DID's; an https issuer's key must be published for
+it; an issuer id that names no key (``urn:uuid:…``) is identified by its ``did:key``.
 """
 
 from __future__ import annotations

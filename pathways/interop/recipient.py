@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pathways.catalog.model import Identity
 from pathways.interop.common import as_list
 from pathways.interop.result import Rejected
-from pathways.model import Identity
 
 __all__ = ["BadgeIdentity", "check_recipient", "ob2_identities", "vc_identities"]
 

@@ -21,8 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from pathways.catalog.model import Holding, LearnerRecord
 from pathways.errors import LocatedError, PathwaysError, RecordError
-from pathways.model import Holding, LearnerRecord
 
 __all__ = ["add_holdings", "with_holdings", "write_atomically"]
 

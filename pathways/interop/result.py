@@ -6,7 +6,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from pathways.model import Holding
+from pathways.catalog.model import Holding
 
 __all__ = ["REASON_CODES", "BadgeResult", "ReasonCode", "Rejected"]
 
@@ -25,7 +25,7 @@ ReasonCode = Literal[
     "untrusted_issuer",
     "unmapped",
 ]
-"""Why a badge does not count, in the order the checks run (DESIGN §7).
+"""Why a badge does not count, in the order the checks run (``docs/semantics.md#badges``).
 
 Everything through ``recipient_mismatch`` means the badge is not verified. ``untrusted_issuer``
 and ``unmapped`` come after verification: the badge is genuine, but its issuer is not trusted

@@ -1,8 +1,9 @@
 """Open Badges 3.0 / CLR 2.0 and other W3C Verifiable Credentials: Data Integrity and VC-JWT.
 
-:func:`verify_credential` runs the checks of DESIGN §7 in order on a credential in JSON-LD
-form with embedded proofs; :func:`verify_vc_jwt` does the same for a VC-JWT. Both return the
-:class:`~pathways.interop.common.Facts` of a verified credential and raise
+:func:`verify_credential` runs the checks of ``docs/semantics.md#badges`` in order on a
+credential in JSON-LD form with embedded proofs; :func:`verify_vc_jwt` does the same for a
+VC-JWT. Both return the :class:`~pathways.interop.common.Facts` of a verified credential and
+raise
 :class:`~pathways.interop.result.Rejected` at the first failing check.
 """
 
@@ -179,7 +180,8 @@ def _data_integrity(credential: dict[str, Any], issuer: str, settings: Settings)
 
 
 def verify_credential(credential: dict[str, Any], settings: Settings) -> Facts:
-    """Verify a credential secured with embedded Data Integrity proofs (DESIGN §7 order)."""
+    """Verify a credential secured with embedded Data Integrity proofs (checks in the order
+    of ``docs/semantics.md#badges``)."""
     _check_shape(credential, secured_by_jwt=False)
     issuer = _issuer_id(credential)
     identity = _data_integrity(credential, issuer, settings)

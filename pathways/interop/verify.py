@@ -1,4 +1,4 @@
-"""Verify a badge, map it to the catalog and decide whether it counts (DESIGN §7).
+"""Verify a badge, map it to the catalog and decide whether it counts.
 
 :func:`verify_badge` takes one badge in any supported form — an Open Badges 2.0 assertion
 (hosted JSON or signed JWS), an Open Badges 3.0 / CLR 2.0 credential (JSON-LD with Data
@@ -6,8 +6,8 @@ Integrity proofs, or VC-JWT) — as a dict, JSON text or compact JWS text, and r
 :class:`~pathways.interop.result.BadgeResult`. It never raises on bad input: a badge that
 cannot be read is rejected with ``malformed`` or ``unsupported``.
 
-The checks run in the order of DESIGN §7; the first failure gives the reason code:
-well-formed → contexts bundled → proof → key belongs to the issuer → status → dates →
+The checks run in the order of ``docs/semantics.md#badges``; the first failure gives the
+reason code: well-formed → contexts bundled → proof → key belongs to the issuer → status → dates →
 recipient. A verified badge then maps to a catalog credential (``badge_classes``, or a CTDL
 alignment ``ce-…`` matching a credential's ``ctid``) and counts only when its issuer is
 trusted for that credential: listed in the issuing institution's ``badge_issuers``, or named
@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from pyld.jsonld import JsonLdError
 
+from pathways.catalog.model import Holding, Identity
 from pathways.interop.common import Facts, Settings, split_jws, types_of
 from pathways.interop.ob2 import is_ob2_assertion, verify_hosted, verify_signed
 from pathways.interop.resolver import Resolver
 from pathways.interop.result import BadgeResult, Rejected
 from pathways.interop.vc import verify_credential, verify_vc_jwt
-from pathways.model import Holding, Identity
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = ["MAX_BADGE_BYTES", "import_badges", "verify_badge"]
 

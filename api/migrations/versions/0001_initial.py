@@ -19,6 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _people_tables()
+    _catalog_and_record_tables()
+
+
+def _people_tables() -> None:
+    """Learners, user accounts, advisees and the audit log."""
     op.create_table(
         "learner",
         sa.Column("id", sa.String(length=200), nullable=False),
@@ -76,6 +82,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_action"), ["action"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
 
+
+def _catalog_and_record_tables() -> None:
+    """Catalog versions and files, publications, holdings and exceptions."""
     op.create_table(
         "catalog_version",
         sa.Column("id", sa.Integer(), nullable=False),

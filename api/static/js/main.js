@@ -8,7 +8,7 @@ import { describeRecord, initLearner } from "./learner.js";
 import { initMap, renderMap } from "./map.js";
 import { planSteps, renderCompare, renderPlan } from "./plan.js";
 import { initRegistrar } from "./registrar.js";
-import { clearResults, renderDecision } from "./results.js";
+import { clearResults, loadReasons, renderDecision } from "./results.js";
 import { options, recordWithBadges, state, subscribe } from "./state.js";
 
 // ------------------------------------------------------------------------- views
@@ -50,6 +50,7 @@ async function check() {
       renderPlan(body, controller.signal),
     ]);
     if (controller.signal.aborted) return;
+    await reasonsReady;
     renderDecision(decision);
     last = { body, record, opts };
     fill("results-busy", "Drawing the map…");
@@ -91,7 +92,11 @@ async function showCatalogVersion() {
   }
 }
 
+// The reason labels come from the service; a page that cannot load them shows codes only.
+let reasonsReady = Promise.resolve();
+
 function init() {
+  reasonsReady = loadReasons().catch(() => {});
   window.addEventListener("hashchange", showView);
   showView();
   initLearner();

@@ -1,5 +1,5 @@
 // The pathway map: the goal's subgraph as a layered SVG drawn by the server
-// (pathways.graph.to_svg), each node coloured by its state for this learner.
+// (pathways.catalog.graph.to_svg), each node coloured by its state for this learner.
 
 import { call } from "./api.js";
 import { $, fill, h } from "./dom.js";

@@ -1,27 +1,18 @@
-// Step 3: the audit's Decision (DESIGN §6) as the status, the requirement tree, the transfer
+// Step 3: the audit's Decision (docs/semantics.md#answers) as the status, the requirement tree, the transfer
 // credit and the holdings that did not count.
 
+import { call } from "./api.js";
 import { $, credits, creditsText, fill, h, table } from "./dom.js";
 
 const MARKS = { met: ["✓", "met"], partial: ["…", "partly met"], unmet: ["✗", "not met"] };
 
-const REASONS = {
-  expired: "expired",
-  outside_window: "outside its time window",
-  not_effective: "no rule in effect then",
-  in_progress: "still in progress",
-  below_min_grade: "grade too low",
-  below_min_score: "score too low",
-  cap_exceeded: "over a credit cap",
-  not_applicable: "does not apply to this goal",
-  duplicate: "counted once already",
-  superseded: "a higher tier applies",
-  native: "already a course here",
-  unverified: "badge not verified",
-  revoked: "badge revoked",
-  not_needed: "not needed",
-  unmapped: "transcript line with no catalog credential",
-};
+// The reason table comes from the service (GET /v1/reasons), the one place codes are defined.
+let REASONS = {};
+
+export async function loadReasons() {
+  const table = await call("GET", "/v1/reasons");
+  REASONS = Object.fromEntries(table.reasons.map((r) => [r.code, r.label]));
+}
 
 export function renderStatus(decision) {
   const { applied, required } = decision.credits;

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+from pathways.catalog.model import LearnerRecord
 from pathways.errors import LocatedError
 from pathways.interop.transcripts.csvfile import read_csv
 from pathways.interop.transcripts.mapping import (
@@ -32,10 +33,9 @@ from pathways.interop.transcripts.mapping import (
 )
 from pathways.interop.transcripts.pesc import read_pesc
 from pathways.interop.transcripts.source import MAX_TRANSCRIPT_BYTES, Transcript, TranscriptError
-from pathways.model import LearnerRecord
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
 
 __all__ = [
     "MAX_TRANSCRIPT_BYTES",

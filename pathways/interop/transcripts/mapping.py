@@ -23,7 +23,7 @@ The rules, in the order they are applied to each line:
 * **Awards.** A degree or certificate with an award date becomes a holding of the
   institution's credential with that title (or a table row).
 
-Nothing is dropped: any other line becomes an :class:`~pathways.model.UnmappedEntry` of the
+Nothing is dropped: any other line becomes an :class:`~pathways.catalog.model.UnmappedEntry` of the
 record, with its original fields and the reason ("did you mean" included), and the report
 lists it. Holdings that two files both list (a course on both colleges' transcripts) are
 kept once.
@@ -42,9 +42,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from pathways.errors import LocatedError, PathwaysError, suggest
-from pathways.interop.transcripts.source import TranscriptError
-from pathways.model import (
+from pathways.catalog.model import (
     Grade,
     Holding,
     Identity,
@@ -53,9 +51,11 @@ from pathways.model import (
     LearnerRecord,
     UnmappedEntry,
 )
+from pathways.errors import LocatedError, PathwaysError, suggest
+from pathways.interop.transcripts.source import TranscriptError
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
+    from pathways.catalog.compile import CompiledCatalog
     from pathways.interop.transcripts.source import (
         AwardLine,
         CourseLine,

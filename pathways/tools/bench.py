@@ -1,6 +1,6 @@
 """The state-scale benchmark: one measurement in one process, figures not assertions.
 
-:func:`run_bench` generates synthetic catalogs with :func:`pathways.generate.generate_catalog`
+:func:`run_bench` generates synthetic catalogs with :func:`pathways.tools.generate.generate_catalog`
 (``small``: 4 institutions; ``state``: 90) and measures, in this process:
 
 ``load``
@@ -58,11 +58,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from pathways.errors import PathwaysError
-from pathways.generate import SCALES, generate_catalog
+from pathways.options import Options
+from pathways.tools.generate import SCALES, generate_catalog
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
-    from pathways.model import LearnerRecord
+    from pathways.catalog.compile import CompiledCatalog
+    from pathways.catalog.model import LearnerRecord
 
 __all__ = ["TARGETS", "format_report", "machine", "run_bench"]
 
@@ -160,12 +161,12 @@ def _audit_times(
 
     for catalog in catalogs:
         for record, goal in pairs[:3]:  # warm imports and lazily decoded entries
-            audit(catalog, record, goal, AS_OF)
+            audit(catalog, record, goal, Options(as_of=AS_OF))
     results: list[tuple[list[float], int]] = [([], 0) for _ in catalogs]
     for record, goal in pairs:
         for index, catalog in enumerate(catalogs):
             started = time.perf_counter()
-            decision = audit(catalog, record, goal, AS_OF)
+            decision = audit(catalog, record, goal, Options(as_of=AS_OF))
             samples, complete = results[index]
             samples.append((time.perf_counter() - started) * 1000)
             results[index] = (samples, complete + (decision.status == "complete"))
@@ -207,7 +208,7 @@ def _plan_times(catalog: CompiledCatalog, pairs: list[tuple[LearnerRecord, str]]
     for record, goal in pairs:
         started = time.perf_counter()
         try:
-            plan(catalog, record, goal, AS_OF)
+            plan(catalog, record, goal, Options(as_of=AS_OF))
         except PathwaysError:
             refused += 1
             continue
@@ -251,29 +252,11 @@ def run_bench(
     return _run(scale, Path(workdir), audits, batch_learners, batch_goals, rounds, plans, ray, log)
 
 
-def _run(
-    scale: Scale,
-    root: Path,
-    audits: int,
-    batch_learners: int,
-    batch_goals: int,
-    rounds: int,
-    plans: int,
-    use_ray: bool,
-    log: Callable[[str], None],
-) -> dict[str, Any]:
-    from pathways.load import load_catalog, load_record
-
-    figures: dict[str, Any] = {"machine": machine(), "scale": scale}
-    small_root, state_root = root / "small", root / "state"
-    log("generating the small catalog")
-    small_summary = generate_catalog(small_root, **SCALES["small"])
-    summaries = {"small": small_summary.as_dict()}
-    if scale == "state":
-        log("generating the state catalog")
-        summaries["state"] = generate_catalog(state_root, **SCALES["state"]).as_dict()
-    figures["catalog"] = summaries
-    measured = state_root if scale == "state" else small_root
+def _measure_load(
+    scale: Scale, measured: Path, log: Callable[[str], None]
+) -> tuple[CompiledCatalog, dict[str, Any], float]:
+    """Cold and warm loads against the parse floor: (catalog, figures, catalog MiB)."""
+    from pathways.catalog.load import load_catalog
 
     log(f"parse floor: CSafeLoader over the {scale} catalog")
     floor, files, size = parse_floor(measured / "catalog")
@@ -291,7 +274,7 @@ def _run(
     if warm_catalog.version != catalog.version:
         raise AssertionError("the cached catalog differs from the freshly compiled one")
     del warm_catalog
-    figures["load"] = {
+    figures = {
         "files": files,
         "yaml_mib": round(size / 2**20, 2),
         "cold_s": round(cold, 3),
@@ -300,13 +283,19 @@ def _run(
         "warm_s": round(warm, 4),
         "warm_to_parse_floor": round(warm / floor, 4),
     }
+    return catalog, figures, catalog_mib
 
-    # The same records and goals at both scales: records written for the small catalog.
-    by_id = {}
-    for path in sorted((small_root / "learners").glob("*.yaml")):
-        record = load_record(path)
-        by_id[record.learner.id] = record
-    pairs = [(by_id[lid], goal) for lid, goal in _targets(small_root)][:audits]
+
+def _measure_audits(
+    scale: Scale,
+    small_root: Path,
+    catalog: CompiledCatalog,
+    pairs: list[tuple[LearnerRecord, str]],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Audit latency (p50, p99) of the same pairs in the small and, if measured, state catalog."""
+    from pathways.catalog.load import load_catalog
+
     small_catalog = catalog if scale == "small" else load_catalog(small_root / "catalog")
     catalogs = [small_catalog] if scale == "small" else [small_catalog, catalog]
     log(f"auditing {len(pairs)} learner/goal pairs in {' and '.join(SCALE_NAMES[: len(catalogs)])}")
@@ -331,38 +320,19 @@ def _run(
         audit_figures.update(
             state_p50_ms=None, state_p99_ms=None, scale_ratio=None, scale_ratio_reason=reason
         )
-    figures["audit"] = audit_figures
-
-    learners = list(by_id.values())[:batch_learners]
-    goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
-    figures["batch"] = _batch_figures(catalog, learners, goals, scale, rounds, use_ray, log)
-
-    log(f"planning {min(plans, len(pairs))} learner/goal pairs")
-    figures["plan"] = _plan_times(catalog, pairs[:plans])
-
-    log("timing the CLI from process start (--version, a bundled audit)")
-    figures["cli"] = cli_times()
-
-    figures["memory"] = {
-        "peak_mib": round(_peak_mib(), 1),
-        f"{scale}_catalog_mib": round(catalog_mib, 1),
-        "children_peak_mib": round(_peak_mib(resource.RUSAGE_CHILDREN), 1),
-    }
-    figures["targets"] = _check_targets(figures)
-    return figures
+    return audit_figures
 
 
-def _batch_figures(
+def _measure_batch(
+    scale: Scale,
     catalog: CompiledCatalog,
     learners: list[LearnerRecord],
     goals: list[str],
-    scale: Scale,
     rounds: int,
     use_ray: bool,
     log: Callable[[str], None],
 ) -> dict[str, Any]:
-    """The ``batch`` section: every engine setting ``rounds`` times in turn, each keeping its
-    best round; rows must be identical across settings."""
+    """Batch throughput at 1 and 2 local workers (and Ray), each setting's best round."""
     from pathways.batch import BatchResult, Engine, run_batch
 
     batch: dict[str, Any] = {
@@ -386,7 +356,7 @@ def _batch_figures(
         for name, engine, workers in settings:
             log(f"batch round {round_ + 1}/{rounds}: {engine}, {workers} worker(s)")
             result = run_batch(
-                catalog, learners, goals, engine=engine, workers=workers, as_of=AS_OF
+                catalog, learners, goals, Options(as_of=AS_OF), engine=engine, workers=workers
             )
             if name not in best or result.audits_per_s > best[name].audits_per_s:
                 best[name] = result
@@ -422,6 +392,59 @@ def _batch_figures(
     return batch
 
 
+def _run(
+    scale: Scale,
+    root: Path,
+    audits: int,
+    batch_learners: int,
+    batch_goals: int,
+    rounds: int,
+    plans: int,
+    use_ray: bool,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    from pathways.catalog.load import load_record
+
+    figures: dict[str, Any] = {"machine": machine(), "scale": scale}
+    small_root, state_root = root / "small", root / "state"
+    log("generating the small catalog")
+    small_summary = generate_catalog(small_root, **SCALES["small"])
+    summaries = {"small": small_summary.as_dict()}
+    if scale == "state":
+        log("generating the state catalog")
+        summaries["state"] = generate_catalog(state_root, **SCALES["state"]).as_dict()
+    figures["catalog"] = summaries
+    measured = state_root if scale == "state" else small_root
+
+    catalog, figures["load"], catalog_mib = _measure_load(scale, measured, log)
+
+    # The same records and goals at both scales: records written for the small catalog.
+    by_id = {}
+    for path in sorted((small_root / "learners").glob("*.yaml")):
+        record = load_record(path)
+        by_id[record.learner.id] = record
+    pairs = [(by_id[lid], goal) for lid, goal in _targets(small_root)][:audits]
+    figures["audit"] = _measure_audits(scale, small_root, catalog, pairs, log)
+
+    learners = list(by_id.values())[:batch_learners]
+    goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
+    figures["batch"] = _measure_batch(scale, catalog, learners, goals, rounds, use_ray, log)
+
+    log(f"planning {min(plans, len(pairs))} learner/goal pairs")
+    figures["plan"] = _plan_times(catalog, pairs[:plans])
+
+    log("timing the CLI from process start (--version, a bundled audit)")
+    figures["cli"] = cli_times()
+
+    figures["memory"] = {
+        "peak_mib": round(_peak_mib(), 1),
+        f"{scale}_catalog_mib": round(catalog_mib, 1),
+        "children_peak_mib": round(_peak_mib(resource.RUSAGE_CHILDREN), 1),
+    }
+    figures["targets"] = _check_targets(figures)
+    return figures
+
+
 CLI_AUDIT = ("audit", "cyber-security-plus.yaml", "--goal", "tri-c.cert.cybersecurity")
 """The README's first audit: a bundled sample learner against a bundled certificate."""
 
@@ -441,7 +464,7 @@ def _run_seconds(args: list[str]) -> float:
 def cli_times(runs: int = 5) -> dict[str, float]:
     """``start_s`` and ``audit_s``: the median wall time of ``runs`` fresh processes each, from
     start to exit (one untimed audit first writes the compiled cache)."""
-    from pathways.load import DEFAULT_CATALOG
+    from pathways.catalog.load import DEFAULT_CATALOG
 
     learner = DEFAULT_CATALOG.parent / "learners" / CLI_AUDIT[1]
     audit = [CLI_AUDIT[0], str(learner), *CLI_AUDIT[2:], "--as-of", AS_OF.isoformat()]

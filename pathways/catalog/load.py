@@ -1,11 +1,11 @@
 """Load catalogs and learner records from YAML, safely, with located errors.
 
 The fast path parses with ``yaml_rs`` (a Rust YAML 1.2 parser) and validates each file with
-the pydantic models of :mod:`pathways.model` in one call. Only when something is wrong does a
-file get re-read with PyYAML's composer, whose nodes carry marks, to place every error at
-``path/file.yaml:LINE:COL: field.path: message``. Every error of a catalog is reported in one
-:class:`~pathways.errors.CatalogError` (syntax, unknown keys, bad values, unknown ids with
-"did you mean", duplicate ids naming both places, cycles).
+the pydantic models of :mod:`pathways.catalog.model` in one call. Only when something is
+wrong does a file get re-read with PyYAML's composer, whose nodes carry marks, to place every
+error at ``path/file.yaml:LINE:COL: field.path: message``. Every error of a catalog is
+reported in one :class:`~pathways.errors.CatalogError` (syntax, unknown keys, bad values,
+unknown ids with "did you mean", duplicate ids naming both places, cycles).
 
 Safety:
 
@@ -17,7 +17,7 @@ Safety:
 * a file holds one YAML document whose top level is a mapping of catalog sections.
 
 An unchanged catalog loads without parsing any YAML: :func:`load_catalog` keys a pickled
-:class:`~pathways.compile.CompiledCatalog` by the sha256 of the directory's file names and
+:class:`~pathways.catalog.compile.CompiledCatalog` by the sha256 of the directory's file names and
 bytes, in :func:`cache_dir`. Cache entries are written atomically; an unreadable one is rebuilt.
 """
 
@@ -40,16 +40,15 @@ import yaml
 import yaml_rs
 from pydantic import BaseModel, ValidationError
 
-from pathways.compile import (
+from pathways.catalog.compile import (
     SECTION_KIND,
     CatalogProblems,
     CompiledCatalog,
-    _catalog_of,
-    _Compiler,
-    _gc_paused,
+    Compiler,
+    catalog_of,
+    gc_paused,
 )
-from pathways.errors import CatalogError, LocatedError, RecordError, suggest
-from pathways.model import (
+from pathways.catalog.model import (
     CATALOG_SECTIONS,
     ID_PATTERN,
     Catalog,
@@ -61,6 +60,7 @@ from pathways.model import (
     Policy,
     TransferRule,
 )
+from pathways.errors import CatalogError, LocatedError, RecordError, suggest
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -75,7 +75,7 @@ __all__ = [
     "parse_record",
 ]
 
-DEFAULT_CATALOG: Path = Path(__file__).resolve().parent.parent / "data" / "ohio"
+DEFAULT_CATALOG: Path = Path(__file__).resolve().parents[2] / "data" / "ohio"
 """The bundled catalog directory."""
 
 MAX_FILE_BYTES = 8 * 2**20
@@ -367,7 +367,7 @@ _KEYS: set[str] = set()
 def _vocabulary() -> set[str]:
     """Every key the catalog and record languages know, for "did you mean" on unknown keys."""
     if not _KEYS:
-        from pathways import model
+        from pathways.catalog import model
 
         for value in vars(model).values():
             if isinstance(value, type) and issubclass(value, BaseModel):
@@ -576,12 +576,12 @@ def _assemble(loaded: _Loaded, version: str) -> CompiledCatalog:
         found.sort(key=lambda e: _sort_key(e[0]))
         sections[section] = tuple(e[0] for e in found)
         origins[section] = [(e[1], e[2]) for e in found]
-    catalog = _catalog_of(sections)
+    catalog = catalog_of(sections)
     extra = dict(loaded.invalid_ids)
     errors = list(loaded.errors)
     compiled: CompiledCatalog | None = None
     try:
-        compiled = _Compiler(catalog, extra, presorted=True).compile(version)
+        compiled = Compiler(catalog, extra, presorted=True).compile(version)
     except CatalogProblems as problems:
         for p in problems.problems:
             source_index, index = origins[p.section][p.index]
@@ -602,7 +602,7 @@ def _assemble(loaded: _Loaded, version: str) -> CompiledCatalog:
 
 def _load(files: Sequence[tuple[str, bytes]], version: str, max_bytes: int) -> CompiledCatalog:
     loaded = _Loaded()
-    with _gc_paused():
+    with gc_paused():
         for name, raw in files:
             if len(raw) > max_bytes:
                 loaded.errors.append(_too_big(name, len(raw), max_bytes))
@@ -745,7 +745,7 @@ def _salt() -> str:
     if _code_salt is None:
         digest = hashlib.sha256(f"{_CACHE_FORMAT}:{sys.version_info[:2]}".encode())
         package = Path(__file__).resolve().parent
-        for module in ("model.py", "compile.py", "load.py"):
+        for module in ("model.py", "compile.py", "references.py", "load.py"):
             digest.update((package / module).read_bytes())
         _code_salt = digest.hexdigest()
     return _code_salt
@@ -763,7 +763,7 @@ def _cache_get(digest: str) -> CompiledCatalog | None:
     except OSError:
         return None
     try:
-        with _gc_paused():
+        with gc_paused():
             found = pickle.loads(raw)
     except Exception:  # a corrupt or foreign entry is rebuilt, never trusted
         return None
@@ -776,7 +776,7 @@ def _cache_put(digest: str, compiled: CompiledCatalog) -> None:
     path = _cache_path(digest)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with _gc_paused():
+        with gc_paused():
             payload = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
         try:

@@ -1,4 +1,4 @@
-"""Compile a validated :class:`~pathways.model.Catalog` into a :class:`CompiledCatalog`.
+"""Compile a validated :class:`~pathways.catalog.model.Catalog` into a :class:`CompiledCatalog`.
 
 The compiled catalog is what every later step reads: one networkx ``DiGraph`` of credentials,
 equivalences and transfer rules, its topological order, integer credit units, and the indexes
@@ -16,7 +16,7 @@ catalog in one :class:`CatalogProblems` (a :class:`~pathways.errors.CatalogError
 * references to ids that do not exist (with "did you mean" suggestions);
 * ids defined twice (a credential may repeat only as versions with non-overlapping
   ``effective`` ranges), badge classes and CTIDs claimed by two credentials;
-* cycles, each named as a path of ids ``a -> b -> c -> a`` (see :meth:`_Compiler.check_cycles`
+* cycles, each named as a path of ids ``a -> b -> c -> a`` (see :meth:`Compiler.check_cycles`
   for which edges must be acyclic).
 
 Graph
@@ -42,7 +42,7 @@ from __future__ import annotations
 import gc
 import math
 import pickle
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,19 +54,32 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from pathways.errors import CatalogError, LocatedError, UnknownIdError
-from pathways.model import (
+from pathways.catalog.model import (
     Catalog,
     Credential,
     Effective,
     Equivalence,
-    Filter,
     Funding,
     Institution,
     Policy,
-    Requirement,
     TransferRule,
 )
+from pathways.catalog.references import (
+    HOLDABLE,
+    Ref,
+    Suggester,
+    credential_refs,
+    cycle_path,
+    effective_start,
+    equivalence_refs,
+    funding_refs,
+    is_cyclic,
+    rule_refs,
+    scan_filter,
+    scan_requirement,
+    topological_order,
+)
+from pathways.errors import CatalogError, LocatedError, UnknownIdError
 
 __all__ = [
     "CatalogProblems",
@@ -113,7 +126,7 @@ class CatalogProblems(CatalogError):
     """A catalog that does not compile: ``problems`` lists every :class:`Problem`.
 
     ``errors`` (as for every :class:`CatalogError`) holds them unlocated, as field paths
-    from the top of the catalog; :mod:`pathways.load` re-renders them at file:line:col.
+    from the top of the catalog; :mod:`pathways.catalog.load` re-renders them at file:line:col.
     """
 
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -133,7 +146,7 @@ class CatalogProblems(CatalogError):
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Build a large long-lived structure without the cyclic collector rescanning it.
 
     Parsing and validating create hundreds of thousands of containers that live as long as
@@ -295,8 +308,8 @@ class CompiledCatalog:
 
     Callers may rely on these attributes (all read-only; mappings are ``Mapping``\\ s):
 
-    * ``catalog`` — the :class:`~pathways.model.Catalog`, each section sorted by id (credential
-      versions by ``effective.from``);
+    * ``catalog`` — the :class:`~pathways.catalog.model.Catalog`, each section sorted by id
+      (credential versions by ``effective.from``);
     * ``version`` — the catalog's content hash (a string);
     * ``unit`` — integer credit units per semester hour: every credit value in the catalog is a
       whole number of units (quarter hours give 3);
@@ -378,7 +391,7 @@ class CompiledCatalog:
     def graph(self) -> nx.DiGraph:
         """The credential graph, built on first use (evaluation reads the indexes instead)."""
         if not isinstance(self._graph, nx.DiGraph):
-            with _gc_paused():
+            with gc_paused():
                 object.__setattr__(self, "_graph", _build_graph(self._graph_data()))
         assert isinstance(self._graph, nx.DiGraph)
         return self._graph
@@ -401,7 +414,7 @@ class CompiledCatalog:
     def catalog(self) -> Catalog:
         """The catalog, each section sorted by id (assembled on first use after unpickling)."""
         if self._catalog is None:
-            with _gc_paused():
+            with gc_paused():
                 catalog = _assemble(self)
             object.__setattr__(self, "_catalog", catalog)
         assert self._catalog is not None
@@ -489,7 +502,7 @@ class CompiledCatalog:
         Raises :class:`ValueError` when the value is not a whole number of units (it does not
         come from this catalog).
 
-        >>> from pathways.model import Catalog
+        >>> from pathways.catalog.model import Catalog
         >>> compile_catalog(Catalog(), "v").to_units(Fraction(3))
         3
         """
@@ -501,7 +514,7 @@ class CompiledCatalog:
 
 def _assemble(compiled: CompiledCatalog) -> Catalog:
     """The catalog of a compiled catalog, from its (possibly lazy) tables."""
-    return _catalog_of(
+    return catalog_of(
         {
             "institutions": tuple(compiled.institutions.values()),
             "policies": tuple(compiled.policies.values()),
@@ -537,138 +550,6 @@ def _restore(state: dict[str, Any]) -> CompiledCatalog:
     )
 
 
-# --------------------------------------------------------------------------- references
-
-
-_HOLDABLE = "credential or equivalence"
-Ref = tuple[str, str]
-"""(what, id): what kind of entry an id must name, and the id."""
-
-
-def _scan(req: Requirement, refs: list[Ref], leaves: list[str], units: set[int]) -> None:
-    """Collect a requirement tree's ``has:``/filter ids (``leaves``), its other references
-    (``refs``: issuers, policies, institutions) and its credit denominators.
-
-    The fast path of compiling: no field paths (see :func:`_requirement_refs` for those).
-    """
-    stack = [req]
-    while stack:
-        node = stack.pop().__dict__
-        has = node["has"]
-        if has is not None:
-            leaves.append(has)
-            continue
-        credits = node["credits"]
-        if credits is not None:
-            units.add(credits.denominator)
-        flt = node["from_"]
-        if flt is not None:
-            if flt.ids:
-                leaves.extend(flt.ids)
-            _scan_filter(flt, refs)
-        children = node["all"] or node["any"] or node["of"]
-        if children:
-            stack.extend(children)
-
-
-def _scan_filter(flt: Filter, refs: list[Ref]) -> None:
-    """The non-id references of a filter (issuer, via, earned_at)."""
-    if flt.issuer:
-        refs.extend(("institution", i) for i in flt.issuer)
-    if flt.via:
-        refs.extend(("policy", i) for i in flt.via)
-    if flt.earned_at:
-        refs.extend(("institution", i) for i in flt.earned_at if i not in ("self", "other"))
-
-
-def _requirement_refs(req: Requirement, path: Path_) -> Iterator[tuple[Path_, str, str]]:
-    """Yield ``(path, what, id)`` for every id a requirement tree names (the slow path)."""
-    stack: list[tuple[Requirement, Path_]] = [(req, path)]
-    while stack:
-        node, where = stack.pop()
-        if node.has is not None:
-            yield (*where, "has"), _HOLDABLE, node.has
-        elif node.from_ is not None:
-            yield from _filter_refs(node.from_, (*where, "from"))
-        else:
-            form = "all" if node.all is not None else "any" if node.any is not None else "of"
-            for i, child in enumerate(node.children):
-                stack.append((child, (*where, form, i)))
-
-
-def _filter_refs(flt: Filter, path: Path_) -> Iterator[tuple[Path_, str, str]]:
-    for i, ident in enumerate(flt.ids or ()):
-        yield (*path, "ids", i), _HOLDABLE, ident
-    for i, ident in enumerate(flt.issuer or ()):
-        yield (*path, "issuer", i), "institution", ident
-    for i, ident in enumerate(flt.via or ()):
-        yield (*path, "via", i), "policy", ident
-    for i, ident in enumerate(flt.earned_at or ()):
-        if ident not in ("self", "other"):
-            yield (*path, "earned_at", i), "institution", ident
-
-
-def _credential_refs(cred: Credential) -> Iterator[tuple[Path_, str, str]]:
-    if cred.issuer is not None:
-        yield ("issuer",), "institution", cred.issuer
-    if cred.requires is not None:
-        yield from _requirement_refs(cred.requires, ("requires",))
-    if cred.prerequisites is not None:
-        yield from _requirement_refs(cred.prerequisites, ("prerequisites",))
-    for i, limit in enumerate(cred.limits):
-        yield from _filter_refs(limit.from_, ("limits", i, "from"))
-
-
-def _equivalence_refs(eq: Equivalence) -> Iterator[tuple[Path_, str, str]]:
-    for i, member in enumerate(eq.members):
-        if len(member.all) == 1 and member.effective is None:
-            yield ("members", i), "credential", member.all[0]
-        else:
-            for j, ident in enumerate(member.all):
-                yield ("members", i, "all", j), "credential", ident
-
-
-def _rule_refs(rule: TransferRule) -> Iterator[tuple[Path_, str, str]]:
-    yield ("policy",), "policy", rule.policy
-    yield from _requirement_refs(rule.when, ("when",))
-    for i, grant in enumerate(rule.grants):
-        if grant.credential is not None:
-            yield ("grants", i, "credential"), _HOLDABLE, grant.credential
-    for i, ident in enumerate(rule.at or ()):
-        yield ("at", i), "institution", ident
-    for i, ident in enumerate(rule.counts_toward or ()):
-        yield ("counts_toward", i), "credential", ident
-    for i, ident in enumerate(rule.supersedes):
-        yield ("supersedes", i), "transfer rule", ident
-
-
-def _funding_refs(program: Funding) -> Iterator[tuple[Path_, str, str]]:
-    for i, ident in enumerate(program.credentials.ids or ()):
-        yield ("credentials", "ids", i), "credential", ident
-
-
-def _start(effective: Effective | None) -> date:
-    return effective.from_ if effective is not None and effective.from_ is not None else date.min
-
-
-class _Suggester:
-    """ "Did you mean" for unknown ids, affordable on catalogs of tens of thousands of ids."""
-
-    def __init__(self, choices: Iterable[str]) -> None:
-        self.choices = sorted(set(choices))
-        self.cache: dict[str, str] = {}
-
-    def message(self, what: str, ident: str) -> str:
-        if ident not in self.cache:
-            choices = self.choices
-            if len(choices) > 2000:
-                # Typos rarely hit the institution prefix; narrowing keeps difflib fast.
-                prefix = ident.split(".", 1)[0]
-                choices = [c for c in choices if c.startswith(prefix)] or choices[:2000]
-            self.cache[ident] = str(UnknownIdError(what, ident, choices))
-        return self.cache[ident]
-
-
 # --------------------------------------------------------------------------- compile
 
 
@@ -680,17 +561,17 @@ def compile_catalog(catalog: Catalog, version: str) -> CompiledCatalog:
     :class:`CatalogProblems` listing every unknown reference, duplicate id and cycle (placed
     by section and index in ``catalog`` as given).
     """
-    return _Compiler(catalog, {}).compile(version)
+    return Compiler(catalog, {}).compile(version)
 
 
 _SECTIONS = ("institutions", "policies", "credentials", "equivalences", "transfer_rules", "funding")
 
 
 def _sort_key(entry: Any) -> tuple[str, date]:
-    return entry.id, _start(getattr(entry, "effective", None))
+    return entry.id, effective_start(getattr(entry, "effective", None))
 
 
-class _Compiler:
+class Compiler:
     def __init__(
         self, catalog: Catalog, extra_ids: Mapping[str, Iterable[str]], *, presorted: bool = False
     ) -> None:
@@ -709,7 +590,7 @@ class _Compiler:
             self.original[section] = order
             sections[section] = tuple(entries[i] for i in order)
             unchanged = False
-        self.catalog = catalog if unchanged else _catalog_of(sections)
+        self.catalog = catalog if unchanged else catalog_of(sections)
         self.sections = sections
         self.problems: list[Problem] = []
         # Ids of entries that failed validation elsewhere: known, so no cascade of
@@ -808,44 +689,55 @@ class _Compiler:
                 known[what] = set(known[what]) | ids
         holdable: set[str] = set(self.versions) | set(self.equivalences)
         holdable |= extra.get("credential", set()) | extra.get("equivalence", set())
-        known[_HOLDABLE] = holdable
-        units = self.units
-        edges = self.edges
-        nodes = {*self.versions, *self.equivalences, *self.rules}
-
-        def link(sources: list[str], target: str, rel: str) -> None:
-            # Unknown ids make no edge (they are reported); flow relations win over prerequisite.
-            if target not in nodes:
-                return
-            for source in sources:
-                if source in nodes:
-                    key = (source, target)
-                    if rel == "prerequisite":
-                        edges.setdefault(key, rel)
-                    elif edges.get(key, "prerequisite") == "prerequisite":
-                        edges[key] = rel
-
-        def check(
-            section: str,
-            index: int,
-            refs: list[Ref],
-            leaves: list[str],
-            slow: Callable[[], Iterator[tuple[Path_, str, str]]],
-        ) -> None:
-            if holdable.issuperset(leaves):
-                for what, ident in refs:
-                    if ident not in known[what]:
-                        break
-                else:
-                    return
-            for path, what, ident in slow():
-                if ident not in known[what]:
-                    self.problem(section, index, path, self.suggest(what, ident, known[what]))
-
+        known[HOLDABLE] = holdable
+        self.known = known
+        self.holdable = holdable
+        self.nodes = {*self.versions, *self.equivalences, *self.rules}
         self.badge_classes: dict[str, str] = {}
         self.ctids: dict[str, str] = {}
+        self.walk_credentials()
+        self.walk_equivalences()
+        self.walk_rules()
+        self.walk_funding()
+
+    def link(self, sources: list[str], target: str, rel: str) -> None:
+        """Record edges ``source → target``; unknown ids make no edge (they are reported) and
+        flow relations win over ``prerequisite``."""
+        if target not in self.nodes:
+            return
+        for source in sources:
+            if source in self.nodes:
+                key = (source, target)
+                if rel == "prerequisite":
+                    self.edges.setdefault(key, rel)
+                elif self.edges.get(key, "prerequisite") == "prerequisite":
+                    self.edges[key] = rel
+
+    def check(
+        self,
+        section: str,
+        index: int,
+        refs: list[Ref],
+        leaves: list[str],
+        slow: Callable[[], Iterator[tuple[Path_, str, str]]],
+    ) -> None:
+        """Report every unknown reference of an entry; the located ``slow`` walk runs only
+        when the quick check of ``refs`` and ``leaves`` finds something unknown."""
+        known = self.known
+        if self.holdable.issuperset(leaves):
+            for what, ident in refs:
+                if ident not in known[what]:
+                    break
+            else:
+                return
+        for path, what, ident in slow():
+            if ident not in known[what]:
+                self.problem(section, index, path, self.suggest(what, ident, known[what]))
+
+    def walk_credentials(self) -> None:
+        units = self.units
         claimed: dict[str, tuple[int, Path_]] = {}
-        institutions = known["institution"]
+        institutions = self.known["institution"]
         for index, cred in enumerate(self.sections["credentials"]):
             units.add(cred.credits.denominator)
             if cred.requires is cred.prerequisites is None and not cred.limits:
@@ -865,55 +757,62 @@ class _Compiler:
             if cred.issuer is not None:
                 refs.append(("institution", cred.issuer))
             if cred.requires is not None:
-                _scan(cred.requires, refs, leaves, units)
-                link(leaves, cred.id, "requires")
+                scan_requirement(cred.requires, refs, leaves, units)
+                self.link(leaves, cred.id, "requires")
             if cred.prerequisites is not None:
                 before: list[str] = []
-                _scan(cred.prerequisites, refs, before, units)
-                link(before, cred.id, "prerequisite")
+                scan_requirement(cred.prerequisites, refs, before, units)
+                self.link(before, cred.id, "prerequisite")
                 leaves.extend(before)
             for limit in cred.limits:
                 for bound in (limit.max_credits, limit.min_credits):
                     if bound is not None:
                         units.add(bound.denominator)
                 leaves.extend(limit.from_.ids or ())
-                _scan_filter(limit.from_, refs)
-            check("credentials", index, refs, leaves, partial(_credential_refs, cred))
+                scan_filter(limit.from_, refs)
+            self.check("credentials", index, refs, leaves, partial(credential_refs, cred))
             if cred.badge_classes or cred.ctid is not None:
                 self.claim(index, cred, claimed)
+
+    def walk_equivalences(self) -> None:
         for index, eq in enumerate(self.sections["equivalences"]):
-            units.add(eq.credits.denominator)
+            self.units.add(eq.credits.denominator)
             members = [i for member in eq.members for i in member.all]
-            link(members, eq.id, "member")
-            refs = [("credential", i) for i in members]
-            check("equivalences", index, refs, [], partial(_equivalence_refs, eq))
+            self.link(members, eq.id, "member")
+            refs: list[Ref] = [("credential", i) for i in members]
+            self.check("equivalences", index, refs, [], partial(equivalence_refs, eq))
+
+    def walk_rules(self) -> None:
+        units = self.units
         for index, rule in enumerate(self.sections["transfer_rules"]):
-            refs = [("policy", rule.policy)]
-            leaves = []
-            _scan(rule.when, refs, leaves, units)
-            link(leaves, rule.id, "when")
+            refs: list[Ref] = [("policy", rule.policy)]
+            leaves: list[str] = []
+            scan_requirement(rule.when, refs, leaves, units)
+            self.link(leaves, rule.id, "when")
             for grant in rule.grants:
                 if grant.credential is not None:
                     leaves.append(grant.credential)
-                    if grant.credential in nodes:
-                        link([rule.id], grant.credential, "grants")
+                    if grant.credential in self.nodes:
+                        self.link([rule.id], grant.credential, "grants")
                 if isinstance(grant.credits, Fraction):
                     units.add(grant.credits.denominator)
             refs.extend(("institution", i) for i in rule.at or ())
             refs.extend(("credential", i) for i in rule.counts_toward or ())
             refs.extend(("transfer rule", i) for i in rule.supersedes)
-            check("transfer_rules", index, refs, leaves, partial(_rule_refs, rule))
+            self.check("transfer_rules", index, refs, leaves, partial(rule_refs, rule))
+
+    def walk_funding(self) -> None:
         for index, program in enumerate(self.sections["funding"]):
             if program.credentials.min_credits is not None:
-                units.add(program.credentials.min_credits.denominator)
-            refs = [("credential", i) for i in program.credentials.ids or ()]
-            check("funding", index, refs, [], partial(_funding_refs, program))
+                self.units.add(program.credentials.min_credits.denominator)
+            refs: list[Ref] = [("credential", i) for i in program.credentials.ids or ()]
+            self.check("funding", index, refs, [], partial(funding_refs, program))
 
     def suggest(self, what: str, ident: str, choices: Iterable[str]) -> str:
         if not hasattr(self, "suggesters"):
-            self.suggesters: dict[str, _Suggester] = {}
+            self.suggesters: dict[str, Suggester] = {}
         if what not in self.suggesters:
-            self.suggesters[what] = _Suggester(choices)
+            self.suggesters[what] = Suggester(choices)
         return self.suggesters[what].message(what, ident)
 
     def claim(self, index: int, cred: Credential, claimed: dict[str, tuple[int, Path_]]) -> None:
@@ -953,18 +852,18 @@ class _Compiler:
         """
         flow = [(a, b) for (a, b), rel in self.edges.items() if rel != "prerequisite"]
         before = [(a, b) for (a, b), rel in self.edges.items() if rel == "prerequisite"]
-        order = _topological(nodes, flow)
+        order = topological_order(nodes, flow)
         if order is None:
             self.report_cycles(flow, "cycle")
-        if before and _topological({n for e in before for n in e}, before) is None:
+        if before and topological_order({n for e in before for n in e}, before) is None:
             self.report_cycles(before, "prerequisite cycle")
         return order or ()
 
     def report_cycles(self, edges: list[tuple[str, str]], what: str) -> None:
         graph = nx.DiGraph(edges)
-        components = [c for c in nx.strongly_connected_components(graph) if _cyclic(graph, c)]
+        components = [c for c in nx.strongly_connected_components(graph) if is_cyclic(graph, c)]
         for component in sorted(components, key=min):
-            cycle = _cycle_path(graph, component)
+            cycle = cycle_path(graph, component)
             section, index = self.where[cycle[0]]
             self.problem(section, index, ("id",), f"{what}: " + " -> ".join(cycle))
 
@@ -1033,7 +932,7 @@ class _Compiler:
         )
 
 
-def _catalog_of(sections: Mapping[str, tuple[Any, ...]]) -> Catalog:
+def catalog_of(sections: Mapping[str, tuple[Any, ...]]) -> Catalog:
     """A catalog of already validated entries (nothing is validated again)."""
     return Catalog.model_construct(
         institutions=sections["institutions"],
@@ -1043,25 +942,6 @@ def _catalog_of(sections: Mapping[str, tuple[Any, ...]]) -> Catalog:
         transfer_rules=sections["transfer_rules"],
         funding=sections["funding"],
     )
-
-
-def _topological(nodes: Iterable[str], edges: list[tuple[str, str]]) -> tuple[str, ...] | None:
-    """Kahn's algorithm, sources in the order given; ``None`` when there is a cycle."""
-    successors: dict[str, list[str]] = defaultdict(list)
-    indegree: dict[str, int] = dict.fromkeys(nodes, 0)
-    for a, b in edges:
-        successors[a].append(b)
-        indegree[b] += 1
-    ready = deque(n for n, d in indegree.items() if d == 0)
-    order: list[str] = []
-    while ready:
-        node = ready.popleft()
-        order.append(node)
-        for succ in successors.get(node, ()):
-            indegree[succ] -= 1
-            if indegree[succ] == 0:
-                ready.append(succ)
-    return tuple(order) if len(order) == len(indegree) else None
 
 
 def _version_path(version: Credential) -> Path_:
@@ -1085,37 +965,3 @@ def _in_scope(policy: Policy, institution: Institution) -> bool:
         and (scope.control is None or institution.control == scope.control)
         and (scope.kind is None or institution.kind in scope.kind)
     )
-
-
-def _cyclic(graph: nx.DiGraph, component: set[str]) -> bool:
-    if len(component) > 1:
-        return True
-    (node,) = component
-    return bool(graph.has_edge(node, node))
-
-
-def _cycle_path(graph: nx.DiGraph, component: set[str]) -> list[str]:
-    """One shortest cycle through the component's smallest id, as a closed path of ids."""
-    start = min(component)
-    parents: dict[str, str] = {}
-    frontier = [start]
-    last: str | None = None
-    while frontier and last is None:
-        following: list[str] = []
-        for node in frontier:
-            for succ in sorted(s for s in graph.successors(node) if s in component):
-                if succ == start:
-                    last = node
-                    break
-                if succ not in parents:
-                    parents[succ] = node
-                    following.append(succ)
-            if last is not None:
-                break
-        frontier = following
-    back: list[str] = []
-    node = last if last is not None else start
-    while node != start:
-        back.append(node)
-        node = parents[node]
-    return [start, *reversed(back), start]

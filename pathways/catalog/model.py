@@ -1,4 +1,4 @@
-"""Pydantic models of the catalog language and of learner records (DESIGN §3–§4).
+"""Pydantic models of the catalog language and of learner records (``docs/semantics.md``).
 
 Every model is frozen and forbids unknown keys, so a typo in a catalog is an error, never a
 silently ignored field. Values are normalised on the way in:
@@ -10,7 +10,8 @@ silently ignored field. Values are normalised on the way in:
 * durations are ISO 8601 strings checked by :func:`parse_duration`.
 
 The models say nothing about references between ids: whether ``has: x`` names a real
-credential is checked by :mod:`pathways.load`, which knows where in which file each id stands.
+credential is checked by :mod:`pathways.catalog.load`, which knows where in which file each
+id stands.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ chunks of parsed learner records.
 
 Results are sorted by learner id, then goal, then input position, so the rows are identical
 whatever the engine and the number of workers. :func:`write_rows` writes them to CSV or
-Parquet atomically; :func:`store_rows` inserts them into a database in one transaction.
+Parquet atomically; storing them in a database is the service's job (:mod:`api.batch_sink`).
 """
 
 from __future__ import annotations
@@ -35,16 +35,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pathways.errors import PathwaysError
+from pathways.options import Options
 
 if TYPE_CHECKING:
-    from pathways.compile import CompiledCatalog
-    from pathways.model import LearnerRecord
+    from pathways.catalog.compile import CompiledCatalog
+    from pathways.catalog.model import LearnerRecord
 
 __all__ = [
     "ENGINES",
@@ -54,7 +55,6 @@ __all__ = [
     "BatchRow",
     "classify",
     "run_batch",
-    "store_rows",
     "write_rows",
 ]
 
@@ -184,15 +184,16 @@ def _holds(record: LearnerRecord, goal: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Options:
+class _Job:
+    """What every worker needs besides the catalog: the goals, the threshold, the options."""
+
     goals: tuple[str, ...]
     within: float
-    as_of: date | None
-    include_discretionary: bool
+    options: Options
 
 
 def _audit_chunk(
-    catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+    catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
 ) -> tuple[list[BatchRow], float]:
     from pathways.evaluate import audit
     from pathways.solver import SolverTimeout
@@ -200,16 +201,10 @@ def _audit_chunk(
     rows = []
     started = time.process_time()
     for seq, record in chunk:
-        for goal in options.goals:
+        for goal in job.goals:
             holds = _holds(record, goal)
             try:
-                decision = audit(
-                    catalog,
-                    record,
-                    goal,
-                    options.as_of,
-                    include_discretionary=options.include_discretionary,
-                )
+                decision = audit(catalog, record, goal, job.options)
             except (PathwaysError, SolverTimeout) as error:
                 message = " ".join(str(error).split())
                 rows.append(
@@ -231,7 +226,7 @@ def _audit_chunk(
             status = str(decision.status)
             required = _number(decision.credits.required)
             applied = _number(decision.credits.applied)
-            finding = classify(status, required, applied, holds, options.within)
+            finding = classify(status, required, applied, holds, job.within)
             gap = round(max(0.0, required - applied), 4)
             unmet = len(decision.remaining)
             rows.append(
@@ -272,10 +267,10 @@ def _worker_ready() -> int:
 
 
 def _worker_audit(
-    chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+    chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
 ) -> tuple[list[BatchRow], float]:
     assert _WORKER_CATALOG is not None, "worker used before its initializer ran"
-    return _audit_chunk(_WORKER_CATALOG, chunk, options)
+    return _audit_chunk(_WORKER_CATALOG, chunk, job)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -289,7 +284,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def _run_local(
     catalog: CompiledCatalog,
     chunks: list[list[tuple[int, LearnerRecord]]],
-    options: _Options,
+    job: _Job,
     workers: int,
     advance: Callable[[int], None],
 ) -> tuple[list[BatchRow], float, float, float]:
@@ -311,7 +306,7 @@ def _run_local(
         startup = time.perf_counter() - started
         started = time.perf_counter()
         pending: set[Future[tuple[list[BatchRow], float]]] = {
-            pool.submit(_worker_audit, chunk, options) for chunk in chunks
+            pool.submit(_worker_audit, chunk, job) for chunk in chunks
         }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -337,9 +332,9 @@ class _RayAuditor:
         return os.getpid()
 
     def run(
-        self, chunk: Sequence[tuple[int, LearnerRecord]], options: _Options
+        self, chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
     ) -> tuple[list[BatchRow], float]:
-        return _audit_chunk(self.catalog, chunk, options)
+        return _audit_chunk(self.catalog, chunk, job)
 
 
 _LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
@@ -375,7 +370,7 @@ def _import_ray(*, local: bool) -> Any:
 def _run_ray(
     catalog: CompiledCatalog,
     chunks: list[list[tuple[int, LearnerRecord]]],
-    options: _Options,
+    job: _Job,
     workers: int,
     address: str | None,
     advance: Callable[[int], None],
@@ -412,7 +407,7 @@ def _run_ray(
         rows: list[BatchRow] = []
         cpu_s = 0.0
         pool = ActorPool(actors)
-        for result in pool.map_unordered(lambda a, c: a.run.remote(c, options), chunks):
+        for result in pool.map_unordered(lambda a, c: a.run.remote(c, job), chunks):
             result_rows, cpu = result
             rows.extend(result_rows)
             cpu_s += cpu
@@ -443,20 +438,20 @@ def run_batch(
     catalog: CompiledCatalog,
     records: Sequence[LearnerRecord],
     goals: Sequence[str],
+    options: Options | None = None,
     *,
     within: float = 6.0,
     engine: Engine = "local",
     workers: int = 1,
     address: str | None = None,
-    as_of: date | None = None,
-    include_discretionary: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Audit every record against every goal and classify the results.
 
     ``goals`` must name credentials of ``catalog`` (else :class:`~pathways.errors.UnknownIdError`
     before any work starts). ``progress`` is called with the number of audits each finished
-    chunk holds. ``as_of`` defaults to today, fixed once for the whole run. An audit that
+    chunk holds. ``options.as_of`` defaults to today, fixed once for the whole run; the
+    options travel to every worker, so a ``badge_resolver`` must pickle. An audit that
     refuses its input (a :class:`~pathways.errors.PathwaysError`, or a solver time-out)
     becomes an ``error`` row; anything else propagates. Raises :class:`BatchError` when the
     engine cannot run (Ray missing or unreachable). The returned rows are sorted and do not
@@ -470,19 +465,18 @@ def run_batch(
     for goal in goal_ids:
         catalog.credential(goal)
     # One date for the whole run, fixed here: workers never disagree about "today".
-    as_of = as_of or date.today()
-    options = _Options(goal_ids, float(within), as_of, include_discretionary)
+    options = options or Options()
+    as_of = options.day()
+    job = _Job(goal_ids, float(within), replace(options, as_of=as_of))
     advance = progress or (lambda _n: None)
     chunks = _chunks(records, len(goal_ids), workers) if records and goal_ids else []
     if not chunks:
         rows: list[BatchRow] = []
         startup = elapsed = cpu_s = 0.0
     elif engine == "ray":
-        rows, startup, elapsed, cpu_s = _run_ray(
-            catalog, chunks, options, workers, address, advance
-        )
+        rows, startup, elapsed, cpu_s = _run_ray(catalog, chunks, job, workers, address, advance)
     else:
-        rows, startup, elapsed, cpu_s = _run_local(catalog, chunks, options, workers, advance)
+        rows, startup, elapsed, cpu_s = _run_local(catalog, chunks, job, workers, advance)
     rows.sort(key=lambda r: (r.learner, r.goal, r.seq))
     return BatchResult(
         rows=tuple(rows),
@@ -554,72 +548,3 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def store_rows(result: BatchResult, url: str, *, goals: Sequence[str] = ()) -> int:
-    """Insert a run and its rows into the database at ``url``; return the run's id.
-
-    Two tables, created when missing and owned by this module: ``batch_runs`` (one row per
-    run) and ``batch_results`` (one row per audit, ``run_id`` pointing at the run). Everything
-    is inserted in one transaction: a failure leaves the database unchanged. Raises
-    :class:`BatchError` when the database cannot be reached or written.
-    """
-    import sqlalchemy as sa
-    from sqlalchemy.exc import SQLAlchemyError
-
-    metadata = sa.MetaData()
-    runs = sa.Table(
-        "batch_runs",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("catalog_version", sa.String(128), nullable=False),
-        sa.Column("as_of", sa.Date, nullable=True),
-        sa.Column("goals", sa.Text, nullable=False),
-        sa.Column("within_credits", sa.Float, nullable=False),
-        sa.Column("engine", sa.String(16), nullable=False),
-        sa.Column("workers", sa.Integer, nullable=False),
-        sa.Column("audits", sa.Integer, nullable=False),
-    )
-    results = sa.Table(
-        "batch_results",
-        metadata,
-        sa.Column("run_id", sa.Integer, sa.ForeignKey("batch_runs.id"), primary_key=True),
-        sa.Column("seq", sa.Integer, primary_key=True),
-        sa.Column("goal", sa.String(200), primary_key=True),
-        sa.Column("learner", sa.String(200), nullable=False, index=True),
-        sa.Column("status", sa.String(32), nullable=False),
-        sa.Column("required", sa.Float, nullable=False),
-        sa.Column("applied", sa.Float, nullable=False),
-        sa.Column("gap", sa.Float, nullable=False),
-        sa.Column("unmet", sa.Integer, nullable=False),
-        sa.Column("holds_goal", sa.Boolean, nullable=False),
-        sa.Column("finding", sa.String(32), nullable=False, index=True),
-        sa.Column("error", sa.Text, nullable=False),
-    )
-    try:
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            metadata.create_all(connection, checkfirst=True)
-            inserted = connection.execute(
-                runs.insert().values(
-                    started_at=datetime.now(UTC),
-                    catalog_version=result.catalog_version,
-                    as_of=result.as_of,
-                    goals=" ".join(goals or sorted({r.goal for r in result.rows})),
-                    within_credits=result.within,
-                    engine=result.engine,
-                    workers=result.workers,
-                    audits=result.audits,
-                )
-            ).inserted_primary_key
-            assert inserted is not None, "an INSERT without a primary key"
-            run_id = inserted[0]
-            if result.rows:
-                connection.execute(
-                    results.insert(), [{"run_id": run_id, **r.as_dict()} for r in result.rows]
-                )
-        engine.dispose()
-    except SQLAlchemyError as error:
-        raise BatchError(f"cannot write batch results to the database: {error}") from None
-    return int(run_id)

@@ -22,7 +22,7 @@ from typing import Any, TypedDict
 
 import networkx as nx
 
-from pathways.compile import CompiledCatalog
+from pathways.catalog.compile import CompiledCatalog
 from pathways.errors import UnknownIdError
 
 __all__ = ["STATE_STYLES", "Stack", "stacks", "subgraph", "to_dot", "to_mermaid", "to_svg"]

@@ -1,0 +1,331 @@
+"""Holdings as the evaluator sees them: resolved, dated, graded, repeats and badges settled.
+
+:func:`prepare` turns a learner record into :class:`Held` values and sets aside, with a
+reason, every holding that cannot meet anything (in progress, expired, not in effect, a
+repeated course's weaker attempt, a badge that does not verify).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from pathways.catalog.grammar import named_ids
+from pathways.catalog.model import (
+    GRADE_POINTS,
+    NO_CREDIT_GRADES,
+    PASS_GRADES,
+    Credential,
+    Holding,
+    LearnerRecord,
+    add_duration,
+)
+from pathways.errors import UnknownIdError
+from pathways.evaluate.results import Unused
+
+if TYPE_CHECKING:
+    from pathways.catalog.compile import CompiledCatalog
+
+
+# --------------------------------------------------------------------------- holdings
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A holding as the evaluator sees it: the learner's own, or granted by a transfer rule."""
+
+    key: str
+    credential: str | None
+    cred: Credential | None
+    index: int | None
+    earned: date | None
+    grade: str | None
+    score: float | None
+    hours: float | None
+    credits: Fraction
+    kind: str
+    subject: str | None
+    level: str | None
+    tags: tuple[str, ...]
+    issuer: str | None
+    badge_type: str | None
+    at: str | None
+    claimed: date | None = None
+    via: str | None = None
+    rule: str | None = None
+    sources: tuple[str, ...] = ()
+    counts_toward: tuple[str, ...] | None = None
+    label: str | None = None
+
+    @property
+    def granted(self) -> bool:
+        return self.rule is not None
+
+    @property
+    def name(self) -> str:
+        return self.credential or self.label or "block credit"
+
+
+@dataclass
+class Prepared:
+    valid: list[Held]
+    reasons: dict[str, tuple[str, str]]
+    """Key → (reason code, sentence) for own holdings that cannot meet anything."""
+    own: list[Held]
+    badges: list[tuple[int, str, str]] = field(default_factory=list)
+    unmapped: list[Unused] = field(default_factory=list)
+    """The record's unmapped transcript lines: listed after the holdings, never counted."""
+
+
+def grade_points(grade: str | None) -> float:
+    if grade is None:
+        return -1.0
+    if grade in PASS_GRADES:
+        return 2.0
+    return GRADE_POINTS.get(grade, -1.0)
+
+
+def judge_day(held: Held, as_of: date) -> date:
+    return held.claimed or as_of
+
+
+def prepare(
+    catalog: CompiledCatalog,
+    record: LearnerRecord,
+    as_of: date,
+    *,
+    projected: bool,
+    trust: Sequence[str],
+    badge_resolver: Any = None,
+) -> Prepared:
+    """Resolve every holding to a :class:`Held` and find those that cannot meet anything."""
+    own: list[Held] = []
+    reasons: dict[str, tuple[str, str]] = {}
+    badges: list[tuple[int, str, str]] = []
+    entries: list[tuple[int, Holding]] = []
+    for index, holding in enumerate(record.holdings):
+        if holding.badge is not None:
+            verified = _verify_badge(catalog, record, holding, as_of, trust, badge_resolver)
+            if isinstance(verified, list):
+                entries.extend((index, found) for found in verified)
+            else:
+                code, sentence = verified
+                key = f"badge#{index}"
+                badges.append((index, code, sentence))
+                reasons[key] = (code, sentence)
+            continue
+        entries.append((index, holding))
+
+    held_ids = {h.credential for _, h in entries if h.credential}
+    components = {
+        ident: _components(catalog, ident)
+        for ident in held_ids
+        if ident in catalog.versions and catalog.credential(ident).composite
+    }
+    for index, holding in entries:
+        ident = holding.credential
+        assert ident is not None
+        if ident not in catalog.versions:
+            raise UnknownIdError("credential", ident, catalog.versions)
+        earned = holding.earned or (as_of if holding.status != "earned" else None)
+        cred = catalog.credential(ident, on=earned)
+        credits = holding.credits if holding.credits is not None else cred.credits
+        if cred.composite and holding.credits is None:
+            # An awarded composite's credit lives in its components: when the record holds
+            # some of them too, the composite carries only the rest, so nothing counts twice
+            # and adding a component never lowers the total.
+            inside = sum(
+                (catalog.credential(c).credits for c in components[ident] & held_ids),
+                Fraction(0),
+            )
+            credits = max(Fraction(0), credits - inside)
+        if holding.grade in NO_CREDIT_GRADES:
+            credits = Fraction(0)
+        held = Held(
+            key="",
+            credential=ident,
+            cred=cred,
+            index=index,
+            earned=earned,
+            grade=holding.grade,
+            score=holding.score,
+            hours=holding.hours if holding.hours is not None else cred.hours,
+            credits=credits,
+            kind=cred.kind,
+            subject=cred.subject,
+            level=cred.level,
+            tags=cred.tags,
+            issuer=cred.issuer,
+            badge_type=cred.badge_type,
+            at=holding.at or cred.issuer,
+            claimed=holding.claimed,
+        )
+        own.append(held)
+
+    own = _keyed(own)
+
+    valid: list[Held] = []
+    for held in own:
+        problem = _invalidity(catalog, held, record, as_of, projected=projected)
+        if problem is not None:
+            reasons[held.key] = problem
+        else:
+            valid.append(held)
+
+    kept = _best_attempts(valid, reasons)
+    unmapped = [
+        Unused(credential=None, reason_code="unmapped", reason=f"{entry.line}: {entry.reason}")
+        for entry in record.unmapped
+    ]
+    return Prepared(valid=kept, reasons=reasons, own=own, badges=badges, unmapped=unmapped)
+
+
+def _keyed(own: list[Held]) -> list[Held]:
+    """``own`` in a stable order that does not depend on the record's, each with its key."""
+    own.sort(
+        key=lambda h: (
+            h.credential or "",
+            h.earned or date.min,
+            -grade_points(h.grade),
+            h.score or 0,
+            h.at or "",
+            h.index or 0,
+        )
+    )
+    seen: dict[str, int] = {}
+    keyed = []
+    for held in own:
+        base = held.credential or "block"
+        seen[base] = seen.get(base, 0) + 1
+        keyed.append(replace(held, key=f"{base}#{seen[base]}"))
+    return keyed
+
+
+def _best_attempts(valid: list[Held], reasons: dict[str, tuple[str, str]]) -> list[Held]:
+    """``valid`` without the weaker attempts of repeated courses (each gets a reason)."""
+    best: dict[str, Held] = {}
+    for held in valid:
+        if held.kind != "course" or held.credential is None:
+            continue
+        other = best.get(held.credential)
+        if other is None or _attempt_rank(held) > _attempt_rank(other):
+            best[held.credential] = held
+    kept = []
+    for held in valid:
+        winner = best.get(held.credential or "")
+        if held.kind == "course" and winner is not None and winner.key != held.key:
+            reasons[held.key] = (
+                "duplicate",
+                f"{held.credential} was repeated; the attempt of {winner.earned} counts",
+            )
+        else:
+            kept.append(held)
+    return kept
+
+
+def _components(catalog: CompiledCatalog, ident: str) -> set[str]:
+    """Every credential id a composite's tree names, through nested composites."""
+    found: set[str] = set()
+    todo = [ident]
+    while todo:
+        for version in catalog.versions.get(todo.pop(), ()):
+            for other in named_ids(version.requires):
+                if other in found:
+                    continue
+                found.add(other)
+                todo.append(other)
+                if other in catalog.equivalences:
+                    for member in catalog.equivalences[other].members:
+                        found.update(member.all)
+    return found
+
+
+def _attempt_rank(held: Held) -> tuple[float, date]:
+    return (grade_points(held.grade), held.earned or date.min)
+
+
+def _invalidity(
+    catalog: CompiledCatalog,
+    held: Held,
+    record: LearnerRecord,
+    as_of: date,
+    *,
+    projected: bool,
+) -> tuple[str, str] | None:
+    """Why a holding can meet nothing at all, or None.
+
+    See ``docs/semantics.md#what-meets-a-requirement``.
+    """
+    holding = record.holdings[held.index or 0]
+    if holding.status != "earned" and not projected:
+        return ("in_progress", f"{held.credential} is {holding.status.replace('_', ' ')}")
+    if held.grade in NO_CREDIT_GRADES:
+        return ("below_min_grade", f"grade {held.grade} earns no credit")
+    cred = held.cred
+    assert cred is not None
+    if held.earned is not None and cred.effective and not cred.effective.contains(held.earned):
+        return (
+            "not_effective",
+            f"{held.credential} was not in effect on {held.earned} (the date it was earned)",
+        )
+    if cred.valid_for and held.earned is not None:
+        day = judge_day(held, as_of)
+        lapse = add_duration(held.earned, cred.valid_for)
+        if lapse < day:
+            return ("expired", f"{held.credential} expired on {lapse} (valid for {cred.valid_for})")
+    return None
+
+
+def _verify_badge(
+    catalog: CompiledCatalog,
+    record: LearnerRecord,
+    holding: Holding,
+    as_of: date,
+    trust: Sequence[str],
+    resolver: Any,
+) -> list[Holding] | tuple[str, str]:
+    """Verify an Open Badges / CLR holding: the holdings it proves, or (reason code, sentence)."""
+    try:
+        from pathways.interop import verify_badge
+    except ImportError:
+        return ("unverified", "badge verification is not available in this installation")
+    assert holding.badge is not None
+    result = verify_badge(
+        holding.badge,
+        catalog=catalog,
+        as_of=as_of,
+        resolver=resolver,
+        trust=tuple(trust),
+        identity=record.learner.identity,
+    )
+    found = result.holdings() if result.verified else []  # a CLR carries several
+    if found:
+        if holding.status != "earned":
+            found = [h.model_copy(update={"status": holding.status}) for h in found]
+        return found
+    code = "revoked" if result.reason_code == "revoked" else "unverified"
+    return (code, f"badge not counted: {result.reason_code}: {result.reason}")
+
+
+def grade_point_average(held: Iterable[Held], scope_inst: str | None = None) -> float | None:
+    points = Fraction(0)
+    hours = Fraction(0)
+    for h in held:
+        if h.granted or h.kind != "course" or h.grade not in GRADE_POINTS:
+            continue
+        if scope_inst is not None and h.at != scope_inst:
+            continue
+        weight = h.cred.credits if h.cred is not None else h.credits
+        points += Fraction(str(GRADE_POINTS[h.grade])) * weight
+        hours += weight
+    return float(points / hours) if hours else None
+
+
+def badge_unused(prepared: Prepared) -> list[Unused]:
+    return [
+        Unused(credential=None, reason_code=code, reason=sentence, index=index)
+        for index, code, sentence in prepared.badges
+    ]

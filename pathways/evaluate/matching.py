@@ -1,0 +1,238 @@
+"""Matching: which holdings meet a ``has`` or pass a filter, under the modifiers on the path.
+
+Shared by audit, transfer-rule firing and planning, so "what meets a requirement" is
+written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pathways.catalog.model import (
+    GRADE_POINTS,
+    PASS_GRADES,
+    Filter,
+    LearnerRecord,
+    Requirement,
+    add_duration,
+)
+from pathways.evaluate.holdings import Held, judge_day
+
+if TYPE_CHECKING:
+    from pathways.catalog.compile import CompiledCatalog
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass
+class Context:
+    """What the matching functions need to know about one evaluation."""
+
+    catalog: CompiledCatalog
+    as_of: date
+    substitutes: Mapping[str, tuple[str, ...]]
+    """Credential id → the ids an exception lets stand in for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mods:
+    """Modifiers accumulated from the root to a leaf."""
+
+    min_grade: str | None = None
+    min_score: float | None = None
+    min_hours: float | None = None
+    windows: tuple[str, ...] = ()
+
+    def add(self, req: Requirement) -> Mods:
+        grade = self.min_grade
+        if req.min_grade is not None and (
+            grade is None or GRADE_POINTS[req.min_grade] > GRADE_POINTS[grade]
+        ):
+            grade = req.min_grade
+        return Mods(
+            min_grade=grade,
+            min_score=max(filter(None, (self.min_score, req.min_score)), default=None),
+            min_hours=max(filter(None, (self.min_hours, req.min_hours)), default=None),
+            windows=self.windows + ((req.earned_within,) if req.earned_within else ()),
+        )
+
+    def phrase(self) -> str:
+        parts = []
+        if self.min_grade:
+            parts.append(f" at grade {self.min_grade} or better")
+        if self.min_score is not None:
+            parts.append(f" with a score of at least {self.min_score:g}")
+        if self.windows:
+            parts.append(f" earned within {', '.join(self.windows)}")
+        return "".join(parts)
+
+
+def check_mods(held: Held, mods: Mods, as_of: date) -> tuple[str, str] | None:
+    """Why ``held`` fails the modifiers on its path, or None when it passes them."""
+    if mods.min_grade is not None and not held.granted and held.kind == "course":
+        if held.grade is None:
+            return ("below_min_grade", f"{held.name} has no grade; {mods.min_grade} is needed")
+        if held.grade not in PASS_GRADES and (
+            GRADE_POINTS.get(held.grade, -1.0) < GRADE_POINTS[mods.min_grade]
+        ):
+            return ("below_min_grade", f"grade {held.grade} is below {mods.min_grade}")
+    if (
+        mods.min_score is not None
+        and not held.granted
+        and (held.score is None or held.score < mods.min_score)
+    ):
+        got = "no score" if held.score is None else f"score {held.score:g}"
+        return ("below_min_score", f"{got} is below {mods.min_score:g}")
+    if (
+        mods.min_hours is not None
+        and not held.granted
+        and (held.hours is None or held.hours < mods.min_hours)
+    ):
+        return ("not_applicable", f"{held.hours or 0:g} hours is below {mods.min_hours:g}")
+    for window in mods.windows:
+        if held.earned is None:
+            continue
+        day = judge_day(held, as_of)
+        if held.earned < add_duration(day, window, sign=-1):
+            return ("outside_window", f"earned {held.earned}, not within {window} of {day}")
+    return None
+
+
+def _member_ids(ctx: Context, equivalence: str, on: date | None) -> list[tuple[str, ...]]:
+    eq = ctx.catalog.equivalences[equivalence]
+    if eq.effective is not None and on is not None and not eq.effective.contains(on):
+        return []
+    return [
+        m.all for m in eq.members if m.effective is None or on is None or m.effective.contains(on)
+    ]
+
+
+def options_for(ctx: Context, target: str, pool: Sequence[Held]) -> list[tuple[Held, ...]]:
+    """Every set of holdings that together count as holding ``target``.
+
+    See ``has`` in ``docs/semantics.md#requirements``.
+    """
+    by_id: dict[str, list[Held]] = {}
+    for held in pool:
+        if held.credential is not None:
+            by_id.setdefault(held.credential, []).append(held)
+    options: list[tuple[Held, ...]] = []
+
+    def add(option: tuple[Held, ...]) -> None:
+        keys = {h.key for h in option}
+        if all({h.key for h in o} != keys for o in options):
+            options.append(option)
+
+    accepted = (target, *ctx.substitutes.get(target, ()))
+    for ident in accepted:
+        for held in by_id.get(ident, ()):
+            add((held,))
+    if target in ctx.catalog.equivalences:
+        for held in pool:
+            if held.credential is None:
+                continue
+            for members in _member_ids(ctx, target, held.earned):
+                if members == (held.credential,):
+                    add((held,))
+        # Sequences: every part held, each on a day its membership was in effect.
+        for member in ctx.catalog.equivalences[target].members:
+            if len(member.all) > 1 and all(p in by_id for p in member.all):
+                parts = tuple(by_id[p][0] for p in member.all)
+                if member.effective is None or all(
+                    p.earned is None or member.effective.contains(p.earned) for p in parts
+                ):
+                    add(parts)
+    # The other direction: target and a held course are members of one equivalence.
+    for equivalence in ctx.catalog.member_of.get(target, ()):
+        for held in pool:
+            if held.credential is None or held.credential == target:
+                continue
+            if equivalence in ctx.catalog.member_of.get(held.credential, ()):
+                singles = _member_ids(ctx, equivalence, held.earned)
+                if (held.credential,) in singles and (target,) in _member_ids(
+                    ctx, equivalence, None
+                ):
+                    add((held,))
+    for held in pool:
+        # A granted equivalence (an OAN code deemed held) meets its members too.
+        if (
+            held.credential in ctx.catalog.equivalences
+            and held.credential in ctx.catalog.member_of.get(target, ())
+        ):
+            add((held,))
+    return options
+
+
+def matches(ctx: Context, held: Held, flt: Filter, self_inst: str | None) -> bool:
+    """Whether ``held`` passes every key of the filter (``docs/semantics.md#requirements``)."""
+    if flt.ids is not None:
+        ids = set(flt.ids)
+        if held.credential not in ids and not (
+            ids & set(ctx.catalog.member_of.get(held.credential or "", ()))
+        ):
+            return False
+    single: tuple[tuple[tuple[str, ...] | None, str | None], ...] = (
+        (flt.kind, held.kind),
+        (flt.subject, held.subject),
+        (flt.level, held.level),
+        (flt.issuer, held.issuer),
+        (flt.via, held.via),
+        (flt.badge_type, held.badge_type),
+    )
+    if any(wanted is not None and value not in wanted for wanted, value in single):
+        return False
+    if flt.tags is not None and not set(flt.tags) & set(held.tags):
+        return False
+    if flt.earned_at is not None:
+        local = not held.granted and self_inst is not None and held.at == self_inst
+        ok = False
+        for place in flt.earned_at:
+            if place == "self":
+                ok = ok or local
+            elif place == "other":
+                ok = ok or not local
+            else:
+                ok = ok or (held.at == place and not held.granted)
+        if not ok:
+            return False
+    return True
+
+
+def describe_filter(flt: Filter) -> str:
+    parts = []
+    if flt.subject:
+        parts.append("/".join(flt.subject))
+    if flt.level:
+        parts.append("/".join(flt.level) + "-level")
+    if flt.kind:
+        parts.append("/".join(flt.kind))
+    if flt.tags:
+        parts.append("tagged " + "/".join(flt.tags))
+    if flt.ids:
+        parts.append("from " + ", ".join(flt.ids))
+    if flt.issuer:
+        parts.append("issued by " + "/".join(flt.issuer))
+    if flt.via:
+        parts.append("via " + "/".join(flt.via))
+    if flt.earned_at:
+        places = ["this institution" if p == "self" else p for p in flt.earned_at]
+        parts.append("earned at " + "/".join(places))
+    if flt.badge_type:
+        parts.append("/".join(flt.badge_type) + " badges")
+    return " ".join(parts) if parts else "any kind"
+
+
+def evaluation_context(catalog: CompiledCatalog, record: LearnerRecord, as_of: date) -> Context:
+    substitutes: dict[str, list[str]] = {}
+    for exc in record.exceptions:
+        if exc.substitute is not None and exc.for_ is not None:
+            substitutes.setdefault(exc.for_, []).append(exc.substitute)
+    return Context(
+        catalog=catalog,
+        as_of=as_of,
+        substitutes={k: tuple(v) for k, v in substitutes.items()},
+    )

@@ -1,0 +1,143 @@
+"""The evaluator's JSON documents: transfer statements, audit decisions and their parts.
+
+``model_dump(mode="json")`` of a :class:`Statement` or :class:`Decision` is the JSON contract
+that the CLI's ``--json`` prints and the API returns; fields are only ever added.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ReasonCode = Literal[
+    "expired", "outside_window", "not_effective", "in_progress", "below_min_grade",
+    "below_min_score", "cap_exceeded", "not_applicable", "duplicate", "superseded", "native",
+    "unverified", "revoked", "not_needed", "unmapped",
+]  # fmt: skip
+REASON_CODES: tuple[str, ...] = ReasonCode.__args__  # type: ignore[attr-defined]
+"""Every reason code an unused holding may carry (``docs/semantics.md#answers``)."""
+
+COLLEGE_LEVELS = frozenset({"lower", "upper", "graduate"})
+
+
+# --------------------------------------------------------------------------- documents
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True, populate_by_name=True)
+
+
+class GrantedCredit(_Doc):
+    credential: str | None
+    credits: float
+    label: str | None = None
+    status: Literal["granted", "duplicate"] = "granted"
+
+
+class TransferLine(_Doc):
+    """One transfer rule that fired: its sources, what it grants, and on what authority."""
+
+    rule: str
+    policy: str
+    guarantee: Literal["guaranteed", "recommended", "discretionary"]
+    citation: str | None
+    from_: list[str] = Field(alias="from")
+    granted: list[GrantedCredit]
+    label: str | None = None
+    status: Literal["granted", "possible", "superseded"] = "granted"
+    """``possible``: recommended/discretionary credit not counted; ``superseded``: a higher
+    tier fired instead."""
+    counts_toward: list[str] | None = None
+    applied: bool | None = None
+    """In an audit: whether any of its grants was applied to the goal."""
+
+
+class Unused(_Doc):
+    credential: str | None
+    reason_code: ReasonCode
+    reason: str
+    index: int | None = None
+    """Position of the holding in the learner record."""
+
+
+class AppliedCredit(_Doc):
+    credential: str | None
+    credits: float
+    via: str | None = None
+    """The transfer rule that granted it, if any."""
+    substitute_for: str | None = None
+    label: str | None = None
+
+
+RequirementKind = Literal[
+    "composite", "electives", "all", "any", "at_least", "has", "credits", "count"
+]
+"""What a requirement result stands for: a composite credential's own requirements, its free
+electives, or a node of the requirement grammar (``docs/semantics.md``)."""
+
+
+class NodeResult(_Doc):
+    """One requirement of the goal's tree, as judged.
+
+    ``id`` is stable for a given catalog: the goal's id for the root, then ``/`` and the
+    child's position for each level (``tri-c.aa/2/0``); ``remaining`` repeats the ids of the
+    tree's nodes. ``target`` is the credential a ``has`` names, or the composite a
+    ``composite`` node stands for.
+    """
+
+    label: str
+    status: Literal["met", "partial", "unmet"]
+    applied: list[AppliedCredit] = []
+    missing: str | None = None
+    children: list[NodeResult] = []
+    waived: bool = False
+    overlay: bool = False
+    id: str = ""
+    kind: RequirementKind = "all"
+    target: str | None = None
+
+
+class Credits(_Doc):
+    applied: float
+    required: float
+
+
+class Statement(_Doc):
+    institution: str
+    learner: str
+    as_of: date
+    catalog_version: str
+    credits: float
+    possible: float
+    transfers: list[TransferLine]
+    unused: list[Unused]
+
+
+class Decision(_Doc):
+    goal: str
+    title: str
+    institution: str | None
+    learner: str
+    as_of: date
+    catalog_version: str
+    status: Literal["complete", "in_progress"]
+    projected: bool
+    credits: Credits
+    gpa: float | None
+    requirements: NodeResult
+    transfers: list[TransferLine]
+    unused: list[Unused]
+    remaining: list[NodeResult]
+    waived: list[str]
+    substitutions: list[dict[str, str]] = []
+    optimal: bool = True
+    catalog_date: date | None = None
+    """The day whose catalog the goal was judged under: 1 July of the learner's catalog year,
+    else ``as_of``."""
+
+
+def number(value: Fraction) -> float:
+    return int(value) if value.denominator == 1 else round(float(value), 4)

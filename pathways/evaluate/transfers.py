@@ -1,0 +1,425 @@
+"""Transfer semantics, in one place: which rules fire, which tier wins, what each grants.
+
+:func:`fire_rules` applies every rule of an institution to a pool of holdings: a rule fires
+when its ``when`` tree is met by holdings earned elsewhere, on a day the rule was in effect;
+a higher tier supersedes the rules it names; each credential is granted once (earliest
+source, then rule id), and a credential already held natively is a duplicate; only
+guaranteed credit counts unless ``include_discretionary``. Audit and plan both use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+
+from pathways.catalog.model import (
+    Filter,
+    Grant,
+    Requirement,
+    TransferRule,
+)
+from pathways.evaluate.holdings import Held, Prepared
+from pathways.evaluate.matching import Context, Mods, check_mods, matches, options_for
+from pathways.evaluate.results import GrantedCredit, TransferLine, number
+
+if TYPE_CHECKING:
+    from pathways.catalog.compile import CompiledCatalog
+
+
+# --------------------------------------------------------------------------- transfer
+
+
+@dataclass
+class Fired:
+    rule: TransferRule
+    sources: tuple[Held, ...]
+    guarantee: str
+    counted: bool
+    superseded_by: str | None = None
+    grants: list[Held] = field(default_factory=list)
+    duplicate_grants: list[Held] = field(default_factory=list)
+
+
+@dataclass
+class TransferResult:
+    fired: list[Fired]
+    granted: list[Held]
+    reasons: dict[str, tuple[str, str]]
+    """Reasons for own holdings that a rule looked at but did not fire on."""
+
+
+def _when_sources(
+    ctx: Context,
+    req: Requirement,
+    pool: Sequence[Held],
+    mods: Mods,
+    misses: dict[str, tuple[str, str]],
+) -> tuple[Held, ...] | None:
+    """The holdings that meet a rule's ``when`` (non-consuming), or None when it is not met."""
+    mods = mods.add(req)
+    kind = req.kind
+    if kind == "has":
+        assert req.has is not None
+        found = []
+        for option in options_for(ctx, req.has, pool):
+            failure = next((f for h in option if (f := check_mods(h, mods, ctx.as_of))), None)
+            if failure is None:
+                found.append(option)
+            else:
+                for h in option:
+                    misses.setdefault(h.key, failure)
+        if not found:
+            return None
+        found.sort(key=lambda o: (max(h.earned or date.min for h in o), [h.key for h in o]))
+        return found[0]
+    if kind in ("all", "any", "at_least"):
+        results = [_when_sources(ctx, child, pool, mods, misses) for child in req.children]
+        met = [r for r in results if r is not None]
+        need = {"all": len(req.children), "any": 1}.get(kind, req.at_least or 0)
+        if len(met) < need:
+            return None
+        chosen = met if kind == "all" else met[:need]
+        return tuple(h for r in chosen for h in r)
+    flt = req.from_ or Filter()
+    matching = []
+    for held in sorted(pool, key=lambda h: (h.earned or date.min, h.key)):
+        if not matches(ctx, held, flt, None):
+            continue
+        failure = check_mods(held, mods, ctx.as_of)
+        if failure is not None:
+            misses.setdefault(held.key, failure)
+        else:
+            matching.append(held)
+    if kind == "count":
+        return tuple(matching[: req.count]) if len(matching) >= (req.count or 0) else None
+    need_credits = req.credits or Fraction(0)
+    taken: list[Held] = []
+    total = Fraction(0)
+    for held in matching:
+        if total >= need_credits:
+            break
+        taken.append(held)
+        total += held.credits
+    return tuple(taken) if total >= need_credits else None
+
+
+def fire_rules(
+    ctx: Context,
+    prepared: Prepared,
+    institution: str,
+    *,
+    include_discretionary: bool,
+) -> TransferResult:
+    """Fire every rule that applies at ``institution`` on the valid own holdings."""
+    catalog = ctx.catalog
+    reasons: dict[str, tuple[str, str]] = {}
+    fired: list[Fired] = []
+    pool = [h for h in prepared.valid if h.at != institution]
+    for rule in sorted(catalog.rules_at(institution), key=lambda r: r.id):
+        misses: dict[str, tuple[str, str]] = {}
+        sources = _when_sources(ctx, rule.when, pool, Mods(), misses)
+        if sources is None:
+            for key, why in misses.items():
+                reasons.setdefault(key, why)
+            continue
+        latest = max((h.earned for h in sources if h.earned), default=None)
+        if (
+            rule.effective is not None
+            and latest is not None
+            and not rule.effective.contains(latest)
+        ):
+            for h in sources:
+                reasons.setdefault(
+                    h.key,
+                    (
+                        "not_effective",
+                        f"rule {rule.id} was not in effect on {latest}, when its source was earned",
+                    ),
+                )
+            continue
+        guarantee = catalog.policies[rule.policy].guarantee
+        counted = guarantee == "guaranteed" or include_discretionary
+        fired.append(Fired(rule=rule, sources=sources, guarantee=guarantee, counted=counted))
+
+    above = superseding(f.rule for f in fired)
+    for f in fired:
+        f.superseded_by = next(iter(above[f.rule.id]), None)
+    native = {h.credential for h in prepared.valid if h.credential is not None}
+    granted = _give(ctx, fired, above, native)
+    return TransferResult(fired=fired, granted=granted, reasons=reasons)
+
+
+def _give(
+    ctx: Context,
+    fired: Sequence[Fired],
+    above: Mapping[str, tuple[str, ...]],
+    native: set[str],
+) -> list[Held]:
+    """Fill each fired rule's ``grants`` and ``duplicate_grants``; return the counted grants
+    in :func:`grant_rank` order. Which counted grant is given is :func:`grant_presence`'s
+    choice; a grant that does not count is listed unless the learner holds it natively or
+    a counted grant of it ranks first."""
+    ranked: list[tuple[tuple[date, str, int], Fired, Held]] = []
+    options: list[GrantOption] = []
+    for f in fired:
+        if f.superseded_by is not None:
+            continue
+        earliest = min((h.earned or date.min for h in f.sources), default=date.min)
+        for position, grant in enumerate(f.rule.grants):
+            held = grant_holding(ctx, f, position, grant)
+            ranked.append((grant_rank(earliest, f.rule.id, position), f, held))
+            if f.counted:
+                options.append(
+                    GrantOption(held.key, f.rule.id, 0, position, held.credential, earliest)
+                )
+    given = grant_presence(
+        {
+            f.rule.id: RuleAlternatives(effective=[True], superseded_by=above[f.rule.id])
+            for f in fired
+        },
+        options,
+        Bools(),
+        available=lambda _rule, _alt: True,
+        held=lambda credential: credential in native,
+    )
+    ranked.sort(key=lambda entry: entry[0])
+    granted_ids: set[str] = set()
+    granted: list[Held] = []
+    for _, f, held in ranked:
+        if f.counted:
+            listed = given[held.key]
+        else:
+            listed = held.credential is None or not (
+                held.credential in granted_ids or held.credential in native
+            )
+        if not listed:
+            f.duplicate_grants.append(held)
+            continue
+        f.grants.append(held)
+        if f.counted:
+            if held.credential is not None:
+                granted_ids.add(held.credential)
+            granted.append(held)
+    return granted
+
+
+def grant_holding(ctx: Context, fired: Fired, position: int, grant: Grant) -> Held:
+    """The holding a rule's grant gives: grade CR, the rule's policy, the source's provenance."""
+    rule = fired.rule
+    sources = fired.sources
+    first = sources[0] if sources else None
+    earned = max((h.earned for h in sources if h.earned), default=None)
+    held = Held(
+        key=f"{rule.id}>{position}",
+        credential=None,
+        cred=None,
+        index=None,
+        earned=earned,
+        grade="CR",
+        score=None,
+        hours=None,
+        credits=Fraction(0),
+        kind="transfer-block",
+        subject=None,
+        level=None,
+        tags=grant.tags,
+        issuer=None,
+        badge_type=None,
+        at=first.at if first else None,
+        via=rule.policy,
+        rule=rule.id,
+        sources=tuple(h.key for h in sources),
+        counts_toward=rule.counts_toward,
+        label=grant.label,
+    )
+    ident = grant.credential
+    if ident is not None and ident in ctx.catalog.equivalences:
+        eq = ctx.catalog.equivalences[ident]
+        return replace(
+            held, credential=ident, credits=eq.credits, kind="course", subject=eq.subject,
+            level=eq.level, label=grant.label or eq.title,
+        )  # fmt: skip
+    if ident is not None:
+        cred = ctx.catalog.credential(ident, on=earned)
+        return replace(
+            held, credential=ident, cred=cred, credits=cred.credits, kind=cred.kind,
+            subject=cred.subject, level=cred.level, tags=cred.tags, issuer=cred.issuer,
+        )  # fmt: skip
+    if grant.credits == "as_earned":
+        return replace(
+            held,
+            credits=sum((h.credits for h in sources), Fraction(0)),
+            subject=first.subject if first else None,
+            level=first.level if first else None,
+            label=grant.label or f"{rule.id} block credit",
+        )
+    return replace(
+        held, credits=grant.credits or Fraction(0), subject=grant.subject, level=grant.level,
+        label=grant.label or f"{rule.id} block credit",
+    )  # fmt: skip
+
+
+def transfer_line(
+    fired: Fired, catalog: CompiledCatalog, applied: bool | None = None
+) -> TransferLine:
+    policy = catalog.policies[fired.rule.policy]
+    status: Literal["granted", "possible", "superseded"] = "granted"
+    if fired.superseded_by is not None:
+        status = "superseded"
+    elif fired.guarantee != "guaranteed":
+        status = "possible"
+    grants = [
+        GrantedCredit(credential=h.credential, credits=number(h.credits), label=h.label)
+        for h in fired.grants
+    ] + [
+        GrantedCredit(
+            credential=h.credential, credits=number(h.credits), label=h.label, status="duplicate"
+        )
+        for h in fired.duplicate_grants
+    ]
+    if fired.superseded_by is not None:
+        grants = [
+            GrantedCredit(
+                credential=g.credential,
+                credits=number(
+                    catalog.credential(g.credential).credits
+                    if g.credential and g.credential in catalog.versions
+                    else (g.credits if isinstance(g.credits, Fraction) else Fraction(0))
+                ),
+                label=g.label,
+            )
+            for g in fired.rule.grants
+        ]
+    return TransferLine(
+        rule=fired.rule.id,
+        policy=fired.rule.policy,
+        guarantee=fired.guarantee,
+        citation=fired.rule.source or policy.source,
+        from_=sorted({h.credential or h.name for h in fired.sources}),
+        granted=grants,
+        label=fired.rule.label,
+        status=status,
+        counts_toward=list(fired.rule.counts_toward) if fired.rule.counts_toward else None,
+        applied=applied,
+    )
+
+
+# --------------------------------------------------------------------------- the choice, abstractly
+
+Lit = TypeVar("Lit")
+
+
+class Logic(Protocol[Lit]):
+    """Boolean connectives over some kind of truth value (Python bools, solver literals…)."""
+
+    def and_(self, lits: Iterable[Lit]) -> Lit: ...
+
+    def or_(self, lits: Iterable[Lit]) -> Lit: ...
+
+    def not_(self, lit: Lit) -> Lit: ...
+
+
+class Bools:
+    """:class:`Logic` over Python bools: evaluates the choice for one known situation."""
+
+    def and_(self, lits: Iterable[bool]) -> bool:
+        return all(lits)
+
+    def or_(self, lits: Iterable[bool]) -> bool:
+        return any(lits)
+
+    def not_(self, lit: bool) -> bool:
+        return not lit
+
+
+@dataclass(frozen=True, slots=True)
+class RuleAlternatives:
+    """One rule as the choice sees it: for each of its source sets, in transfer's order of
+    preference, whether the rule was in effect for it; and the rules that supersede it."""
+
+    effective: Sequence[bool]
+    superseded_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantOption:
+    """One grant a rule gives when it fires on its ``alt``-th source set."""
+
+    key: str
+    rule: str
+    alt: int
+    position: int
+    credential: str | None
+    earliest: date
+    """The earliest earned day among the source set's holdings (the first tie-break)."""
+
+
+def grant_rank(earliest: date, rule: str, position: int) -> tuple[date, str, int]:
+    """Which of several grants of one credential wins: earliest source, then rule id, then
+    the grant's position in the rule."""
+    return (earliest, rule, position)
+
+
+def superseding(rules: Iterable[TransferRule]) -> dict[str, tuple[str, ...]]:
+    """Rule id → the ids among ``rules`` that supersede it (a higher tier replaces it)."""
+    listed = list(rules)
+    return {
+        rule.id: tuple(other.id for other in listed if rule.id in other.supersedes)
+        for rule in listed
+    }
+
+
+def grant_presence(
+    rules: Mapping[str, RuleAlternatives],
+    grants: Sequence[GrantOption],
+    logic: Logic[Lit],
+    *,
+    available: Callable[[str, int], Lit],
+    held: Callable[[str], Lit],
+) -> dict[str, Lit]:
+    """Grant key → whether the grant is given, in ``logic``'s terms.
+
+    The rules of transfer (``docs/semantics.md#transfer``), written once: a rule fires on its
+    first source set that is ``available(rule, position)``, if it was in effect for that
+    set; a rule does not fire when a rule superseding it fires; a credential is granted once,
+    by :func:`grant_rank`, and never when ``held`` (the learner holds it natively). Block
+    credit (no credential) is given whenever its rule fires on that set.
+    """
+    chosen: dict[tuple[str, int], Lit] = {}
+    fires: dict[str, Lit] = {}
+    for ident, entry in rules.items():
+        earlier: list[Lit] = []
+        effective: list[Lit] = []
+        for position in range(len(entry.effective)):
+            here = available(ident, position)
+            pick = logic.and_([here, *(logic.not_(e) for e in earlier)])
+            chosen[(ident, position)] = pick
+            if entry.effective[position]:
+                effective.append(pick)
+            earlier.append(here)
+        fires[ident] = logic.or_(effective)
+    live = {
+        ident: logic.and_([fires[ident], *(logic.not_(fires[u]) for u in entry.superseded_by)])
+        for ident, entry in rules.items()
+    }
+    presence: dict[str, Lit] = {}
+    by_credential: dict[str, list[tuple[tuple[date, str, int], GrantOption]]] = {}
+    for grant in grants:
+        base = logic.and_([chosen[(grant.rule, grant.alt)], live[grant.rule]])
+        if grant.credential is None:
+            presence[grant.key] = base
+        else:
+            rank = grant_rank(grant.earliest, grant.rule, grant.position)
+            by_credential.setdefault(grant.credential, []).append((rank, grant))
+    for credential, entries in by_credential.items():
+        entries.sort(key=lambda e: e[0])
+        before: list[Lit] = []
+        native = logic.not_(held(credential))
+        for _, grant in entries:
+            base = logic.and_([chosen[(grant.rule, grant.alt)], live[grant.rule]])
+            presence[grant.key] = logic.and_([base, native, *(logic.not_(b) for b in before)])
+            before.append(base)
+    return presence

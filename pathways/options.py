@@ -1,0 +1,47 @@
+"""How an evaluation is asked: the settings audit, transfer, plan, compare and batch share.
+
+One :class:`Options` value travels from the CLI's flags or an API request to every entry
+point (:func:`pathways.evaluate.audit`, :func:`pathways.evaluate.transfer`,
+:func:`pathways.plan.plan`, :func:`pathways.plan.compare`, :func:`pathways.batch.run_batch`),
+so each idea has one name everywhere. What each setting means is in ``docs/semantics.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+__all__ = ["Options"]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The settings of one evaluation; every field has the default a caller gets by omitting it.
+
+    * ``as_of`` — the day the question is asked about (``None``: today, read when used);
+    * ``projected`` — an audit counts in-progress and planned holdings as if earned (a plan
+      always treats them as candidates instead; ``compare`` audits the record as it stands);
+    * ``include_discretionary`` — recommended and discretionary transfer credit counts in an
+      audit or transfer statement; a plan, which counts recommended credit anyway, may then
+      also rely on discretionary rules;
+    * ``trust`` — issuer URLs or DIDs whose badges verify without a catalog claim;
+    * ``badge_resolver`` — fetches badge documents (a :class:`pathways.interop.Resolver`;
+      ``None``: the default resolver of :func:`pathways.interop.verify_badge`);
+    * ``time_limit`` — seconds the exact solver may take before it gives up.
+    """
+
+    as_of: date | None = None
+    projected: bool = False
+    include_discretionary: bool = False
+    trust: Sequence[str] = field(default=())
+    badge_resolver: Any = None
+    time_limit: float = 10.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "trust", tuple(self.trust))
+
+    def day(self) -> date:
+        """``as_of``, or today when it is not set."""
+        return self.as_of or date.today()

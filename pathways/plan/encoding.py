@@ -1,0 +1,443 @@
+"""The plan as a CP-SAT model: acquisition, transfer firing and the allocation, then search.
+
+Transfer rules are encoded with the ordered alternatives :mod:`pathways.evaluate.transfers`
+defines; :class:`Search` finds the best plan and the next-best distinct ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pathways import solver
+from pathways.evaluate.expansion import goal_builder, solver_items
+from pathways.evaluate.holdings import Held
+from pathways.evaluate.transfers import (
+    Bools,
+    GrantOption,
+    RuleAlternatives,
+    grant_presence,
+)
+from pathways.plan.documents import OBJECTIVE_SCALE, OPTIMIZED_ATTRIBUTE, TIE_BREAK_BUDGET
+from pathways.plan.space import Space, retake_pairs
+
+# --------------------------------------------------------------------------- transfer logic
+
+
+def _rules(space: Space) -> dict[str, RuleAlternatives]:
+    return {
+        ident: RuleAlternatives(
+            effective=[alt.effective for alt in entry.alts], superseded_by=entry.superseded_by
+        )
+        for ident, entry in space.rules.items()
+    }
+
+
+def _grant_options(space: Space) -> list[GrantOption]:
+    return [
+        GrantOption(
+            key=grant.held.key,
+            rule=grant.rule,
+            alt=grant.alt,
+            position=grant.position,
+            credential=grant.held.credential,
+            earliest=space.rules[grant.rule].alts[grant.alt].earliest,
+        )
+        for grant in space.grants
+    ]
+
+
+def present_grants(space: Space, acquired: set[str]) -> set[str]:
+    """Keys of the grant items that exist when the learner holds ``acquired`` too: the choice
+    of :func:`pathways.evaluate.transfers.grant_presence`, evaluated."""
+    presence = grant_presence(
+        _rules(space),
+        _grant_options(space),
+        Bools(),
+        available=lambda rule, alt: set(space.rules[rule].alts[alt].cands) <= acquired,
+        held=lambda credential: credential in acquired,
+    )
+    return {key for key, given in presence.items() if given}
+
+
+Lit = Any
+"""A CP-SAT literal, or a Python bool for a constant."""
+
+
+class _Logic:
+    """Reified and/or over CP-SAT literals, folding constants and sharing equal terms."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._cache: dict[tuple[int, ...], Lit] = {}
+
+    @staticmethod
+    def not_(lit: Lit) -> Lit:
+        if isinstance(lit, bool):
+            return not lit
+        return lit.negated()
+
+    def and_(self, lits: Iterable[Lit]) -> Lit:
+        terms = []
+        for lit in lits:
+            if lit is False:
+                return False
+            if lit is not True:
+                terms.append(lit)
+        if not terms:
+            return True
+        if len(terms) == 1:
+            return terms[0]
+        key = tuple(sorted({t.index for t in terms}))
+        found = self._cache.get(key)
+        if found is None:
+            found = self.model.new_bool_var("and")
+            self.model.add_bool_and(terms).only_enforce_if(found)
+            self.model.add_bool_or([t.negated() for t in terms]).only_enforce_if(found.negated())
+            self._cache[key] = found
+        return found
+
+    def or_(self, lits: Iterable[Lit]) -> Lit:
+        return self.not_(self.and_(self.not_(lit) for lit in lits))
+
+
+def _presence_literals(space: Space, acquire: Mapping[str, Any], logic: _Logic) -> dict[str, Lit]:
+    """The CP-SAT form of :func:`present_grants`: item key → literal for every grant item."""
+    return grant_presence(
+        _rules(space),
+        _grant_options(space),
+        logic,
+        available=lambda rule, alt: logic.and_(
+            acquire[c] for c in space.rules[rule].alts[alt].cands
+        ),
+        held=lambda credential: acquire.get(credential, False),
+    )
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class Built:
+    space: Space
+    builder: Any
+    problem: solver.Problem
+    goal_nodes: int
+    cp: solver.CpAllocation
+    acquire: dict[str, Any]
+    prereq_roots: dict[str, tuple[int, int, int]]
+    behind: dict[str, tuple[str, ...]]
+    """Item key → the candidates that must be earned before a prerequisite may read it."""
+    primary: Any
+    count: Any
+    ranks: Any
+    """The sum of the steps' ranks in the id order of every candidate (the tie-break)."""
+
+
+def _weight(space: Space, held: Held) -> int:
+    cred = held.cred
+    assert cred is not None
+    optimize = space.options.optimize
+    if optimize == "credits":
+        return math.floor(held.credits * space.unit)
+    value = getattr(cred, OPTIMIZED_ATTRIBUTE[optimize])
+    return 0 if value is None else round(value * OBJECTIVE_SCALE[optimize])
+
+
+def _tie_to_presence(
+    model: Any, cp: solver.CpAllocation, problem: solver.Problem, presence: dict[str, Any]
+) -> dict[int, list[tuple[str, list[tuple[Any, Any]]]]]:
+    """Every use of an item that may be absent implies its presence; returns the uses by leaf."""
+    by_leaf: dict[int, list[tuple[str, list[tuple[Any, Any]]]]] = defaultdict(list)
+    applied: dict[str, list[tuple[Any, Any]]] = defaultdict(list)
+    for (leaf, key), pairs in cp.uses.items():
+        by_leaf[leaf].append((key, pairs))
+        lit = presence.get(key, True)
+        for var, _ in pairs:
+            if lit is False:
+                model.add(var == 0)
+            elif lit is not True:
+                model.add_implication(var, lit)
+        if lit is not True and not problem.nodes[leaf].overlay:
+            applied[key].extend(pairs)
+    # An item that may be absent applies nothing unless present: the same capacity as the
+    # allocation's, scaled by presence, which keeps the LP relaxation from spreading a
+    # fraction of one candidate over several requirements.
+    units = {item.key: item.units for item in problem.items}
+    for key, pairs in applied.items():
+        lit = presence[key]
+        if lit is not False and units[key] > 0:
+            model.add(sum(amount for _, amount in pairs) <= units[key] * lit)
+    return by_leaf
+
+
+def _order_and_objective(
+    space: Space,
+    model: Any,
+    cp: solver.CpAllocation,
+    acquire: dict[str, Any],
+    prereq_roots: dict[str, tuple[int, int, int]],
+    by_leaf: dict[int, list[tuple[str, list[tuple[Any, Any]]]]],
+    behind: dict[str, tuple[str, ...]],
+) -> Any:
+    """Steps come after what their prerequisites read; returns the primary objective (the
+    critical path's weeks when optimising time, else the summed weight of the steps)."""
+    timed = space.options.optimize == "time"
+    weeks = {
+        k: round((h.cred.weeks or 0) * OBJECTIVE_SCALE["time"]) if h.cred else 0
+        for k, h in space.candidates.items()
+    }
+    horizon = sum(weeks.values())
+    order = {k: model.new_int_var(0, len(acquire), f"order[{k}]") for k in acquire}
+    start = {k: model.new_int_var(0, horizon, f"start[{k}]") for k in acquire} if timed else {}
+    for ident, (root, low, high) in prereq_roots.items():
+        model.add_implication(acquire[ident], cp.met[root])
+        for leaf in range(low, high):
+            for key, pairs in by_leaf.get(leaf, ()):
+                for before in behind.get(key, ()):
+                    for var, _ in pairs:
+                        model.add(order[ident] >= order[before] + 1).only_enforce_if(var)
+                        if timed:
+                            model.add(
+                                start[ident] >= start[before] + weeks[before]
+                            ).only_enforce_if(var)
+    if timed:
+        makespan = model.new_int_var(0, horizon, "makespan")
+        for ident, var in acquire.items():
+            model.add(makespan >= start[ident] + weeks[ident]).only_enforce_if(var)
+        return makespan
+    return sum(_weight(space, space.candidates[k]) * var for k, var in acquire.items())
+
+
+def build_model(space: Space, *, reduce: bool) -> Built:
+    """The plan's CP-SAT model: the goal's allocation over held, candidate and granted items,
+    acquisition variables, presence of grants, prerequisites and their order, objectives.
+
+    ``reduce`` drops the candidates no plan needs (:func:`_interchangeable`): the best plan
+    is the same, but next-best plans that only swap interchangeable candidates disappear, so
+    it is off when alternatives are asked for."""
+    ranks = {ident: rank for rank, ident in enumerate(sorted(space.candidates), 1)}
+    builder = goal_builder(
+        space.ctx,
+        space.record,
+        space.goal,
+        space.goal_day,
+        space.pool,
+        space.prepared.valid,
+        space.unit,
+    )
+    goal_nodes, goal_limits = len(builder.nodes), len(builder.limits)
+    prereq_roots: dict[str, tuple[int, int, int]] = {}
+    for ident, held in sorted(space.candidates.items()):
+        cred = held.cred
+        assert cred is not None
+        if cred.prerequisites is not None:
+            low = len(builder.nodes)
+            root = builder.side_tree(cred.prerequisites, cred)
+            prereq_roots[ident] = (root, low, len(builder.nodes))
+    nodes = [
+        node if i < goal_nodes else replace(node, total=0, blocked=False)
+        for i, node in enumerate(builder.nodes)
+    ]
+    limits = builder.limits[:goal_limits]
+    dropped = _interchangeable(space, nodes, limits) if reduce else set()
+    if dropped:
+        gone = {space.candidates[k].key for k in dropped}
+        nodes = [
+            replace(n, options=tuple(o for o in n.options if not gone & set(o))) for n in nodes
+        ]
+        limits = [replace(lim, items=lim.items - gone) for lim in limits]
+        space.candidates = {k: v for k, v in space.candidates.items() if k not in dropped}
+        space.pool = [h for h in space.pool if h.key not in gone]
+    exclusive = tuple(
+        (source.key, grant.held.key)
+        for grant in space.grants
+        for source in space.rules[grant.rule].alts[grant.alt].sources
+    ) + retake_pairs(space)
+    problem = solver.Problem(
+        items=solver_items(space.pool, space.unit),
+        nodes=tuple(nodes),
+        limits=tuple(limits),
+        exclusive=exclusive,
+    )
+    cp = solver.build_cpsat(problem)
+    model = cp.model
+    acquire = {k: model.new_bool_var(f"acquire[{k}]") for k in sorted(space.candidates)}
+    presence = _presence_literals(space, acquire, _Logic(model))
+    behind: dict[str, tuple[str, ...]] = {}
+    for ident, held in space.candidates.items():
+        presence[held.key] = acquire[ident]
+        behind[held.key] = (ident,)
+    for grant in space.grants:
+        behind[grant.held.key] = space.rules[grant.rule].alts[grant.alt].cands
+
+    by_leaf = _tie_to_presence(model, cp, problem, presence)
+    model.add(cp.met[0] == 1)
+
+    primary = _order_and_objective(space, model, cp, acquire, prereq_roots, by_leaf, behind)
+    return Built(
+        space=space,
+        builder=builder,
+        problem=problem,
+        goal_nodes=goal_nodes,
+        cp=cp,
+        acquire=acquire,
+        prereq_roots=prereq_roots,
+        behind=behind,
+        primary=primary,
+        count=sum(acquire.values()),
+        ranks=sum(ranks[k] * var for k, var in acquire.items()),
+    )
+
+
+def _interchangeable(
+    space: Space, nodes: Sequence[solver.Node], limits: Sequence[solver.Limit]
+) -> set[str]:
+    """Candidates no plan needs: those read by no requirement, and the surplus of groups of
+    interchangeable ones.
+
+    Candidates that only ``credits``/``count`` requirements read (no prerequisites, no
+    ``has``, no transfer rule's source, nothing granted in their place) are interchangeable
+    when they are read by the same requirements, carry the same units, objective weight,
+    weeks and limits, and agree on what a ``distinct`` reads. A plan uses at most as many of
+    such a group as those requirements can take; the smallest ids are kept, which is the
+    plan's own tie-break, so the answer is unchanged.
+    """
+    key_of = {h.key: k for k, h in space.candidates.items()}
+    reads: dict[str, list[int]] = defaultdict(list)
+    fixed: set[str] = set()
+    for index, node in enumerate(nodes):
+        for option in node.options:
+            for key in option:
+                ident = key_of.get(key)
+                if ident is None:
+                    continue
+                if node.kind == "has":
+                    fixed.add(ident)
+                else:
+                    reads[ident].append(index)
+    for entry in space.rules.values():
+        for alt in entry.alts:
+            fixed.update(alt.cands)
+    fixed.update(g.held.credential for g in space.grants if g.held.credential)
+    groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    dropped: set[str] = set()
+    for ident, held in space.candidates.items():
+        cred = held.cred
+        assert cred is not None
+        if ident in fixed or cred.prerequisites is not None:
+            continue
+        leaves = tuple(sorted(set(reads.get(ident, ()))))
+        if not leaves:
+            dropped.add(ident)
+            continue
+        reads_distinct = {d[0] for leaf in leaves if (d := nodes[leaf].distinct) is not None}
+        distinct = tuple(
+            getattr(held, "at" if attr == "earned_at" else attr) for attr in sorted(reads_distinct)
+        )
+        signature = (
+            leaves,
+            math.floor(held.credits * space.unit),
+            _weight(space, held),
+            cred.weeks,
+            tuple(i for i, lim in enumerate(limits) if held.key in lim.items),
+            distinct,
+        )
+        groups[signature].append(ident)
+    for signature, members in groups.items():
+        leaves, units = signature[0], signature[1]
+        room = (
+            sum(
+                nodes[leaf].need if nodes[leaf].kind == "count" else -(-nodes[leaf].need // units)
+                for leaf in leaves
+            )
+            if units
+            else sum(nodes[leaf].need for leaf in leaves if nodes[leaf].kind == "count")
+        )
+        dropped.update(sorted(members)[room:])
+    return dropped
+
+
+@dataclass(frozen=True)
+class Found:
+    """A plan's steps and the goal allocation that goes with them ((leaf, item key) used)."""
+
+    steps: frozenset[str]
+    uses: set[tuple[int, str]]
+
+
+class Search:
+    """Staged exact optimisation over one model: the best plan, then the next-best ones."""
+
+    def __init__(self, built: Built, time_limit: float) -> None:
+        import time
+
+        self.built = built
+        self.clock = time.perf_counter
+        self.deadline = self.clock() + time_limit
+        self.optimal = True
+
+    def _run(self, objective: Any, assumptions: list[Any], *, budget: float | None = None) -> Any:
+        """Minimise ``objective`` under the cuts and ``assumptions``: the solver with the
+        answer, None when infeasible. ``budget`` caps deterministic time (a tie-break: the
+        answer found within it counts as final)."""
+        from ortools.sat.python import cp_model
+
+        model = self.built.cp.model
+        model.minimize(objective)
+        model.clear_assumptions()
+        model.add_assumptions(assumptions)
+        engine = cp_model.CpSolver()
+        engine.parameters.num_workers = 1
+        engine.parameters.random_seed = 0
+        engine.parameters.linearization_level = 2
+        engine.parameters.max_time_in_seconds = max(0.05, self.deadline - self.clock())
+        if budget is not None:
+            engine.parameters.max_deterministic_time = budget
+        status = engine.solve(model)
+        if status == cp_model.INFEASIBLE:
+            return None
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if budget is not None:
+                return None
+            raise solver.SolverTimeout("no plan found within the solver's time limit")
+        if status != cp_model.OPTIMAL and budget is None:
+            self.optimal = False
+        model.clear_hints()
+        for var in self.built.acquire.values():
+            model.add_hint(var, engine.value(var))
+        return engine
+
+    def best(self) -> Found | None:
+        """The best plan under the cuts so far, or None when there is none.
+
+        Stage 1 minimises ``primary·(n+1) + steps`` (exactly lexicographic, as steps ≤ n).
+        Stage 2 keeps that value and minimises the sum of the steps' ranks in id order
+        (earlier ids preferred), within :data:`TIE_BREAK_BUDGET` of deterministic time, so
+        the same question always gets the same plan.
+        """
+        model = self.built.cp.model
+        acquire = self.built.acquire
+        ids = sorted(acquire)
+        objective = self.built.primary * (len(ids) + 1) + self.built.count
+        engine = self._run(objective, [])
+        if engine is None:
+            return None
+        held = model.new_bool_var("stage")
+        model.add(objective <= int(engine.objective_value)).only_enforce_if(held)
+        engine = self._run(self.built.ranks, [held], budget=TIE_BREAK_BUDGET) or engine
+        model.clear_assumptions()
+        uses = {
+            pair
+            for pair, pairs in self.built.cp.uses.items()
+            if pair[0] < self.built.goal_nodes and any(engine.value(v) for v, _ in pairs)
+        }
+        return Found(steps=frozenset(k for k in ids if engine.value(acquire[k])), uses=uses)
+
+    def cut(self, found: Found) -> None:
+        """Forbid ``found``'s steps and every superset of them from now on."""
+        model = self.built.cp.model
+        model.add(sum(self.built.acquire[k] for k in found.steps) <= len(found.steps) - 1)

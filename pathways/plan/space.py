@@ -1,0 +1,656 @@
+"""The candidate space of a plan: what the learner could still earn that could count.
+
+:func:`build_space` gathers candidates (with retakes), the transfer rules that can fire on
+them with their source choices, and the goal's solver nodes over held and candidate items.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from pathways.catalog.model import (
+    Credential,
+    Filter,
+    LearnerRecord,
+    Requirement,
+    TransferRule,
+)
+from pathways.errors import UnknownIdError
+from pathways.evaluate.expansion import goal_version, nested_composites
+from pathways.evaluate.holdings import Held, Prepared, prepare
+from pathways.evaluate.matching import (
+    Context,
+    Mods,
+    check_mods,
+    describe_filter,
+    evaluation_context,
+    matches,
+    options_for,
+)
+from pathways.evaluate.results import COLLEGE_LEVELS
+from pathways.evaluate.transfers import Fired, grant_holding, superseding
+
+if TYPE_CHECKING:
+    from pathways.catalog.compile import CompiledCatalog
+
+from pathways.plan.documents import (
+    MAX_SOURCE_CHOICES,
+    NON_COLLEGE_KINDS,
+    OPTIMIZED_ATTRIBUTE,
+    Optimize,
+)
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    by_issuer: Mapping[str, tuple[str, ...]]
+    anywhere: tuple[str, ...]
+    """Ids with a non-college version (offered to anyone)."""
+
+
+_INDEXES: list[tuple[CompiledCatalog, _Index]] = []
+
+
+def catalog_index(catalog: CompiledCatalog) -> _Index:
+    """Simple credentials by issuer, and the non-college ones (cached per catalog object)."""
+    for known, index in _INDEXES:
+        if known is catalog:
+            return index
+    by_issuer: dict[str, set[str]] = defaultdict(set)
+    anywhere: set[str] = set()
+    for ident, versions in catalog.versions.items():
+        for version in versions:
+            if version.composite or version.kind == "transfer-block":
+                continue
+            if version.kind in NON_COLLEGE_KINDS:
+                anywhere.add(ident)
+            if version.issuer is not None:
+                by_issuer[version.issuer].add(ident)
+    index = _Index(
+        by_issuer={k: tuple(sorted(v)) for k, v in by_issuer.items()},
+        anywhere=tuple(sorted(anywhere)),
+    )
+    _INDEXES.append((catalog, index))
+    del _INDEXES[:-4]
+    return index
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    optimize: Optimize
+    include_discretionary: bool
+    allow_unknown: bool
+    from_institutions: tuple[str, ...]
+
+
+class _Relevance:
+    """Every credential id and transfer rule that can count toward a goal (a closure)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        rules_here: Sequence[TransferRule],
+        universe: Sequence[Held],
+        held: set[str],
+        goal_day: date,
+    ) -> None:
+        self.ctx = ctx
+        self.goal_day = goal_day
+        self.rules_here = {r.id: r for r in rules_here}
+        self.universe = universe
+        self.held = held
+        self.ids: set[str] = set()
+        self.rules: set[str] = set()
+        self.min_score: dict[str, float] = {}
+        self.reads: dict[str, set[Mods]] = {}
+        """Credential id → the modifiers of every requirement path that reads it."""
+        self._filters: set[Filter] = set()
+        self._electives = False
+        self._expanded: set[str] = set()
+
+    def walk(self, req: Requirement, mods: Mods) -> None:
+        mods = mods.add(req)
+        if req.has is not None:
+            self.has(req.has, mods)
+        elif req.from_ is not None:
+            self.filter(req.from_, mods)
+        else:
+            for child in req.children:
+                self.walk(child, mods)
+
+    def _score(self, ident: str, mods: Mods) -> None:
+        if mods.min_score is not None:
+            known = self.min_score.get(ident)
+            if known is None or mods.min_score < known:
+                self.min_score[ident] = mods.min_score
+
+    def has(self, ident: str, mods: Mods) -> None:
+        catalog = self.ctx.catalog
+        self._score(ident, mods)
+        self.reads.setdefault(ident, set()).add(mods)
+        if ident in self.ids:
+            return
+        self.ids.add(ident)
+        for substitute in self.ctx.substitutes.get(ident, ()):
+            self.has(substitute, mods)
+        if ident in catalog.equivalences:
+            for member in catalog.equivalences[ident].members:
+                for part in member.all:
+                    self.has(part, mods)
+        elif ident in catalog.versions:
+            cred = catalog.credential(ident, on=self.ctx.as_of)
+            if cred.composite or catalog.credential(ident, on=self.goal_day).composite:
+                # A composite is read in the goal's catalog year, as the audit reads it.
+                cred = catalog.credential(ident, on=self.goal_day)
+                if ident not in self.held and ident not in self._expanded:
+                    self._expanded.add(ident)
+                    assert cred.requires is not None
+                    self.walk(cred.requires, Mods())
+                    if cred.credits > 0:
+                        self.electives()
+            elif cred.prerequisites is not None:
+                self.walk(cred.prerequisites, Mods())
+            for equivalence in catalog.member_of.get(ident, ()):
+                self.has(equivalence, Mods())
+        for rule in catalog.rules_granting.get(ident, ()):
+            self.rule(rule.id)
+
+    def rule(self, ident: str) -> None:
+        if ident in self.rules or ident not in self.rules_here:
+            return
+        self.rules.add(ident)
+        self.walk(self.rules_here[ident].when, Mods())
+
+    def filter(self, flt: Filter, mods: Mods) -> None:
+        loose = flt.model_copy(update={"earned_at": None})
+        for held in self.universe:
+            if matches(self.ctx, held, loose, None):
+                assert held.credential is not None
+                self.has(held.credential, mods)
+        if loose in self._filters:
+            return
+        self._filters.add(loose)
+        for rule in self.rules_here.values():
+            if any(self._grant_could_match(rule, g, loose) for g in rule.grants):
+                self.rule(rule.id)
+
+    def _grant_could_match(self, rule: TransferRule, grant: Any, flt: Filter) -> bool:
+        if grant.credits == "as_earned":
+            return True  # its subject and level are the source's
+        fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
+        position = rule.grants.index(grant)
+        return matches(self.ctx, grant_holding(self.ctx, fired, position, grant), flt, None)
+
+    def electives(self) -> None:
+        if self._electives:
+            return
+        self._electives = True
+        for held in self.universe:
+            if held.credits > 0 and (
+                held.level in COLLEGE_LEVELS or (held.level is None and held.kind == "course")
+            ):
+                assert held.credential is not None
+                self.has(held.credential, Mods())
+        for rule in self.rules_here.values():
+            self.rule(rule.id)
+
+
+@dataclass
+class _Alt:
+    """One set of sources a rule may fire on, in the order transfer prefers them."""
+
+    sources: tuple[Held, ...]
+    cands: tuple[str, ...]
+    effective: bool
+    earliest: date
+
+
+@dataclass
+class _Rule:
+    rule: TransferRule
+    counted: bool
+    alts: list[_Alt]
+    superseded_by: tuple[str, ...] = ()
+
+
+@dataclass
+class GrantItem:
+    """A transfer grant as a conditional item: rule, source choice, grant position."""
+
+    held: Held
+    rule: str
+    alt: int
+    position: int
+
+
+@dataclass
+class Space:
+    """Everything about one planning question that does not depend on the chosen steps."""
+
+    catalog: CompiledCatalog
+    record: LearnerRecord
+    ctx: Context
+    prepared: Prepared
+    goal: Credential
+    goal_day: date
+    institution: str | None
+    options: SearchOptions
+    allowed: set[str]
+    candidates: dict[str, Held]
+    excluded: dict[str, str]
+    rules: dict[str, _Rule]
+    grants: list[GrantItem]
+    pool: list[Held]
+    unit: int
+    discretionary: set[str] = field(default_factory=set)
+    """Credential ids only discretionary rules would grant (for explanations)."""
+    elsewhere: dict[str, str] = field(default_factory=dict)
+    """Credential id → its issuer, for those left out as offered at no allowed institution."""
+    retakes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Held credential id → the keys of its held attempts, for those a plan may earn again
+    (some requirement reads it that no attempt passes: a grade, score, hours or window)."""
+
+    @property
+    def valid_ids(self) -> set[str]:
+        return {h.credential for h in self.prepared.valid if h.credential}
+
+
+def candidate_held(cred: Credential, as_of: date, score: float | None) -> Held:
+    return Held(
+        key=f"{cred.id}#plan",
+        credential=cred.id,
+        cred=cred,
+        index=None,
+        earned=as_of,
+        grade="P" if cred.kind == "course" else None,
+        score=score,
+        hours=cred.hours,
+        credits=cred.credits,
+        kind=cred.kind,
+        subject=cred.subject,
+        level=cred.level,
+        tags=cred.tags,
+        issuer=cred.issuer,
+        badge_type=cred.badge_type,
+        at=cred.issuer,
+    )
+
+
+def _offer(
+    catalog: CompiledCatalog, ident: str, as_of: date, allowed: set[str], held: set[str]
+) -> Credential | str:
+    """The version of ``ident`` a plan may take, or why it may not."""
+    cred = catalog.credential(ident, on=as_of)
+    if cred.composite:
+        return f"{ident} is a composite credential: it is earned through its requirements"
+    if cred.kind == "transfer-block":
+        return f"{ident} is a transfer block: it is only granted, never earned directly"
+    if cred.effective is not None and not cred.effective.contains(as_of):
+        return f"{ident} is not offered on {as_of}"
+    if ident in held:
+        return f"{ident} is already held"
+    if cred.kind not in NON_COLLEGE_KINDS and cred.issuer not in allowed:
+        return (
+            f"{ident} is offered by {cred.issuer or 'no institution'}, which is neither the "
+            "goal's institution nor one of the learner's (add it with --from)"
+        )
+    return cred
+
+
+def _universe(catalog: CompiledCatalog, allowed: set[str], as_of: date) -> list[Held]:
+    """Every credential a filter may reach, as a would-be planned holding."""
+    index = catalog_index(catalog)
+    ids = set(index.anywhere)
+    for inst in allowed:
+        ids.update(index.by_issuer.get(inst, ()))
+    found = []
+    for ident in sorted(ids):
+        cred = catalog.credential(ident, on=as_of)
+        if cred.composite or cred.kind == "transfer-block":
+            continue
+        if cred.kind in NON_COLLEGE_KINDS or cred.issuer in allowed:
+            found.append(candidate_held(cred, as_of, None))
+    return found
+
+
+def build_space(
+    catalog: CompiledCatalog,
+    record: LearnerRecord,
+    goal: str,
+    as_of: date,
+    options: SearchOptions,
+    *,
+    trust: Sequence[str],
+    badge_resolver: Any,
+) -> Space:
+    goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
+    for inst in options.from_institutions:
+        if inst not in catalog.institutions:
+            raise UnknownIdError("institution", inst, catalog.institutions)
+    ctx = evaluation_context(catalog, record, as_of)
+    prepared = prepare(
+        catalog, record, as_of, projected=False, trust=trust, badge_resolver=badge_resolver
+    )
+    institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
+    rules_here = catalog.rules_at(institution) if institution is not None else ()
+    allowed = {h.at for h in prepared.own if h.at} | set(options.from_institutions)
+    allowed |= {i for i in (institution, record.learner.institution) if i}
+    for nested in nested_composites(catalog, goal_cred, goal_day):
+        issuer = catalog.credential(nested, on=goal_day).issuer
+        if issuer is not None and issuer in catalog.institutions:
+            allowed.add(issuer)
+    held = {h.credential for h in prepared.valid if h.credential}
+
+    relevance = _Relevance(ctx, rules_here, _universe(catalog, allowed, as_of), held, goal_day)
+    relevance.has(goal_cred.id, Mods())
+    retakes = _retakes(prepared, relevance, as_of)
+
+    candidates: dict[str, Held] = {}
+    excluded: dict[str, str] = {}
+    elsewhere: dict[str, str] = {}
+    attribute = OPTIMIZED_ATTRIBUTE.get(options.optimize)
+    for ident in sorted(relevance.ids):
+        if ident not in catalog.versions or (ident == goal_cred.id and goal_cred.composite):
+            continue
+        offered = _offer(catalog, ident, as_of, allowed, held - set(retakes))
+        if isinstance(offered, str):
+            if ident not in held:
+                excluded[ident] = offered
+                issuer = catalog.credential(ident, on=as_of).issuer
+                if issuer is not None and issuer not in allowed:
+                    elsewhere[ident] = issuer
+            continue
+        if attribute and getattr(offered, attribute) is None and not options.allow_unknown:
+            flag = "--allow-unknown"
+            excluded[ident] = f"{ident} has no {attribute} in the catalog (use {flag})"
+            continue
+        candidates[ident] = candidate_held(offered, as_of, _lowest_tier(ctx, ident, relevance))
+
+    space = Space(
+        catalog=catalog,
+        record=record,
+        ctx=ctx,
+        prepared=prepared,
+        goal=goal_cred,
+        goal_day=goal_day,
+        institution=institution,
+        options=options,
+        allowed=allowed,
+        candidates=candidates,
+        excluded=excluded,
+        rules={},
+        grants=[],
+        pool=[],
+        unit=catalog.unit,
+        elsewhere=elsewhere,
+        retakes={k: v for k, v in retakes.items() if k in candidates},
+    )
+    # A higher tier that fires takes a relevant rule's credit away, relevant or not.
+    rules = [
+        r for r in rules_here if r.id in relevance.rules or set(r.supersedes) & relevance.rules
+    ]
+    _fill_rules(space, rules)
+    _prune_unachievable(space, rules)
+    return space
+
+
+def _retakes(prepared: Prepared, relevance: _Relevance, as_of: date) -> dict[str, tuple[str, ...]]:
+    """Held credentials worth earning again: some requirement path reads the credential and
+    no held attempt passes its modifiers (a D where a C is needed, a failing exam score, a
+    course outside a recency window). Credential id → the keys of the held attempts."""
+    attempts: dict[str, list[Held]] = {}
+    for held in prepared.valid:
+        if held.credential and not held.granted:
+            attempts.setdefault(held.credential, []).append(held)
+    return {
+        ident: tuple(h.key for h in tries)
+        for ident, tries in attempts.items()
+        if any(
+            all(check_mods(h, mods, as_of) is not None for h in tries)
+            for mods in relevance.reads.get(ident, ())
+        )
+    }
+
+
+def retake_pairs(space: Space) -> tuple[tuple[str, str], ...]:
+    """A retake and the attempts it repeats: at most one of them counts (the audit's rule
+    for repeated courses), so a plan never applies both."""
+    return tuple(
+        (key, space.candidates[ident].key)
+        for ident, keys in space.retakes.items()
+        if ident in space.candidates
+        for key in keys
+    )
+
+
+def _lowest_tier(ctx: Context, ident: str, relevance: _Relevance) -> float | None:
+    """The smallest ``min_score`` any requirement reading ``ident`` asks (or None)."""
+    names = (ident, *ctx.catalog.member_of.get(ident, ()))
+    return min((relevance.min_score[n] for n in names if n in relevance.min_score), default=None)
+
+
+def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
+    """Source choices of every rule over held and candidate holdings, and the grant items."""
+    ctx = space.ctx
+    institution = space.institution
+    sources = [
+        h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != institution
+    ]
+    allow = ("guaranteed", "recommended") + (
+        ("discretionary",) if space.options.include_discretionary else ()
+    )
+    space.rules = {}
+    space.discretionary = set()
+    for rule in rules:
+        alts = []
+        for option in _choices(ctx, rule.when, sources, Mods()):
+            cands = tuple(
+                sorted({h.credential for h in option if h.credential and h.key.endswith("#plan")})
+            )
+            latest = max((h.earned for h in option if h.earned), default=None)
+            effective = rule.effective is None or latest is None or rule.effective.contains(latest)
+            earliest = min((h.earned or date.min for h in option), default=date.min)
+            alts.append(
+                _Alt(
+                    sources=option,
+                    cands=cands,
+                    effective=effective,
+                    earliest=earliest,
+                )
+            )
+        if not alts:
+            continue
+        guarantee = space.catalog.policies[rule.policy].guarantee
+        space.rules[rule.id] = _Rule(rule=rule, counted=guarantee in allow, alts=alts)
+        if guarantee not in allow:
+            space.discretionary.update(g.credential for g in rule.grants if g.credential)
+    above = superseding(entry.rule for entry in space.rules.values())
+    for entry in space.rules.values():
+        entry.superseded_by = above[entry.rule.id]
+    held = space.valid_ids
+    space.grants = []
+    for entry in space.rules.values():
+        if not entry.counted:
+            continue
+        guarantee = space.catalog.policies[entry.rule.policy].guarantee
+        for a, alt in enumerate(entry.alts):
+            if not alt.effective:
+                continue
+            fired = Fired(rule=entry.rule, sources=alt.sources, guarantee=guarantee, counted=True)
+            for position, grant in enumerate(entry.rule.grants):
+                if grant.credential is not None and grant.credential in held:
+                    continue  # a duplicate of what the learner holds
+                item = grant_holding(ctx, fired, position, grant)
+                item = replace(item, key=f"{entry.rule.id}>{position}/{a}")
+                space.grants.append(
+                    GrantItem(held=item, rule=entry.rule.id, alt=a, position=position)
+                )
+    space.pool = sorted(
+        [*space.prepared.valid, *space.candidates.values(), *(g.held for g in space.grants)],
+        key=lambda h: (h.granted, h.earned or date.min, h.key),
+    )
+    space.unit = math.lcm(*(h.credits.denominator for h in space.pool), space.catalog.unit)
+
+
+def _choices(
+    ctx: Context, req: Requirement, pool: Sequence[Held], mods: Mods
+) -> list[tuple[Held, ...]]:
+    """Every source set ``req`` (a rule's ``when``) may fire on, in transfer's preference.
+
+    Transfer picks the first of these whose holdings are all present (see
+    :func:`pathways.evaluate._when_sources`): earliest-earned options of a ``has``, the first
+    met child of an ``any``, the first met children of an ``at_least``, the earliest matching
+    holdings of a ``credits``/``count``. The list stops at the first choice made of held
+    holdings only (it is always present) and at :data:`MAX_SOURCE_CHOICES`.
+    """
+    mods = mods.add(req)
+    kind = req.kind
+    found: list[tuple[Held, ...]]
+    if kind == "has":
+        assert req.has is not None
+        found = [
+            option
+            for option in options_for(ctx, req.has, pool)
+            if all(check_mods(h, mods, ctx.as_of) is None for h in option)
+        ]
+        found.sort(key=lambda o: (max(h.earned or date.min for h in o), [h.key for h in o]))
+        return _trim(found)
+    if kind in ("all", "any", "at_least"):
+        children = [_choices(ctx, child, pool, mods) for child in req.children]
+        if kind == "any":
+            combos: Iterable[tuple[tuple[Held, ...], ...]] = ((c,) for lst in children for c in lst)
+        elif kind == "all":
+            combos = itertools.product(*children)
+        else:
+            combos = (
+                combo
+                for chosen in itertools.combinations(range(len(children)), req.at_least or 0)
+                for combo in itertools.product(*(children[i] for i in chosen))
+            )
+        found = []
+        for combo in itertools.islice(combos, MAX_SOURCE_CHOICES * 4):
+            merged: dict[str, Held] = {}
+            for part in combo:
+                for h in part:
+                    merged.setdefault(h.key, h)
+            found.append(tuple(merged.values()))
+        return _trim(found)
+    flt = req.from_ or Filter()
+    matching = sorted(
+        (h for h in pool if matches(ctx, h, flt, None) and check_mods(h, mods, ctx.as_of) is None),
+        key=lambda h: (h.earned or date.min, h.key),
+    )
+    if kind == "count":
+        found = [tuple(c) for c in itertools.combinations(matching, req.count or 0)]
+        return _trim(found[: MAX_SOURCE_CHOICES * 4])
+    need: Fraction = req.credits or Fraction(0)
+    found = []
+
+    def grow(prefix: tuple[Held, ...], total: Fraction, start: int) -> None:
+        if len(found) >= MAX_SOURCE_CHOICES * 4:
+            return
+        if total >= need:
+            found.append(prefix)
+            return
+        for i in range(start, len(matching)):
+            grow((*prefix, matching[i]), total + matching[i].credits, i + 1)
+
+    grow((), Fraction(0), 0)
+    return _trim(found)
+
+
+def _trim(choices: list[tuple[Held, ...]]) -> list[tuple[Held, ...]]:
+    for position, choice in enumerate(choices[:MAX_SOURCE_CHOICES]):
+        if not any(h.key.endswith("#plan") for h in choice):
+            return choices[: position + 1]
+    return choices[:MAX_SOURCE_CHOICES]
+
+
+def meets(
+    ctx: Context,
+    req: Requirement,
+    pool: Sequence[Held],
+    self_inst: str | None,
+    mods: Mods | None = None,
+    stack: tuple[str, ...] = (),
+) -> bool:
+    """Whether ``pool`` meets ``req`` without consuming anything (a prerequisite check).
+
+    A composite that is not held is met by its requirement tree (credit total and limits
+    are not checked).
+    """
+    mods = (mods or Mods()).add(req)
+    kind = req.kind
+    if kind == "has":
+        assert req.has is not None
+        for option in options_for(ctx, req.has, pool):
+            if all(check_mods(h, mods, ctx.as_of) is None for h in option):
+                return True
+        if req.has in ctx.catalog.versions and req.has not in stack:
+            cred = ctx.catalog.credential(req.has, on=ctx.as_of)
+            if cred.requires is not None:
+                return meets(ctx, cred.requires, pool, cred.issuer, mods, (*stack, req.has))
+        return False
+    if kind in ("all", "any", "at_least"):
+        met = sum(meets(ctx, c, pool, self_inst, mods, stack) for c in req.children)
+        need = {"all": len(req.children), "any": 1}.get(kind, req.at_least or 0)
+        return met >= need
+    flt = req.from_ or Filter()
+    matching = [
+        h
+        for h in pool
+        if matches(ctx, h, flt, self_inst)
+        and check_mods(h, mods, ctx.as_of) is None
+        and not (kind == "credits" and h.credits <= 0)
+    ]
+    if req.distinct is not None:
+        values = {
+            getattr(h, req.distinct.by if req.distinct.by != "earned_at" else "at")
+            for h in matching
+        }
+        if len(values - {None}) < req.distinct.at_least:
+            return False
+    if kind == "count":
+        return len(matching) >= (req.count or 0)
+    return sum((h.credits for h in matching), Fraction(0)) >= (req.credits or Fraction(0))
+
+
+def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
+    """Drop candidates whose prerequisites no set of held and candidate credentials meets."""
+    while True:
+        reachable = space.candidates
+        pool = [*space.prepared.valid, *reachable.values(), *(g.held for g in space.grants)]
+        dropped = {}
+        for ident, held in reachable.items():
+            cred = held.cred
+            assert cred is not None
+            if cred.prerequisites is not None and not meets(
+                space.ctx, cred.prerequisites, pool, cred.issuer
+            ):
+                label = cred.prerequisites.label or _requirement_text(cred.prerequisites)
+                dropped[ident] = f"{ident}'s prerequisites cannot be met ({label})"
+        if not dropped:
+            return
+        space.excluded.update(dropped)
+        space.candidates = {k: v for k, v in reachable.items() if k not in dropped}
+        _fill_rules(space, rules)
+
+
+def _requirement_text(req: Requirement) -> str:
+    if req.has is not None:
+        return req.has
+    if req.from_ is not None:
+        amount = f"{req.credits} credits" if req.credits is not None else f"{req.count}"
+        return f"{amount} of {describe_filter(req.from_)}"
+    joiner = {"all": " and ", "any": " or "}.get(req.kind, ", ")
+    inner = joiner.join(_requirement_text(c) for c in req.children)
+    return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner

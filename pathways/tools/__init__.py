@@ -1,0 +1,1 @@
+"""Tooling around the engine: the synthetic catalog generator and the benchmark."""
