@@ -6,7 +6,8 @@ from datetime import date
 
 from rich.console import Console
 
-from pathways.evaluate import AppliedCredit, Credits, Decision, NodeResult, Statement
+from pathways.evaluate import AppliedCredit, Decision, NodeResult, Statement
+from pathways.evaluate.results import Credits
 from pathways.present.report import render_decision, render_statement
 
 
