@@ -144,6 +144,8 @@ async def read_upload(
             document = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError):
             raise _bad("the body is not JSON") from None
+        except RecursionError:
+            raise _bad("the JSON body is nested too deeply", status.HTTP_400_BAD_REQUEST) from None
         if not isinstance(document, dict) or not isinstance(document.get("files"), dict):
             raise _bad('a JSON upload is {"files": {name: YAML text}, "note": …}')
         unknown = set(document) - {"files", "note"}
