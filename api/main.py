@@ -11,20 +11,27 @@ web page at ``/``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+from starlette.types import Scope
 
+from api import crud
 from api.catalogs import CatalogStore, bootstrap
 from api.db import make_engine
+from api.deps import get_current_user, get_registrar
 from api.errors import install_handlers
-from api.middleware import BodyLimit, RequestLog
+from api.middleware import AuthFirst, BodyLimit, RequestLog
 from api.routes import api_router, web
 from api.settings import Settings
 from pathways.interop import Resolver
@@ -38,9 +45,45 @@ UPLOAD_PATHS = ("/v1/catalog", "/v1/catalog/validate")
 """Routes that take a whole catalog, with the larger body limit."""
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+"""Methods whose requests carry a body: these are authenticated before it is read."""
+
+
 def _operation_id(route: APIRoute) -> str:
     """Stable OpenAPI operation ids: the route function's name (unique across the API)."""
     return route.name
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
+def _matcher(routes: list[APIRoute]) -> Callable[[Scope], bool]:
+    """Whether a request is for one of ``routes`` (path and method)."""
+
+    def matches(scope: Scope) -> bool:
+        return scope.get("method") in BODY_METHODS and any(
+            route.matches(scope)[0] is Match.FULL for route in routes
+        )
+
+    return matches
+
+
+def _auth_first(app: FastAPI, engine: Engine) -> dict[str, Any]:
+    """The :class:`AuthFirst` options: the body-taking routes that refuse anonymous callers
+    (those depending on the signed-in user) and those that need a registrar."""
+    routes = [
+        route
+        for route in app.routes
+        if isinstance(route, APIRoute) and (route.methods or set()) & BODY_METHODS
+    ]
+    signed_in = [r for r in routes if _depends_on(r.dependant, get_current_user)]
+    registrar = [r for r in routes if _depends_on(r.dependant, get_registrar)]
+    return {
+        "check": partial(crud.token_role, engine),
+        "gated": _matcher(signed_in),
+        "registrar": _matcher(registrar),
+    }
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -86,5 +129,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         upload_limit=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    app.add_middleware(AuthFirst, **_auth_first(app, engine))
     app.add_middleware(RequestLog, enabled=settings.log_requests)
     return app

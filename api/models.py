@@ -38,9 +38,11 @@ from pathways.model import (
     Institution,
     LearnerStatus,
     Policy,
+    unstorable,
 )
 
 __all__ = [
+    "NO_NUL",
     "ROLES",
     "AdviseeLink",
     "AuditLog",
@@ -84,6 +86,7 @@ __all__ = [
     "StackPublic",
     "StacksPublic",
     "StatusChange",
+    "StoredText",
     "TransferRequest",
     "User",
     "UserPublic",
@@ -106,6 +109,20 @@ def _as_utc(moment: datetime) -> datetime:
 
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 """A timezone-aware UTC time in replies (whatever the database returned)."""
+
+NO_NUL = r"^[^\x00]*$"
+"""Pattern for path and query values that reach the database (PostgreSQL refuses NUL)."""
+
+
+def _storable_text(value: str) -> str:
+    problem = unstorable(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+StoredText = Annotated[str, AfterValidator(_storable_text)]
+"""Text a request stores: no NUL character and no unpaired surrogate (422 otherwise)."""
 
 
 def _timestamp() -> Any:
@@ -276,9 +293,9 @@ class Learner(SQLModel, table=True):
 
 
 class LearnerBase(SQLModel):
-    name: str | None = Field(default=None, max_length=200)
+    name: StoredText | None = Field(default=None, max_length=200)
     catalog_year: int | None = Field(default=None, ge=1900, le=2200)
-    state: str | None = Field(default=None, max_length=50)
+    state: StoredText | None = Field(default=None, max_length=50)
     status: list[LearnerStatus] = Field(default=[], max_length=4)
     identity: Identity = Identity()
     institution: Id | None = None
@@ -287,16 +304,16 @@ class LearnerBase(SQLModel):
 
 
 class LearnerCreate(LearnerBase):
-    id: str = Field(min_length=1, max_length=200)
+    id: StoredText = Field(min_length=1, max_length=200)
     holdings: list[Holding] = Field(default=[], max_length=5000)
 
 
 class LearnerUpdate(SQLModel):
     """A partial update: only the fields given change."""
 
-    name: str | None = Field(default=None, max_length=200)
+    name: StoredText | None = Field(default=None, max_length=200)
     catalog_year: int | None = Field(default=None, ge=1900, le=2200)
-    state: str | None = Field(default=None, max_length=50)
+    state: StoredText | None = Field(default=None, max_length=50)
     status: list[LearnerStatus] | None = Field(default=None, max_length=4)
     identity: Identity | None = None
     institution: Id | None = None
@@ -362,10 +379,10 @@ class ExceptionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    waive: str | None = PydanticField(default=None, min_length=1, max_length=500)
+    waive: StoredText | None = PydanticField(default=None, min_length=1, max_length=500)
     substitute: Id | None = None
     for_: Id | None = PydanticField(default=None, alias="for")
-    reason: str = PydanticField(min_length=1, max_length=2000)
+    reason: StoredText = PydanticField(min_length=1, max_length=2000)
     on: date | None = PydanticField(default=None, alias="date")
 
 
@@ -585,7 +602,10 @@ class LearnerBadgeRequest(BaseModel):
         description="The credential: its JSON document, or compact JWS/JWT text."
     )
     trust: list[Annotated[str, PydanticField(max_length=500)]] = PydanticField(
-        default=[], max_length=50
+        default=[],
+        max_length=50,
+        description="Also trust these issuer ids: honoured from an advisor or registrar, "
+        "ignored from a learner (a learner cannot vouch for the badges they add).",
     )
 
 

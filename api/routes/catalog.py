@@ -30,6 +30,7 @@ from api import crud
 from api.catalogs import CatalogUnavailable, status_changes
 from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep, SettingsDep
 from api.models import (
+    NO_NUL,
     CatalogValidation,
     CatalogVersion,
     CatalogVersionPublic,
@@ -41,6 +42,7 @@ from api.models import (
 from pathways.compile import CompiledCatalog
 from pathways.errors import CatalogError, LocatedError
 from pathways.load import load_sources
+from pathways.model import unstorable
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 
@@ -101,8 +103,8 @@ def _bad(detail: str, code: int = 422) -> HTTPException:
 
 
 def _add(files: dict[str, bytes], name: str, content: bytes) -> None:
-    if not name or len(name) > MAX_NAME or "\0" in name:
-        raise _bad(f"a file name must be 1 to {MAX_NAME} characters, without NUL")
+    if not name or len(name) > MAX_NAME or unstorable(name) is not None:
+        raise _bad(f"a file name must be 1 to {MAX_NAME} characters of Unicode, without NUL")
     if name in files:
         raise _bad(f"the upload names {name!r} twice")
     if len(files) >= MAX_FILES:
@@ -113,8 +115,8 @@ def _add(files: dict[str, bytes], name: str, content: bytes) -> None:
 def _note(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > 2000:
-        raise _bad("note must be text of at most 2000 characters")
+    if not isinstance(value, str) or len(value) > 2000 or unstorable(value) is not None:
+        raise _bad("note must be text of at most 2000 characters, without NUL")
     return value
 
 
@@ -123,7 +125,9 @@ async def read_upload(
     name: Annotated[
         str, Query(min_length=1, max_length=MAX_NAME, description="File name of a YAML body.")
     ] = "catalog.yaml",
-    note: Annotated[str | None, Query(max_length=2000, description="Why (kept with it).")] = None,
+    note: Annotated[
+        str | None, Query(max_length=2000, pattern=NO_NUL, description="Why (kept with it).")
+    ] = None,
 ) -> Upload:
     """Read a catalog upload in any of the three forms (415 for another content type)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -154,7 +158,11 @@ async def read_upload(
         for file_name, text in document["files"].items():
             if not isinstance(text, str):
                 raise _bad(f"files[{file_name[:100]!r}] must be YAML text")
-            _add(files, file_name, text.encode("utf-8", "surrogateescape"))
+            try:
+                content = text.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raise _bad(f"files[{file_name[:100]!r}] is not valid Unicode text") from None
+            _add(files, file_name, content)
         note = _note(document.get("note", note))
     else:
         raise _bad(

@@ -29,6 +29,7 @@ from sqlmodel import Session, func, select
 from api import crud
 from api.deps import CatalogDep, CurrentUser, ResolverDep, SessionDep, SettingsDep, forbidden
 from api.models import (
+    NO_NUL,
     BadgeImport,
     BadgeRejected,
     ExceptionCreate,
@@ -53,7 +54,9 @@ from pathways.model import Holding, LearnerRecord
 
 router = APIRouter(prefix="/learners", tags=["learners"])
 
-LearnerId = Annotated[str, Path(min_length=1, max_length=200, description="Learner id.")]
+LearnerId = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="Learner id.")
+]
 ItemId = Annotated[int, Path(ge=1, le=2**62)]
 
 EVALUATION_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -90,7 +93,9 @@ def _exceptions_writer(session: Session, user: User, learner_id: str) -> Learner
 def list_learners(
     session: SessionDep,
     user: CurrentUser,
-    q: Annotated[str | None, Query(max_length=200, description="Text in the id or name.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Text in the id or name.")
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> LearnersPublic:
@@ -255,18 +260,22 @@ def add_badge(
 
     The badge must name the learner when their identity is known. A badge that does not
     count (not verified, untrusted issuer, no catalog credential) answers 422 with the
-    verdict and adds nothing; one already in the record is not added twice.
+    verdict and adds nothing; one already in the record is not added twice. Issuers are
+    trusted by the catalog (``badge_issuers``), the server (``badge_trust``) and, from an
+    advisor or registrar, the request's ``trust``: a learner cannot vouch for an issuer, so
+    the ``trust`` a learner sends is ignored.
     """
     from pathways.interop import verify_badge
 
     learner = _learner(session, user, learner_id)
     identity = crud.learner_record(session=session, learner=learner).learner.identity
+    vouched = body.trust if user.role != "learner" else []
     result = verify_badge(
         body.badge,
         catalog=catalog.compiled,
         as_of=date.today(),
         resolver=resolver,
-        trust=(*settings.badge_trust, *body.trust),
+        trust=(*settings.badge_trust, *vouched),
         identity=identity,
     )
     proven = result.holdings()
