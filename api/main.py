@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import Scope
 
 from api import crud
@@ -32,7 +32,7 @@ from api.db import make_engine
 from api.deps import get_current_user, get_registrar
 from api.errors import install_handlers
 from api.middleware import AuthFirst, BodyLimit, RequestLog
-from api.routes import api_router, web
+from api.routes import API_PREFIX, RESOURCE_ROUTERS, api_router, web
 from api.settings import Settings
 from pathways.interop import Resolver
 
@@ -58,27 +58,29 @@ def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
     return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
 
 
-def _matcher(routes: list[APIRoute]) -> Callable[[Scope], bool]:
-    """Whether a request is for one of ``routes`` (path and method)."""
+def _matcher(routes: list[tuple[str, APIRoute]]) -> Callable[[Scope], bool]:
+    """Whether a request is for one of ``routes`` (full path, route): path and method."""
+    patterns = [(compile_path(path)[0], frozenset(route.methods or ())) for path, route in routes]
 
     def matches(scope: Scope) -> bool:
-        return scope.get("method") in BODY_METHODS and any(
-            route.matches(scope)[0] is Match.FULL for route in routes
-        )
+        method, path = scope.get("method"), scope.get("path", "")
+        return any(method in methods and regex.match(path) for regex, methods in patterns)
 
     return matches
 
 
-def _auth_first(app: FastAPI, engine: Engine) -> dict[str, Any]:
+def _auth_first(engine: Engine) -> dict[str, Any]:
     """The :class:`AuthFirst` options: the body-taking routes that refuse anonymous callers
     (those depending on the signed-in user) and those that need a registrar."""
+    mounted = [(API_PREFIX, route) for r in RESOURCE_ROUTERS for route in r.routes]
+    mounted += [("", route) for route in web.router.routes]
     routes = [
-        route
-        for route in app.routes
+        (prefix + route.path, route)
+        for prefix, route in mounted
         if isinstance(route, APIRoute) and (route.methods or set()) & BODY_METHODS
     ]
-    signed_in = [r for r in routes if _depends_on(r.dependant, get_current_user)]
-    registrar = [r for r in routes if _depends_on(r.dependant, get_registrar)]
+    signed_in = [(p, r) for p, r in routes if _depends_on(r.dependant, get_current_user)]
+    registrar = [(p, r) for p, r in routes if _depends_on(r.dependant, get_registrar)]
     return {
         "check": partial(crud.token_role, engine),
         "gated": _matcher(signed_in),
@@ -129,6 +131,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         upload_limit=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
-    app.add_middleware(AuthFirst, **_auth_first(app, engine))
+    app.add_middleware(AuthFirst, **_auth_first(engine))
     app.add_middleware(RequestLog, enabled=settings.log_requests)
     return app
