@@ -31,7 +31,7 @@ from api.catalogs import CatalogStore, bootstrap
 from api.db import make_engine
 from api.deps import get_current_user, get_registrar
 from api.errors import install_handlers
-from api.middleware import AuthFirst, BodyLimit, RequestLog
+from api.middleware import AllowOptions, AuthFirst, BodyLimit, RequestLog
 from api.routes import API_PREFIX, RESOURCE_ROUTERS, api_router, web
 from api.settings import Settings
 from pathways.interop import Resolver
@@ -69,15 +69,33 @@ def _matcher(routes: list[tuple[str, APIRoute]]) -> Callable[[Scope], bool]:
     return matches
 
 
+def _api_routes() -> list[tuple[str, APIRoute]]:
+    """Every API operation: (full path, route)."""
+    mounted = [(API_PREFIX, route) for r in RESOURCE_ROUTERS for route in r.routes]
+    mounted += [("", route) for route in web.router.routes]
+    return [
+        (prefix + route.path, route) for prefix, route in mounted if isinstance(route, APIRoute)
+    ]
+
+
+def _allowed_methods() -> Callable[[str], frozenset[str]]:
+    """A path → the methods its operations accept (empty for a path that is not the API's)."""
+    table: dict[str, set[str]] = {}
+    for path, route in _api_routes():
+        table.setdefault(path, set()).update(route.methods or ())
+    patterns = [(compile_path(path)[0], frozenset(methods)) for path, methods in table.items()]
+
+    def allowed(path: str) -> frozenset[str]:
+        return frozenset().union(*(methods for regex, methods in patterns if regex.match(path)))
+
+    return allowed
+
+
 def _auth_first(engine: Engine) -> dict[str, Any]:
     """The :class:`AuthFirst` options: the body-taking routes that refuse anonymous callers
     (those depending on the signed-in user) and those that need a registrar."""
-    mounted = [(API_PREFIX, route) for r in RESOURCE_ROUTERS for route in r.routes]
-    mounted += [("", route) for route in web.router.routes]
     routes = [
-        (prefix + route.path, route)
-        for prefix, route in mounted
-        if isinstance(route, APIRoute) and (route.methods or set()) & BODY_METHODS
+        (path, route) for path, route in _api_routes() if (route.methods or set()) & BODY_METHODS
     ]
     signed_in = [(p, r) for p, r in routes if _depends_on(r.dependant, get_current_user)]
     registrar = [(p, r) for p, r in routes if _depends_on(r.dependant, get_registrar)]
@@ -132,5 +150,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         upload_paths=UPLOAD_PATHS,
     )
     app.add_middleware(AuthFirst, **_auth_first(engine))
+    app.add_middleware(AllowOptions, allowed=_allowed_methods())
     app.add_middleware(RequestLog, enabled=settings.log_requests)
     return app

@@ -1,5 +1,7 @@
 """ASGI middleware: authentication before bodies, request body limits, one log line per request.
 
+* :class:`AllowOptions` answers ``OPTIONS`` on every API path with 204 and the ``Allow``
+  header listing the methods the path accepts;
 * :class:`AuthFirst` answers 401 (or 403) to a request that must be signed in *before*
   anything reads its body: an anonymous client cannot make the server buffer megabytes it
   will refuse anyway.
@@ -22,7 +24,14 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CATALOG_VERSION_HEADER", "AuthFirst", "BodyLimit", "RequestLog", "TokenCheck"]
+__all__ = [
+    "CATALOG_VERSION_HEADER",
+    "AllowOptions",
+    "AuthFirst",
+    "BodyLimit",
+    "RequestLog",
+    "TokenCheck",
+]
 
 logger = logging.getLogger("pathways.api")
 
@@ -47,6 +56,34 @@ async def _reply(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class AllowOptions:
+    """Answer ``OPTIONS`` on an API path: 204, ``Allow: GET, POST, …, OPTIONS``, no body.
+
+    ``allowed(path)`` gives the methods the path's operations accept; a path with none is
+    not the API's and passes through (the app answers it as it would otherwise).
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: Callable[[str], frozenset[str]]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            methods = self.allowed(scope["path"])
+            if methods:
+                allow = ", ".join(sorted(methods | {"OPTIONS"}))
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 204,
+                        "headers": [(b"allow", allow.encode())],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self.app(scope, receive, send)
 
 
 TokenCheck = Callable[[str], "str | None"]

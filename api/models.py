@@ -42,6 +42,7 @@ from pathways.model import (
 )
 
 __all__ = [
+    "INVALID_INPUT",
     "NO_NUL",
     "ROLES",
     "AdviseeLink",
@@ -88,8 +89,11 @@ __all__ = [
     "StatusChange",
     "StoredText",
     "TransferRequest",
+    "UnknownIdPublic",
     "User",
     "UserPublic",
+    "ValidationErrorPublic",
+    "ValidationErrorsPublic",
     "utcnow",
 ]
 
@@ -210,6 +214,41 @@ class LocatedErrorsPublic(SQLModel):
 
     detail: str
     errors: list[LocatedErrorPublic]
+
+
+class UnknownIdPublic(SQLModel):
+    """A 422 reply naming an id the catalog lacks (a goal, an institution), with the closest
+    ids it has."""
+
+    detail: str
+    suggestions: list[str]
+
+
+class ValidationErrorPublic(BaseModel):
+    """One problem with a request's body, query or path (as the service's 422 gives it)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorsPublic(BaseModel):
+    """A 422 for a request that does not match its schema."""
+
+    detail: list[ValidationErrorPublic]
+
+
+class Message(SQLModel):
+    detail: str
+
+
+INVALID_INPUT: dict[str, Any] = {
+    "model": LocatedErrorsPublic | UnknownIdPublic | ValidationErrorsPublic | Message,
+    "description": "Bad input: a request that does not match its schema (detail lists each "
+    "problem), a catalog or record with located errors, an unknown id with suggestions, or "
+    "a cap exceeded.",
+}
+"""The 422 every ``/v1`` operation may answer, in all four shapes the service uses."""
 
 
 class StatusChange(SQLModel):
@@ -487,10 +526,6 @@ class HealthPublic(SQLModel):
     """Its content hash."""
     database: str
     """``sqlite`` or ``postgresql``."""
-
-
-class Message(SQLModel):
-    detail: str
 
 
 # --------------------------------------------------------------------------- stateless calls

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.models import INVALID_INPUT
 from api.routes import (
     badges,
     catalog,
@@ -37,6 +38,6 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
 )
 """The routers gathered in :data:`api_router`, in order (their paths lack ``API_PREFIX``)."""
 
-api_router = APIRouter(prefix=API_PREFIX)
+api_router = APIRouter(prefix=API_PREFIX, responses={422: INVALID_INPUT})
 for _router in RESOURCE_ROUTERS:
     api_router.include_router(_router)

@@ -30,13 +30,13 @@ from api import crud
 from api.catalogs import CatalogUnavailable, status_changes
 from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep, SettingsDep
 from api.models import (
+    INVALID_INPUT,
     NO_NUL,
     CatalogValidation,
     CatalogVersion,
     CatalogVersionPublic,
     CatalogVersionsPublic,
     LocatedErrorPublic,
-    LocatedErrorsPublic,
     Message,
 )
 from pathways.compile import CompiledCatalog
@@ -212,7 +212,7 @@ def published_catalog(catalog: CatalogDep, session: SessionDep) -> CatalogVersio
     response_model=CatalogVersionPublic,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
-    responses={422: {"model": LocatedErrorsPublic, "description": "The catalog has errors."}},
+    responses={422: INVALID_INPUT},
 )
 def publish_catalog(
     session: SessionDep, user: RegistrarUser, store: CatalogStoreDep, upload: UploadDep

@@ -29,6 +29,7 @@ from sqlmodel import Session, func, select
 from api import crud
 from api.deps import CatalogDep, CurrentUser, ResolverDep, SessionDep, SettingsDep, forbidden
 from api.models import (
+    INVALID_INPUT,
     NO_NUL,
     BadgeImport,
     BadgeRejected,
@@ -47,7 +48,9 @@ from api.models import (
     LearnerUpdate,
     LocatedErrorsPublic,
     Message,
+    UnknownIdPublic,
     User,
+    ValidationErrorsPublic,
 )
 from pathways.evaluate import Decision, Statement
 from pathways.model import Holding, LearnerRecord
@@ -60,7 +63,7 @@ LearnerId = Annotated[
 ItemId = Annotated[int, Path(ge=1, le=2**62)]
 
 EVALUATION_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": LocatedErrorsPublic, "description": "An unknown goal or institution."},
+    422: INVALID_INPUT,
     503: {"model": Message, "description": "The solver's time limit was reached."},
 }
 
@@ -245,7 +248,16 @@ def delete_holding(
     "/{learner_id}/badges",
     response_model=BadgeImport,
     status_code=status.HTTP_201_CREATED,
-    responses={422: {"model": BadgeRejected, "description": "The badge does not count."}},
+    responses={
+        422: {
+            "model": BadgeRejected
+            | LocatedErrorsPublic
+            | UnknownIdPublic
+            | ValidationErrorsPublic
+            | Message,
+            "description": "The badge does not count (the verdict says why), or bad input.",
+        }
+    },
 )
 def add_badge(
     session: SessionDep,
