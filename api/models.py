@@ -43,6 +43,7 @@ from pathways.model import (
 
 __all__ = [
     "INVALID_INPUT",
+    "MAX_ROW_ID",
     "NO_NUL",
     "ROLES",
     "AdviseeLink",
@@ -113,6 +114,9 @@ def _as_utc(moment: datetime) -> datetime:
 
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 """A timezone-aware UTC time in replies (whatever the database returned)."""
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest row id a table holds (PostgreSQL's ``integer``): larger ids in a path are 422."""
 
 NO_NUL = r"^[^\x00]*$"
 """Pattern for path and query values that reach the database (PostgreSQL refuses NUL)."""

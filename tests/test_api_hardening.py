@@ -180,6 +180,10 @@ def test_nul_in_stored_paths_queries_and_notes_is_422(server: Server) -> None:
             json={"files": {"a.yaml": "credentials: []"}, "note": "\x00"},
             headers=server.registrar,
         ),
+        # Row ids past PostgreSQL's integer range.
+        server.client.get(f"/v1/learners/c1/holdings/{2**62}", headers=server.registrar),
+        server.client.delete(f"/v1/learners/c1/exceptions/{2**31}", headers=server.registrar),
+        server.client.post(f"/v1/catalog/rollback/{2**62}", headers=server.registrar),
     ]
     assert [r.status_code for r in replies] == [422] * len(replies), [r.text for r in replies]
 

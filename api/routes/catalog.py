@@ -31,6 +31,7 @@ from api.catalogs import CatalogUnavailable, status_changes
 from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep, SettingsDep
 from api.models import (
     INVALID_INPUT,
+    MAX_ROW_ID,
     NO_NUL,
     CatalogValidation,
     CatalogVersion,
@@ -293,7 +294,7 @@ def rollback_catalog(
     session: SessionDep,
     user: RegistrarUser,
     store: CatalogStoreDep,
-    version: Annotated[int, Path(ge=1, le=2**62, description="The version to publish again.")],
+    version: Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The version to publish again.")],
 ) -> CatalogVersionPublic:
     """Publish an earlier (or any stored) version again (registrars only)."""
     if session.get(CatalogVersion, version) is None:

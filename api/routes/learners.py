@@ -30,6 +30,7 @@ from api import crud
 from api.deps import CatalogDep, CurrentUser, ResolverDep, SessionDep, SettingsDep, forbidden
 from api.models import (
     INVALID_INPUT,
+    MAX_ROW_ID,
     NO_NUL,
     BadgeImport,
     BadgeRejected,
@@ -60,7 +61,7 @@ router = APIRouter(prefix="/learners", tags=["learners"])
 LearnerId = Annotated[
     str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="Learner id.")
 ]
-ItemId = Annotated[int, Path(ge=1, le=2**62)]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 EVALUATION_ERRORS: dict[int | str, dict[str, Any]] = {
     422: INVALID_INPUT,
