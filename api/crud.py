@@ -71,6 +71,7 @@ __all__ = [
     "remove_advisee",
     "replace_holding",
     "rollback_catalog",
+    "token_role",
     "update_learner",
     "user_public",
     "version_public",
@@ -171,6 +172,13 @@ def replace_token(*, session: Session, user: User, actor: User | None = None) ->
 def get_user_by_token(*, session: Session, token: str) -> User | None:
     """The account holding ``token``, or None."""
     return session.exec(select(User).where(User.token_hash == hash_token(token))).first()
+
+
+def token_role(engine: Engine, token: str) -> str | None:
+    """The role of the account holding ``token``, or None (one indexed lookup)."""
+    with Session(engine) as session:
+        role = session.exec(select(User.role).where(User.token_hash == hash_token(token))).first()
+    return role
 
 
 def get_user_by_name(*, session: Session, name: str) -> User | None:
@@ -276,8 +284,16 @@ def publish_catalog(
     ``compiled`` is the already validated catalog of ``sources``. Returns the new version and
     the publication serial. Nothing is visible to any reader until the commit; if anything
     fails (or the process dies) before it, nothing was written.
+
+    Which upload wins: publications take the publication row's lock *before* their version
+    is numbered, so concurrent uploads are numbered in the order they publish, and the
+    version served afterwards is always the newest accepted upload (the highest number).
+    On SQLite the database's single writer gives the same order.
     """
     try:
+        session.exec(
+            select(Publication.id).where(col(Publication.id) == 1).with_for_update()
+        ).first()
         version = CatalogVersion(
             content_hash=compiled.version,
             published_by=actor.name if actor else SYSTEM,
@@ -498,12 +514,36 @@ _EMPTY: dict[str, Any] = {"status": [], "identity": {}, "goals": []}
 
 
 def delete_learner(*, session: Session, learner: Learner, actor: User | None) -> None:
-    """Delete a learner with their holdings, exceptions and unmapped transcript lines."""
+    """Delete a learner, their holdings, exceptions, unmapped lines and every link to them.
+
+    The links end with the record: advisors lose the learner from their advisees, and a
+    learner account that owned the record owns none afterwards. A new learner created later
+    with the same id is someone else, visible only to whoever is linked to them anew.
+    """
     session.exec(delete(HoldingRow).where(col(HoldingRow.learner_id) == learner.id))
     session.exec(delete(ExceptionRow).where(col(ExceptionRow.learner_id) == learner.id))
     session.exec(delete(UnmappedRow).where(col(UnmappedRow.learner_id) == learner.id))
+    advisors = session.exec(
+        select(User.name)
+        .join(AdviseeLink, col(AdviseeLink.advisor_id) == col(User.id))
+        .where(AdviseeLink.learner_id == learner.id)
+        .order_by(col(User.name))
+    ).all()
+    session.exec(delete(AdviseeLink).where(col(AdviseeLink.learner_id) == learner.id))
+    owners = session.exec(
+        select(User).where(User.learner_id == learner.id).order_by(col(User.name))
+    ).all()
+    for owner in owners:
+        owner.learner_id = None
+        session.add(owner)
     session.delete(learner)
-    log(session=session, actor=actor, action="learner.delete", target=learner.id)
+    log(
+        session=session,
+        actor=actor,
+        action="learner.delete",
+        target=learner.id,
+        detail={"advisors_unlinked": list(advisors), "accounts_unlinked": [o.name for o in owners]},
+    )
     session.commit()
 
 

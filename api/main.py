@@ -12,23 +12,30 @@ web page at ``/``. The docs page loads Swagger UI from ``/docs/assets`` (the fil
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
+from starlette.types import Scope
 
+from api import crud
 from api.catalogs import CatalogStore, bootstrap
 from api.db import make_engine
+from api.deps import get_current_user, get_registrar
 from api.errors import install_handlers
-from api.middleware import BodyLimit, RequestLog
-from api.routes import api_router, web
+from api.middleware import AllowOptions, AuthFirst, BodyLimit, RequestLog
+from api.routes import API_PREFIX, RESOURCE_ROUTERS, api_router, web
 from api.settings import Settings
 from pathways.interop import Resolver
 
@@ -39,6 +46,10 @@ STATIC_DIR: Path = Path(__file__).resolve().parent / "static"
 
 UPLOAD_PATHS = ("/v1/catalog", "/v1/catalog/validate")
 """Routes that take a whole catalog, with the larger body limit."""
+
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+"""Methods whose requests carry a body: these are authenticated before it is read."""
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -66,6 +77,58 @@ def _install_docs(app: FastAPI) -> None:
         )
 
     app.add_api_route("/docs", docs, include_in_schema=False, response_class=HTMLResponse)
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
+def _matcher(routes: list[tuple[str, APIRoute]]) -> Callable[[Scope], bool]:
+    """Whether a request is for one of ``routes`` (full path, route): path and method."""
+    patterns = [(compile_path(path)[0], frozenset(route.methods or ())) for path, route in routes]
+
+    def matches(scope: Scope) -> bool:
+        method, path = scope.get("method"), scope.get("path", "")
+        return any(method in methods and regex.match(path) for regex, methods in patterns)
+
+    return matches
+
+
+def _api_routes() -> list[tuple[str, APIRoute]]:
+    """Every API operation: (full path, route)."""
+    mounted = [(API_PREFIX, route) for r in RESOURCE_ROUTERS for route in r.routes]
+    mounted += [("", route) for route in web.router.routes]
+    return [
+        (prefix + route.path, route) for prefix, route in mounted if isinstance(route, APIRoute)
+    ]
+
+
+def _allowed_methods() -> Callable[[str], frozenset[str]]:
+    """A path → the methods its operations accept (empty for a path that is not the API's)."""
+    table: dict[str, set[str]] = {}
+    for path, route in _api_routes():
+        table.setdefault(path, set()).update(route.methods or ())
+    patterns = [(compile_path(path)[0], frozenset(methods)) for path, methods in table.items()]
+
+    def allowed(path: str) -> frozenset[str]:
+        return frozenset().union(*(methods for regex, methods in patterns if regex.match(path)))
+
+    return allowed
+
+
+def _auth_first(engine: Engine) -> dict[str, Any]:
+    """The :class:`AuthFirst` options: the body-taking routes that refuse anonymous callers
+    (those depending on the signed-in user) and those that need a registrar."""
+    routes = [
+        (path, route) for path, route in _api_routes() if (route.methods or set()) & BODY_METHODS
+    ]
+    signed_in = [(p, r) for p, r in routes if _depends_on(r.dependant, get_current_user)]
+    registrar = [(p, r) for p, r in routes if _depends_on(r.dependant, get_registrar)]
+    return {
+        "check": partial(crud.token_role, engine),
+        "gated": _matcher(signed_in),
+        "registrar": _matcher(registrar),
+    }
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -114,5 +177,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         upload_limit=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    app.add_middleware(AuthFirst, **_auth_first(engine))
+    app.add_middleware(AllowOptions, allowed=_allowed_methods())
     app.add_middleware(RequestLog, enabled=settings.log_requests)
     return app

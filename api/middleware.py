@@ -1,5 +1,10 @@
-"""ASGI middleware: request body limits and one log line per request.
+"""ASGI middleware: authentication before bodies, request body limits, one log line per request.
 
+* :class:`AllowOptions` answers ``OPTIONS`` on every API path with 204 and the ``Allow``
+  header listing the methods the path accepts;
+* :class:`AuthFirst` answers 401 (or 403) to a request that must be signed in *before*
+  anything reads its body: an anonymous client cannot make the server buffer megabytes it
+  will refuse anyway.
 * :class:`BodyLimit` reads a request body up to its limit before the app sees it, and answers
   413 (JSON) past the limit — whether the client declared a ``Content-Length`` or streamed
   chunks. Catalog uploads get a larger limit than every other route.
@@ -13,12 +18,20 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CATALOG_VERSION_HEADER", "BodyLimit", "RequestLog"]
+__all__ = [
+    "CATALOG_VERSION_HEADER",
+    "AllowOptions",
+    "AuthFirst",
+    "BodyLimit",
+    "RequestLog",
+    "TokenCheck",
+]
 
 logger = logging.getLogger("pathways.api")
 
@@ -26,7 +39,9 @@ CATALOG_VERSION_HEADER = "Pathways-Catalog-Version"
 """Reply header naming the content hash of the catalog a request was answered from."""
 
 
-async def _reply(send: Send, status: int, detail: str) -> None:
+async def _reply(
+    send: Send, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {
@@ -36,10 +51,91 @@ async def _reply(send: Send, status: int, detail: str) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class AllowOptions:
+    """Answer ``OPTIONS`` on an API path: 204, ``Allow: GET, POST, …, OPTIONS``, no body.
+
+    ``allowed(path)`` gives the methods the path's operations accept; a path with none is
+    not the API's and passes through (the app answers it as it would otherwise).
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: Callable[[str], frozenset[str]]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            methods = self.allowed(scope["path"])
+            if methods:
+                allow = ", ".join(sorted(methods | {"OPTIONS"}))
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 204,
+                        "headers": [(b"allow", allow.encode())],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self.app(scope, receive, send)
+
+
+TokenCheck = Callable[[str], "str | None"]
+"""A bearer token → the role of its account, or None for an unknown or revoked token."""
+
+_ASK_TOKEN = ((b"www-authenticate", b"Bearer"),)
+
+
+class AuthFirst:
+    """Check the bearer token of requests that must be signed in before their body is read.
+
+    ``gated(scope)`` says whether a request must be signed in (the app passes the routes
+    that take a body and refuse anonymous callers); ``registrar(scope)`` whether it also
+    needs a registrar. A missing, malformed, unknown or revoked token answers 401, the wrong
+    role 403, with the routes' own messages, and the body is never read. Everything else
+    passes through untouched; the routes still check the account themselves.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        check: TokenCheck,
+        gated: Callable[[Scope], bool],
+        registrar: Callable[[Scope], bool],
+    ) -> None:
+        self.app = app
+        self.check = check
+        self.gated = gated
+        self.registrar = registrar
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.gated(scope):
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        if header is None:
+            await _reply(send, 401, "sign in: send Authorization: Bearer TOKEN", _ASK_TOKEN)
+            return
+        scheme, _, token = header.decode("latin-1").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            await _reply(send, 401, "the Authorization header must be: Bearer TOKEN", _ASK_TOKEN)
+            return
+        role = await run_in_threadpool(self.check, token)
+        if role is None:
+            await _reply(send, 401, "invalid or revoked bearer token", _ASK_TOKEN)
+            return
+        if role != "registrar" and self.registrar(scope):
+            await _reply(send, 403, f"only a registrar may do this (signed in as {role})")
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

@@ -37,10 +37,14 @@ from pathways.catalog.model import (
     Institution,
     LearnerStatus,
     Policy,
+    unstorable,
 )
 from pathways.interop import BadgeResult
 
 __all__ = [
+    "INVALID_INPUT",
+    "MAX_ROW_ID",
+    "NO_NUL",
     "ROLES",
     "AdviseeLink",
     "AuditLog",
@@ -84,9 +88,13 @@ __all__ = [
     "StackPublic",
     "StacksPublic",
     "StatusChange",
+    "StoredText",
     "TransferRequest",
+    "UnknownIdPublic",
     "User",
     "UserPublic",
+    "ValidationErrorPublic",
+    "ValidationErrorsPublic",
     "utcnow",
 ]
 
@@ -106,6 +114,23 @@ def _as_utc(moment: datetime) -> datetime:
 
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 """A timezone-aware UTC time in replies (whatever the database returned)."""
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest row id a table holds (PostgreSQL's ``integer``): larger ids in a path are 422."""
+
+NO_NUL = r"^[^\x00]*$"
+"""Pattern for path and query values that reach the database (PostgreSQL refuses NUL)."""
+
+
+def _storable_text(value: str) -> str:
+    problem = unstorable(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+StoredText = Annotated[str, AfterValidator(_storable_text)]
+"""Text a request stores: no NUL character and no unpaired surrogate (422 otherwise)."""
 
 
 def _timestamp() -> Any:
@@ -195,6 +220,41 @@ class LocatedErrorsPublic(SQLModel):
     errors: list[LocatedErrorPublic]
 
 
+class UnknownIdPublic(SQLModel):
+    """A 422 reply naming an id the catalog lacks (a goal, an institution), with the closest
+    ids it has."""
+
+    detail: str
+    suggestions: list[str]
+
+
+class ValidationErrorPublic(BaseModel):
+    """One problem with a request's body, query or path (as the service's 422 gives it)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorsPublic(BaseModel):
+    """A 422 for a request that does not match its schema."""
+
+    detail: list[ValidationErrorPublic]
+
+
+class Message(SQLModel):
+    detail: str
+
+
+INVALID_INPUT: dict[str, Any] = {
+    "model": LocatedErrorsPublic | UnknownIdPublic | ValidationErrorsPublic | Message,
+    "description": "Bad input: a request that does not match its schema (detail lists each "
+    "problem), a catalog or record with located errors, an unknown id with suggestions, or "
+    "a cap exceeded.",
+}
+"""The 422 every ``/v1`` operation may answer, in all four shapes the service uses."""
+
+
 class StatusChange(SQLModel):
     """A stored learner whose audit status toward one of their goals would change."""
 
@@ -276,9 +336,9 @@ class Learner(SQLModel, table=True):
 
 
 class LearnerBase(SQLModel):
-    name: str | None = Field(default=None, max_length=200)
+    name: StoredText | None = Field(default=None, max_length=200)
     catalog_year: int | None = Field(default=None, ge=1900, le=2200)
-    state: str | None = Field(default=None, max_length=50)
+    state: StoredText | None = Field(default=None, max_length=50)
     status: list[LearnerStatus] = Field(default=[], max_length=4)
     identity: Identity = Identity()
     institution: Id | None = None
@@ -287,16 +347,16 @@ class LearnerBase(SQLModel):
 
 
 class LearnerCreate(LearnerBase):
-    id: str = Field(min_length=1, max_length=200)
+    id: StoredText = Field(min_length=1, max_length=200)
     holdings: list[Holding] = Field(default=[], max_length=5000)
 
 
 class LearnerUpdate(SQLModel):
     """A partial update: only the fields given change."""
 
-    name: str | None = Field(default=None, max_length=200)
+    name: StoredText | None = Field(default=None, max_length=200)
     catalog_year: int | None = Field(default=None, ge=1900, le=2200)
-    state: str | None = Field(default=None, max_length=50)
+    state: StoredText | None = Field(default=None, max_length=50)
     status: list[LearnerStatus] | None = Field(default=None, max_length=4)
     identity: Identity | None = None
     institution: Id | None = None
@@ -375,10 +435,10 @@ class ExceptionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    waive: str | None = PydanticField(default=None, min_length=1, max_length=500)
+    waive: StoredText | None = PydanticField(default=None, min_length=1, max_length=500)
     substitute: Id | None = None
     for_: Id | None = PydanticField(default=None, alias="for")
-    reason: str = PydanticField(min_length=1, max_length=2000)
+    reason: StoredText = PydanticField(min_length=1, max_length=2000)
     on: date | None = PydanticField(default=None, alias="date")
 
 
@@ -483,10 +543,6 @@ class HealthPublic(SQLModel):
     """Its content hash."""
     database: str
     """``sqlite`` or ``postgresql``."""
-
-
-class Message(SQLModel):
-    detail: str
 
 
 # --------------------------------------------------------------------------- stateless calls
@@ -598,7 +654,10 @@ class LearnerBadgeRequest(BaseModel):
         description="The credential: its JSON document, or compact JWS/JWT text."
     )
     trust: list[Annotated[str, PydanticField(max_length=500)]] = PydanticField(
-        default=[], max_length=50
+        default=[],
+        max_length=50,
+        description="Also trust these issuer ids: honoured from an advisor or registrar, "
+        "ignored from a learner (a learner cannot vouch for the badges they add).",
     )
 
 

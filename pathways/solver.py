@@ -31,12 +31,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from pathways.errors import PathwaysError
+
 __all__ = [
     "CpAllocation",
     "Item",
     "Limit",
     "Node",
     "Problem",
+    "ProblemTooLarge",
     "Solution",
     "SolverTimeout",
     "build_cpsat",
@@ -51,6 +54,15 @@ LEAF_KINDS = ("has", "credits", "count")
 
 class SolverTimeout(Exception):
     """The solver found no allocation within its time limit."""
+
+
+class ProblemTooLarge(PathwaysError):
+    """The allocation's numbers do not fit the solver's 64-bit arithmetic (a record or
+    catalog with enormous credit totals or very fine fractions of a credit)."""
+
+
+OBJECTIVE_BOUND = 2**62
+"""The largest objective value the CP-SAT model may reach (its integers are 64-bit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +436,12 @@ class _CpBuilder:
         w_met = max_applied + 1
         w_applied = w_met * (len(nodes) + 1)
         w_root = w_applied * max_applied
+        if w_root * 2 > OBJECTIVE_BOUND:
+            raise ProblemTooLarge(
+                f"the credits involved come to {sum(i.units for i in self.problem.items)} units "
+                "of the smallest fraction used, too many to allocate exactly; use fewer or "
+                "coarser credit values"
+            )
         return (
             w_root * self.met[0] + w_applied * total_applied + w_met * sum(self.met) + named_applied
         )

@@ -97,19 +97,44 @@ def test_verify_garbage_is_a_verdict_not_an_error(client: TestClient, document: 
 def test_learner_badge_added_once_and_counts(served: tuple[TestClient, Engine]) -> None:
     client, engine = served
     registrar = add_user(engine, "reg", "registrar")
+    advisor = add_user(engine, "jane-advisor", "advisor", advisees=("l-jane",))
     jane = add_user(engine, "jane", "learner", learner="l-jane")
     learner = {"id": "l-jane", "identity": {"did": "did:example:jane"}}
     assert client.post("/v1/learners", json=learner, headers=registrar).status_code == 201
     body = {"badge": badge(), "trust": [KEY.issuer]}
-    first = client.post("/v1/learners/l-jane/badges", json=body, headers=jane)
+    first = client.post("/v1/learners/l-jane/badges", json=body, headers=advisor)
     assert first.status_code == 201, first.text
     assert [h["credential"] for h in first.json()["added"]] == ["demo.badge.robotics"]
-    again = client.post("/v1/learners/l-jane/badges", json=body, headers=jane)
+    again = client.post("/v1/learners/l-jane/badges", json=body, headers=registrar)
     assert again.status_code == 201
     assert again.json()["added"] == []
     holdings = client.get("/v1/learners/l-jane/holdings", headers=jane).json()
     assert holdings["count"] == 1
     assert holdings["data"][0]["evidence"] == badge()["id"]
+
+
+def test_a_learner_cannot_trust_their_own_issuer(served: tuple[TestClient, Engine]) -> None:
+    # A learner who signs a badge with their own key and names that key in `trust` would
+    # otherwise grant themselves any credential the catalog maps badges to.
+    client, engine = served
+    registrar = add_user(engine, "reg-self", "registrar")
+    mallory = add_user(engine, "mallory", "learner", learner="l-mallory")
+    learner = {"id": "l-mallory", "identity": {"did": "did:example:mallory"}}
+    assert client.post("/v1/learners", json=learner, headers=registrar).status_code == 201
+    body = {"badge": badge("did:example:mallory"), "trust": [KEY.issuer]}
+    reply = client.post("/v1/learners/l-mallory/badges", json=body, headers=mallory)
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["result"]["verified"] is True
+    assert reply.json()["result"]["reason_code"] == "untrusted_issuer"
+    holdings = client.get("/v1/learners/l-mallory/holdings", headers=mallory).json()
+    assert holdings["count"] == 0
+    audit = client.get(
+        "/v1/learners/l-mallory/audit",
+        params={"goal": "demo.badge.robotics", "as_of": AS_OF},
+        headers=mallory,
+    )
+    assert audit.status_code in (200, 422)
+    assert "complete" not in audit.json().get("status", "")
 
 
 def test_learner_badge_that_does_not_count_is_422_and_adds_nothing(

@@ -6,15 +6,18 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from api_support import memory_app
+from api_support import add_user, memory_app
 from fastapi.testclient import TestClient
 
 from api.middleware import CATALOG_VERSION_HEADER
 
+REGISTRAR: dict[str, str] = {}
+
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    app, _engine = memory_app(max_body_bytes=4096, max_upload_bytes=8192)
+    app, engine = memory_app(max_body_bytes=4096, max_upload_bytes=8192)
+    REGISTRAR.update(add_user(engine, "limits-registrar", "registrar"))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -37,11 +40,23 @@ def test_streamed_body_over_limit_is_413_json(client: TestClient) -> None:
 
 
 def test_catalog_upload_has_its_own_limit(client: TestClient) -> None:
-    # Over the general limit but under the upload limit: reaches auth (401), not 413.
-    reply = client.post("/v1/catalog", content=b"#" * 6000, headers={"content-type": "text/yaml"})
-    assert reply.status_code == 401
-    over = client.post("/v1/catalog", content=b"#" * 9000, headers={"content-type": "text/yaml"})
+    # Over the general limit but under the upload limit: read and validated (an empty
+    # catalog is 422), not 413.
+    yaml = {"content-type": "text/yaml", **REGISTRAR}
+    reply = client.post("/v1/catalog", content=b"#" * 6000, headers=yaml)
+    assert reply.status_code == 422
+    over = client.post("/v1/catalog", content=b"#" * 9000, headers=yaml)
     assert over.status_code == 413
+
+
+def test_an_anonymous_upload_is_401_whatever_its_size(client: TestClient) -> None:
+    # Authentication comes before the body: the size is never looked at.
+    for size in (6000, 9000, 10**6):
+        reply = client.post(
+            "/v1/catalog", content=b"#" * size, headers={"content-type": "text/yaml"}
+        )
+        assert reply.status_code == 401
+        assert reply.headers["www-authenticate"] == "Bearer"
 
 
 def test_one_log_line_per_request(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from api_support import add_user, database_url, memory_app
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
@@ -25,6 +25,9 @@ APP, ENGINE = memory_app()
 REGISTRAR = add_user(ENGINE, "fuzz-registrar", "registrar")
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 STATELESS = SCHEMA.include(path_regex=r"^/v1/(audit|transfer|plan|compare|records/import)$")
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+"""No 5xx, and every reply matches the schema the OpenAPI document declares for its status."""
 
 FUZZ = settings(
     max_examples=10,
@@ -42,14 +45,14 @@ def _running() -> Any:
 
 @SCHEMA.parametrize()
 @FUZZ
-def test_no_server_error_as_registrar(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers=REGISTRAR, checks=[not_a_server_error])
+def test_no_server_error_as_registrar(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate(headers=REGISTRAR, checks=CHECKS)
 
 
 @STATELESS.parametrize()
 @settings(FUZZ, max_examples=30)
-def test_no_server_error_anonymous_stateless(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=[not_a_server_error])
+def test_no_server_error_anonymous_stateless(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate(checks=CHECKS)
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
@@ -117,3 +120,27 @@ def test_migrations_build_exactly_the_models(database: str, tmp_path: Path) -> N
         migrate(engine)
         assert set(SQLModel.metadata.tables) <= set(inspect(engine).get_table_names())
         engine.dispose()
+
+
+def test_options_answers_every_documented_path_with_its_methods() -> None:
+    document = APP.openapi()
+    client = TestClient(APP)
+    for path, item in document["paths"].items():
+        concrete = path.replace("{", "").replace("}", "")
+        reply = client.options(concrete)
+        assert reply.status_code == 204, (path, reply.status_code)
+        allowed = {m.strip() for m in reply.headers["allow"].split(",")}
+        assert {method.upper() for method in item} | {"OPTIONS"} <= allowed, path
+
+
+def test_every_422_documents_the_malformed_request_shape() -> None:
+    document = APP.openapi()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            invalid = operation["responses"].get("422")
+            if invalid is None:
+                continue
+            schema = invalid["content"]["application/json"]["schema"]
+            names = {ref["$ref"].rsplit("/", 1)[-1] for ref in schema.get("anyOf", [schema])}
+            # Every operation may refuse a malformed request ({"detail": [problems]}).
+            assert names & {"ValidationErrorsPublic", "HTTPValidationError"}, (method, path)

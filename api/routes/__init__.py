@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.models import INVALID_INPUT
 from api.routes import (
     badges,
     catalog,
@@ -18,21 +19,27 @@ from api.routes import (
     users,
 )
 
-__all__ = ["api_router"]
+__all__ = ["API_PREFIX", "RESOURCE_ROUTERS", "api_router"]
 
-api_router = APIRouter(prefix="/v1")
-for _module in (
-    health,
-    credentials,
-    institutions,
-    policies,
-    evaluate,
-    plan,
-    badges,
-    records,
-    learners,
-    catalog,
-):
-    api_router.include_router(_module.router)
-api_router.include_router(users.router)
-api_router.include_router(users.log_router)
+API_PREFIX = "/v1"
+"""Where :data:`api_router` is mounted."""
+
+RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    credentials.router,
+    institutions.router,
+    policies.router,
+    evaluate.router,
+    plan.router,
+    badges.router,
+    records.router,
+    learners.router,
+    catalog.router,
+    users.router,
+    users.log_router,
+)
+"""The routers gathered in :data:`api_router`, in order (their paths lack ``API_PREFIX``)."""
+
+api_router = APIRouter(prefix=API_PREFIX, responses={422: INVALID_INPUT})
+for _router in RESOURCE_ROUTERS:
+    api_router.include_router(_router)

@@ -31,16 +31,19 @@ from api import crud
 from api.catalogs import CatalogUnavailable, status_changes
 from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep, SettingsDep
 from api.models import (
+    INVALID_INPUT,
+    MAX_ROW_ID,
+    NO_NUL,
     CatalogValidation,
     CatalogVersion,
     CatalogVersionPublic,
     CatalogVersionsPublic,
     LocatedErrorPublic,
-    LocatedErrorsPublic,
     Message,
 )
 from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.load import load_sources
+from pathways.catalog.model import unstorable
 from pathways.errors import CatalogError, LocatedError
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
@@ -102,8 +105,8 @@ def _bad(detail: str, code: int = 422) -> HTTPException:
 
 
 def _add(files: dict[str, bytes], name: str, content: bytes) -> None:
-    if not name or len(name) > MAX_NAME or "\0" in name:
-        raise _bad(f"a file name must be 1 to {MAX_NAME} characters, without NUL")
+    if not name or len(name) > MAX_NAME or unstorable(name) is not None:
+        raise _bad(f"a file name must be 1 to {MAX_NAME} characters of Unicode, without NUL")
     if name in files:
         raise _bad(f"the upload names {name!r} twice")
     if len(files) >= MAX_FILES:
@@ -114,8 +117,8 @@ def _add(files: dict[str, bytes], name: str, content: bytes) -> None:
 def _note(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > 2000:
-        raise _bad("note must be text of at most 2000 characters")
+    if not isinstance(value, str) or len(value) > 2000 or unstorable(value) is not None:
+        raise _bad("note must be text of at most 2000 characters, without NUL")
     return value
 
 
@@ -124,7 +127,9 @@ async def read_upload(
     name: Annotated[
         str, Query(min_length=1, max_length=MAX_NAME, description="File name of a YAML body.")
     ] = "catalog.yaml",
-    note: Annotated[str | None, Query(max_length=2000, description="Why (kept with it).")] = None,
+    note: Annotated[
+        str | None, Query(max_length=2000, pattern=NO_NUL, description="Why (kept with it).")
+    ] = None,
 ) -> Upload:
     """Read a catalog upload in any of the three forms (415 for another content type)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -145,6 +150,8 @@ async def read_upload(
             document = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError):
             raise _bad("the body is not JSON") from None
+        except RecursionError:
+            raise _bad("the JSON body is nested too deeply", status.HTTP_400_BAD_REQUEST) from None
         if not isinstance(document, dict) or not isinstance(document.get("files"), dict):
             raise _bad('a JSON upload is {"files": {name: YAML text}, "note": …}')
         unknown = set(document) - {"files", "note"}
@@ -153,7 +160,11 @@ async def read_upload(
         for file_name, text in document["files"].items():
             if not isinstance(text, str):
                 raise _bad(f"files[{file_name[:100]!r}] must be YAML text")
-            _add(files, file_name, text.encode("utf-8", "surrogateescape"))
+            try:
+                content = text.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raise _bad(f"files[{file_name[:100]!r}] is not valid Unicode text") from None
+            _add(files, file_name, content)
         note = _note(document.get("note", note))
     else:
         raise _bad(
@@ -203,7 +214,7 @@ def published_catalog(catalog: CatalogDep, session: SessionDep) -> CatalogVersio
     response_model=CatalogVersionPublic,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
-    responses={422: {"model": LocatedErrorsPublic, "description": "The catalog has errors."}},
+    responses={422: INVALID_INPUT},
 )
 def publish_catalog(
     session: SessionDep, user: RegistrarUser, store: CatalogStoreDep, upload: UploadDep
@@ -284,7 +295,7 @@ def rollback_catalog(
     session: SessionDep,
     user: RegistrarUser,
     store: CatalogStoreDep,
-    version: Annotated[int, Path(ge=1, le=2**62, description="The version to publish again.")],
+    version: Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The version to publish again.")],
 ) -> CatalogVersionPublic:
     """Publish an earlier (or any stored) version again (registrars only)."""
     if session.get(CatalogVersion, version) is None:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
-from api.models import AuditRequest, LocatedErrorsPublic, Message, TransferRequest, User
+from api.models import INVALID_INPUT, AuditRequest, Message, TransferRequest, User
 from api.settings import Settings
 from pathways.catalog.load import parse_record
 from pathways.catalog.model import LearnerRecord
@@ -33,7 +33,7 @@ MAX_EXCEPTIONS = 200
 """Most exceptions a record sent to a stateless endpoint may carry."""
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": LocatedErrorsPublic, "description": "A bad record, goal or institution."},
+    422: INVALID_INPUT,
     503: {"model": Message, "description": "The solver's time limit was reached."},
 }
 

@@ -30,6 +30,9 @@ from sqlmodel import Session, func, select
 from api import crud
 from api.deps import CatalogDep, CurrentUser, ResolverDep, SessionDep, SettingsDep, forbidden
 from api.models import (
+    INVALID_INPUT,
+    MAX_ROW_ID,
+    NO_NUL,
     BadgeImport,
     BadgeRejected,
     ExceptionCreate,
@@ -47,7 +50,9 @@ from api.models import (
     LearnerUpdate,
     LocatedErrorsPublic,
     Message,
+    UnknownIdPublic,
     User,
+    ValidationErrorsPublic,
 )
 from api.routes.records import TranscriptImport, TranscriptsRequest, reply, run_import
 from pathways.catalog.model import Holding, LearnerRecord
@@ -56,11 +61,13 @@ from pathways.options import Options
 
 router = APIRouter(prefix="/learners", tags=["learners"])
 
-LearnerId = Annotated[str, Path(min_length=1, max_length=200, description="Learner id.")]
-ItemId = Annotated[int, Path(ge=1, le=2**62)]
+LearnerId = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="Learner id.")
+]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 EVALUATION_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": LocatedErrorsPublic, "description": "An unknown goal or institution."},
+    422: INVALID_INPUT,
     503: {"model": Message, "description": "The solver's time limit was reached."},
 }
 
@@ -93,7 +100,9 @@ def _exceptions_writer(session: Session, user: User, learner_id: str) -> Learner
 def list_learners(
     session: SessionDep,
     user: CurrentUser,
-    q: Annotated[str | None, Query(max_length=200, description="Text in the id or name.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Text in the id or name.")
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> LearnersPublic:
@@ -243,7 +252,16 @@ def delete_holding(
     "/{learner_id}/badges",
     response_model=BadgeImport,
     status_code=status.HTTP_201_CREATED,
-    responses={422: {"model": BadgeRejected, "description": "The badge does not count."}},
+    responses={
+        422: {
+            "model": BadgeRejected
+            | LocatedErrorsPublic
+            | UnknownIdPublic
+            | ValidationErrorsPublic
+            | Message,
+            "description": "The badge does not count (the verdict says why), or bad input.",
+        }
+    },
 )
 def add_badge(
     session: SessionDep,
@@ -258,18 +276,22 @@ def add_badge(
 
     The badge must name the learner when their identity is known. A badge that does not
     count (not verified, untrusted issuer, no catalog credential) answers 422 with the
-    verdict and adds nothing; one already in the record is not added twice.
+    verdict and adds nothing; one already in the record is not added twice. Issuers are
+    trusted by the catalog (``badge_issuers``), the server (``badge_trust``) and, from an
+    advisor or registrar, the request's ``trust``: a learner cannot vouch for an issuer, so
+    the ``trust`` a learner sends is ignored.
     """
     from pathways.interop import verify_badge
 
     learner = _learner(session, user, learner_id)
     identity = crud.learner_record(session=session, learner=learner).learner.identity
+    vouched = body.trust if user.role != "learner" else []
     result = verify_badge(
         body.badge,
         catalog=catalog.compiled,
         as_of=date.today(),
         resolver=resolver,
-        trust=(*settings.badge_trust, *body.trust),
+        trust=(*settings.badge_trust, *vouched),
         identity=identity,
     )
     proven = result.holdings()

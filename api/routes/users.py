@@ -13,13 +13,17 @@ from sqlmodel import Session
 
 from api import crud
 from api.deps import CurrentUser, RegistrarUser, SessionDep
-from api.models import AuditLogEntryPublic, AuditLogPublic, Message, User, UserPublic
+from api.models import NO_NUL, AuditLogEntryPublic, AuditLogPublic, Message, User, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
 log_router = APIRouter(prefix="/audit-log", tags=["audit-log"])
 
-UserName = Annotated[str, Path(min_length=1, max_length=200, description="Account name.")]
-LearnerId = Annotated[str, Path(min_length=1, max_length=200, description="Learner id.")]
+UserName = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="Account name.")
+]
+LearnerId = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="Learner id.")
+]
 
 
 @router.get("/me", response_model=UserPublic)
@@ -69,7 +73,8 @@ def read_audit_log(
     session: SessionDep,
     user: RegistrarUser,
     action: Annotated[
-        str | None, Query(max_length=50, description="e.g. catalog.publish, exception.add")
+        str | None,
+        Query(max_length=50, pattern=NO_NUL, description="e.g. catalog.publish, exception.add"),
     ] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -44,7 +44,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
-from api.models import LocatedErrorsPublic, Message
+from api.models import LocatedErrorsPublic, Message, ValidationErrorsPublic
 from api.routes.evaluate import record_within_caps, request_options
 from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.grammar import walk
@@ -426,20 +426,6 @@ SampleId = Annotated[
     str, PathParam(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
 ]
 GoalId = Annotated[str, PathParam(min_length=1, max_length=200, description="The goal's id.")]
-
-
-class ValidationErrorPublic(BaseModel):
-    """One problem with a request's body, query or path (as the service's 422 gives it)."""
-
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationErrorsPublic(BaseModel):
-    """A 422 for a request that does not match its schema."""
-
-    detail: list[ValidationErrorPublic]
 
 
 BAD_INPUT: dict[str, Any] = {

@@ -16,6 +16,7 @@ id stands.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from fractions import Fraction
@@ -33,6 +34,12 @@ from pydantic import (
 
 __all__ = [
     "GRADE_POINTS",
+    "MAX_COST",
+    "MAX_COUNT",
+    "MAX_CREDITS",
+    "MAX_HOURS",
+    "MAX_SCORE",
+    "MAX_WEEKS",
     "NO_CREDIT_GRADES",
     "PASS_GRADES",
     "Catalog",
@@ -63,6 +70,7 @@ __all__ = [
     "UnmappedEntry",
     "add_duration",
     "parse_duration",
+    "unstorable",
 ]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -81,6 +89,21 @@ class _Model(BaseModel):
 
 
 # --------------------------------------------------------------------------- values
+
+MAX_CREDITS = 1000
+"""The most semester hours any one credit value may state (a doctorate is far below it)."""
+MAX_CREDIT_DENOMINATOR = 1000
+"""Credits are exact fractions; a value finer than 1/1000 of an hour is refused."""
+MAX_HOURS = 100_000
+"""The most clock hours a credential, holding or requirement may state."""
+MAX_WEEKS = 1000
+"""The most weeks a credential or funding rule may state (about 19 years)."""
+MAX_COST = 10_000_000
+"""The most dollars any cost or funding cap may state."""
+MAX_SCORE = 1_000_000
+"""The largest score (in absolute value) a holding or ``min_score`` may state."""
+MAX_COUNT = 100_000
+"""The largest ``count`` or ``distinct.at_least`` a requirement may ask for."""
 
 
 _INTERNED_CREDITS: dict[Any, Fraction] = {}
@@ -107,6 +130,24 @@ def _credits(value: Any) -> Any:
     return interned
 
 
+_EXACT = re.compile(r"^[+-]?\d{1,15}(?:\.\d{1,15})?(?:/\d{1,15})?$")
+"""Numbers given as text: digits, an optional decimal part or ``/denominator``; no exponent,
+so a crafted string cannot make Fraction() build a huge power of ten."""
+
+
+def _fraction(value: int | float | str, what: str) -> Fraction:
+    """``value`` as an exact Fraction; ValueError starting with ``what`` when it is not one."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{what}, not {value!r}")
+    text = str(value).replace(" ", "") if isinstance(value, str) else str(value)
+    if isinstance(value, str) and not _EXACT.match(text):
+        raise ValueError(f"{what}, not {value[:50]!r}")
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{what}, not {str(value)[:50]!r}") from None
+
+
 def _credits_of(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("credits must be a number, not a boolean")
@@ -124,15 +165,15 @@ def _credits_of(value: Any) -> Any:
     if isinstance(value, list | tuple | set):
         # Fraction() would raise TypeError, which pydantic does not turn into an error.
         raise ValueError("credits must be a number, not a list")
-    if isinstance(value, int | float):
-        value = Fraction(str(value))
-    if isinstance(value, str):
-        try:
-            value = Fraction(value.strip())
-        except ValueError:
-            raise ValueError(f"credits must be a number, not {value!r}") from None
-    if isinstance(value, Fraction) and value < 0:
-        raise ValueError("credits cannot be negative")
+    if isinstance(value, int | float | str):
+        value = _fraction(value, "credits must be a number")
+    if isinstance(value, Fraction):
+        if value < 0:
+            raise ValueError("credits cannot be negative")
+        if value > MAX_CREDITS:
+            raise ValueError(f"credits must be at most {MAX_CREDITS}")
+        if value.denominator > MAX_CREDIT_DENOMINATOR:
+            raise ValueError(f"credits finer than 1/{MAX_CREDIT_DENOMINATOR} are not accepted")
     return value
 
 
@@ -151,13 +192,8 @@ Credits = Annotated[
 def _share(value: Any) -> Any:
     if isinstance(value, list | tuple | set | dict):
         raise ValueError("a share is a number or a fraction like 2/3, not a list or mapping")
-    if isinstance(value, str) and "/" in value:
-        try:
-            value = Fraction(value.replace(" ", ""))
-        except ValueError:
-            raise ValueError(f"a share is a number or a fraction like 2/3, not {value!r}") from None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        value = Fraction(str(value))
+    if isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        value = _fraction(value, "a share is a number or a fraction like 2/3")
     if isinstance(value, Fraction) and not 0 <= value <= 1:
         raise ValueError("a share lies between 0 and 1")
     return value
@@ -188,22 +224,32 @@ def parse_duration(text: str) -> tuple[int, int, int]:
 def add_duration(start: date, text: str, sign: int = 1) -> date:
     """Return ``start`` moved by the duration ``text`` (backwards when ``sign`` is -1).
 
-    A day past the end of the target month is clamped to its last day.
+    A day past the end of the target month is clamped to its last day. A result beyond the
+    calendar (after 9999-12-31 or before 0001-01-01) saturates at ``date.max`` or
+    ``date.min``: a window that long never closes, so no caller has to guard the arithmetic.
 
     >>> add_duration(date(2024, 2, 29), "P1Y")
     datetime.date(2025, 2, 28)
     >>> add_duration(date(2024, 3, 31), "P1M", sign=-1)
     datetime.date(2024, 2, 29)
+    >>> add_duration(date(9999, 12, 31), "P3Y")
+    datetime.date(9999, 12, 31)
     """
     from calendar import monthrange
     from datetime import timedelta
 
     years, months, days = parse_duration(text)
+    beyond = date.max if sign > 0 else date.min
     total = start.year * 12 + (start.month - 1) + sign * (years * 12 + months)
     year, month = divmod(total, 12)
+    if not date.min.year <= year <= date.max.year:
+        return beyond
     month += 1
     day = min(start.day, monthrange(year, month)[1])
-    return date(year, month, day) + timedelta(days=sign * days)
+    try:
+        return date(year, month, day) + timedelta(days=sign * days)
+    except OverflowError:
+        return beyond
 
 
 def _duration(value: Any) -> Any:
@@ -312,7 +358,7 @@ class Distinct(_Model):
     """``distinct: {by: subject, at_least: 2}`` on a ``credits`` or ``count`` requirement."""
 
     by: Literal["subject", "issuer", "kind", "level", "earned_at"] = "subject"
-    at_least: int = Field(ge=1)
+    at_least: int = Field(ge=1, le=MAX_COUNT)
 
 
 _FORMS = ("has", "all", "any", "at_least", "credits", "count")
@@ -331,13 +377,13 @@ class Requirement(_Model):
     at_least: int | None = Field(default=None, ge=0)
     of: tuple[Requirement, ...] | None = None
     credits: Credits | None = None
-    count: int | None = Field(default=None, ge=0)
+    count: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     from_: Filter | None = Field(default=None, alias="from")
 
     label: str | None = None
     min_grade: LetterGrade | None = None
-    min_score: float | None = None
-    min_hours: float | None = None
+    min_score: float | None = Field(default=None, ge=-MAX_SCORE, le=MAX_SCORE, allow_inf_nan=False)
+    min_hours: float | None = Field(default=None, ge=0, le=MAX_HOURS, allow_inf_nan=False)
     earned_within: Duration | None = None
     shares: bool = False
     distinct: Distinct | None = None
@@ -493,9 +539,9 @@ class Credential(_Model):
     subject: str | None = None
     level: Level | None = None
     tags: tuple[str, ...] = ()
-    cost: float | None = Field(default=None, ge=0)
-    hours: float | None = Field(default=None, ge=0)
-    weeks: float | None = Field(default=None, ge=0)
+    cost: float | None = Field(default=None, ge=0, le=MAX_COST, allow_inf_nan=False)
+    hours: float | None = Field(default=None, ge=0, le=MAX_HOURS, allow_inf_nan=False)
+    weeks: float | None = Field(default=None, ge=0, le=MAX_WEEKS, allow_inf_nan=False)
     prerequisites: Requirement | None = None
     effective: Effective | None = None
     badge_classes: tuple[str, ...] = ()
@@ -503,7 +549,7 @@ class Credential(_Model):
     """Credential Engine CTID (``ce-<uuid>``), for CTDL alignments."""
     requires: Requirement | None = None
     limits: tuple[Limit, ...] = ()
-    min_gpa: float | None = Field(default=None, ge=0, le=4)
+    min_gpa: float | None = Field(default=None, ge=0, le=4, allow_inf_nan=False)
     gpa_scope: Literal["all", "self"] = "all"
     source: str | None = None
     note: str | None = None
@@ -597,8 +643,8 @@ class TransferRule(_Model):
 
 
 class FundingPays(_Model):
-    max_per_credential: float | None = Field(default=None, ge=0)
-    max_per_learner: float | None = Field(default=None, ge=0)
+    max_per_credential: float | None = Field(default=None, ge=0, le=MAX_COST, allow_inf_nan=False)
+    max_per_learner: float | None = Field(default=None, ge=0, le=MAX_COST, allow_inf_nan=False)
     share: Share | None = None
     """Fraction of the cost it pays (default: all of it, up to the caps)."""
 
@@ -606,8 +652,8 @@ class FundingPays(_Model):
 class FundingCredentials(_Model):
     """Which credentials a funding program pays for (every key given must hold)."""
 
-    max_hours: float | None = None
-    max_weeks: float | None = None
+    max_hours: float | None = Field(default=None, ge=0, le=MAX_HOURS, allow_inf_nan=False)
+    max_weeks: float | None = Field(default=None, ge=0, le=MAX_WEEKS, allow_inf_nan=False)
     kind: Annotated[tuple[CredentialKind, ...], BeforeValidator(_tuple)] | None = None
     ids: IdList | None = None
     tags: StrList | None = None
@@ -649,7 +695,66 @@ CATALOG_SECTIONS: tuple[str, ...] = tuple(Catalog.model_fields)
 # --------------------------------------------------------------------------- learner records
 
 
-class Identity(_Model):
+def unstorable(value: Any, path: str = "") -> str | None:
+    """Why ``value`` (JSON-like data, searched all the way down) cannot be stored, or None.
+
+    Learner data goes into a database: text holding the NUL character or unpaired UTF-16
+    surrogates, and numbers that are NaN or infinite, are refused by PostgreSQL (or by the
+    JSON it stores), so they are refused for every database. The answer names the field
+    path, e.g. ``"badge.name: text may not contain the NUL character"``.
+
+    >>> unstorable({"note": "a\\x00b"})
+    'note: text may not contain the NUL character'
+    >>> unstorable({"scores": [1.0, float("nan")]})
+    'scores.1: a number must be finite, not nan'
+    """
+    pending: list[tuple[str, Any]] = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        problem: str | None = None
+        if isinstance(item, str):
+            problem = _bad_text(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            problem = f"a number must be finite, not {item!r}"
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                name = str(key)
+                at = f"{where}.{name}" if where else name
+                bad_key = _bad_text(name)
+                if bad_key is not None:
+                    return f"{at[:200]}: {bad_key}"
+                pending.append((at, inner))
+        elif isinstance(item, list | tuple):
+            pending.extend((f"{where}.{i}" if where else str(i), x) for i, x in enumerate(item))
+        if problem is not None:
+            return f"{where[:200]}: {problem}" if where else problem
+    return None
+
+
+def _bad_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "text may not contain the NUL character"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text must be valid Unicode (an unpaired surrogate was found)"
+    return None
+
+
+class _Stored(_Model):
+    """Base of the learner-record models: refuses data a database cannot store."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        problem = unstorable(value) if isinstance(value, dict) else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+class Identity(_Stored):
     email: str | None = None
     did: str | None = None
     url: str | None = None
@@ -657,7 +762,7 @@ class Identity(_Model):
     student_id: str | None = None
 
 
-class LearnerInfo(_Model):
+class LearnerInfo(_Stored):
     id: str = Field(min_length=1, max_length=200)
     name: str | None = None
     catalog_year: int | None = Field(default=None, ge=1900, le=2200)
@@ -668,7 +773,7 @@ class LearnerInfo(_Model):
     """The learner's home institution, if any (widens planning candidates)."""
 
 
-class Holding(_Model):
+class Holding(_Stored):
     """One thing a learner holds, is taking, or plans to take.
 
     ``credential`` names a catalog credential; ``badge`` is an Open Badges / CLR document
@@ -680,8 +785,8 @@ class Holding(_Model):
     badge: str | dict[str, Any] | None = None
     earned: date | None = None
     grade: Grade | None = None
-    score: float | None = None
-    hours: float | None = Field(default=None, ge=0)
+    score: float | None = Field(default=None, ge=-MAX_SCORE, le=MAX_SCORE, allow_inf_nan=False)
+    hours: float | None = Field(default=None, ge=0, le=MAX_HOURS, allow_inf_nan=False)
     credits: Credits | None = None
     at: Id | None = None
     claimed: date | None = None
@@ -703,7 +808,7 @@ class Holding(_Model):
         return self
 
 
-class Exception_(_Model):
+class Exception_(_Stored):
     """An advisor's or registrar's exception: a waiver or a substitution, with who and why."""
 
     waive: str | None = None

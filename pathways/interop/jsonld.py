@@ -3,12 +3,19 @@
 Contexts decide what a signed credential means, so they are security-relevant: the verifier
 serves the copies shipped in ``pathways/interop/contexts/`` and refuses every other URL with
 :class:`ContextNotBundled`. Nothing is ever fetched.
+
+pyld keeps process-wide caches of processed contexts that are not safe to share between
+threads (concurrent use corrupts them: ``KeyError``, ``OrderedDict mutated during
+iteration``). :func:`canonicalize` therefore runs one pyld call at a time in a process, so
+equal documents get equal answers at any concurrency; callers in a server run it on worker
+threads, never on the event loop.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -43,6 +50,9 @@ BUNDLED_CONTEXTS: dict[str, str] = {
 }
 """Context URL → file in ``pathways/interop/contexts/``."""
 
+
+_PYLD_LOCK = threading.Lock()
+"""Held around every pyld call: pyld's shared context caches are not thread-safe."""
 
 MAX_OBJECTS = 2000
 """The most JSON objects a document to canonicalize may hold (a 200-course transcript fits)."""
@@ -140,7 +150,8 @@ def canonicalize(document: dict[str, Any]) -> str:
         "documentLoader": _loader(refused),
     }
     try:
-        result = jsonld.normalize(document, options)
+        with _PYLD_LOCK:
+            result = jsonld.normalize(document, options)
     except jsonld.JsonLdError:
         if refused:
             raise ContextNotBundled(refused[0]) from None

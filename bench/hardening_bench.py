@@ -1,0 +1,274 @@
+"""Figures for the README's Hardening section (issue 18). Figures, not tests.
+
+* ``flood``: starts ``pathways serve`` (SQLite, one worker), sends ``--rounds`` rounds of 16
+  concurrent anonymous 31 MiB uploads to ``POST /v1/catalog`` and prints the server's RSS
+  (read from ``/proc``, the process and its children) before, at its peak and after; then
+  runs 8 concurrent verifications of one badge with ``--alignments`` alignments while polling
+  ``GET /v1/health`` every 50 ms, and prints the verdicts and the health latencies.
+* ``kill-sweep``: kills (SIGKILL) a process publishing the bundled catalog right after its
+  k-th SQL statement, for every k of the transaction, ``--rounds`` times, and checks after
+  each kill that the database is consistent (the pointer names a stored version, every
+  version has all its files, one publication in the audit log per version).
+
+    python bench/hardening_bench.py flood --rounds 4
+    python bench/hardening_bench.py kill-sweep --db sqlite --rounds 5
+    PATHWAYS_TEST_PG_URL=postgresql+psycopg://… \\
+        python bench/hardening_bench.py kill-sweep --db postgresql
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, func, select
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from api_support import database_url, serve  # noqa: E402
+
+from api import crud  # noqa: E402
+from api.catalogs import bootstrap  # noqa: E402
+from api.db import make_engine  # noqa: E402
+from api.models import AuditLog, CatalogFile, CatalogVersion  # noqa: E402
+from pathways.catalog.load import DEFAULT_CATALOG  # noqa: E402
+from pathways.interop.signing import SigningKey  # noqa: E402
+
+PUBLISHER = """
+import sys, time
+from sqlalchemy import event
+from sqlmodel import Session
+from api import crud
+from api.catalogs import directory_sources
+from api.db import make_engine
+from pathways.catalog.load import load_sources
+url, directory, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+engine = make_engine(url)
+sources = {"k/" + name: raw for name, raw in directory_sources(directory).items()}
+compiled = load_sources(sources)
+seen = 0
+@event.listens_for(engine, "after_cursor_execute")
+def pause(*args):
+    global seen
+    seen += 1
+    if seen == k:
+        print("PAUSED", flush=True)
+        time.sleep(600)
+with Session(engine) as session:
+    crud.publish_catalog(session=session, sources=sources, compiled=compiled, actor=None,
+                         note="sweep")
+print("COMMITTED", flush=True)
+"""
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, in MiB."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except FileNotFoundError:
+            continue
+        pending.extend(int(child) for child in children)
+    return total / 1024
+
+
+def listening_pid(port: int) -> int:
+    """The process listening on a loopback ``port`` (from ``ss -ltnp``)."""
+    out = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if f":{port} " in line and "pid=" in line:
+            return int(line.split("pid=")[1].split(",")[0])
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def flood(base: str, pid: int, rounds: int) -> dict[str, Any]:
+    """RSS around ``rounds`` × 16 concurrent anonymous 31 MiB catalog uploads."""
+    body = b"credentials: []\n" + b"#" * (31 * 2**20 - 16)
+    before = peak = tree_rss_mib(pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mib(pid))
+            time.sleep(0.05)
+
+    def upload(_: int) -> str:
+        try:
+            headers = {"content-type": "application/yaml"}
+            reply = httpx.post(f"{base}/v1/catalog", content=body, headers=headers, timeout=120)
+        except httpx.HTTPError as error:
+            return type(error).__name__
+        return str(reply.status_code)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        statuses = [s for _ in range(rounds) for s in pool.map(upload, range(16))]
+    seconds = time.monotonic() - started
+    time.sleep(2)
+    done.set()
+    sampler.join()
+    return {
+        "uploads": len(statuses),
+        "statuses": Counter(statuses),
+        "rss_mib": [round(before), round(peak), round(tree_rss_mib(pid))],
+        "seconds": round(seconds, 1),
+    }
+
+
+def health_under_badges(base: str, alignments: int) -> dict[str, Any]:
+    """Health latency while 8 verifications of one large badge run at once."""
+    key = SigningKey.generate()
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:6a3b1f0e-63a4-4b5e-9d1c-2f6f0c1d7e11",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": key.issuer, "type": ["Profile"], "name": "Robotics Club"},
+        "validFrom": "2025-01-15T00:00:00Z",
+        "name": "Robotics",
+        "credentialSubject": {
+            "id": "did:example:jane",
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://example.org/robotics-badge.json",
+                "type": ["Achievement"],
+                "name": "Robotics",
+                "description": "Builds robots.",
+                "criteria": {"narrative": "Build one."},
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": f"T{i}",
+                        "targetUrl": f"https://e.org/{i}",
+                    }
+                    for i in range(alignments)
+                ],
+            },
+        },
+    }
+    signed = key.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
+    payload = {"badge": signed, "trust": [key.issuer], "as_of": "2026-03-01"}
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            started = time.monotonic()
+            httpx.get(f"{base}/v1/health", timeout=60)
+            latencies.append(time.monotonic() - started)
+            time.sleep(0.05)
+
+    def verify(_: int) -> str:
+        reply = httpx.post(f"{base}/v1/badges/verify", json=payload, timeout=600)
+        verdict = reply.json()
+        return f"{reply.status_code} {verdict.get('verified')} {verdict.get('reason_code')}"
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    with ThreadPoolExecutor(8) as pool:
+        verdicts = list(pool.map(verify, range(8)))
+    done.set()
+    poller.join()
+    return {
+        "verdicts": Counter(verdicts),
+        "health_polls": len(latencies),
+        "health_median_ms": round(statistics.median(latencies) * 1000),
+        "health_max_ms": round(max(latencies) * 1000),
+    }
+
+
+def consistent(engine: Engine) -> bool:
+    """The publication pointer names a stored version; every version is whole and logged."""
+    with Session(engine) as session:
+        pointer = crud.publication(engine)
+        versions = session.exec(select(CatalogVersion)).all()
+        whole = all(
+            session.exec(
+                select(func.count()).select_from(CatalogFile).where(CatalogFile.version_id == v.id)
+            ).one()
+            == v.files
+            for v in versions
+        )
+        logged = session.exec(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "catalog.publish")
+        ).one()
+    named = pointer is not None and any(v.id == pointer[1] for v in versions)
+    return named and whole and logged == len(versions)
+
+
+def kill_sweep(kind: str, rounds: int) -> dict[str, Any]:
+    """Kill a publication after each of its statements in turn, ``rounds`` times."""
+    kills = inconsistent = completed = 0
+    with database_url(kind, Path(tempfile.mkdtemp())) as url:
+        engine = make_engine(url)
+        bootstrap(engine, DEFAULT_CATALOG)
+        for _ in range(rounds):
+            k = 1
+            while True:
+                process = subprocess.Popen(
+                    [sys.executable, "-c", PUBLISHER, url, str(DEFAULT_CATALOG), str(k)],
+                    stdout=subprocess.PIPE,
+                    cwd=REPO,
+                )
+                assert process.stdout is not None
+                paused = b"PAUSED" in process.stdout.readline()
+                if paused:
+                    os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+                kills += paused
+                completed += not paused
+                inconsistent += not consistent(engine)
+                if not paused:
+                    break
+                k += 1
+        engine.dispose()
+    return {"database": kind, "kills": kills, "completed": completed, "inconsistent": inconsistent}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    flood_args = commands.add_parser("flood")
+    flood_args.add_argument("--rounds", type=int, default=4)
+    flood_args.add_argument("--alignments", type=int, default=1500)
+    sweep_args = commands.add_parser("kill-sweep")
+    sweep_args.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    sweep_args.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    if args.command == "kill-sweep":
+        print(json.dumps(kill_sweep(args.db, args.rounds)))
+        return
+    with tempfile.TemporaryDirectory() as tmp, serve(f"sqlite:///{tmp}/p.db", workers=1) as base:
+        pid = listening_pid(int(base.rsplit(":", 1)[1]))
+        print(json.dumps(flood(base, pid, args.rounds)))
+        print(json.dumps(health_under_badges(base, args.alignments)))
+
+
+if __name__ == "__main__":
+    main()
