@@ -50,7 +50,7 @@ REASONS: tuple[Reason, ...] = (
     Reason(code="unverified", label="badge not verified", invalid=True),
     Reason(code="revoked", label="badge revoked", invalid=True),
     Reason(code="not_needed", label="not needed", invalid=False),
-    Reason(code="unmapped", label="transcript line not in the catalog", invalid=True),
+    Reason(code="unmapped", label="transcript line with no catalog credential", invalid=False),
 )
 """Every reason code, in the order of :data:`pathways.evaluate.REASON_CODES`."""
 
