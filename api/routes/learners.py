@@ -320,7 +320,7 @@ def add_badge(
     "/{learner_id}/transcripts",
     response_model=TranscriptImport,
     status_code=status.HTTP_201_CREATED,
-    responses={422: {"model": LocatedErrorsPublic, "description": "A file that cannot be read."}},
+    responses={422: INVALID_INPUT},
 )
 def add_transcripts(
     session: SessionDep,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 
 from api.deps import CatalogDep
-from api.models import LocatedErrorsPublic
+from api.models import INVALID_INPUT
 from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.model import LearnerRecord
 from pathways.interop.transcripts import MAX_TRANSCRIPT_BYTES, ImportReport
@@ -128,7 +128,7 @@ def reply(record: LearnerRecord, report: ImportReport, status_code: int = 200) -
 @router.post(
     "/import",
     response_model=TranscriptImport,
-    responses={422: {"model": LocatedErrorsPublic, "description": "A file that cannot be read."}},
+    responses={422: INVALID_INPUT},
 )
 def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONResponse:
     """Read the transcripts, merge them into one learner record, and report every line that
