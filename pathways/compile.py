@@ -620,6 +620,8 @@ def _credential_refs(cred: Credential) -> Iterator[tuple[Path_, str, str]]:
 
 
 def _equivalence_refs(eq: Equivalence) -> Iterator[tuple[Path_, str, str]]:
+    if eq.policy is not None:
+        yield ("policy",), "policy", eq.policy
     for i, member in enumerate(eq.members):
         if len(member.all) == 1 and member.effective is None:
             yield ("members", i), "credential", member.all[0]

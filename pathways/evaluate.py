@@ -944,7 +944,7 @@ def transfer(
             _unused_for_transfer(catalog, held, institution, prepared, result, superseded)
         )
     unused += _badge_unused(prepared)
-    return Statement(
+    statement = Statement(
         institution=institution,
         learner=record.learner.id,
         as_of=as_of,
@@ -953,6 +953,11 @@ def transfer(
         possible=_number(possible),
         transfers=[_line(f, catalog) for f in result.fired],
         unused=sorted(unused, key=lambda u: u.index or 0),
+    )
+    from pathways.equivalence_credit import add_equivalence_credit
+
+    return add_equivalence_credit(
+        catalog, record, statement, include_discretionary=include_discretionary
     )
 
 

@@ -433,6 +433,12 @@ class Institution(_Model):
     state: str | None = None
     badge_issuers: tuple[str, ...] = ()
     """Issuer ids (URLs, DIDs) whose badges this institution's credentials accept."""
+    identifiers: dict[str, str] = {}
+    """How transcripts and registries name it, e.g. ``{opeid: "…", ipeds: "…"}``."""
+    aliases: tuple[str, ...] = ()
+    """Other names it goes by (transcripts, articulation tables)."""
+    closed: date | None = None
+    """The day it closed, if it has (``pathways lookup`` leaves it out from then on)."""
     source: str | None = None
     note: str | None = None
 
@@ -534,6 +540,9 @@ class Equivalence(_Model):
     level: Level | None = None
     members: tuple[Member, ...] = ()
     effective: Effective | None = None
+    policy: Id | None = None
+    """The policy that guarantees membership credit: with it, a transfer statement counts a
+    member held from elsewhere as the receiving institution's own member course."""
     source: str | None = None
     note: str | None = None
 

@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_COMMAND_MODULES: list[str] = ["catalog", "evaluate", "plan", "scale", "badges", "service"]
+_COMMAND_MODULES: list[str] = ["catalog", "evaluate", "plan", "scale", "badges", "service", "ohio"]
 """Command modules under ``pathways.cli``, registered in this order."""
 
 for _name in _COMMAND_MODULES:

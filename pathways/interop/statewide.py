@@ -1,0 +1,150 @@
+"""Statewide exam tables (CLEP cut scores, AP alignments) → exams and transfer rules.
+
+A statewide exam table has the columns :data:`EXAM_COLUMNS`::
+
+    policy, exam, exam_title, subject, min_score, max_score, award, area, credits,
+    rule, source, seen, note
+
+One row is one band of scores on one exam under a statewide policy (``ohio.clep``,
+``ohio.ap``): from ``min_score`` (to ``max_score``, if given) the exam earns ``award`` —
+``block`` credit of ``credits`` hours in ``subject`` (tagged with the OT36 ``area``, if
+given), or a credential id (an articulation code such as ``ohio.oan.tme001`` or a course),
+tagged likewise. An exam the catalog lacks is created from ``exam_title`` and ``subject``.
+
+What a caller may rely on: each row becomes one rule (id ``rule``, else
+``<exam>.<min_score>``) of the row's policy that applies at every institution of the
+policy's scope except those where the hand-written catalog already maps the exam (their own
+rule stays in force there); a higher band of the same exam supersedes the lower ones; an
+exam the hand-written catalog already maps statewide is an error at the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pathways.interop.ohio_tables import AREAS, Catalogue
+from pathways.interop.tables import Row, Table, first_seen
+
+__all__ = ["EXAM_COLUMNS", "read_exam_tables"]
+
+EXAM_COLUMNS = (
+    "policy", "exam", "exam_title", "subject", "min_score", "max_score", "award", "area",
+    "credits", "rule", "source", "seen", "note",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Band:
+    rule: str
+    policy: str
+    exam: str
+    low: Decimal
+    high: Decimal | None
+    award: str
+    area: str | None
+    credits: Decimal | None
+    subject: str | None
+    source: str
+    note: str | None
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _band(row: Row, known: Catalogue, exams: dict[str, dict[str, Any]]) -> _Band | None:
+    before = len(row.problems.errors)
+    policy = row.choice(
+        "policy", sorted(p for p in known.policies if p in ("ohio.clep", "ohio.ap"))
+    )
+    exam = row.text("exam")
+    low = row.number("min_score", positive=False)
+    high = row.number("max_score", required=False, positive=False)
+    if low is not None and high is not None and high < low:
+        row.error("max_score", f"{high} is below min_score {low}")
+    award = row.text("award")
+    area = row.choice("area", tuple(AREAS), required=False)
+    credits = row.number("credits", required=award == "block")
+    subject = row.text("subject", required=False)
+    source = row.url("source")
+    row.date("seen")
+    if (
+        award is not None
+        and award != "block"
+        and not known.has_course(award)
+        and award not in known.equivalences
+        and award not in known.codes_ids()
+    ):
+        row.error("award", f"{award!r} is neither 'block' nor a credential of the catalog")
+    if exam is not None and exam not in known.credentials and exam not in exams:
+        title = row.text("exam_title")
+        if title is not None:
+            exams[exam] = {"id": exam, "title": title, "kind": "exam", "issuer": "college-board"}
+            if subject:
+                exams[exam]["subject"] = subject.upper()
+            exams[exam]["source"] = source
+    if exam is not None and exam in known.statewide_exams:
+        row.error("exam", f"{exam} already has a statewide rule in the hand-written catalog; "
+                  "move it into this table (same rule id) or drop the row")  # fmt: skip
+    if len(row.problems.errors) > before:
+        return None
+    assert policy and exam and low is not None and award and source
+    ident = row.raw("rule") or f"{exam}.{_number(low)}"
+    return _Band(ident, policy, exam, low, high, award, area, credits, subject, source,
+                 row.raw("note") or None)  # fmt: skip
+
+
+def _rule(band: _Band, lower: list[str], at: list[str] | None) -> dict[str, Any]:
+    tags = [AREAS[band.area][0]] if band.area else []
+    if band.award == "block":
+        grant: dict[str, Any] = {"credits": _number(band.credits or Decimal(0))}
+        if band.subject:
+            grant["subject"] = band.subject.upper()
+        grant["level"] = "lower"
+    else:
+        grant = {"credential": band.award}
+    if tags:
+        grant["tags"] = tags
+    what = AREAS[band.area][1] if band.area else band.award
+    grant["label"] = f"{what} ({band.exam} {_number(band.low)}+)"
+    when: dict[str, Any] = {"has": band.exam, "min_score": _number(band.low)}
+    entry: dict[str, Any] = {
+        "id": band.rule, "policy": band.policy,
+        "label": f"{band.exam} score {_number(band.low)}"
+        + (f"-{_number(band.high)}" if band.high is not None else " or more"),
+        "when": when, "grants": [grant],
+    }  # fmt: skip
+    if at is not None:
+        entry["at"] = at
+    if lower:
+        entry["supersedes"] = lower
+    entry["source"] = band.source
+    if band.note:
+        entry["note"] = band.note
+    return entry
+
+
+def read_exam_tables(tables: Iterable[Table], known: Catalogue) -> dict[str, list[Any]]:
+    """The exams and rules of the statewide exam tables (empty when there is none)."""
+    seen: dict[tuple[str, ...], Row] = {}
+    exams: dict[str, dict[str, Any]] = {}
+    bands: list[_Band] = []
+    for table in tables:
+        for row in table:
+            band = _band(row, known, exams)
+            if band is not None and first_seen(seen, row):
+                bands.append(band)
+    if not bands:
+        return {}
+    rules = []
+    for band in bands:
+        lower = sorted(b.rule for b in bands if b.exam == band.exam and b.low < band.low)
+        mapped = known.exam_institutions.get(band.exam, set())
+        at = None
+        if mapped:
+            at = sorted(i for i in known.public_ohio() if i not in mapped)
+        rules.append(_rule(band, lower, at))
+    return {"credentials": sorted(exams.values(), key=lambda e: e["id"]), "transfer_rules": rules}
