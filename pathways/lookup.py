@@ -78,12 +78,20 @@ def _institutions(catalog: CompiledCatalog, credential: str, at: str | None) -> 
             raise UnknownIdError("institution", at, catalog.institutions)
         return [at]
     reading = {r.id for r in catalog.rules_by_source.get(credential, ())}
-    for equivalence in catalog.member_of.get(credential, ()):
-        reading.update(r.id for r in catalog.rules_by_source.get(equivalence, ()))
+    members_at: set[str] = set()
+    for code in catalog.member_of.get(credential, ()):
+        reading.update(r.id for r in catalog.rules_by_source.get(code, ()))
+        if catalog.equivalences[code].policy is not None:
+            members_at.update(
+                issuer
+                for member in catalog.equivalences[code].members
+                for part in member.all
+                if part in catalog.versions and (issuer := catalog.credential(part).issuer)
+            )
     return sorted(
         ident
         for ident in catalog.institutions
-        if any(rule.id in reading for rule in catalog.rules_at(ident))
+        if ident in members_at or any(rule.id in reading for rule in catalog.rules_at(ident))
     )
 
 
@@ -160,7 +168,6 @@ def _routes(
     for line in statement.transfers:
         if line.status == "superseded":
             continue
-        rule = catalog.rules[line.rule]
         becomes = [
             Becomes(
                 credential=g.credential,
@@ -172,7 +179,11 @@ def _routes(
         ]
         if not becomes:
             continue
-        read = rule.when.has
+        if line.rule in catalog.equivalences:
+            equivalence: str | None = line.rule
+        else:
+            read = catalog.rules[line.rule].when.has
+            equivalence = read if read in catalog.equivalences else None
         routes.append(
             Route(
                 institution=institution,
@@ -184,7 +195,7 @@ def _routes(
                 rule=line.rule,
                 policy=line.policy,
                 policy_title=catalog.policies[line.policy].title,
-                equivalence=read if read in catalog.equivalences else None,
+                equivalence=equivalence,
                 citation=line.citation,
             )
         )

@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from pathways.errors import suggest
 from pathways.interop.ohio_tables import Catalogue, Course
-from pathways.interop.tables import Row, Table, first_seen, slug
+from pathways.interop.tables import Row, Table, exactly, first_seen, slug
 
 if TYPE_CHECKING:
     from pathways.compile import CompiledCatalog
-    from pathways.model import Effective, TransferRule
+    from pathways.model import Effective, Requirement, TransferRule
 
 __all__ = ["COLUMNS", "Equivalency", "export_rows", "read_equivalencies", "to_csv"]
 
@@ -205,9 +205,9 @@ def _same_target(a: Equivalency, b: Equivalency) -> bool:
 def rule_entry(item: Equivalency) -> dict[str, Any]:
     """The transfer rule of a row with a receiving course."""
     when: dict[str, Any] = (
-        {"has": item.sending[0]}
+        exactly(item.sending[0])
         if len(item.sending) == 1
-        else {"all": [{"has": s} for s in item.sending]}
+        else {"all": [exactly(s) for s in item.sending]}
     )
     entry: dict[str, Any] = {
         "id": item.rule_id(),
@@ -274,14 +274,23 @@ def _dates(effective: Effective | None) -> dict[str, str]:
     }
 
 
+def _read(req: Requirement) -> str | None:
+    """The one credential a requirement names: ``has: X`` or ``count: 1`` of ``ids: [X]``."""
+    if req.kind == "has":
+        return req.has
+    flt = req.from_
+    if req.kind == "count" and req.count == 1 and flt is not None and flt.ids is not None:
+        only_ids = flt.model_dump(exclude_none=True, exclude_defaults=True).keys() == {"ids"}
+        return flt.ids[0] if len(flt.ids) == 1 and only_ids else None
+    return None
+
+
 def _reads(rule: TransferRule) -> list[str]:
-    """The credentials a rule's ``when`` names: ``has: X`` or ``all`` of ``has`` only."""
+    """The credentials a rule's ``when`` names: one (see :func:`_read`) or ``all`` of them."""
     when = rule.when
-    if when.kind == "has" and when.has:
-        return [when.has]
-    if when.kind == "all" and all(c.kind == "has" and c.has for c in when.children):
-        return [c.has for c in when.children if c.has]
-    return []
+    parts = list(when.children) if when.kind == "all" else [when]
+    found = [_read(p) for p in parts]
+    return [f for f in found if f] if all(found) else []
 
 
 def export_rows(

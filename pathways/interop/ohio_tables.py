@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from pathways.errors import suggest
-from pathways.interop.tables import Row, Table, first_seen, slug
+from pathways.interop.tables import Row, Table, exactly, first_seen, slug
 
 __all__ = [
     "AREAS",
@@ -338,7 +338,7 @@ def ot36_rule(course: Course) -> dict[str, Any]:
         "id": f"ot36.{course.id}",
         "policy": "ohio.ot36-guarantee",
         "label": f"{course.subject} {course.number} ({course.institution}) counts as OT36 {title}",
-        "when": {"has": course.id},
+        "when": exactly(course.id),
         "grants": [grant],
         "source": course.source,
     }

@@ -46,7 +46,7 @@ from pathways.interop.ohio_tables import (
     read_ot36,
 )
 from pathways.interop.statewide import EXAM_COLUMNS, read_exam_tables
-from pathways.interop.tables import Problems, Table, TableError, read_table
+from pathways.interop.tables import Problems, Table, TableError, exactly, read_table
 
 __all__ = ["GENERATED_MARK", "Generated", "generate", "scan_catalog", "write_generated"]
 
@@ -228,9 +228,27 @@ def _assemble(known: Catalogue, rows: Sequence[Equivalency]) -> dict[str, dict[s
         "ot36.yaml": {"transfer_rules": [ot36_rule(c) for c in ot36]},
         "equivalences.yaml": {"equivalences": equivalences, "transfer_rules": oan_rules},
         "equivalency-rules.yaml": {
-            "transfer_rules": sorted((rule_entry(r) for r in rows if r.receiving), key=_by_id)
+            "transfer_rules": sorted(
+                (_guide_rule(known, r) for r in rows if r.receiving), key=_by_id
+            )
         },
     }
+
+
+def _guide_rule(known: Catalogue, row: Equivalency) -> dict[str, Any]:
+    """A registrar row's rule. It replaces the OT36 area credit of its course (one course,
+    counted once) when every receiving course has a known credit value; otherwise the area
+    credit stays, beside a course whose credit the guide does not give."""
+    entry = rule_entry(row)
+    sending = known.courses.get(row.sending[0])
+    credited = all(
+        r in known.credentials or (r in known.courses and known.courses[r].credits is not None)
+        for r in row.receiving
+    )
+    if len(row.sending) == 1 and sending is not None and sending.area and credited:
+        entry["supersedes"] = [f"ot36.{sending.id}"]
+        entry["source"] = entry.pop("source")
+    return entry
 
 
 def _by_id(entry: Mapping[str, Any]) -> str:
@@ -306,7 +324,7 @@ def _grant_code_rule(code: str, ident: str, key: str, source: str | None) -> dic
     parts = key.split("+")
     name = "_".join(parts)
     when: dict[str, Any] = (
-        {"has": parts[0]} if len(parts) == 1 else {"all": [{"has": p} for p in parts]}
+        exactly(parts[0]) if len(parts) == 1 else {"all": [exactly(p) for p in parts]}
     )
     return {
         "id": f"oan.{code.lower()}.{name}",

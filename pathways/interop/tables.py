@@ -26,6 +26,7 @@ __all__ = [
     "Row",
     "Table",
     "TableError",
+    "exactly",
     "first_seen",
     "read_table",
     "slug",
@@ -215,6 +216,16 @@ def first_seen(rows: dict[tuple[str, ...], Row], row: Row) -> bool:
         return False
     rows[key] = row
     return True
+
+
+def exactly(ident: str) -> dict[str, object]:
+    """A ``when`` that holding ``ident`` itself meets (``has:`` would also accept a course
+    sharing an equivalence with it, which a course-specific rule must not).
+
+    >>> exactly("sinclair.eng-1101")
+    {'count': 1, 'from': {'ids': ['sinclair.eng-1101']}}
+    """
+    return {"count": 1, "from": {"ids": [ident]}}
 
 
 def slug(value: str) -> str:
