@@ -125,6 +125,19 @@ def _row(
 ) -> Equivalency | None:
     """One registrar row checked cell by cell, or None (with located errors)."""
     before = len(row.problems.errors)
+    courses = set(known.courses)
+    item = _checked(row, known, sending, receiving)
+    if item is None or len(row.problems.errors) > before:
+        for ident in set(known.courses) - courses:  # a bad row creates no course
+            del known.courses[ident]
+        return None
+    return item
+
+
+def _checked(
+    row: Row, known: Catalogue, sending: str | None, receiving: str | None
+) -> Equivalency | None:
+    before = len(row.problems.errors)
     s_inst = _institution(row, known, "from_institution", sending)
     if s_inst is None and not row.raw("from_institution"):
         row.error("from_institution", "is empty; give it, or --from")

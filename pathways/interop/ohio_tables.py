@@ -318,7 +318,10 @@ def course_entry(course: Course, institution_name: str) -> dict[str, Any]:
         for name, value in (("title", course.title), ("credits", course.credits))
         if value is None
     ]
-    note = f"Listed as an Ohio Transfer 36 course (seen {course.seen})."
+    listed = (
+        "Listed as an Ohio Transfer 36 course" if course.area else "Named in an equivalency table"
+    )
+    note = f"{listed} (seen {course.seen})." if course.seen else f"{listed}."
     if missing:
         note += f" The source page does not give its {' or '.join(missing)}."
     entry["note"] = note

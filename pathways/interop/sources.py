@@ -195,7 +195,7 @@ def generate(
     sections = _assemble(known, rows)
     if exams:
         sections["statewide-exams.yaml"] = exams
-    names = sorted(str(t.file) for t in tables)
+    names = sorted(_shown(t.file, catalog) for t in tables)
     files = {name: _render(data, names) for name, data in sections.items() if _any(data)}
     _check(hand, files, output, catalog)
     counts = {
@@ -205,6 +205,14 @@ def generate(
         "rows": sum(len(t.rows) for t in tables),
     }
     return Generated(files=files, skipped=list(problems.errors), counts=counts)
+
+
+def _shown(file: str, catalog: Path) -> str:
+    """A table's name in the generated header: relative to the catalog when inside it."""
+    try:
+        return Path(file).resolve().relative_to(catalog.resolve()).as_posix()
+    except ValueError:
+        return Path(file).name
 
 
 def _any(data: Mapping[str, list[Any]]) -> bool:
@@ -338,7 +346,7 @@ def _grant_code_rule(code: str, ident: str, key: str, source: str | None) -> dic
 def _render(data: Mapping[str, Any], tables: Sequence[str]) -> str:
     header = (
         f"{GENERATED_MARK} on {date.today().isoformat()}; do not edit.\n"
-        "# Edit the source tables and run it again. Made from:\n"
+        "# Edit the source tables and run it again. Made from (paths in the catalog):\n"
         + "".join(f"#   {name}\n" for name in tables)
     )
     # A JSON round trip gives fresh objects, so the YAML has no anchors or aliases.
