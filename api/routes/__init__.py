@@ -14,6 +14,7 @@ from api.routes import (
     learners,
     plan,
     policies,
+    transfer_lookup,
     users,
 )
 
@@ -30,6 +31,7 @@ for _module in (
     badges,
     learners,
     catalog,
+    transfer_lookup,
 ):
     api_router.include_router(_module.router)
 api_router.include_router(users.router)

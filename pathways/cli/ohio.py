@@ -66,17 +66,21 @@ def import_equivalencies(
         return
     if not files or output is None:
         raise typer.BadParameter("give the tables to read and --output DIR (or --export FILE)")
+    from pathways.errors import PathwaysError
     from pathways.interop.sources import generate, write_generated
     from pathways.interop.tables import TableError
 
     try:
-        with exit_on_error():
-            result = generate(
-                files, catalog, output, sending=sending, receiving=receiving, keep_going=keep_going
-            )
+        result = generate(
+            files, catalog, output, sending=sending, receiving=receiving, keep_going=keep_going
+        )
     except TableError as error:
         typer.echo(str(error), err=True)
         typer.echo(f"{len(error.errors)} bad row(s); nothing was written", err=True)
+        raise typer.Exit(1) from None
+    except PathwaysError as error:
+        typer.echo(str(error), err=True)
+        typer.echo("the generated catalog does not load; nothing was written", err=True)
         raise typer.Exit(1) from None
     written = write_generated(result, output)
     for problem in result.skipped:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pathways.errors import LocatedError, suggest
+from pathways.errors import CatalogError, LocatedError, suggest
 
 __all__ = [
     "Problems",
@@ -35,12 +35,9 @@ __all__ = [
 _URL = re.compile(r"^https?://\S+$")
 
 
-class TableError(Exception):
-    """Source tables with bad rows; ``errors`` lists every problem, located."""
-
-    def __init__(self, errors: Iterable[LocatedError]) -> None:
-        self.errors: tuple[LocatedError, ...] = tuple(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
+class TableError(CatalogError):
+    """Source tables with bad rows; ``errors`` lists every problem, located (a
+    :class:`~pathways.errors.CatalogError`, so callers report it like any catalog error)."""
 
 
 @dataclass
