@@ -472,3 +472,18 @@ def test_plan_and_comparison_sections_answer(page: Page, site: dict[str, str]) -
     else:
         expect(page.locator("#compare [data-unavailable]")).to_contain_text("not available")
     _shot(page, "10-plan-and-compare")
+
+
+def test_will_it_transfer_box_lists_routes(page: Page, site: dict[str, str]) -> None:
+    _open(page, site)
+    page.fill("#transfer-credential", "tri-c.eng-1010")
+    page.fill("#transfer-at", "ysu")
+    page.click("#transfer-form button[type=submit]")
+    table = page.locator("#transfer-result table")
+    expect(table).to_contain_text("ysu.engl-1550", timeout=30_000)
+    expect(table).to_contain_text("through ohio.oan.tme001")
+    expect(table).to_contain_text("guaranteed")
+    page.fill("#transfer-credential", "tri-c.nope")
+    page.click("#transfer-form button[type=submit]")
+    expect(page.locator("#transfer-result")).to_contain_text("unknown credential")
+    _shot(page, "10-will-it-transfer")
