@@ -9,7 +9,7 @@ CLEP score are counted the same way in both.
 
 What a caller may rely on: one :class:`Route` per rule that fires (its policy, guarantee
 level, citation, and what the credential becomes, with credits), guaranteed routes first,
-then by institution; the issuer itself appears as a ``native`` route; a closed institution
+then by institution; a course's issuer appears as a ``native`` route; a closed institution
 is left out from its closing day on; an unknown credential or institution raises
 :class:`~pathways.errors.UnknownIdError`.
 """
@@ -120,11 +120,17 @@ def lookup(
         if institution.closed is not None and institution.closed <= as_of:
             continue
         if ident == cred.issuer:
-            routes.append(_native(catalog, credential, ident))
+            if cred.kind == "course":
+                routes.append(_native(catalog, credential, ident))
             continue
         routes.extend(_routes(catalog, record, ident, as_of))
     issuer = cred.issuer
-    if at is None and issuer in catalog.institutions and all(r.status != "native" for r in routes):
+    if (
+        at is None
+        and cred.kind == "course"
+        and issuer in catalog.institutions
+        and all(r.status != "native" for r in routes)
+    ):
         assert issuer is not None
         routes.append(_native(catalog, credential, issuer))
     order = {"guaranteed": 0, "recommended": 1, "discretionary": 2}

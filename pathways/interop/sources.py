@@ -45,7 +45,12 @@ from pathways.interop.ohio_tables import (
     read_oan_codes,
     read_ot36,
 )
-from pathways.interop.statewide import EXAM_COLUMNS, read_exam_tables
+from pathways.interop.statewide import (
+    CTAG_COLUMNS,
+    EXAM_COLUMNS,
+    read_ctag_tables,
+    read_exam_tables,
+)
 from pathways.interop.tables import Problems, Table, TableError, exactly, read_table
 
 __all__ = [
@@ -65,6 +70,7 @@ _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("institutions", INSTITUTION_COLUMNS),
     ("codes", OAN_COLUMNS[:3]),
     ("exams", EXAM_COLUMNS),
+    ("ctag", CTAG_COLUMNS[:4]),
     ("registrar", ("from_subject", "from_number", "source")),
 )
 
@@ -203,11 +209,14 @@ def generate(
     read_oan_codes(kinds["codes"], known)
     rows = read_equivalencies(kinds["registrar"], known, sending=sending, receiving=receiving)
     exams = read_exam_tables(kinds["exams"], known)
+    ctag = read_ctag_tables(kinds["ctag"], known)
     if problems.errors and not keep_going:
         raise TableError(problems.errors)
     sections = _assemble(known, rows)
     if exams:
         sections["statewide-exams.yaml"] = exams
+    if ctag:
+        sections["statewide-ctag.yaml"] = ctag
     names = sorted(_shown(t.file, catalog) for t in tables)
     files = {name: _render(data, names) for name, data in sections.items() if _any(data)}
     _check(hand, files, output, catalog)

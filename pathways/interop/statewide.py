@@ -20,20 +20,32 @@ exam the hand-written catalog already maps statewide is an error at the row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pathways.interop.ohio_tables import AREAS, Catalogue
+from pathways.interop.ohio_tables import AREAS, Catalogue, equivalence_id
 from pathways.interop.tables import Row, Table, first_seen
 
-__all__ = ["EXAM_COLUMNS", "read_exam_tables"]
+__all__ = ["CTAG_COLUMNS", "EXAM_COLUMNS", "read_ctag_tables", "read_exam_tables"]
 
 EXAM_COLUMNS = (
     "policy", "exam", "exam_title", "subject", "min_score", "max_score", "award", "area",
     "credits", "rule", "source", "seen", "note",
 )  # fmt: skip
+
+
+CTAG_COLUMNS = (
+    "ctan", "evidence", "webxam", "webxam_title", "window", "rule", "source", "seen", "note",
+)  # fmt: skip
+"""A statewide CTAG table: one Career-Technical Articulation Number per row, the coursework
+credential that evidences it (``evidence``), the WebXam test passed at proficient or higher
+(``webxam``, created from ``webxam_title`` when the catalog lacks it) and the window within
+which the credit must be claimed (``window``, an ISO duration such as ``P3Y``)."""
+
+_DURATION = re.compile(r"^P(?:\d+Y)?(?:\d+M)?(?:\d+D)?$")
 
 
 @dataclass(frozen=True)
@@ -148,3 +160,65 @@ def read_exam_tables(tables: Iterable[Table], known: Catalogue) -> dict[str, lis
             at = sorted(i for i in known.public_ohio() if i not in mapped)
         rules.append(_rule(band, lower, at))
     return {"credentials": sorted(exams.values(), key=lambda e: e["id"]), "transfer_rules": rules}
+
+
+def _ctag_row(
+    row: Row, known: Catalogue, webxams: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The statewide rule of one CTAG row, or None (with located errors)."""
+    before = len(row.problems.errors)
+    ctan = (row.text("ctan") or "").upper()
+    code = equivalence_id(ctan) if ctan else ""
+    if ctan and code not in known.equivalences and code not in known.codes_ids():
+        row.error("ctan", f"{ctan} is not an articulation code of the catalog ({code})")
+    evidence = row.text("evidence")
+    if evidence is not None and evidence not in known.credentials:
+        row.error("evidence", f"unknown credential {evidence!r}")
+    webxam = row.text("webxam")
+    window = row.text("window")
+    if window is not None and not _DURATION.match(window):
+        row.error("window", f"{window!r} is not an ISO duration such as P3Y")
+    source = row.url("source")
+    row.date("seen")
+    if webxam is not None and webxam not in known.credentials and webxam not in webxams:
+        title = row.text("webxam_title")
+        if title is not None:
+            webxams[webxam] = {
+                "id": webxam, "title": title, "kind": "exam", "issuer": "webxam",
+                "level": "vocational", "source": source,
+            }  # fmt: skip
+    if len(row.problems.errors) > before:
+        return None
+    assert evidence and webxam and window and source
+    mapped = known.exam_institutions.get(evidence, set())
+    rule: dict[str, Any] = {
+        "id": row.raw("rule") or f"ctag.{ctan.lower()}.statewide",
+        "policy": "ohio.ctag",
+        "label": f"{ctan}: career-technical coursework with a proficient WebXam",
+        "when": {"all": [{"has": evidence, "earned_within": window}, {"has": webxam}]},
+        "grants": [{"credential": code}],
+    }
+    if mapped:
+        rule["at"] = [i for i in known.public_ohio() if i not in mapped]
+    rule["source"] = source
+    if row.raw("note"):
+        rule["note"] = row.raw("note")
+    return rule
+
+
+def read_ctag_tables(tables: Iterable[Table], known: Catalogue) -> dict[str, list[Any]]:
+    """The WebXam exams and statewide rules of the CTAG tables (empty when there is none).
+
+    A rule applies at every public institution except those whose hand-written rules already
+    map the evidence (their own course mapping stays in force there)."""
+    seen: dict[tuple[str, ...], Row] = {}
+    webxams: dict[str, dict[str, Any]] = {}
+    rules = []
+    for table in tables:
+        for row in table:
+            rule = _ctag_row(row, known, webxams)
+            if rule is not None and first_seen(seen, row):
+                rules.append(rule)
+    if not rules:
+        return {}
+    return {"credentials": sorted(webxams.values(), key=lambda e: e["id"]), "transfer_rules": rules}
