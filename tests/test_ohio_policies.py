@@ -163,3 +163,16 @@ def test_one_year_option_counts_toward_the_ats_only(ohio: CompiledCatalog) -> No
         "cotc.ats",
     }
     assert rule.grants[0].credits == 30
+
+
+def test_sample_tri_c_to_ysu_counts_every_guarantee_once(ohio: CompiledCatalog) -> None:
+    from pathways.load import load_record
+
+    record = load_record(DEFAULT_CATALOG.parent / "learners" / "tri-c-to-ysu.yaml")
+    statement = transfer(ohio, record, "ysu", AS_OF)
+    assert _line(statement, "ohio.oan.tme001").granted[0].credential == "ysu.engl-1550"
+    assert _line(statement, "ot36.tri-c.eng-1010").status == "superseded"
+    assert _line(statement, "clep.american-literature.53").status == "granted"
+    assert statement.credits == 12  # 3 (TME001) + 3 + 3 (OT36 art history) + 3 (CLEP)
+    reasons = {u.credential: u.reason_code for u in statement.unused}
+    assert reasons == {"tri-c.math-1521": "below_min_grade", "tri-c.psy-1010": "in_progress"}
