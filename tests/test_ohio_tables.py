@@ -21,11 +21,14 @@ HAND = """\
 institutions:
   - {id: cc, name: Valley Community College, kind: community-college, control: public, state: OH}
   - {id: uni, name: State University, kind: university, control: public, state: OH}
+  - {id: college-board, name: College Board, kind: exam-body}
 policies:
   - {id: ohio.ot36-guarantee, title: OT36, guarantee: guaranteed,
      scope: {state: OH, control: public}}
   - {id: ohio.tag, title: TAG, guarantee: guaranteed, scope: {state: OH, control: public}}
   - {id: institution.equivalency-guide, title: Guide, guarantee: guaranteed}
+  - {id: ohio.clep, title: CLEP, guarantee: guaranteed, scope: {state: OH, control: public}}
+  - {id: ohio.ctag, title: CTAG, guarantee: guaranteed, scope: {state: OH, control: public}}
 credentials:
   - {id: uni.eng-1100, title: Academic Writing, kind: course, issuer: uni, credits: 3,
      subject: ENG, level: lower}
@@ -95,6 +98,7 @@ def test_import_writes_courses_rules_and_equivalences(
     assert biology.policy == "ohio.ot36-guarantee" and biology.at is None
     assert set(biology.grants[0].tags) == {"ot36-ns", "lab"}
     assert "does not give its credits" in (catalog.credential("cc.phl-200").note or "")
+    assert "ot36.cc.phl-200" not in catalog.rules  # it would grant 0 credits
     # One equivalence per code with every member found, from both kinds of table.
     members = [m.all for m in catalog.equivalences["ohio.oan.tme001"].members]
     assert members == [("cc.eng-101",), ("uni.eng-1100",)]
@@ -225,3 +229,49 @@ def test_bundled_institutions_are_the_37_public_ones() -> None:
     assert str(catalog.institutions["eastern-gateway"].closed) == "2024-10-31"
     generated = yaml.safe_load((DEFAULT_CATALOG / "generated" / "institutions.yaml").read_text())
     assert all(entry["source"].startswith("http") for entry in generated["institutions"])
+
+
+EXAMS = """\
+policy,exam,exam_title,subject,min_score,max_score,award,area,credits,rule,source,seen,note
+ohio.clep,clep.german,CLEP German,GER,59,66,block,,8,,https://x.example.edu/clep,2026-12-04,
+ohio.clep,clep.german,CLEP German,GER,67,,block,,12,,https://x.example.edu/clep,2026-12-04,
+ohio.clep,clep.calc,CLEP Calculus,MATH,64,,uni.eng-1100,,,,https://x.example.edu/clep,2026-12-04,
+"""
+
+
+def test_statewide_exam_table_bands_and_scope(
+    runner: CliRunner, hand: Path, tmp_path: Path
+) -> None:
+    exams = _write(tmp_path, "clep.csv", EXAMS)
+    result = _import(runner, hand, exams)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    catalog = load_catalog(hand, cache=False)
+    high = catalog.rules["clep.german.67"]
+    assert high.supersedes == ("clep.german.59",) and high.at is None
+    assert high.when.min_score == 67 and high.grants[0].credits == 12
+    assert catalog.credential("clep.german").kind == "exam"
+    assert catalog.rules["clep.calc.64"].grants[0].credential == "uni.eng-1100"
+
+
+def test_statewide_tables_report_bad_rows(runner: CliRunner, hand: Path, tmp_path: Path) -> None:
+    exams = _write(
+        tmp_path,
+        "clep.csv",
+        EXAMS.splitlines()[0]
+        + "\nohio.cleps,clep.x,X,,50,40,nothing,,3,,https://x.example.edu,2026-12-04,\n",
+    )
+    ctag = _write(
+        tmp_path,
+        "ctag.csv",
+        "ctan,evidence,webxam,webxam_title,window,rule,source,seen,note\n"
+        "CTBU999,ohio.cte.nope,webxam.nope,WebXam,3 years,,https://x.example.edu,2026-12-04,\n",
+    )
+    result = _import(runner, hand, exams, ctag)
+    err = result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert f"{exams}:2:1: policy: 'ohio.cleps' is not one of ohio.ap, ohio.clep" in err
+    assert f"{exams}:2:6: max_score: 40 is below min_score 50" in err
+    assert f"{exams}:2:7: award: 'nothing' is neither 'block' nor a credential" in err
+    assert f"{ctag}:2:1: ctan: CTBU999 is not an articulation code" in err
+    assert f"{ctag}:2:2: evidence: unknown credential 'ohio.cte.nope'" in err
+    assert f"{ctag}:2:5: window: '3 years' is not an ISO duration such as P3Y" in err

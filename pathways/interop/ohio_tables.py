@@ -9,8 +9,9 @@ What a caller may rely on:
 
 * a course id is ``<institution>.<subject>-<number>``, lowercase, with the institution's own
   subject code (Sinclair ENG 1101 is ``sinclair.eng-1101``);
-* every course in an OT36 table gets a rule of policy ``ohio.ot36-guarantee`` that gives its
-  own credit, tagged with its OT36 area, at every other public institution;
+* every course in an OT36 table with a known credit value gets a rule of policy
+  ``ohio.ot36-guarantee`` that gives its own credit, tagged with its OT36 area, at every
+  other public institution;
 * every OAN code gets one equivalence whose members are all the courses that list it; where
   a receiving institution has a member, a rule grants that member (and replaces the OT36
   area credit of the course it fired on);

@@ -248,7 +248,12 @@ def _name_of(known: Catalogue, institution: str) -> str:
 
 def _assemble(known: Catalogue, rows: Sequence[Equivalency]) -> dict[str, dict[str, list[Any]]]:
     new_courses = [c for i, c in sorted(known.courses.items()) if i not in known.credentials]
-    ot36 = [c for _, c in sorted(known.courses.items()) if c.area is not None]
+    # A course whose page gives no credit value gets no area-credit rule: it would grant 0.
+    ot36 = [
+        c
+        for i, c in sorted(known.courses.items())
+        if c.area is not None and (c.credits is not None or i in known.credentials)
+    ]
     equivalences, oan_rules = _equivalences(known, rows)
     return {
         "institutions.yaml": {"institutions": sorted(known.new_institutions.values(), key=_by_id)},
