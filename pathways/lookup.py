@@ -63,6 +63,7 @@ class Lookup(_Doc):
 
     credential: str
     title: str
+    kind: str
     issuer: str | None
     score: float | None
     as_of: date
@@ -140,6 +141,7 @@ def lookup(
     return Lookup(
         credential=credential,
         title=cred.title,
+        kind=cred.kind,
         issuer=cred.issuer,
         score=score,
         as_of=as_of,

@@ -138,6 +138,8 @@ def lookup(
     if not result.routes:
         where = f"at {at}" if at else "anywhere in this catalog"
         typer.echo(f"  no rule or equivalence gives it credit {where}")
+        if score is None and result.kind == "exam":
+            typer.echo("  (an exam's credit depends on its score: give --score)")
         return
     for route in result.routes:
         becomes = ", ".join(f"{b.credential or b.title} ({b.credits:g} cr)" for b in route.becomes)
