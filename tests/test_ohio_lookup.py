@@ -155,7 +155,7 @@ def test_api_import_dry_run_publish_and_errors(client: tuple[TestClient, dict[st
     dry = http.post("/v1/catalog/import", json=body, headers=registrar)
     assert dry.status_code == 200, dry.text
     files = dry.json()["files"]
-    assert list(files) == ["imported/sinclair-wright-state/equivalency-rules.yaml"]
+    assert list(files) == ["imported/sinclair-wright-state/tables-equivalency-rules.yaml"]
     assert "equiv.sinclair.eng-1101.wright-state.20250801" in next(iter(files.values()))
     bad = {"tables": {"g.csv": GUIDE.replace("wright-state,ENG", "wright-stat,ENG")}}
     invalid = http.post("/v1/catalog/import", json=bad, headers=registrar)

@@ -227,7 +227,9 @@ def test_bundled_institutions_are_the_37_public_ones() -> None:
     assert len(public) == 37
     assert {"sinclair", "lorain", "eastern-gateway", "neomed", "rio-grande"} <= public
     assert str(catalog.institutions["eastern-gateway"].closed) == "2024-10-31"
-    generated = yaml.safe_load((DEFAULT_CATALOG / "generated" / "institutions.yaml").read_text())
+    generated = yaml.safe_load(
+        (DEFAULT_CATALOG / "generated" / "tables-institutions.yaml").read_text()
+    )
     assert all(entry["source"].startswith("http") for entry in generated["institutions"])
 
 
@@ -275,3 +277,20 @@ def test_statewide_tables_report_bad_rows(runner: CliRunner, hand: Path, tmp_pat
     assert f"{ctag}:2:1: ctan: CTBU999 is not an articulation code" in err
     assert f"{ctag}:2:2: evidence: unknown credential 'ohio.cte.nope'" in err
     assert f"{ctag}:2:5: window: '3 years' is not an ISO duration such as P3Y" in err
+
+
+def test_misspelt_subject_code_is_not_a_new_course(
+    runner: CliRunner, hand: Path, tmp_path: Path
+) -> None:
+    guide = _write(
+        tmp_path,
+        "g.csv",
+        f"{HEADER}\ncc,ENG,101,English Composition I,3,uni,ENGL,1100,Academic Writing,3,,,,,"
+        "https://uni.example.edu/guide,2026-12-04\n",
+    )
+    result = _import(runner, hand, guide)
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert (
+        f"{guide}:2:7: to_subject: 'ENGL' makes the new course uni.engl-1100, but uni lists "
+        "uni.eng-1100 with the same number; did you mean its subject code?"
+    ) in result.stderr  # type: ignore[attr-defined]

@@ -98,12 +98,28 @@ def _courses(row: Row, known: Catalogue, side: str, institution: str) -> tuple[s
     ids = tuple(f"{institution}.{slug(subject)}-{slug(p)}" for p in parts)
     title = row.text(f"{side}_title", required=False)
     credits = row.number(f"{side}_credits", required=False)
+    local = [c for c in [*known.credentials, *known.courses] if c.startswith(f"{institution}.")]
     for ident, part in zip(ids, parts, strict=True):
         if known.has_course(ident):
             continue
         if title is None or len(ids) > 1:
-            local = [c for c in [*known.credentials, *known.courses] if c.startswith(institution)]
             _unknown(row, f"{side}_number", "course", ident, local)
+            return None
+        # ENGL 1101 beside ENG 1101: a subject code misspelt, not a new course.
+        given = slug(subject)
+        twins = sorted(
+            c
+            for c in local
+            if c.endswith(f"-{slug(part)}")
+            and (other := c.split(".", 1)[1][: -len(slug(part)) - 1]) != given
+            and (other.startswith(given) or given.startswith(other))
+        )
+        if twins:
+            row.error(
+                f"{side}_subject",
+                f"{subject!r} makes the new course {ident}, but {institution} lists "
+                f"{' and '.join(twins)} with the same number; did you mean its subject code?",
+            )
             return None
         known.courses[ident] = Course(
             id=ident, institution=institution, subject=subject.upper(), number=part,

@@ -11,6 +11,8 @@ What a caller may rely on: every bad row is a located error (``file:line:col``) 
 always loads together with the hand-written one (else :class:`~pathways.errors.CatalogError`);
 every generated file starts with a comment saying it is generated and from which tables;
 files that a previous run generated and this one does not are removed, and no other file.
+Generated files are named ``tables-*.yaml``, so their names never clash with a hand-written
+file's when a catalog is uploaded as one flat set of files.
 """
 
 from __future__ import annotations
@@ -214,9 +216,9 @@ def generate(
         raise TableError(problems.errors)
     sections = _assemble(known, rows)
     if exams:
-        sections["statewide-exams.yaml"] = exams
+        sections["tables-statewide-exams.yaml"] = exams
     if ctag:
-        sections["statewide-ctag.yaml"] = ctag
+        sections["tables-statewide-ctag.yaml"] = ctag
     names = sorted(_shown(t.file, catalog) for t in tables)
     files = {name: _render(data, names) for name, data in sections.items() if _any(data)}
     _check(hand, files, output, catalog)
@@ -256,13 +258,15 @@ def _assemble(known: Catalogue, rows: Sequence[Equivalency]) -> dict[str, dict[s
     ]
     equivalences, oan_rules = _equivalences(known, rows)
     return {
-        "institutions.yaml": {"institutions": sorted(known.new_institutions.values(), key=_by_id)},
-        "courses.yaml": {
+        "tables-institutions.yaml": {
+            "institutions": sorted(known.new_institutions.values(), key=_by_id)
+        },
+        "tables-courses.yaml": {
             "credentials": [course_entry(c, _name_of(known, c.institution)) for c in new_courses]
         },
-        "ot36.yaml": {"transfer_rules": [ot36_rule(c) for c in ot36]},
-        "equivalences.yaml": {"equivalences": equivalences, "transfer_rules": oan_rules},
-        "equivalency-rules.yaml": {
+        "tables-ot36.yaml": {"transfer_rules": [ot36_rule(c) for c in ot36]},
+        "tables-equivalences.yaml": {"equivalences": equivalences, "transfer_rules": oan_rules},
+        "tables-equivalency-rules.yaml": {
             "transfer_rules": sorted(
                 (_guide_rule(known, r) for r in rows if r.receiving), key=_by_id
             )
