@@ -231,6 +231,37 @@ def test_bundled_institutions_are_the_37_public_ones() -> None:
         (DEFAULT_CATALOG / "generated" / "tables-institutions.yaml").read_text()
     )
     assert all(entry["source"].startswith("http") for entry in generated["institutions"])
+    assert len(generated["institutions"]) == 37
+    assert catalog.institutions["tri-c"].aliases == ("Tri-C",)
+    assert catalog.institutions["tri-c"].badge_issuers == ("https://badges.tri-c.edu/issuer",)
+
+
+def test_institution_extras_name_listed_institutions(
+    runner: CliRunner, hand: Path, tmp_path: Path
+) -> None:
+    listed = _write(
+        tmp_path,
+        "institutions-x.csv",
+        "id,name,aliases,kind,opeid,ipeds,closed,source,seen\n"
+        "east,East State College,ESC;East State,technical,,,2025-06-30,https://e.example.edu,2026-12-04\n",
+    )
+    extras = _write(
+        tmp_path,
+        "institution-extras.csv",
+        "id,badge_issuers,note\neast,https://badges.e.example.edu,Tuition estimate\neats,,\n",
+    )
+    result = _import(runner, hand, listed, extras)
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    err = result.stderr  # type: ignore[attr-defined]
+    assert (
+        f"{extras}:3:1: id: 'eats' is not an institution of the tables; did you mean east?" in err
+    )
+    assert _import(runner, hand, listed, extras, extra=("--keep-going",)).exit_code == 1  # type: ignore[attr-defined]
+    east = load_catalog(hand, cache=False).institutions["east"]
+    assert east.kind == "community-college" and east.aliases == ("ESC", "East State")
+    assert str(east.closed) == "2025-06-30" and east.badge_issuers == (
+        "https://badges.e.example.edu",
+    )
 
 
 EXAMS = """\

@@ -31,6 +31,7 @@ from pathways.interop.tables import Row, Table, exactly, first_seen, slug
 
 __all__ = [
     "AREAS",
+    "EXTRA_COLUMNS",
     "INSTITUTION_COLUMNS",
     "OAN_COLUMNS",
     "OT36_COLUMNS",
@@ -40,6 +41,7 @@ __all__ = [
     "equivalence_id",
     "oan_policy",
     "ot36_rule",
+    "read_extras",
     "read_institutions",
     "read_oan_codes",
     "read_ot36",
@@ -61,6 +63,9 @@ INSTITUTION_COLUMNS = (
     "seen",
 )
 OAN_COLUMNS = ("code", "title", "credits", "subject", "source", "seen", "note")
+EXTRA_COLUMNS = ("id", "badge_issuers", "note")
+"""``institution-extras.csv``: what the catalog adds to a listed institution that is not a
+fact of the public record: its badge issuer ids and a note (e.g. a tuition estimate)."""
 
 AREAS: dict[str, tuple[str, str]] = {
     "eng": ("ot36-eng", "English Composition / Oral Communication"),
@@ -212,6 +217,33 @@ def read_institutions(tables: Iterable[Table], known: Catalogue) -> None:
                 entry["closed"] = closed.isoformat()
             entry["source"] = source
             known.new_institutions[ident] = entry
+
+
+def read_extras(tables: Iterable[Table], known: Catalogue) -> None:
+    """Merge ``institution-extras.csv`` rows into the institutions the tables list (read
+    after :func:`read_institutions`); an id no table lists is an error at the row."""
+    seen: dict[tuple[str, ...], Row] = {}
+    for table in tables:
+        for row in table:
+            ident = row.text("id")
+            issuers = [i.strip() for i in row.raw("badge_issuers").split(";") if i.strip()]
+            for issuer in issuers:
+                if not issuer.startswith("https://"):
+                    row.error("badge_issuers", f"{issuer!r} is not an https issuer id")
+            if ident is None or not first_seen(seen, row):
+                continue
+            entry = known.new_institutions.get(ident)
+            if entry is None:
+                close = suggest(ident, known.new_institutions)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                row.error("id", f"{ident!r} is not an institution of the tables{hint}")
+                continue
+            source = entry.pop("source")
+            if issuers:
+                entry["badge_issuers"] = issuers
+            entry["source"] = source
+            if row.raw("note"):
+                entry["note"] = row.raw("note")
 
 
 def _course_row(row: Row, known: Catalogue) -> Course | None:
