@@ -325,3 +325,15 @@ def test_misspelt_subject_code_is_not_a_new_course(
         f"{guide}:2:7: to_subject: 'ENGL' makes the new course uni.engl-1100, but uni lists "
         "uni.eng-1100 with the same number; did you mean its subject code?"
     ) in result.stderr  # type: ignore[attr-defined]
+
+
+def test_unwritable_output_is_an_error_not_a_traceback(
+    runner: CliRunner, hand: Path, tmp_path: Path
+) -> None:
+    guide = _write(tmp_path, "g.csv", GUIDE)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the directory should be", encoding="utf-8")
+    args = ["import-equivalencies", str(guide), "-o", str(blocked), "--catalog", str(hand)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert f"{blocked}: cannot write" in result.stderr and "Traceback" not in result.output

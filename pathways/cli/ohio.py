@@ -82,7 +82,11 @@ def import_equivalencies(
         typer.echo(str(error), err=True)
         typer.echo("the generated catalog does not load; nothing was written", err=True)
         raise typer.Exit(1) from None
-    written = write_generated(result, output)
+    try:
+        written = write_generated(result, output)
+    except OSError as error:
+        typer.echo(f"{output}: cannot write: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
     for problem in result.skipped:
         typer.echo(f"{problem} (left out)", err=True)
     counts = result.counts

@@ -407,16 +407,28 @@ def _check(
 
 def write_generated(generated: Generated, output: Path) -> list[Path]:
     """Replace the generated files in ``output``: write every file of ``generated``, remove
-    the files an earlier run generated that this one did not. Returns the written paths."""
+    the files an earlier run generated that this one did not. Returns the written paths.
+
+    Every file is first written beside its target and then renamed over it, so a failure
+    (raised as :class:`OSError`) leaves no half-written file; the temporary files of a failed
+    run are removed.
+    """
     output.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, text in sorted(generated.files.items()):
+            temporary = output / f".{name}.tmp"
+            temporary.write_text(text, encoding="utf-8")
+            staged.append((temporary, output / name))
+    except OSError:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, path in staged:
+        temporary.replace(path)
     for old in output.glob("*.yaml"):
         if old.name not in generated.files and old.read_text(encoding="utf-8").startswith(
             GENERATED_MARK
         ):
             old.unlink()
-    written = []
-    for name, text in sorted(generated.files.items()):
-        path = output / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    return [path for _, path in staged]
