@@ -333,7 +333,8 @@ def test_unwritable_output_is_an_error_not_a_traceback(
     guide = _write(tmp_path, "g.csv", GUIDE)
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the directory should be", encoding="utf-8")
-    args = ["import-equivalencies", str(guide), "-o", str(blocked), "--catalog", str(hand)]
+    out = blocked / "generated"  # under a file: the directory cannot be made
+    args = ["import-equivalencies", str(guide), "-o", str(out), "--catalog", str(hand)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert f"{blocked}: cannot write" in result.stderr and "Traceback" not in result.output
+    assert f"{out}: cannot write" in result.stderr and "Traceback" not in result.output
