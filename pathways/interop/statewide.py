@@ -12,10 +12,11 @@ given), or a credential id (an articulation code such as ``ohio.oan.tme001`` or 
 tagged likewise. An exam the catalog lacks is created from ``exam_title`` and ``subject``.
 
 What a caller may rely on: each row becomes one rule (id ``rule``, else
-``<exam>.<min_score>``) of the row's policy that applies at every institution of the
-policy's scope except those where the hand-written catalog already maps the exam (their own
-rule stays in force there); a higher band of the same exam supersedes the lower ones; an
-exam the hand-written catalog already maps statewide is an error at the row.
+``<exam>.<min_score>``, plus ``.<at>`` for an institution's row) of the row's policy. A row
+with ``at`` applies there only; a row without applies at every institution of the policy's
+scope except those whose own rows, or hand-written rules, map the exam (their own rule stays
+in force there). A higher band of the same exam and place supersedes the lower ones; an exam
+the hand-written catalog already maps statewide is an error at the row.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ EXAM_COLUMNS = (
     "policy", "exam", "exam_title", "subject", "min_score", "max_score", "award", "area",
     "credits", "rule", "source", "seen", "note",
 )  # fmt: skip
+"""``at`` may be added: the institution whose own published guide the row copies (its band
+then replaces the statewide rule there)."""
 
 
 CTAG_COLUMNS = (
@@ -61,6 +64,8 @@ class _Band:
     subject: str | None
     source: str
     note: str | None
+    at: str | None = None
+    """An institution's own band (its published guide), or None: statewide."""
 
 
 def _number(value: Decimal) -> int | float:
@@ -103,10 +108,13 @@ def _band(row: Row, known: Catalogue, exams: dict[str, dict[str, Any]]) -> _Band
                   "move it into this table (same rule id) or drop the row")  # fmt: skip
     if len(row.problems.errors) > before:
         return None
+    at = row.raw("at") or None
+    if at is not None and not known.known_institution(row, "at", at):
+        return None
     assert policy and exam and low is not None and award and source
-    ident = row.raw("rule") or f"{exam}.{_number(low)}"
+    ident = row.raw("rule") or f"{exam}.{_number(low)}" + (f".{at}" if at else "")
     return _Band(ident, policy, exam, low, high, award, area, credits, subject, source,
-                 row.raw("note") or None)  # fmt: skip
+                 row.raw("note") or None, at)  # fmt: skip
 
 
 def _rule(band: _Band, lower: list[str], at: list[str] | None) -> dict[str, Any]:
@@ -153,11 +161,15 @@ def read_exam_tables(tables: Iterable[Table], known: Catalogue) -> dict[str, lis
         return {}
     rules = []
     for band in bands:
-        lower = sorted(b.rule for b in bands if b.exam == band.exam and b.low < band.low)
-        mapped = known.exam_institutions.get(band.exam, set())
-        at = None
-        if mapped:
-            at = sorted(i for i in known.public_ohio() if i not in mapped)
+        lower = sorted(
+            b.rule for b in bands if b.exam == band.exam and b.at == band.at and b.low < band.low
+        )
+        if band.at is not None:
+            rules.append(_rule(band, lower, [band.at]))
+            continue
+        mapped = set(known.exam_institutions.get(band.exam, set()))
+        mapped |= {b.at for b in bands if b.exam == band.exam and b.at is not None}
+        at = sorted(i for i in known.public_ohio() if i not in mapped) if mapped else None
         rules.append(_rule(band, lower, at))
     return {"credentials": sorted(exams.values(), key=lambda e: e["id"]), "transfer_rules": rules}
 
