@@ -176,3 +176,14 @@ def test_sample_tri_c_to_ysu_counts_every_guarantee_once(ohio: CompiledCatalog) 
     assert statement.credits == 12  # 3 (TME001) + 3 + 3 (OT36 art history) + 3 (CLEP)
     reasons = {u.credential: u.reason_code for u in statement.unused}
     assert reasons == {"tri-c.math-1521": "below_min_grade", "tri-c.psy-1010": "in_progress"}
+
+
+def test_ap_institution_guide_replaces_the_statewide_rule_there(ohio: CompiledCatalog) -> None:
+    record = _record({"credential": "ap.calculus-ab", "earned": "2025-07-08", "score": 4})
+    at_osu = transfer(ohio, record, "osu", AS_OF)
+    assert [t.rule for t in at_osu.transfers] == ["ap.calculus-ab.3.osu"]
+    assert at_osu.transfers[0].granted[0].credential == "osu.math-1151"
+    assert at_osu.credits == 5
+    at_sinclair = transfer(ohio, record, "sinclair", AS_OF)
+    assert [t.rule for t in at_sinclair.transfers] == ["ap.calculus-ab.ohio"]
+    assert at_sinclair.credits == 4
