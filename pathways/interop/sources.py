@@ -1,8 +1,9 @@
 """Generate catalog YAML from source tables (``pathways import-equivalencies``).
 
 :func:`generate` reads CSV tables (files, or directories searched for ``*.csv``), tells them
-apart by their header (OT36 course lists, institution lists, articulation codes, registrar
-equivalency tables, statewide exam tables), turns their rows into catalog entries and checks
+apart by their header (OT36 course lists, institution lists and their extras, articulation
+codes, registrar equivalency tables, statewide exam and CTAG tables), turns their rows into
+catalog entries and checks
 the result together with the hand-written catalog it joins. :func:`write_generated` then
 replaces the generated files of the output directory.
 
