@@ -56,7 +56,7 @@ def merge(generated: Path, bundled: Path, out: Path) -> Path:
     shutil.copytree(bundled, out / "ohio")
     taken = {
         entry["id"]
-        for path in bundled.glob("*.yaml")
+        for path in bundled.rglob("*.yaml")
         for entries in (yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or {}).values()
         for entry in entries
     }

@@ -16,6 +16,7 @@ from api.routes import (
     plan,
     policies,
     records,
+    transfer_lookup,
     users,
 )
 
@@ -35,6 +36,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     records.router,
     learners.router,
     catalog.router,
+    transfer_lookup.router,
     users.router,
     users.log_router,
 )

@@ -501,6 +501,8 @@ class Institution(_Model):
     """The federal and testing-agency codes transcripts use for it."""
     aliases: tuple[str, ...] = ()
     """Other names transcripts and student systems use for it."""
+    closed: date | None = None
+    """The day it closed, if it has (``pathways lookup`` leaves it out from then on)."""
     source: str | None = None
     note: str | None = None
 
@@ -602,6 +604,9 @@ class Equivalence(_Model):
     level: Level | None = None
     members: tuple[Member, ...] = ()
     effective: Effective | None = None
+    policy: Id | None = None
+    """The policy that guarantees membership credit: with it, a transfer statement counts a
+    member held from elsewhere as the receiving institution's own member course."""
     source: str | None = None
     note: str | None = None
 

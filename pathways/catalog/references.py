@@ -102,6 +102,8 @@ def credential_refs(cred: Credential) -> Iterator[tuple[Path_, str, str]]:
 
 
 def equivalence_refs(eq: Equivalence) -> Iterator[tuple[Path_, str, str]]:
+    if eq.policy is not None:
+        yield ("policy",), "policy", eq.policy
     for i, member in enumerate(eq.members):
         if len(member.all) == 1 and member.effective is None:
             yield ("members", i), "credential", member.all[0]

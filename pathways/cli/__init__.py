@@ -87,7 +87,7 @@ app = typer.Typer(
 )
 
 _COMMAND_MODULES: list[str] = [
-    "catalog", "evaluate", "plan", "scale", "badges", "transcripts", "service",
+    "catalog", "evaluate", "plan", "scale", "badges", "transcripts", "service", "ohio",
 ]  # fmt: skip
 """Command modules under ``pathways.cli``, registered in this order."""
 

@@ -21,7 +21,13 @@ from pathways.errors import CatalogError
 __all__ = ["register"]
 
 
-def validate(catalog: CatalogOption = DEFAULT_CATALOG, as_json: JsonOption = False) -> None:
+def validate(
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_json: JsonOption = False,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="Also print coverage figures (pathways.catalog.stats).")
+    ] = False,
+) -> None:
     """Check a catalog: exit 0 with a summary of counts, or 1 with every error on stderr."""
     try:
         compiled = load(catalog)
@@ -39,8 +45,14 @@ def validate(catalog: CatalogOption = DEFAULT_CATALOG, as_json: JsonOption = Fal
         "transfer_rules": len(compiled.rules),
         "funding": len(compiled.funding),
     }
+    figures = None
+    if stats:
+        from pathways.catalog.stats import catalog_stats, format_stats
+
+        figures = catalog_stats(compiled)
     if as_json:
-        print_json({"ok": True, "catalog_version": compiled.version, "counts": counts})
+        document = {"ok": True, "catalog_version": compiled.version, "counts": counts}
+        print_json({**document, "stats": figures} if figures is not None else document)
         return
     versions = counts["credential_versions"]
     credentials = f"{counts['credentials']} credentials"
@@ -52,6 +64,8 @@ def validate(catalog: CatalogOption = DEFAULT_CATALOG, as_json: JsonOption = Fal
         f"{counts['transfer_rules']} transfer rules, {counts['funding']} funding programs "
         f"(catalog {compiled.version[:8]})"
     )
+    if figures is not None:
+        typer.echo(format_stats(figures))
 
 
 def stacks(

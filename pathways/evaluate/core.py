@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from pathways import solver
 from pathways.catalog.model import LearnerRecord
 from pathways.errors import UnknownIdError
+from pathways.evaluate.equivalence_credit import add_equivalence_credit
 from pathways.evaluate.expansion import goal_builder, goal_version, solver_items
 from pathways.evaluate.explain import decide
 from pathways.evaluate.holdings import Held, Prepared, badge_unused, grade_point_average, prepare
@@ -97,7 +98,7 @@ def transfer(
             _unused_for_transfer(catalog, held, institution, prepared, result, superseded)
         )
     unused += badge_unused(prepared)
-    return Statement(
+    statement = Statement(
         institution=institution,
         learner=record.learner.id,
         as_of=as_of,
@@ -106,6 +107,9 @@ def transfer(
         possible=number(possible),
         transfers=[transfer_line(f, catalog) for f in result.fired],
         unused=sorted(unused, key=lambda u: u.index or 0) + prepared.unmapped,
+    )
+    return add_equivalence_credit(
+        catalog, record, statement, include_discretionary=include_discretionary
     )
 
 

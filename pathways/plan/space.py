@@ -185,7 +185,8 @@ class _Relevance:
 
     def _grant_could_match(self, rule: TransferRule, grant: Any, flt: Filter) -> bool:
         if grant.credits == "as_earned":
-            return True  # its subject and level are the source's
+            # Its subject and level are the source's; block credit never matches an id list.
+            return flt.ids is None
         fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
         position = rule.grants.index(grant)
         return matches(self.ctx, grant_holding(self.ctx, fired, position, grant), flt, None)

@@ -9,6 +9,7 @@ import { initMap, renderMap } from "./map.js";
 import { planSteps, renderCompare, renderPlan } from "./plan.js";
 import { initRegistrar } from "./registrar.js";
 import { clearResults, loadReasons, renderDecision } from "./results.js";
+import { initTransfer } from "./transfer.js";
 import { options, recordWithBadges, state, subscribe } from "./state.js";
 
 // ------------------------------------------------------------------------- views
@@ -103,6 +104,7 @@ function init() {
   initGoal();
   initMap();
   initRegistrar();
+  initTransfer();
   subscribe((_, what) => {
     if (what === "record") {
       describeRecord();
