@@ -127,11 +127,11 @@ def test_audit_cli_malformed_record_is_located(tmp_path: Path) -> None:
 def test_audit_cli_unknown_credential_in_record(tmp_path: Path) -> None:
     record = tmp_path / "typo.yaml"
     record.write_text(
-        "learner: {id: x}\nholdings:\n  - {credential: tri-c.eng-101, earned: 2024-01-01}\n"
+        "learner: {id: x}\nholdings:\n  - {credential: tri-c.eng-10100, earned: 2024-01-01}\n"
     )
     done = run("audit", str(record), "--goal", "tri-c.aa")
     assert done.returncode == 1
-    assert "unknown credential 'tri-c.eng-101'" in done.stderr
+    assert "unknown credential 'tri-c.eng-10100'" in done.stderr
     assert "did you mean" in done.stderr and "tri-c.eng-1010" in done.stderr
 
 

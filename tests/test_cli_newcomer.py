@@ -143,14 +143,14 @@ def test_unknown_credential_in_a_learner_file_is_located(
     record.write_text(
         "learner: {id: l-typo}\nholdings:\n"
         "  - {credential: tri-c.eng-1010, earned: 2025-05-01, grade: A}\n"
-        "  - {credential: tri-c.eng-101, earned: 2025-05-01, grade: B, at: tri-cc}\n",
+        "  - {credential: tri-c.eng-10100, earned: 2025-05-01, grade: B, at: tri-cc}\n",
         encoding="utf-8",
     )
     args = [str(record) if a == "RECORD" else a for a in command_args]
     code, out, err = _run(*args)
     assert code == 1 and out == ""
-    assert f"{record}:4:6: holdings.1.credential: unknown credential 'tri-c.eng-101'" in err
+    assert f"{record}:4:6: holdings.1.credential: unknown credential 'tri-c.eng-10100'" in err
     assert "did you mean 'tri-c.eng-1010'?" in err
     assert (
-        f"{record}:4:63: holdings.1.at: unknown institution 'tri-cc'; did you mean 'tri-c'?" in err
+        f"{record}:4:65: holdings.1.at: unknown institution 'tri-cc'; did you mean 'tri-c'?" in err
     )

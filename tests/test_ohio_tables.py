@@ -232,7 +232,7 @@ def test_bundled_institutions_are_the_37_public_ones() -> None:
     )
     assert all(entry["source"].startswith("http") for entry in generated["institutions"])
     assert len(generated["institutions"]) == 37
-    assert catalog.institutions["tri-c"].aliases == ("Tri-C",)
+    assert catalog.institutions["tri-c"].aliases == ("Tri-C", "Cuyahoga Community College District")
     assert catalog.institutions["tri-c"].badge_issuers == ("https://badges.tri-c.edu/issuer",)
 
 

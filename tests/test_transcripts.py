@@ -170,8 +170,8 @@ def test_pesc_unmapped_lines_keep_their_data_and_say_why(catalog: CompiledCatalo
     assert "did you mean wright-state.acc-2010" in lab.reason
     audit_grade = by_line["MS 3040 (wright-state, Fall 2025)"]
     assert "grade 'AU'" in audit_grade.reason and audit_grade.data["CourseAcademicGrade"] == "AU"
-    elsewhere = by_line["ENG 1101 English Composition I (sinclair, Summer 2024)"]
-    assert "sinclair.eng-1101" in elsewhere.reason
+    elsewhere = by_line["ENG 2999 Topics in Writing (sinclair, Summer 2024)"]
+    assert "sinclair.eng-2999" in elsewhere.reason
     unknown = by_line["WLD 101 (Northern Plains Technical Institute)"]
     assert unknown.institution is None and "not in the catalog" in unknown.reason
     report_lines = {u.line for u in result.report.unmapped}

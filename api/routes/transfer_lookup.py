@@ -27,7 +27,12 @@ from sqlmodel import Session
 from api import crud
 from api.catalogs import Snapshot
 from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep
-from api.models import CatalogVersionPublic, LocatedErrorPublic, LocatedErrorsPublic, Message
+from api.models import (
+    INVALID_INPUT,
+    CatalogVersionPublic,
+    LocatedErrorPublic,
+    Message,
+)
 from api.routes.catalog import Upload, compile_upload
 from pathways.errors import CatalogError, UnknownIdError
 from pathways.evaluate.lookup import Lookup, lookup
@@ -111,7 +116,7 @@ def _generate(
     response_model=ImportResult | CatalogVersionPublic,
     responses={
         201: {"model": CatalogVersionPublic, "description": "Published as a new version."},
-        422: {"model": LocatedErrorsPublic, "description": "Bad rows; nothing written."},
+        422: INVALID_INPUT,
     },
 )
 def import_tables(
