@@ -1,0 +1,403 @@
+"""The general solver: the allocation as an OR-Tools CP-SAT integer program."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pathways.solver.problem import (
+    LEAF_KINDS,
+    OBJECTIVE_BOUND,
+    Node,
+    Problem,
+    ProblemTooLarge,
+    Solution,
+    SolverTimeout,
+    check_order,
+    subtree_leaves,
+)
+
+# --------------------------------------------------------------------------- CP-SAT
+
+
+def _enforce_at_least(model: Any, terms: list[Any], bound: int, flag: Any) -> None:
+    """Add ``sum(terms) >= bound`` when ``flag`` holds (``flag`` false if terms are empty)."""
+    if bound <= 0:
+        return
+    if not terms:
+        model.add(flag == 0)
+        return
+    model.add(sum(terms) >= bound).only_enforce_if(flag)
+
+
+TIE_BREAK_BUDGET = 0.02
+"""Deterministic-time budget (CP-SAT's own units, not seconds) for the tie-break stage."""
+
+
+@dataclass
+class CpAllocation:
+    """The CP-SAT model of a :class:`Problem`'s allocation, for callers that extend it.
+
+    :func:`build_cpsat` adds every constraint of the allocation (the semantics in the module
+    docstring) and no objective. A caller may add its own variables, constraints and
+    objective to ``model`` (the planner does: candidate holdings, a forced root, costs).
+
+    * ``met[i]`` / ``active[i]``: node ``i`` is met / on the path the allocation follows;
+    * ``uses[(leaf, key)]``: ``(used, units)`` pairs, one per way the leaf can use the item
+      (an option of a ``has``/``count`` leaf holding it, or the part a ``credits`` leaf
+      takes); ``used`` is a boolean variable, ``units`` the units it applies — overlay leaves
+      included;
+    * ``applied[leaf]``: the units the leaf applies;
+    * ``primary``: the audit's lexicographic objective (root met, units applied, nodes met,
+      named before elective credit), to maximise; ``penalty``: the tie-break, to minimise.
+    """
+
+    model: Any
+    met: list[Any]
+    active: list[Any]
+    uses: dict[tuple[int, str], list[tuple[Any, Any]]]
+    applied: dict[int, Any]
+    primary: Any
+    penalty: list[Any]
+
+
+def build_cpsat(problem: Problem) -> CpAllocation:
+    """The CP-SAT model of ``problem``'s allocation, without an objective (see
+    :class:`CpAllocation`)."""
+    check_order(problem)
+    build = _CpBuilder(problem)
+    for index, node in enumerate(problem.nodes):
+        build.node(index, node)
+    build.capacities()
+    build.totals_and_electives()
+    build.subtree_bounds()
+    build.limits()
+    build.exclusive()
+    return CpAllocation(
+        model=build.model,
+        met=build.met,
+        active=build.active,
+        uses=build.use_vars,
+        applied=build.applied,
+        primary=build.primary(),
+        penalty=build.penalty,
+    )
+
+
+class _CpBuilder:
+    """The variables and constraints of :func:`build_cpsat`, added in a fixed order."""
+
+    def __init__(self, problem: Problem) -> None:
+        from ortools.sat.python import cp_model
+
+        self.problem = problem
+        self.nodes = problem.nodes
+        self.items = {item.key: item for item in problem.items}
+        self.below = subtree_leaves(problem)
+        self.model = model = cp_model.CpModel()
+        self.met = [model.new_bool_var(f"m{i}") for i in range(len(self.nodes))]
+        self.active = [model.new_bool_var(f"a{i}") for i in range(len(self.nodes))]
+        model.add(self.active[0] == 1)
+        self.applied: dict[int, Any] = {}  # leaf → linear expression of the units it applies
+        # use_vars[(leaf, key)] = [(bool var "used", units expression)]
+        self.use_vars: dict[tuple[int, str], list[tuple[Any, Any]]] = {}
+        self.whole_uses: dict[str, list[Any]] = {k: [] for k in self.items}
+        self.part_uses: dict[str, list[Any]] = {k: [] for k in self.items}
+        self.any_use: dict[str, list[Any]] = {k: [] for k in self.items}
+        self.penalty: list[Any] = []
+
+    def node(self, index: int, node: Node) -> None:
+        model, met, active = self.model, self.met, self.active
+        if node.elective_of is not None:
+            node = replace(node, waived=True)
+        model.add_implication(met[index], active[index])
+        if node.blocked:
+            model.add(met[index] == 0)
+        if node.kind == "all":
+            for child in node.children:
+                model.add(active[child] == active[index])
+            if not node.waived:
+                for child in node.children:
+                    model.add_implication(met[index], met[child])
+        elif node.kind in ("any", "at_least"):
+            width = 1 if node.kind == "any" else node.need
+            for child in node.children:
+                model.add_implication(active[child], active[index])
+            model.add(sum(active[c] for c in node.children) <= width)
+            if not node.waived:
+                need = 1 if node.kind == "any" else node.need
+                model.add(sum(met[c] for c in node.children) >= need).only_enforce_if(met[index])
+        else:
+            if node.kind in ("has", "count"):
+                terms = self.option_leaf(index, node)
+            else:
+                terms = self.credits_leaf(index, node)
+            if node.distinct is not None and not node.waived:
+                self.distinct(index, node.distinct)
+            self.applied[index] = sum(terms) if terms else 0
+
+    def option_leaf(self, index: int, node: Node) -> list[Any]:
+        """A ``has`` or ``count`` leaf: one boolean per option, at most ``need`` chosen."""
+        model, items = self.model, self.items
+        terms: list[Any] = []
+        chosen = []
+        for o, option in enumerate(node.options):
+            var = model.new_bool_var(f"y{index}_{o}")
+            model.add_implication(var, self.active[index])
+            units = sum(items[k].units for k in option)
+            terms.append(units * var)
+            chosen.append(var)
+            for key in option:
+                self.use_vars.setdefault((index, key), []).append((var, items[key].units * var))
+                if not node.overlay:
+                    self.whole_uses[key].append(var)
+                    self.any_use[key].append(var)
+                self.penalty.append((1 + sum(items[k].rank for k in option)) * var)
+        bound = 1 if node.kind == "has" else node.need
+        if len(chosen) > bound:
+            model.add(sum(chosen) <= bound)
+        if not node.waived:
+            _enforce_at_least(model, chosen, bound, self.met[index])
+        return terms
+
+    def credits_leaf(self, index: int, node: Node) -> list[Any]:
+        """A ``credits`` leaf: an integer number of units from each option, ``need`` in all."""
+        model, items = self.model, self.items
+        terms: list[Any] = []
+        parts = []
+        for option in node.options:
+            (key,) = option
+            cap = min(items[key].units, node.need)
+            if cap <= 0:
+                continue
+            x = model.new_int_var(0, cap, f"x{index}_{key}")
+            w = model.new_bool_var(f"w{index}_{key}")
+            model.add(x >= 1).only_enforce_if(w)
+            model.add(x == 0).only_enforce_if(w.negated())
+            model.add_implication(w, self.active[index])
+            self.use_vars[(index, key)] = [(w, x)]
+            parts.append(x)
+            terms.append(x)
+            if not node.overlay:
+                self.part_uses[key].append(x)
+                self.any_use[key].append(w)
+            self.penalty.append((1 + items[key].rank) * w)
+        if parts:
+            model.add(sum(parts) <= node.need)
+        if not node.waived:
+            _enforce_at_least(model, parts, node.need, self.met[index])
+        return terms
+
+    def distinct(self, index: int, distinct: tuple[str, int]) -> None:
+        attr, at_least = distinct
+        by_value: dict[str, list[Any]] = {}
+        for (leaf, key), pairs in self.use_vars.items():
+            value = self.items[key].attrs.get(attr)
+            if leaf == index and value is not None:
+                by_value.setdefault(value, []).extend(var for var, _ in pairs)
+        zs = []
+        for value, vars_ in sorted(by_value.items()):
+            z = self.model.new_bool_var(f"z{index}_{value}")
+            self.model.add(z <= sum(vars_))
+            zs.append(z)
+        _enforce_at_least(self.model, zs, at_least, self.met[index])
+
+    def capacities(self) -> None:
+        """Capacity of every item over non-overlay leaves."""
+        for key, item in self.items.items():
+            wholes, parts = self.whole_uses[key], self.part_uses[key]
+            if len(wholes) > 1:
+                self.model.add(sum(wholes) <= 1)
+            if parts and (wholes or len(parts) > 1):
+                self.model.add(item.units * sum(wholes) + sum(parts) <= item.units)
+
+    def subtree_applied(self, index: int, *, skip: int | None = None) -> Any:
+        return sum(
+            self.applied[leaf]
+            for leaf in self.below[index]
+            if leaf != skip and not self.nodes[leaf].overlay
+        )
+
+    def totals_and_electives(self) -> None:
+        model, nodes, met = self.model, self.nodes, self.met
+        for index, node in enumerate(nodes):
+            if node.total > 0 and not node.waived:
+                _enforce_at_least(model, [self.subtree_applied(index)], node.total, met[index])
+            if node.elective_of is not None:
+                total = nodes[node.elective_of].total
+                rest = self.subtree_applied(node.elective_of, skip=index)
+                slack = model.new_int_var(-(10**9), total, f"slack{index}")
+                model.add(slack == total - rest)
+                room = model.new_int_var(0, total, f"room{index}")
+                model.add_max_equality(room, [slack, 0])
+                model.add(self.applied[index] <= room)
+                owner = nodes[node.elective_of]
+                if owner.reserve > 0:
+                    named = model.new_bool_var(f"named{index}")
+                    for child in owner.children:
+                        if child != index:
+                            model.add_implication(named, met[child])
+                    model.add(self.applied[index] <= max(0, total - owner.reserve)).only_enforce_if(
+                        named.negated()
+                    )
+
+    def subtree_bounds(self) -> None:
+        """Redundant upper bounds on what each subtree can apply: they cost nothing and let
+        the LP relaxation prove the optimum instead of searching for it."""
+        bounds = _applied_bounds(self.problem)
+        for index, node in enumerate(self.nodes):
+            if node.kind not in LEAF_KINDS and not node.overlay:
+                self.model.add(self.subtree_applied(index) <= bounds[index])
+
+    def limits(self) -> None:
+        for limit in self.problem.limits:
+            expr = sum(
+                units
+                for (leaf, key), pairs in self.use_vars.items()
+                if key in limit.items
+                and leaf in self.below[limit.scope]
+                and not self.nodes[leaf].overlay
+                for _, units in pairs
+            )
+            if limit.max_units is not None:
+                self.model.add(expr <= limit.max_units)
+            if limit.min_units is not None:
+                _enforce_at_least(self.model, [expr], limit.min_units, self.met[limit.scope])
+
+    def exclusive(self) -> None:
+        for group in self.problem.exclusive:
+            used = []
+            for key in group:
+                if self.any_use.get(key):
+                    u = self.model.new_bool_var(f"u_{key}")
+                    for var in self.any_use[key]:
+                        self.model.add_implication(var, u)
+                    used.append(u)
+            if len(used) > 1:
+                self.model.add(sum(used) <= 1)
+
+    def primary(self) -> Any:
+        """Weights far apart make one lexicographic objective: root met, then units applied,
+        then nodes met, then units placed in named requirements rather than free electives
+        (so a partial audit shows credit where it counts toward something specific)."""
+        nodes, applied = self.nodes, self.applied
+        total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
+        max_applied = sum(item.units for item in self.problem.items) * max(1, len(applied)) + 1
+        named_applied = sum(
+            applied[leaf]
+            for leaf in applied
+            if not nodes[leaf].overlay and nodes[leaf].elective_of is None
+        )
+        w_met = max_applied + 1
+        w_applied = w_met * (len(nodes) + 1)
+        w_root = w_applied * max_applied
+        if w_root * 2 > OBJECTIVE_BOUND:
+            raise ProblemTooLarge(
+                f"the credits involved come to {sum(i.units for i in self.problem.items)} units "
+                "of the smallest fraction used, too many to allocate exactly; use fewer or "
+                "coarser credit values"
+            )
+        return (
+            w_root * self.met[0] + w_applied * total_applied + w_met * sum(self.met) + named_applied
+        )
+
+
+def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:
+    """Solve ``problem`` exactly with OR-Tools CP-SAT, in two stages.
+
+    Stage 1 maximises the substance of the answer (root met, units applied, nodes met) with
+    ``workers`` search workers; stage 2 keeps that value and prefers low-rank items with one
+    worker under a deterministic budget, so equal inputs always give equal allocations.
+    Raises :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds;
+    a feasible but unproven allocation comes back with ``optimal=False``.
+    """
+    from ortools.sat.python import cp_model
+
+    built = build_cpsat(problem)
+    model, met, active, use_vars = built.model, built.met, built.active, built.uses
+    primary, penalty = built.primary, built.penalty
+
+    # Stage 1: the answer's substance (root met, credit applied, nodes met), on every core.
+    # Its optimum value is unique, so the parallel search cannot make it depend on timing.
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.random_seed = 0
+    # Linearise the enforced (reified) constraints too: without it the LP bound on "nodes
+    # met" is loose and proving the optimum of a ring of overlapping `any` takes seconds.
+    solver.parameters.linearization_level = 2
+    model.maximize(primary)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise SolverTimeout(f"no allocation found within {time_limit:g} s")
+    optimal = status == cp_model.OPTIMAL
+
+    # Stage 2: among allocations as good, the preferred items (a stable tie-break). One
+    # worker and a deterministic time budget, so the same problem always gets the same
+    # answer whatever the machine's load.
+    if penalty:
+        best = int(solver.value(primary))
+        model.add(primary >= best)
+        model.clear_hints()
+        for var in [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]:
+            model.add_hint(var, solver.value(var))
+        model.minimize(sum(penalty))
+        tie = cp_model.CpSolver()
+        tie.parameters.num_workers = 1
+        tie.parameters.random_seed = 0
+        tie.parameters.linearization_level = 2
+        tie.parameters.max_deterministic_time = TIE_BREAK_BUDGET
+        tie.parameters.max_time_in_seconds = time_limit
+        if tie.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = tie
+
+    uses: dict[tuple[int, str], int] = {}
+    for (leaf, key), pairs in use_vars.items():
+        if any(solver.value(var) for var, _ in pairs):
+            uses[(leaf, key)] = sum(int(solver.value(units)) for _, units in pairs)
+    return Solution(
+        met=tuple(bool(solver.value(v)) for v in met),
+        active=tuple(bool(solver.value(v)) for v in active),
+        uses=uses,
+        optimal=optimal,
+    )
+
+
+def _applied_bounds(problem: Problem) -> list[int]:
+    """For every node, an upper bound of the units its subtree can apply (non-overlay)."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    total_units = sum(units.values())
+    bound = [0] * len(nodes)
+    electives: dict[int, int] = {}
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        if node.overlay:
+            continue
+        if node.kind == "has":
+            value = max((sum(units[k] for k in o) for o in node.options), default=0)
+        elif node.kind == "count":
+            best = sorted((units[o[0]] for o in node.options), reverse=True)
+            value = sum(best[: node.need])
+        elif node.kind == "credits":
+            value = min(node.need, sum(min(units[o[0]], node.need) for o in node.options))
+        else:
+            child = [bound[c] for c in node.children if not nodes[c].overlay]
+            if node.kind == "all":
+                rest = [
+                    bound[c]
+                    for c in node.children
+                    if not nodes[c].overlay and nodes[c].elective_of != index
+                ]
+                value = sum(child)
+                if node.total > 0 and index in electives:
+                    # Free electives fill only up to the composite's total.
+                    value = max(sum(rest), min(node.total, sum(child)))
+            elif node.kind == "any":
+                value = max(child, default=0)
+            else:
+                value = sum(sorted(child, reverse=True)[: node.need])
+        if node.elective_of is not None:
+            electives[node.elective_of] = index
+        bound[index] = min(value, total_units)
+    return bound
