@@ -47,6 +47,27 @@ def test_oan_member_counts_as_the_receiving_course_in_a_statement(ohio: Compiled
     assert statement.credits == 3
 
 
+def test_tag_code_moves_a_belmont_course_to_miami_as_its_own_course(
+    ohio: CompiledCatalog,
+) -> None:
+    # Belmont lists PSY 1140 under OSS018; Miami's psychology department lists PSY 241 under
+    # the same code (sources/oan-members.csv), so the course arrives as Miami's PSY 241.
+    record = _record({"credential": "belmont.psy-1140", "earned": "2025-05-09", "grade": "B"})
+    statement = transfer(ohio, record, "miami-u", Options(as_of=AS_OF))
+    oss018 = next(t for t in statement.transfers if t.rule == "ohio.tag.oss018")
+    assert oss018.policy == "ohio.tag" and oss018.guarantee == "guaranteed"
+    assert [(g.credential, g.credits) for g in oss018.granted] == [("miami-u.psy-241", 3)]
+    assert statement.credits == 3
+    # The code joins only the courses that list it: Miami's PSY 111 (OSS015) is not reached.
+    granted = {g.credential for t in statement.transfers for g in t.granted}
+    assert "miami-u.psy-111" not in granted
+    # The code works both ways: Miami's PSY 241 arrives at Belmont as its PSY 1140.
+    back = _record({"credential": "miami-u.psy-241", "earned": "2025-05-09", "grade": "A"})
+    returned = transfer(ohio, back, "belmont", Options(as_of=AS_OF))
+    rule = next(t for t in returned.transfers if t.rule == "ohio.tag.oss018")
+    assert [g.credential for g in rule.granted] == ["belmont.psy-1140"]
+
+
 def test_holding_the_local_course_makes_the_equivalence_a_duplicate(ohio: CompiledCatalog) -> None:
     record = _record(
         {"credential": "tri-c.eng-1010", "earned": "2025-05-09", "grade": "B"},
