@@ -219,14 +219,14 @@ def test_every_tabled_ap_exam_earns_credit_for_a_three_at_every_public_instituti
         assert lookup(ohio, exam, score=2, as_of=AS_OF).routes == [], exam
 
 
-def test_ap_exam_with_only_an_institution_row_counts_there_alone(ohio: CompiledCatalog) -> None:
-    assert _table_exams("statewide-ap.csv", statewide=False) == {
-        "ap.microeconomics",
-        "ap.macroeconomics",
-    }
+def test_ap_institution_course_replaces_the_statewide_floor(ohio: CompiledCatalog) -> None:
+    assert _table_exams("statewide-ap.csv", statewide=False) == set()
     routes = lookup(ohio, "ap.microeconomics", score=4, as_of=AS_OF).routes
-    assert [(r.institution, r.rule) for r in routes] == [("osu", "ap.microeconomics.3.osu")]
-    assert routes[0].becomes[0].credential == "osu.econ-2001"
+    at_osu = [r for r in routes if r.institution == "osu"]
+    assert [r.rule for r in at_osu] == ["ap.microeconomics.3.osu"]
+    assert at_osu[0].becomes[0].credential == "osu.econ-2001"
+    at_akron = [r for r in routes if r.institution == "akron"]
+    assert [(r.rule, r.credits) for r in at_akron] == [("ap.microeconomics.ohio", 3)]
 
 
 def test_ap_statewide_floor_and_an_institution_higher_band(ohio: CompiledCatalog) -> None:
