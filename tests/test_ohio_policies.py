@@ -193,3 +193,62 @@ def test_ap_institution_guide_replaces_the_statewide_rule_there(ohio: CompiledCa
     at_sinclair = transfer(ohio, record, "sinclair", Options(as_of=AS_OF))
     assert [t.rule for t in at_sinclair.transfers] == ["ap.calculus-ab.ohio"]
     assert at_sinclair.credits == 4
+
+
+def _table_exams(name: str, *, statewide: bool) -> set[str]:
+    """The exams of a statewide source table (with a statewide row, or with only own rows)."""
+    import csv
+
+    path = DEFAULT_CATALOG / "sources" / name
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with_statewide = {r["exam"] for r in rows if not r.get("at")}
+    return with_statewide if statewide else {r["exam"] for r in rows} - with_statewide
+
+
+def test_every_tabled_ap_exam_earns_credit_for_a_three_at_every_public_institution(
+    ohio: CompiledCatalog,
+) -> None:
+    exams = _table_exams("statewide-ap.csv", statewide=True)
+    assert len(exams) >= 17
+    for exam in sorted(exams):
+        result = lookup(ohio, exam, score=3, as_of=AS_OF)
+        granted = {r.institution for r in result.routes if r.status == "granted"}
+        assert granted == _public(ohio), exam
+        assert all(r.policy == "ohio.ap" and r.credits > 0 for r in result.routes), exam
+        assert lookup(ohio, exam, score=2, as_of=AS_OF).routes == [], exam
+
+
+def test_ap_institution_course_replaces_the_statewide_floor(ohio: CompiledCatalog) -> None:
+    assert _table_exams("statewide-ap.csv", statewide=False) == set()
+    routes = lookup(ohio, "ap.microeconomics", score=4, as_of=AS_OF).routes
+    at_osu = [r for r in routes if r.institution == "osu"]
+    assert [r.rule for r in at_osu] == ["ap.microeconomics.3.osu"]
+    assert at_osu[0].becomes[0].credential == "osu.econ-2001"
+    at_akron = [r for r in routes if r.institution == "akron"]
+    assert [(r.rule, r.credits) for r in at_akron] == [("ap.microeconomics.ohio", 3)]
+
+
+def test_ap_statewide_floor_and_an_institution_higher_band(ohio: CompiledCatalog) -> None:
+    five = _record({"credential": "ap.chemistry", "earned": "2025-07-08", "score": 5})
+    at_wright_state = transfer(ohio, five, "wright-state", Options(as_of=AS_OF))
+    assert _line(at_wright_state, "ap.chemistry.3.wright-state").status == "superseded"
+    assert _line(at_wright_state, "ap.chemistry.5.wright-state").status == "granted"
+    assert at_wright_state.credits == 10
+    at_lorain = transfer(ohio, five, "lorain", Options(as_of=AS_OF))
+    line = _line(at_lorain, "ap.chemistry.ohio")
+    assert line.granted[0].credits == 4 and at_lorain.credits == 4
+    assert ohio.rules["ap.chemistry.ohio"].grants[0].tags == ("ot36-ns",)
+    three = _record({"credential": "ap.chemistry", "earned": "2025-07-08", "score": 3})
+    at_ohio_u = transfer(ohio, three, "ohio-u", Options(as_of=AS_OF))
+    assert _line(at_ohio_u, "ap.chemistry.3.ohio-u").granted[0].credential == "ohio-u.chem-1210"
+    assert all(t.rule != "ap.chemistry.ohio" for t in at_ohio_u.transfers)
+
+
+def test_ap_biology_is_natural_science_area_credit_from_the_table(ohio: CompiledCatalog) -> None:
+    rule = ohio.rules["ap.biology.ohio"]
+    assert rule.policy == "ohio.ap" and rule.grants[0].tags == ("ot36-ns",)
+    assert rule.source and "wright.edu" in rule.source
+    record = _record({"credential": "ap.biology", "earned": "2025-07-08", "score": 4})
+    assert transfer(ohio, record, "kent-state", Options(as_of=AS_OF)).credits == 8
+    assert transfer(ohio, record, "ysu", Options(as_of=AS_OF)).credits == 4
