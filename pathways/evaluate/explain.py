@@ -65,6 +65,10 @@ class _Reading:
         self.substitutes = {
             (exc.substitute, exc.for_) for exc in record.exceptions if exc.substitute and exc.for_
         }
+        self.parent: list[int | None] = [None] * len(self.nodes)
+        for index, node in enumerate(self.nodes):
+            for child in node.children:
+                self.parent[child] = index
         self.subtree_units: list[int] = [0] * len(self.nodes)
         for index in reversed(range(len(self.nodes))):
             node = self.nodes[index]
@@ -73,6 +77,23 @@ class _Reading:
                     self.subtree_units[index] = sum(u for _, u in self.uses_by_leaf.get(index, []))
             else:
                 self.subtree_units[index] = sum(self.subtree_units[c] for c in node.children)
+
+    def still_open(self, index: int) -> bool:
+        """Whether requirement ``index`` and every requirement above it are unmet (so a
+        holding that fails its modifiers is what keeps it open)."""
+        at: int | None = index
+        while at is not None:
+            if self.solution.met[at] or self.nodes[at].waived:
+                return False
+            at = self.parent[at]
+        return True
+
+    def open_miss(self, key: str) -> tuple[str, str] | None:
+        """Why holding ``key`` does not meet a requirement that is still open, or None."""
+        for index, (code, sentence) in self.builder.missed_at.get(key, ()):
+            if self.still_open(index):
+                return code, f"{sentence}, which {self.builder.info[index].label} needs"
+        return None
 
     def credits_of(self, units: int) -> float:
         return number(Fraction(units, self.unit))
@@ -278,6 +299,8 @@ def _unused(
                 "cap_exceeded",
                 f"a limit on this goal is reached ({limited[held.key]})",
             )
+        elif (miss := reading.open_miss(held.key)) is not None:
+            code, sentence = miss
         elif held.key in builder.eligible_anywhere or any(
             held.key in h.sources for h in transferred.granted if h.key in builder.eligible_anywhere
         ):

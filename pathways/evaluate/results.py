@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 ReasonCode = Literal[
     "expired", "outside_window", "not_effective", "in_progress", "below_min_grade",
     "below_min_score", "cap_exceeded", "not_applicable", "duplicate", "superseded", "native",
-    "unverified", "revoked", "not_needed", "unmapped",
+    "unverified", "revoked", "not_needed", "unmapped", "not_yet_earned",
 ]  # fmt: skip
 REASON_CODES: tuple[str, ...] = ReasonCode.__args__  # type: ignore[attr-defined]
 """Every reason code an unused holding may carry (``docs/semantics.md#answers``)."""

@@ -226,7 +226,7 @@ def build_model(space: Space, *, reduce: bool) -> Built:
         space.goal,
         space.goal_day,
         space.pool,
-        space.prepared.valid,
+        space.prepared.graded,
         space.unit,
     )
     goal_nodes, goal_limits = len(builder.nodes), len(builder.limits)

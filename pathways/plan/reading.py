@@ -348,7 +348,7 @@ def blocked_by(space: Space, time_limit: float) -> list[Blocked]:
     keep |= {h.key for h in space.candidates.values()}
     pool = [h for h in space.pool if h.key in keep]
     builder = goal_builder(
-        space.ctx, space.record, space.goal, space.goal_day, pool, space.prepared.valid, space.unit
+        space.ctx, space.record, space.goal, space.goal_day, pool, space.prepared.graded, space.unit
     )
     granted = [g.held for g in space.grants if g.held.key in present]
     problem = solver.Problem(
@@ -378,7 +378,7 @@ def blocked_by(space: Space, time_limit: float) -> list[Blocked]:
         problem=problem,
         solution=solution,
         unit=space.unit,
-        gpa=grade_point_average(space.prepared.valid),
+        gpa=grade_point_average(space.prepared.graded),
     )
     if solution.met[0]:
         return [
