@@ -129,6 +129,60 @@ def test_an_f_can_block_a_min_gpa(tmp_path: Path) -> None:
     assert "GPA" in (decision.requirements.missing or "")
 
 
+# --------------------------------------------------------------------------- item 7
+
+
+def _exam_or_course(tmp_path: Path, grant: int) -> Any:
+    tmp_path.mkdir(exist_ok=True)
+    clep = {
+        "id": "clep.amgov",
+        "policy": "clep",
+        "when": {"has": "cb.clep-amgov", "min_score": 50},
+        "grants": [{"credits": grant, "subject": "POLS", "level": "lower"}],
+        "at": ["cc"],
+    }
+    pols = {
+        "id": "cc.pols-101",
+        "title": "American Government",
+        "kind": "course",
+        "issuer": "cc",
+        "credits": 3,
+        "subject": "POLS",
+        "level": "lower",
+    }
+    g = goal("g", {"all": [{"has": "cc.it-101"}, {"credits": 3, "from": {"subject": "POLS"}}]})
+    return catalog_with(tmp_path, credentials=[pols, g], transfer_rules=[clep])
+
+
+def test_an_exam_step_costs_the_credit_it_is_granted(tmp_path: Path) -> None:
+    rec = record(course("cc.it-101"))
+    options = Options(as_of=AS_OF)
+    six = plan(_exam_or_course(tmp_path / "six", 6), rec, "g", options)
+    assert [(s.credential, s.credits) for s in six.steps] == [("cc.pols-101", 3)]
+    three = plan(_exam_or_course(tmp_path / "three", 3), rec, "g", options)
+    # Equal credit: fewer steps tie, then the smaller id (cb… before cc…).
+    assert [(s.credential, s.credits) for s in three.steps] == [("cb.clep-amgov", 3)]
+    assert three.totals is not None and six.totals is not None
+    assert (three.totals.credits, three.totals.missing) == (3, 3)
+    assert (six.totals.credits, six.totals.missing) == (3, 3)
+
+
+def test_a_plan_says_credit_earned_against_credit_missing(tmp_path: Path) -> None:
+    cat = _exam_or_course(tmp_path, 6)
+    rec = record({"credential": "cc.it-101", "status": "in_progress"})
+    document = plan(cat, rec, "g", Options(as_of=AS_OF))
+    assert document.totals is not None
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
+    assert document.totals.missing == decision.credits.required - decision.credits.applied == 6
+    assert document.totals.credits == sum(s.credits for s in document.steps) == 6
+    path = tmp_path / "rec.json"
+    path.write_text(rec.model_dump_json(by_alias=True))
+    args = ["plan", str(path), "--goal", "g", "--catalog", str(tmp_path / "catalog")]
+    result = CliRunner().invoke(cli, [*args, "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "6 credits earned (6 still missing)" in result.output
+
+
 # --------------------------------------------------------------------------- item 6
 
 FUTURE = "2027-05-08"

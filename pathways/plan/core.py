@@ -34,9 +34,14 @@ are minimised. What a caller may rely on:
   those; they do not consume credit. Every step comes after the steps its prerequisites use.
   (A composite inside a prerequisite is met by its requirement tree; its credit total and
   limits are not checked there.)
-* **Optimal and deterministic.** The plan minimises total credits, cost, or weeks on the
-  critical path through the prerequisites (steps without a prerequisite relation run in
-  parallel); ties go to the fewest steps, then to the smallest sum of the steps' ranks in id
+* **Optimal and deterministic.** The plan minimises the credit its steps bring to the goal,
+  cost, or weeks on the critical path through the prerequisites (steps without a
+  prerequisite relation run in parallel). A step brings its own credit, or, when it is the
+  source of a transfer grant given at the goal's institution (used by a requirement or
+  not), the credit granted (an exam is not free: its credit is its grant's; a grant needing
+  several steps counts once); ``Totals.missing``
+  says, in the same semester hours, what the goal still misses as the record stands;
+  ties go to the fewest steps, then to the smallest sum of the steps' ranks in id
   order (earlier ids preferred; searched within a fixed deterministic budget), so the same
   question always gets the same plan. Each alternative is the best plan that contains no
   earlier one (a no-good cut), so alternatives are distinct sets of steps, never better than
@@ -172,8 +177,10 @@ def plan(
         if found is None:
             break
         routes.append(found)
-    steps, totals = read_route(built, routes[0])
-    others = [read_route(built, r) for r in routes[1:]]
+    now = audit(catalog, record, goal, replace(options, as_of=as_of, projected=False))
+    missing = number(max(0.0, now.credits.required - now.credits.applied))
+    steps, totals = read_route(built, routes[0], missing)
+    others = [read_route(built, r, missing) for r in routes[1:]]
     return Plan(
         **head,
         status="plannable" if steps else "complete",

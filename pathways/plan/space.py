@@ -399,6 +399,7 @@ def build_space(
     rules = [
         r for r in rules_here if r.id in relevance.rules or set(r.supersedes) & relevance.rules
     ]
+    rules += _earning_rules(space, [r for r in rules_here if r not in rules])
     _fill_rules(space, rules)
     _prune_unachievable(space, rules)
     return space
@@ -437,6 +438,24 @@ def _lowest_tier(ctx: Context, ident: str, relevance: _Relevance) -> float | Non
     """The smallest ``min_score`` any requirement reading ``ident`` asks (or None)."""
     names = (ident, *ctx.catalog.member_of.get(ident, ()))
     return min((relevance.min_score[n] for n in names if n in relevance.min_score), default=None)
+
+
+def _earning_rules(space: Space, others: Sequence[TransferRule]) -> list[TransferRule]:
+    """The rules among ``others`` (none of whose grants can count toward the goal) that a
+    candidate can be a source of: a step still earns what they grant, which a least-credits
+    plan counts, so they join the model (their grants meet no requirement)."""
+    ctx = space.ctx
+    sources = [
+        h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != space.institution
+    ]
+    return [
+        rule
+        for rule in others
+        if any(
+            any(h.key.endswith("#plan") for h in option)
+            for option in _choices(ctx, rule.when, sources, Mods())
+        )
+    ]
 
 
 def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
