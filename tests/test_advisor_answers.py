@@ -4,7 +4,7 @@ day counts as earned, in any entry point."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,12 @@ from test_audit_semantics import catalog_with, course, goal, record, unused_code
 from typer.testing import CliRunner
 
 from pathways.batch import run_batch
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, load_record
 from pathways.cli import app as cli
 from pathways.evaluate import audit, transfer
+from pathways.interop import verify_badge
+from pathways.interop.clr import export_clr
+from pathways.interop.signing import SigningKey
 from pathways.options import Options
 from pathways.plan import compare, plan
 
@@ -181,6 +185,29 @@ def test_a_plan_says_credit_earned_against_credit_missing(tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, [*args, "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     assert "6 credits earned (6 still missing)" in result.output
+
+
+# --------------------------------------------------------------------------- item 8
+
+
+def test_a_pathways_clr_export_imports_back_to_the_same_credentials() -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    record = load_record(LEARNERS / "ladder-accounting.yaml", catalog)
+    registrar = SigningKey.generate()
+    created = datetime(2026, 5, 1, tzinfo=UTC)
+    clr = export_clr(record, catalog=catalog, as_of=AS_OF, key=registrar, created=created)
+    result = verify_badge(
+        clr, catalog=catalog, as_of=AS_OF, trust=[registrar.issuer],
+        identity=record.learner.identity,
+    )  # fmt: skip
+    assert result.verified, result.reason
+    earned = sorted(h.credential for h in record.holdings if h.status == "earned" and h.credential)
+    assert len(result.nested) == len(earned) > 1
+    assert [inner.reason_code for inner in result.nested] == [None] * len(earned)
+    assert sorted(h.credential for h in result.holdings()) == earned
+    # Without trust in the exporter the same achievements map, but do not count.
+    untrusted = verify_badge(clr, catalog=catalog, as_of=AS_OF, identity=record.learner.identity)
+    assert {inner.reason_code for inner in untrusted.nested} == {"untrusted_issuer"}
 
 
 # --------------------------------------------------------------------------- item 6
