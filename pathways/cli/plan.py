@@ -230,7 +230,7 @@ def _amount(value: float | None, unit: str = "") -> str:
 
 
 def _totals_text(totals: Totals) -> str:
-    from pathways.present.report import credit_count, credit_figure
+    from pathways.evaluate.results import credit_count, credit_figure
 
     bound = "≥ " if totals.lower_bound else ""
     cost = ("≥ " if "cost" in totals.unknown else "") + _money(totals.cost)
@@ -246,7 +246,7 @@ def _totals_text(totals: Totals) -> str:
 def _steps_table(steps: list[Step], title: str) -> RenderableType:
     from rich.table import Table
 
-    from pathways.present.report import credit_figure
+    from pathways.evaluate.results import credit_figure
 
     table = Table(title=title, title_justify="left")
     for column in ("#", "credential", "title", "credits", "cost", "weeks", "satisfies", "funding"):
@@ -276,7 +276,7 @@ def render_plan(document: Plan) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
-    from pathways.present.report import credit_figure
+    from pathways.evaluate.results import credit_figure
 
     head = Text()
     head.append(f"{document.title} ({document.goal})", style="bold")
@@ -331,7 +331,7 @@ def render_comparison(document: Comparison) -> RenderableType:
     """The ranked goals as a table."""
     from rich.table import Table
 
-    from pathways.present.report import credit_figure
+    from pathways.evaluate.results import credit_figure
 
     table = Table(
         title=f"Goals for {document.learner}, as of {document.as_of} (by {document.optimize})",

@@ -32,7 +32,7 @@ from pathways.evaluate.matching import (
     matches,
     options_for,
 )
-from pathways.evaluate.results import COLLEGE_LEVELS, number
+from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -219,11 +219,12 @@ class Builder:
             )
             return index
         flt = req.from_ or Filter()
+        what = describe_filter(flt, catalog.tags)
         if kind == "credits":
             assert req.credits is not None
-            default = f"{number(req.credits)} credits of {describe_filter(flt)}"
+            default = f"{credit_count(req.credits)} of {what}"
         else:
-            default = f"{req.count} of {describe_filter(flt)}"
+            default = f"{req.count} of {what}"
         label = req.label or default
         index = self._reserve(NodeInfo(label=label, req=req, mods=mods, flt=flt))
         options = [
@@ -256,15 +257,17 @@ class Builder:
         self.waive = set()
         return self.requirement(req, Mods(), (), True, owner)
 
-    def has_leaf(self, req: Requirement, target: str, mods: Mods, overlay: bool) -> int:
+    def name(self, target: str) -> str:
+        """A credential or equivalence as a report names it: "Title (id)"."""
         catalog = self.ctx.catalog
         if target in catalog.versions:
-            title = catalog.credential(target, on=self.goal_day).title
-        elif target in catalog.equivalences:
-            title = catalog.equivalences[target].title
-        else:
-            title = target
-        label = req.label or f"{title} ({target})"
+            return f"{catalog.credential(target, on=self.goal_day).title} ({target})"
+        if target in catalog.equivalences:
+            return f"{catalog.equivalences[target].title} ({target})"
+        return target
+
+    def has_leaf(self, req: Requirement, target: str, mods: Mods, overlay: bool) -> int:
+        label = req.label or self.name(target)
         index = self._reserve(NodeInfo(label=label, req=req, mods=mods, target=target))
         options = []
         for option in options_for(self.ctx, target, self.pool):

@@ -27,6 +27,8 @@ from pathways.evaluate.results import (
     NodeResult,
     RequirementKind,
     Unused,
+    credit_count,
+    credit_figure,
     number,
 )
 from pathways.evaluate.transfers import TransferResult, transfer_line
@@ -133,21 +135,23 @@ class _Reading:
         phrase = info.mods.phrase()
         used = self.uses_by_leaf.get(index, [])
         if node.kind == "has":
-            return f"needs {info.label}{phrase}"
+            name = self.builder.name(info.target) if info.target else info.label
+            return f"needs {name}{phrase}"
         if node.elective_of is not None:
             return self._missing_electives(index)
         if node.kind == "credits":
             have = sum(u for _, u in used)
             rest = self.credits_of(max(0, node.need - have))
-            what = describe_filter(info.flt or Filter())
-            return f"needs {rest:g} more credits of {what}{phrase}"
+            what = describe_filter(info.flt or Filter(), self.builder.ctx.catalog.tags)
+            return f"needs {credit_count(rest, 'more credit')} of {what}{phrase}"
         if node.kind == "count":
             left = max(0, node.need - len(used))
             if left == 0 and node.distinct:
                 return (
                     f"needs holdings from at least {node.distinct[1]} different {node.distinct[0]}s"
                 )
-            return f"needs {left} more of {describe_filter(info.flt or Filter())}{phrase}"
+            what = describe_filter(info.flt or Filter(), self.builder.ctx.catalog.tags)
+            return f"needs {left} more of {what}{phrase}"
         unmet = [self.builder.info[c].label for c in node.children if not solution.met[c]]
         if node.kind == "any":
             return "needs one of: " + "; ".join(unmet)
@@ -156,7 +160,9 @@ class _Reading:
             return f"needs {node.need - met_count} more of: " + "; ".join(unmet)
         if node.total and self.subtree_units[index] < node.total and not unmet:
             rest = self.credits_of(node.total - self.subtree_units[index])
-            return f"needs {rest:g} more credits in all ({self.credits_of(node.total):g} required)"
+            total = self.credits_of(node.total)
+            more = credit_count(rest, "more credit")
+            return f"needs {more} in all ({credit_figure(total)} required)"
         if not unmet:
             below = self._missing_minimum(index)
             if below is not None:
@@ -172,12 +178,14 @@ class _Reading:
         if not rest:
             return None
         total = self.credits_of(owner.total)
-        text = f"needs {rest:g} more credits toward the {total:g} required in all"
+        more = credit_count(rest, "more credit")
+        text = f"needs {more} toward the {credit_figure(total)} required in all"
         named = self.subtree_units[parent] - self.subtree_units[index]
         if not all(self.solution.met[c] for c in owner.children if c != index):
             kept = min(rest, self.credits_of(max(0, owner.reserve - named)))
             if kept:
-                text += f" ({kept:g} of them kept for the requirements above)"
+                least = credit_figure(kept)
+                text += f"; finishing the requirements above brings at least {least} of them"
         return text
 
     def _missing_minimum(self, index: int) -> str | None:
@@ -192,9 +200,9 @@ class _Reading:
                 if got < limit.min_units:
                     where = self.goal.issuer if index == 0 else "the awarding institution"
                     return (
-                        f"needs at least {self.credits_of(limit.min_units):g} credits "
+                        f"needs at least {credit_count(self.credits_of(limit.min_units))} "
                         f"earned at {where} "
-                        f"(has {self.credits_of(got):g})"
+                        f"(has {credit_figure(self.credits_of(got))})"
                     )
         return None
 

@@ -139,5 +139,24 @@ class Decision(_Doc):
     else ``as_of``."""
 
 
+def credit_figure(value: float | Fraction) -> str:
+    """A credit figure as an advisor writes it: at most two decimals, no trailing zeros
+    (4, 4.5, 4.67 — never 4.6667). The JSON documents keep four decimals (:func:`number`).
+
+    >>> credit_figure(Fraction(14, 3)), credit_figure(4.5), credit_figure(3)
+    ('4.67', '4.5', '3')
+    """
+    return f"{round(float(value), 2):g}"
+
+
+def credit_count(value: float | Fraction, noun: str = "credit") -> str:
+    """``1 credit``, ``2.5 credits``: the figure with its noun, singular for exactly one.
+
+    >>> credit_count(1), credit_count(Fraction(2, 3))
+    ('1 credit', '0.67 credits')
+    """
+    return f"{credit_figure(value)} {noun}{'' if round(float(value), 2) == 1 else 's'}"
+
+
 def number(value: Fraction) -> float:
     return int(value) if value.denominator == 1 else round(float(value), 4)

@@ -491,7 +491,7 @@ def _why_leaf(space: Space, info: Any, node: solver.Node) -> list[tuple[str, str
     if info.target is not None:
         return _why_id(space, info.target)
     flt: Filter = info.flt or Filter()
-    what = describe_filter(flt)
+    what = describe_filter(flt, space.catalog.tags)
     loose = flt.model_copy(update={"earned_at": None})
     found: list[tuple[str, str]] = []
     index = catalog_index(space.catalog)

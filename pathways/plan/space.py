@@ -20,6 +20,7 @@ from pathways.catalog.model import (
     Filter,
     LearnerRecord,
     Requirement,
+    Tag,
     TransferRule,
 )
 from pathways.errors import UnknownIdError
@@ -34,7 +35,7 @@ from pathways.evaluate.matching import (
     matches,
     options_for,
 )
-from pathways.evaluate.results import COLLEGE_LEVELS
+from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
 from pathways.evaluate.transfers import Fired, grant_holding, superseding
 
 if TYPE_CHECKING:
@@ -656,7 +657,9 @@ def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
             if cred.prerequisites is not None and not meets(
                 space.ctx, cred.prerequisites, pool, cred.issuer
             ):
-                label = cred.prerequisites.label or _requirement_text(cred.prerequisites)
+                label = cred.prerequisites.label or _requirement_text(
+                    cred.prerequisites, space.catalog.tags
+                )
                 dropped[ident] = f"{ident}'s prerequisites cannot be met ({label})"
         if not dropped:
             return
@@ -665,12 +668,12 @@ def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
         _fill_rules(space, rules)
 
 
-def _requirement_text(req: Requirement) -> str:
+def _requirement_text(req: Requirement, tags: Mapping[str, Tag]) -> str:
     if req.has is not None:
         return req.has
     if req.from_ is not None:
-        amount = f"{req.credits} credits" if req.credits is not None else f"{req.count}"
-        return f"{amount} of {describe_filter(req.from_)}"
+        amount = credit_count(req.credits) if req.credits is not None else f"{req.count}"
+        return f"{amount} of {describe_filter(req.from_, tags)}"
     joiner = {"all": " and ", "any": " or "}.get(req.kind, ", ")
-    inner = joiner.join(_requirement_text(c) for c in req.children)
+    inner = joiner.join(_requirement_text(c, tags) for c in req.children)
     return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner

@@ -12,21 +12,11 @@ from rich.text import Text
 from rich.tree import Tree
 
 from pathways.evaluate import Decision, NodeResult, Statement, TransferLine, Unused
+from pathways.evaluate.results import credit_count, credit_figure
 
-__all__ = ["credit_count", "credit_figure", "render_decision", "render_statement"]
+__all__ = ["render_decision", "render_statement"]
 
 _MARK = {"met": ("✓", "green"), "partial": ("…", "yellow"), "unmet": ("✗", "red")}
-
-
-def credit_figure(value: float) -> str:
-    """A credit figure as an advisor writes it: at most two decimals, no trailing zeros
-    (4, 4.5, 4.67 — never 4.6667)."""
-    return f"{round(value, 2):g}"
-
-
-def credit_count(value: float, noun: str = "credit") -> str:
-    """``1 credit``, ``2.5 credits``: the figure with its noun, singular for exactly one."""
-    return f"{credit_figure(value)} {noun}{'' if round(value, 2) == 1 else 's'}"
 
 
 def _node_text(node: NodeResult) -> Text:
