@@ -250,7 +250,13 @@ def test_a_holding_dated_after_the_as_of_day_is_not_yet_earned(tmp_path: Path) -
     later = audit(cat, _future_record(), "g", Options(as_of=date(2027, 6, 1)))
     assert later.status == "complete"
     projected = audit(cat, _future_record(), "g", Options(as_of=date(2025, 1, 1), projected=True))
-    assert projected.status == "complete"
+    assert projected.status == "in_progress"  # recorded as earned: not yet, projected or not
+    expected = _future_record().model_copy(
+        update={"holdings": tuple(h.model_copy(update={"status": "in_progress"}) for h in
+                                  _future_record().holdings)}
+    )  # fmt: skip
+    counted = audit(cat, expected, "g", Options(as_of=date(2025, 1, 1), projected=True))
+    assert counted.status == "complete"  # in progress, expected on that day: projected
 
 
 def test_transfer_plan_compare_and_batch_read_the_as_of_day(tmp_path: Path) -> None:

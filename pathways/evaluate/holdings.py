@@ -295,7 +295,7 @@ def _invalidity(
     holding = record.holdings[held.index or 0]
     if holding.status != "earned" and not projected:
         return ("in_progress", f"{held.credential} is {holding.status.replace('_', ' ')}")
-    if held.earned is not None and held.earned > as_of and not projected:
+    if holding.status == "earned" and held.earned is not None and held.earned > as_of:
         return (
             "not_yet_earned",
             f"{held.credential} is dated {held.earned}, after the as-of date {as_of}",
