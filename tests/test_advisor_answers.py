@@ -305,3 +305,19 @@ def test_the_api_and_the_cli_say_not_yet_earned() -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "not_yet_earned" in result.output and "2025-03-14" in result.output
+
+
+def test_a_local_course_dated_later_does_not_make_equivalence_credit_a_duplicate() -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    record_ = load_record(LEARNERS / "tri-c-to-ysu.yaml", catalog)
+    later = record({"credential": "ysu.engl-1550", "earned": "2027-05-08", "grade": "A"})
+    both = record_.model_copy(update={"holdings": (*record_.holdings, *later.holdings)})
+    statement = transfer(catalog, both, "ysu", Options(as_of=date(2026, 6, 1)))
+    (line,) = [t for t in statement.transfers if t.rule == "ohio.oan.tme001"]
+    assert [g.status for g in line.granted] == ["granted"]
+    assert {u.credential: u.reason_code for u in statement.unused}["ysu.engl-1550"] == (
+        "not_yet_earned"
+    )
+    now = transfer(catalog, both, "ysu", Options(as_of=date(2027, 6, 1)))
+    (line,) = [t for t in now.transfers if t.rule == "ohio.oan.tme001"]
+    assert [g.status for g in line.granted] == ["duplicate"]
