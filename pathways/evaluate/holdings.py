@@ -202,7 +202,7 @@ def prepare(
 
 def _graded(kept: list[Held], failed: list[Held]) -> list[Held]:
     """The holdings a GPA reads: ``kept`` and, for a course whose every attempt failed, its
-    latest F (an F that a later passing attempt replaced stays out, as a repeat does)."""
+    latest F (an F stays out when another attempt of the course passed: the best counts)."""
     passed = {h.credential for h in kept if h.kind == "course"}
     latest: dict[str | None, Held] = {}
     for held in failed:
