@@ -8,8 +8,10 @@ from typing import Any
 
 from rich.console import Console
 from test_audit_semantics import catalog_with, course, goal, record
+from typer.testing import CliRunner
 
 from pathways.catalog.load import DEFAULT_CATALOG, load_catalog
+from pathways.cli import app as cli
 from pathways.evaluate import AppliedCredit, Decision, NodeResult, Statement, audit
 from pathways.evaluate.results import Credits
 from pathways.options import Options
@@ -125,3 +127,14 @@ def test_a_composite_in_progress_is_not_called_completed() -> None:
     for versions in catalog.versions.values():
         for version in versions:
             assert set(version.tags) <= set(catalog.tags), version.id
+
+
+def test_a_bad_tags_entry_is_a_located_error(tmp_path: Path) -> None:
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "t.yaml").write_text("tags:\n  - {id: a, title: A}\n  - {id: a, titel: B}\n")
+    result = CliRunner().invoke(cli, ["validate", "--catalog", str(folder)])
+    assert result.exit_code == 1
+    assert "t.yaml:3:5: tags.1: missing required key 'title'" in result.output
+    assert "unknown key 'titel'; did you mean 'title'?" in result.output
+    assert "Traceback" not in result.output
