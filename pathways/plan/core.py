@@ -10,11 +10,11 @@ are minimised. What a caller may rely on:
   composites expanded), members of equivalences there, an advisor's substitutes, credentials a
   filter of the tree reads, college-level credit for a composite's free electives, sources of
   the transfer rules at the goal's institution that grant any of those, and the prerequisites
-  of all of them — that the learner does not validly hold (a course in progress or planned,
-  failed or expired is a candidate), or holds only in attempts that some requirement reading
-  it does not accept (a D where a C is needed, a failing exam score, outside a window: a
-  *retake*, ``Step.retake``; the retake and the attempts it repeats never both count), and
-  that are offered on the as-of date. Only simple
+  of all of them — that the learner does not validly hold (a course in progress, planned,
+  dated after the as-of day, failed or expired is a candidate), or holds only in attempts
+  that some requirement reading it does not accept (a D where a C is needed, a failing exam
+  score, outside a window: a *retake*, ``Step.retake``; the retake and the attempts it
+  repeats never both count), and that are offered on the as-of date. Only simple
   credentials: a composite is met through its requirements, never acquired whole. Issued by
   the goal's institution or an institution whose composite the goal nests, an institution where
   the learner earned something (or their ``learner.institution``), a ``from_institutions``
