@@ -159,7 +159,11 @@ def brought_terms(
     for ident, var in sorted(acquire.items()):
         own = space.candidates[ident].credits
         if own:
-            terms.append((own, logic.and_([var, logic.not_(logic.or_(sourcing[ident]))])))
+            # A given grant implies its sources are acquired, so "acquired and sourcing no
+            # given grant" is acquired less sourcing one: linear terms, a tighter relaxation.
+            terms.append((own, var))
+            if sourcing[ident]:
+                terms.append((-own, logic.or_(sourcing[ident])))
     return terms
 
 
