@@ -170,21 +170,7 @@ def prepare(
 
     own = _keyed(own)
 
-    valid: list[Held] = []
-    failed: list[Held] = []
-    for held in own:
-        problem = _invalidity(catalog, held, record, as_of, projected=projected)
-        if problem is not None:
-            reasons[held.key] = problem
-            if (
-                held.grade == "F"
-                and _invalidity(catalog, held, record, as_of, projected=projected, graded=False)
-                is None
-            ):
-                failed.append(held)
-        else:
-            valid.append(held)
-
+    valid, failed = _judge(catalog, own, record, as_of, reasons, projected=projected)
     kept = _best_attempts(valid, reasons)
     unmapped = [
         Unused(credential=None, reason_code="unmapped", reason=f"{entry.line}: {entry.reason}")
@@ -198,6 +184,32 @@ def prepare(
         unmapped=unmapped,
         graded=_graded(kept, failed),
     )
+
+
+def _judge(
+    catalog: CompiledCatalog,
+    own: list[Held],
+    record: LearnerRecord,
+    as_of: date,
+    reasons: dict[str, tuple[str, str]],
+    *,
+    projected: bool,
+) -> tuple[list[Held], list[Held]]:
+    """The valid holdings of ``own`` and the failed (F) attempts that are invalid for their
+    grade alone; every invalid holding's reason goes into ``reasons``."""
+    valid: list[Held] = []
+    failed: list[Held] = []
+    for held in own:
+        problem = _invalidity(catalog, held, record, as_of, projected=projected)
+        if problem is None:
+            valid.append(held)
+            continue
+        reasons[held.key] = problem
+        if held.grade == "F" and (
+            _invalidity(catalog, held, record, as_of, projected=projected, graded=False) is None
+        ):
+            failed.append(held)
+    return valid, failed
 
 
 def _graded(kept: list[Held], failed: list[Held]) -> list[Held]:

@@ -79,7 +79,7 @@ from pathways.plan.documents import (
     Plan,
     PlanSummary,
 )
-from pathways.plan.encoding import Search, build_model
+from pathways.plan.encoding import Found, Search, build_model
 from pathways.plan.reading import blocked_by, number, read_route, terms_of
 from pathways.plan.space import SearchOptions, build_space
 
@@ -163,20 +163,7 @@ def plan(
             alternatives=[],
             blocked_by=blocked_by(space, time_limit),
         )
-    routes = [best]
-    while best.steps and len(routes) <= alternatives:
-        if search.clock() >= search.deadline:
-            search.optimal = False  # fewer alternatives than asked: the time ran out
-            break
-        search.cut(routes[-1])
-        try:
-            found = search.best()
-        except solver.SolverTimeout:
-            search.optimal = False
-            break
-        if found is None:
-            break
-        routes.append(found)
+    routes = _next_best(search, best, alternatives)
     now = audit(catalog, record, goal, replace(options, as_of=as_of, projected=False))
     missing = number(max(0.0, now.credits.required - now.credits.applied))
     steps, totals = read_route(built, routes[0], missing)
@@ -191,6 +178,26 @@ def plan(
         terms=terms_of(steps, max_credits_per_term) if max_credits_per_term else None,
         optimal=search.optimal,
     )
+
+
+def _next_best(search: Search, best: Found, alternatives: int) -> list[Found]:
+    """``best`` and up to ``alternatives`` next-best plans, each containing no earlier one;
+    fewer when none is left or the time runs out (``search.optimal`` then turns false)."""
+    routes = [best]
+    while best.steps and len(routes) <= alternatives:
+        if search.clock() >= search.deadline:
+            search.optimal = False  # fewer alternatives than asked: the time ran out
+            break
+        search.cut(routes[-1])
+        try:
+            found = search.best()
+        except solver.SolverTimeout:
+            search.optimal = False
+            break
+        if found is None:
+            break
+        routes.append(found)
+    return routes
 
 
 def compare(
