@@ -4,7 +4,9 @@ The reference knows nothing of the planner's model. It lists every credential a 
 (the rules of :mod:`pathways.plan`'s docstring, restated here), tries every subset of them —
 feasible when the audit of the record with the subset added (earned on the as-of date) says
 ``complete`` and every step's prerequisites can be met in some order — and keeps the best by
-credits, cost or weeks on the critical path (an independent earliest-start schedule).
+credits, cost or weeks on the critical path (an independent earliest-start schedule). A
+step's credits are its own, or, when it is a source of a transfer line that gives a grant,
+that line's granted credit (counted once per line): an exam is not free.
 
 A held credential earned again is one credential earned again, never a second copy: the audit
 keeps the best attempt of a repeated course itself, and for any other kind (a certification,
@@ -278,20 +280,41 @@ class Reference:
         return LearnerRecord.model_validate(data)
 
     @cache  # noqa: B019 - one reference per example
-    def granted(self, done: frozenset[str]) -> frozenset[str]:
+    def given(
+        self, done: frozenset[str]
+    ) -> tuple[tuple[frozenset[str], float, frozenset[str | None]], ...]:
+        """Per transfer line that counts with ``done`` earned: its sources and the credit
+        of the grants it gives, and the credentials granted (``granted``)."""
         statement = transfer(
             self.catalog,
             self.holdings(done),
             "uni",
             Options(as_of=AS_OF, include_discretionary=self.discretionary),
         )
-        return frozenset(
-            g.credential
+        return tuple(
+            (
+                frozenset(line.from_),
+                sum(g.credits for g in line.granted if g.status == "granted"),
+                frozenset(g.credential for g in line.granted if g.status == "granted"),
+            )
             for line in statement.transfers
             if line.status == "granted" or (line.status == "possible" and self.discretionary)
-            for g in line.granted
-            if g.credential and g.status == "granted"
+            if any(g.status == "granted" for g in line.granted)
         )
+
+    def granted(self, done: frozenset[str]) -> frozenset[str]:
+        return frozenset(c for _, _, ids in self.given(done) for c in ids if c is not None)
+
+    def brought(self, steps: frozenset[str]) -> float:
+        """The credit ``steps`` bring: the grants of the lines a step is a source of (once
+        per line), and the own credit of every step that is the source of none."""
+        total = 0.0
+        sourced: set[str] = set()
+        for sources, credits, _ in self.given(steps):
+            if sources & steps:
+                sourced |= sources & steps
+                total += credits
+        return total + float(sum(self.catalog.credential(k).credits for k in steps - sourced))
 
     def met(self, req: Requirement, have: frozenset[str]) -> bool:
         if req.has is not None:
@@ -335,8 +358,9 @@ class Reference:
     def value(self, steps: frozenset[str], weeks: float) -> float:
         if self.optimize == "time":
             return weeks
-        attribute = "credits" if self.optimize == "credits" else "cost"
-        return float(sum(getattr(self.catalog.credential(k), attribute) or 0 for k in steps))
+        if self.optimize == "credits":
+            return self.brought(steps)
+        return float(sum(self.catalog.credential(k).cost or 0 for k in steps))
 
     def ranked(self) -> list[tuple[float, int, frozenset[str]]]:
         """Every subset whose prerequisites can be ordered, best first (not yet audited)."""

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from test_audit_semantics import catalog_with, course, goal, record
+from typer.testing import CliRunner
 
-from pathways.evaluate import AppliedCredit, Decision, NodeResult, Statement
+from pathways.catalog.load import DEFAULT_CATALOG, load_catalog
+from pathways.cli import app as cli
+from pathways.evaluate import AppliedCredit, Decision, NodeResult, Statement, audit
 from pathways.evaluate.results import Credits
+from pathways.options import Options
 from pathways.present.report import render_decision, render_statement
+
+AS = date(2026, 6, 1)
 
 
 def _text(renderable: object) -> str:
@@ -53,3 +62,81 @@ def test_overlay_is_said_in_words() -> None:
     text = _text(render_decision(_decision(3, 3, overlay=True)))
     assert "[overlay]" not in text
     assert "checked only: its credit also counts elsewhere" in text
+
+
+# --------------------------------------------------------------------------- issue 19, item 12
+
+
+def _catalog(tmp_path: Path, requires: dict[str, Any], titled: bool = False, **more: Any) -> Any:
+    g = goal("g", requires, **more)
+    tags = [{"id": "ot36-ah", "title": "OT36 Arts & Humanities"}] if titled else []
+    arts = {
+        "id": "cc.art-101", "title": "Art History", "kind": "course", "issuer": "cc",
+        "credits": 3, "subject": "ART", "level": "lower", "tags": ["ot36-ah"],
+    }  # fmt: skip
+    odd = {
+        "id": "cc.odd-101", "title": "Quarter course", "kind": "course", "issuer": "cc",
+        "credits": {"value": 7, "unit": "quarter"}, "subject": "ODD", "level": "lower",
+    }  # fmt: skip
+    extra = {"tags": tags} if titled else {}
+    return catalog_with(tmp_path, credentials=[arts, odd, g], **extra)
+
+
+def _report(tmp_path: Path, requires: dict[str, Any], *held: dict[str, Any], **more: Any) -> str:
+    cat = _catalog(tmp_path, requires, **more)
+    decision = audit(cat, record(*held), "g", Options(as_of=AS))
+    return _text(render_decision(decision))
+
+
+def test_a_tag_is_named_by_its_title_and_an_untitled_one_says_tagged(tmp_path: Path) -> None:
+    titled = _report(tmp_path, {"credits": 6, "from": {"tags": ["ot36-ah"]}}, titled=True)
+    assert "needs 6 more credits of OT36 Arts & Humanities" in titled
+    assert "6 credits of OT36 Arts & Humanities" in titled  # the default label
+    assert "ot36-ah" not in titled
+    untitled = _report(tmp_path, {"credits": 6, "from": {"tags": ["writing"]}})
+    assert "needs 6 more credits of tagged writing" in untitled
+
+
+def test_a_missing_course_is_named_even_under_a_label(tmp_path: Path) -> None:
+    text = _report(tmp_path, {"all": [{"label": "Capstone", "has": "cc.it-105"}]})
+    assert "✗ Capstone  — needs IT 105 (cc.it-105)" in text
+
+
+def test_one_more_credit_and_thirds_read_as_people_write_them(tmp_path: Path) -> None:
+    text = _report(
+        tmp_path, {"credits": 6, "from": {"level": "lower"}}, course("cc.odd-101", grade="A")
+    )
+    assert "needs 1.33 more credits of lower-level" in text
+    assert "4.6667" not in text and "4.67 cr" in text
+    one = _report(
+        tmp_path, {"credits": 4, "from": {"subject": ["ITNT"]}}, course("cc.it-101", grade="A")
+    )
+    assert "needs 1 more credit of ITNT" in one
+
+
+def test_free_electives_say_what_the_named_requirements_bring(tmp_path: Path) -> None:
+    cat = _catalog(tmp_path, {"all": ["cc.it-101", "cc.it-102"]}, credits=9)
+    decision = audit(cat, record(course("cc.it-101")), "g", Options(as_of=AS))
+    electives = decision.requirements.children[-1].missing or ""
+    assert "kept for the requirements above" not in electives
+    assert electives.endswith("; finishing the requirements above brings at least 3 of them")
+
+
+def test_a_composite_in_progress_is_not_called_completed() -> None:
+    catalog = load_catalog(DEFAULT_CATALOG)
+    assert "completed" not in catalog.credential("ohio.ot36").title
+    assert catalog.tags["ot36-eng"].title.startswith("OT36 English")
+    for versions in catalog.versions.values():
+        for version in versions:
+            assert set(version.tags) <= set(catalog.tags), version.id
+
+
+def test_a_bad_tags_entry_is_a_located_error(tmp_path: Path) -> None:
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "t.yaml").write_text("tags:\n  - {id: a, title: A}\n  - {id: a, titel: B}\n")
+    result = CliRunner().invoke(cli, ["validate", "--catalog", str(folder)])
+    assert result.exit_code == 1
+    assert "t.yaml:3:5: tags.1: missing required key 'title'" in result.output
+    assert "unknown key 'titel'; did you mean 'title'?" in result.output
+    assert "Traceback" not in result.output

@@ -120,6 +120,7 @@ def test_the_reason_table_covers_every_code_once_in_order() -> None:
         "below_min_score",
         "unverified",
         "revoked",
+        "not_yet_earned",
     }
 
 

@@ -179,8 +179,12 @@ def classify(status: str, required: float, applied: float, holds_goal: bool, wit
     return "none"
 
 
-def _holds(record: LearnerRecord, goal: str) -> bool:
-    return any(h.credential == goal and h.status == "earned" for h in record.holdings)
+def _holds(record: LearnerRecord, goal: str, as_of: date) -> bool:
+    """Whether ``record`` says ``goal`` was awarded on or before ``as_of``."""
+    return any(
+        h.credential == goal and h.status == "earned" and (h.earned is None or h.earned <= as_of)
+        for h in record.holdings
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +206,7 @@ def _audit_chunk(
     started = time.process_time()
     for seq, record in chunk:
         for goal in job.goals:
-            holds = _holds(record, goal)
+            holds = _holds(record, goal, job.options.day())
             try:
                 decision = audit(catalog, record, goal, job.options)
             except (PathwaysError, SolverTimeout) as error:

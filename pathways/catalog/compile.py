@@ -62,6 +62,7 @@ from pathways.catalog.model import (
     Funding,
     Institution,
     Policy,
+    Tag,
     TransferRule,
 )
 from pathways.catalog.references import (
@@ -99,6 +100,7 @@ SECTION_KIND: dict[str, str] = {
     "equivalences": "equivalence",
     "transfer_rules": "transfer rule",
     "funding": "funding program",
+    "tags": "tag",
 }
 """What one entry of each top-level section is called in messages."""
 
@@ -346,6 +348,7 @@ class CompiledCatalog:
         "rules",
         "rules_by_source",
         "rules_granting",
+        "tags",
         "topo_order",
         "unit",
         "version",
@@ -366,6 +369,7 @@ class CompiledCatalog:
     rules_granting: Mapping[str, tuple[TransferRule, ...]]
     badge_classes: Mapping[str, str]
     ctids: Mapping[str, str]
+    tags: Mapping[str, Tag]
     _catalog: Catalog | None
     _graph: nx.DiGraph | _GraphData | _PendingGraph | bytes
     _rules_at: dict[str, tuple[TransferRule, ...]]
@@ -430,6 +434,7 @@ class CompiledCatalog:
                 "institutions": dict(self.institutions),
                 "policies": dict(self.policies),
                 "funding": dict(self.funding),
+                "tags": dict(self.tags),
                 "member_of": dict(self.member_of),
                 "badge_classes": dict(self.badge_classes),
                 "ctids": dict(self.ctids),
@@ -522,6 +527,7 @@ def _assemble(compiled: CompiledCatalog) -> Catalog:
             "equivalences": tuple(compiled.equivalences.values()),
             "transfer_rules": tuple(compiled.rules.values()),
             "funding": tuple(compiled.funding.values()),
+            "tags": tuple(compiled.tags.values()),
         }
     )
 
@@ -535,6 +541,7 @@ def _restore(state: dict[str, Any]) -> CompiledCatalog:
         institutions=state["institutions"],
         policies=state["policies"],
         funding=state["funding"],
+        tags=state["tags"],
         member_of=state["member_of"],
         badge_classes=state["badge_classes"],
         ctids=state["ctids"],
@@ -564,7 +571,9 @@ def compile_catalog(catalog: Catalog, version: str) -> CompiledCatalog:
     return Compiler(catalog, {}).compile(version)
 
 
-_SECTIONS = ("institutions", "policies", "credentials", "equivalences", "transfer_rules", "funding")
+_SECTIONS = (
+    "institutions", "policies", "credentials", "equivalences", "transfer_rules", "funding", "tags",
+)  # fmt: skip
 
 
 def _sort_key(entry: Any) -> tuple[str, date]:
@@ -622,6 +631,7 @@ class Compiler:
         self.equivalences: dict[str, Equivalence] = {}
         self.rules: dict[str, TransferRule] = {}
         self.funding: dict[str, Funding] = {}
+        self.tags: dict[str, Tag] = {}
         grouped: dict[str, list[tuple[int, Credential]]] = {}
         tables: dict[str, dict[str, Any] | None] = {
             "institutions": self.institutions,
@@ -630,6 +640,7 @@ class Compiler:
             "equivalences": self.equivalences,
             "transfer_rules": self.rules,
             "funding": self.funding,
+            "tags": self.tags,
         }
         where = self.where
         for section, by_id in tables.items():
@@ -925,6 +936,7 @@ class Compiler:
             equivalences=self.equivalences,
             rules=self.rules,
             funding=self.funding,
+            tags=self.tags,
             versions=self.versions,
             badge_classes=self.badge_classes,
             ctids=self.ctids,
@@ -941,6 +953,7 @@ def catalog_of(sections: Mapping[str, tuple[Any, ...]]) -> Catalog:
         equivalences=sections["equivalences"],
         transfer_rules=sections["transfer_rules"],
         funding=sections["funding"],
+        tags=sections["tags"],
     )
 
 

@@ -58,6 +58,7 @@ from pathways.catalog.model import (
     Institution,
     LearnerRecord,
     Policy,
+    Tag,
     TransferRule,
 )
 from pathways.errors import CatalogError, LocatedError, RecordError, suggest
@@ -97,6 +98,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "equivalences": Equivalence,
     "transfer_rules": TransferRule,
     "funding": Funding,
+    "tags": Tag,
 }
 # A tag can only start a node: at the start of a line, or after whitespace, "[", "{" or ",".
 _TAG_HINT = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)

@@ -66,6 +66,7 @@ __all__ = [
     "Policy",
     "PolicyScope",
     "Requirement",
+    "Tag",
     "TransferRule",
     "UnmappedEntry",
     "add_duration",
@@ -683,6 +684,15 @@ class Funding(_Model):
     note: str | None = None
 
 
+class Tag(_Model):
+    """What a tag means, in words: reports name ``tags`` filters by their titles."""
+
+    id: Id
+    title: str
+    source: str | None = None
+    note: str | None = None
+
+
 class Catalog(_Model):
     """A whole catalog: the union of the top-level lists of every file."""
 
@@ -692,6 +702,7 @@ class Catalog(_Model):
     equivalences: tuple[Equivalence, ...] = ()
     transfer_rules: tuple[TransferRule, ...] = ()
     funding: tuple[Funding, ...] = ()
+    tags: tuple[Tag, ...] = ()
 
 
 CATALOG_SECTIONS: tuple[str, ...] = tuple(Catalog.model_fields)

@@ -230,16 +230,23 @@ def _amount(value: float | None, unit: str = "") -> str:
 
 
 def _totals_text(totals: Totals) -> str:
+    from pathways.evaluate.results import credit_count, credit_figure
+
     bound = "≥ " if totals.lower_bound else ""
     cost = ("≥ " if "cost" in totals.unknown else "") + _money(totals.cost)
-    weeks = ("≥ " if "weeks" in totals.unknown else "") + f"{totals.weeks:g} weeks"
+    weeks = ("≥ " if "weeks" in totals.unknown else "") + f"{credit_figure(totals.weeks)} weeks"
     out = ("≥ " if "cost" in totals.unknown else "") + _money(totals.out_of_pocket)
-    text = f"{totals.credits:g} credits, {cost}, {weeks}, out of pocket {out}"
+    text = f"{credit_count(totals.credits)} earned"
+    if totals.missing is not None:
+        text += f" ({credit_figure(totals.missing)} still missing)"
+    text += f", {cost}, {weeks}, out of pocket {out}"
     return text if not bound else text + "  (lower bounds: some values are unknown)"
 
 
 def _steps_table(steps: list[Step], title: str) -> RenderableType:
     from rich.table import Table
+
+    from pathways.evaluate.results import credit_figure
 
     table = Table(title=title, title_justify="left")
     for column in ("#", "credential", "title", "credits", "cost", "weeks", "satisfies", "funding"):
@@ -255,7 +262,7 @@ def _steps_table(steps: list[Step], title: str) -> RenderableType:
             str(number),
             step.credential,
             title,
-            f"{step.credits:g}",
+            credit_figure(step.credits),
             _money(step.cost),
             _amount(step.weeks),
             satisfies,
@@ -268,6 +275,8 @@ def render_plan(document: Plan) -> RenderableType:
     """The plan as text: a summary line, the steps, terms, alternatives or what blocks it."""
     from rich.console import Group
     from rich.text import Text
+
+    from pathways.evaluate.results import credit_figure
 
     head = Text()
     head.append(f"{document.title} ({document.goal})", style="bold")
@@ -293,7 +302,9 @@ def render_plan(document: Plan) -> RenderableType:
     if document.terms:
         terms = Text("Terms:\n", style="bold")
         for term in document.terms:
-            terms.append(f"  {term.term}. ({term.credits:g} cr) " + ", ".join(term.steps) + "\n")
+            terms.append(
+                f"  {term.term}. ({credit_figure(term.credits)} cr) " + ", ".join(term.steps) + "\n"
+            )
         parts.append(terms)
     chosen = {s.credential for s in document.steps}
     for number, alternative in enumerate(document.alternatives, 2):
@@ -320,6 +331,8 @@ def render_comparison(document: Comparison) -> RenderableType:
     """The ranked goals as a table."""
     from rich.table import Table
 
+    from pathways.evaluate.results import credit_figure
+
     table = Table(
         title=f"Goals for {document.learner}, as of {document.as_of} (by {document.optimize})",
         title_justify="left",
@@ -332,8 +345,8 @@ def render_comparison(document: Comparison) -> RenderableType:
             str(rank),
             f"{row.title} ({row.goal})",
             row.status.replace("_", " "),
-            f"{row.credits.applied:g} / {row.credits.required:g}",
-            f"{row.remaining:g}",
+            f"{credit_figure(row.credits.applied)} / {credit_figure(row.credits.required)}",
+            credit_figure(row.remaining),
             row.plan.status,
             str(row.plan.steps),
             _totals_text(totals) if totals is not None else "",

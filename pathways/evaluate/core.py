@@ -194,14 +194,14 @@ def audit(
         key=lambda h: (h.granted, h.earned or date.min, h.key),
     )
     unit = math.lcm(*(h.credits.denominator for h in pool), catalog.unit)
-    builder = goal_builder(ctx, record, goal_cred, goal_day, pool, prepared.valid, unit)
+    builder = goal_builder(ctx, record, goal_cred, goal_day, pool, prepared.graded, unit)
     problem = solver.Problem(
         items=solver_items(pool, unit),
         nodes=tuple(builder.nodes),
         limits=tuple(builder.limits),
         exclusive=tuple((source, h.key) for h in transferred.granted for source in h.sources),
     )
-    gpa_all = grade_point_average(prepared.valid)
+    gpa_all = grade_point_average(prepared.graded)
     solution = solver.solve(problem, time_limit=options.time_limit)
     return decide(
         catalog=catalog,

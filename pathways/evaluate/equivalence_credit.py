@@ -76,7 +76,9 @@ def add_equivalence_credit(
     native = {
         h.credential
         for h in record.holdings
-        if h.credential and (h.at or catalog.credential(h.credential).issuer) == institution
+        if h.credential
+        and (h.earned is None or h.earned <= statement.as_of)
+        and (h.at or catalog.credential(h.credential).issuer) == institution
     }
     granted: set[str] = {
         g.credential for t in statement.transfers for g in t.granted if g.credential

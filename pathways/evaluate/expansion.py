@@ -32,7 +32,7 @@ from pathways.evaluate.matching import (
     matches,
     options_for,
 )
-from pathways.evaluate.results import COLLEGE_LEVELS, number
+from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -80,6 +80,9 @@ class Builder:
         self.info: list[NodeInfo] = []
         self.limits: list[solver.Limit] = []
         self.misses: dict[str, tuple[str, str]] = {}
+        """Key → the first (reason code, sentence) a holding failed a node's modifiers for."""
+        self.missed_at: dict[str, list[tuple[int, tuple[str, str]]]] = {}
+        """Key → every (node, (reason code, sentence)) whose modifiers it failed."""
         self.eligible_anywhere: set[str] = set()
         self.goal_day = goal_day
 
@@ -216,11 +219,12 @@ class Builder:
             )
             return index
         flt = req.from_ or Filter()
+        what = describe_filter(flt, catalog.tags)
         if kind == "credits":
             assert req.credits is not None
-            default = f"{number(req.credits)} credits of {describe_filter(flt)}"
+            default = f"{credit_count(req.credits)} of {what}"
         else:
-            default = f"{req.count} of {describe_filter(flt)}"
+            default = f"{req.count} of {what}"
         label = req.label or default
         index = self._reserve(NodeInfo(label=label, req=req, mods=mods, flt=flt))
         options = [
@@ -228,7 +232,7 @@ class Builder:
             for candidate in self.pool
             if matches(self.ctx, candidate, flt, owner.issuer)
             and not (kind == "credits" and candidate.credits <= 0)
-            and self._eligible(candidate, mods)
+            and self._eligible(candidate, mods, index)
         ]
         distinct = (req.distinct.by, req.distinct.at_least) if req.distinct else None
         need = (
@@ -253,26 +257,28 @@ class Builder:
         self.waive = set()
         return self.requirement(req, Mods(), (), True, owner)
 
-    def has_leaf(self, req: Requirement, target: str, mods: Mods, overlay: bool) -> int:
+    def name(self, target: str) -> str:
+        """A credential or equivalence as a report names it: "Title (id)"."""
         catalog = self.ctx.catalog
         if target in catalog.versions:
-            title = catalog.credential(target, on=self.goal_day).title
-        elif target in catalog.equivalences:
-            title = catalog.equivalences[target].title
-        else:
-            title = target
-        label = req.label or f"{title} ({target})"
+            return f"{catalog.credential(target, on=self.goal_day).title} ({target})"
+        if target in catalog.equivalences:
+            return f"{catalog.equivalences[target].title} ({target})"
+        return target
+
+    def has_leaf(self, req: Requirement, target: str, mods: Mods, overlay: bool) -> int:
+        label = req.label or self.name(target)
         index = self._reserve(NodeInfo(label=label, req=req, mods=mods, target=target))
         options = []
         for option in options_for(self.ctx, target, self.pool):
-            if all(self._eligible(h, mods) for h in option):
+            if all(self._eligible(h, mods, index) for h in option):
                 options.append(tuple(h.key for h in option))
         self.nodes[index] = solver.Node(
             kind="has", need=1, options=tuple(options), overlay=overlay, waived=self._waived(label)
         )
         return index
 
-    def _eligible(self, held: Held, mods: Mods) -> bool:
+    def _eligible(self, held: Held, mods: Mods, node: int) -> bool:
         if not self.allowed_for.get(held.key, True):
             why = (
                 "not_applicable",
@@ -285,6 +291,7 @@ class Builder:
         if failure is not None:
             for key in (held.key, *held.sources):
                 self.misses.setdefault(key, failure)
+                self.missed_at.setdefault(key, []).append((node, failure))
             return False
         self.eligible_anywhere.add(held.key)
         return True
@@ -371,19 +378,20 @@ def goal_builder(
     goal: Credential,
     goal_day: date,
     pool: Sequence[Held],
-    valid: Sequence[Held],
+    graded: Sequence[Held],
     unit: int,
 ) -> Builder:
-    """A builder holding ``goal``'s tree (node 0) over ``pool``; GPA from the ``valid`` own
-    holdings. A caller may add more trees to it before reading ``nodes`` and ``limits``."""
+    """A builder holding ``goal``'s tree (node 0) over ``pool``; GPA from the ``graded`` own
+    holdings (:attr:`Prepared.graded`). A caller may add more trees to it before reading
+    ``nodes`` and ``limits``."""
     nests = nested_composites(ctx.catalog, goal, goal_day)
     allowed_for = {
         h.key: h.counts_toward is None or bool(set(h.counts_toward) & nests) for h in pool
     }
-    gpa_all = grade_point_average(valid)
+    gpa_all = grade_point_average(graded)
 
     def gpa_for(cred: Credential) -> float | None:
-        return gpa_all if cred.gpa_scope == "all" else grade_point_average(valid, cred.issuer)
+        return gpa_all if cred.gpa_scope == "all" else grade_point_average(graded, cred.issuer)
 
     builder = Builder(
         ctx,

@@ -27,6 +27,8 @@ from pathways.evaluate.results import (
     NodeResult,
     RequirementKind,
     Unused,
+    credit_count,
+    credit_figure,
     number,
 )
 from pathways.evaluate.transfers import TransferResult, transfer_line
@@ -65,6 +67,10 @@ class _Reading:
         self.substitutes = {
             (exc.substitute, exc.for_) for exc in record.exceptions if exc.substitute and exc.for_
         }
+        self.parent: list[int | None] = [None] * len(self.nodes)
+        for index, node in enumerate(self.nodes):
+            for child in node.children:
+                self.parent[child] = index
         self.subtree_units: list[int] = [0] * len(self.nodes)
         for index in reversed(range(len(self.nodes))):
             node = self.nodes[index]
@@ -73,6 +79,23 @@ class _Reading:
                     self.subtree_units[index] = sum(u for _, u in self.uses_by_leaf.get(index, []))
             else:
                 self.subtree_units[index] = sum(self.subtree_units[c] for c in node.children)
+
+    def still_open(self, index: int) -> bool:
+        """Whether requirement ``index`` and every requirement above it are unmet (so a
+        holding that fails its modifiers is what keeps it open)."""
+        at: int | None = index
+        while at is not None:
+            if self.solution.met[at] or self.nodes[at].waived:
+                return False
+            at = self.parent[at]
+        return True
+
+    def open_miss(self, key: str) -> tuple[str, str] | None:
+        """Why holding ``key`` does not meet a requirement that is still open, or None."""
+        for index, (code, sentence) in self.builder.missed_at.get(key, ()):
+            if self.still_open(index):
+                return code, f"{sentence}, which {self.builder.info[index].label} needs"
+        return None
 
     def credits_of(self, units: int) -> float:
         return number(Fraction(units, self.unit))
@@ -112,21 +135,23 @@ class _Reading:
         phrase = info.mods.phrase()
         used = self.uses_by_leaf.get(index, [])
         if node.kind == "has":
-            return f"needs {info.label}{phrase}"
+            name = self.builder.name(info.target) if info.target else info.label
+            return f"needs {name}{phrase}"
         if node.elective_of is not None:
             return self._missing_electives(index)
         if node.kind == "credits":
             have = sum(u for _, u in used)
             rest = self.credits_of(max(0, node.need - have))
-            what = describe_filter(info.flt or Filter())
-            return f"needs {rest:g} more credits of {what}{phrase}"
+            what = describe_filter(info.flt or Filter(), self.builder.ctx.catalog.tags)
+            return f"needs {credit_count(rest, 'more credit')} of {what}{phrase}"
         if node.kind == "count":
             left = max(0, node.need - len(used))
             if left == 0 and node.distinct:
                 return (
                     f"needs holdings from at least {node.distinct[1]} different {node.distinct[0]}s"
                 )
-            return f"needs {left} more of {describe_filter(info.flt or Filter())}{phrase}"
+            what = describe_filter(info.flt or Filter(), self.builder.ctx.catalog.tags)
+            return f"needs {left} more of {what}{phrase}"
         unmet = [self.builder.info[c].label for c in node.children if not solution.met[c]]
         if node.kind == "any":
             return "needs one of: " + "; ".join(unmet)
@@ -135,7 +160,9 @@ class _Reading:
             return f"needs {node.need - met_count} more of: " + "; ".join(unmet)
         if node.total and self.subtree_units[index] < node.total and not unmet:
             rest = self.credits_of(node.total - self.subtree_units[index])
-            return f"needs {rest:g} more credits in all ({self.credits_of(node.total):g} required)"
+            total = self.credits_of(node.total)
+            more = credit_count(rest, "more credit")
+            return f"needs {more} in all ({credit_figure(total)} required)"
         if not unmet:
             below = self._missing_minimum(index)
             if below is not None:
@@ -151,12 +178,14 @@ class _Reading:
         if not rest:
             return None
         total = self.credits_of(owner.total)
-        text = f"needs {rest:g} more credits toward the {total:g} required in all"
+        more = credit_count(rest, "more credit")
+        text = f"needs {more} toward the {credit_figure(total)} required in all"
         named = self.subtree_units[parent] - self.subtree_units[index]
         if not all(self.solution.met[c] for c in owner.children if c != index):
             kept = min(rest, self.credits_of(max(0, owner.reserve - named)))
             if kept:
-                text += f" ({kept:g} of them kept for the requirements above)"
+                least = credit_figure(kept)
+                text += f"; finishing the requirements above brings at least {least} of them"
         return text
 
     def _missing_minimum(self, index: int) -> str | None:
@@ -171,9 +200,9 @@ class _Reading:
                 if got < limit.min_units:
                     where = self.goal.issuer if index == 0 else "the awarding institution"
                     return (
-                        f"needs at least {self.credits_of(limit.min_units):g} credits "
+                        f"needs at least {credit_count(self.credits_of(limit.min_units))} "
                         f"earned at {where} "
-                        f"(has {self.credits_of(got):g})"
+                        f"(has {credit_figure(self.credits_of(got))})"
                     )
         return None
 
@@ -278,6 +307,8 @@ def _unused(
                 "cap_exceeded",
                 f"a limit on this goal is reached ({limited[held.key]})",
             )
+        elif (miss := reading.open_miss(held.key)) is not None:
+            code, sentence = miss
         elif held.key in builder.eligible_anywhere or any(
             held.key in h.sources for h in transferred.granted if h.key in builder.eligible_anywhere
         ):

@@ -78,6 +78,9 @@ class Prepared:
     badges: list[tuple[int, str, str]] = field(default_factory=list)
     unmapped: list[Unused] = field(default_factory=list)
     """The record's unmapped transcript lines: listed after the holdings, never counted."""
+    graded: list[Held] = field(default_factory=list)
+    """What a GPA reads (:func:`grade_point_average`): the valid holdings and each course's
+    failing attempt when no attempt of it passed (an F is 0.0 points over its credits)."""
 
 
 def grade_points(grade: str | None) -> float:
@@ -167,20 +170,60 @@ def prepare(
 
     own = _keyed(own)
 
-    valid: list[Held] = []
-    for held in own:
-        problem = _invalidity(catalog, held, record, as_of, projected=projected)
-        if problem is not None:
-            reasons[held.key] = problem
-        else:
-            valid.append(held)
-
+    valid, failed = _judge(catalog, own, record, as_of, reasons, projected=projected)
     kept = _best_attempts(valid, reasons)
     unmapped = [
         Unused(credential=None, reason_code="unmapped", reason=f"{entry.line}: {entry.reason}")
         for entry in record.unmapped
     ]
-    return Prepared(valid=kept, reasons=reasons, own=own, badges=badges, unmapped=unmapped)
+    return Prepared(
+        valid=kept,
+        reasons=reasons,
+        own=own,
+        badges=badges,
+        unmapped=unmapped,
+        graded=_graded(kept, failed),
+    )
+
+
+def _judge(
+    catalog: CompiledCatalog,
+    own: list[Held],
+    record: LearnerRecord,
+    as_of: date,
+    reasons: dict[str, tuple[str, str]],
+    *,
+    projected: bool,
+) -> tuple[list[Held], list[Held]]:
+    """The valid holdings of ``own`` and the failed (F) attempts that are invalid for their
+    grade alone; every invalid holding's reason goes into ``reasons``."""
+    valid: list[Held] = []
+    failed: list[Held] = []
+    for held in own:
+        problem = _invalidity(catalog, held, record, as_of, projected=projected)
+        if problem is None:
+            valid.append(held)
+            continue
+        reasons[held.key] = problem
+        if held.grade == "F" and (
+            _invalidity(catalog, held, record, as_of, projected=projected, graded=False) is None
+        ):
+            failed.append(held)
+    return valid, failed
+
+
+def _graded(kept: list[Held], failed: list[Held]) -> list[Held]:
+    """The holdings a GPA reads: ``kept`` and, for a course whose every attempt failed, its
+    latest F (an F stays out when another attempt of the course passed: the best counts)."""
+    passed = {h.credential for h in kept if h.kind == "course"}
+    latest: dict[str | None, Held] = {}
+    for held in failed:
+        if held.credential in passed:
+            continue
+        other = latest.get(held.credential)
+        if other is None or (held.earned or date.min) >= (other.earned or date.min):
+            latest[held.credential] = held
+    return [*kept, *latest.values()]
 
 
 def _keyed(own: list[Held]) -> list[Held]:
@@ -254,15 +297,22 @@ def _invalidity(
     as_of: date,
     *,
     projected: bool,
+    graded: bool = True,
 ) -> tuple[str, str] | None:
-    """Why a holding can meet nothing at all, or None.
+    """Why a holding can meet nothing at all, or None; with ``graded=False``, why apart from
+    a grade that earns no credit.
 
     See ``docs/semantics.md#what-meets-a-requirement``.
     """
     holding = record.holdings[held.index or 0]
     if holding.status != "earned" and not projected:
         return ("in_progress", f"{held.credential} is {holding.status.replace('_', ' ')}")
-    if held.grade in NO_CREDIT_GRADES:
+    if holding.status == "earned" and held.earned is not None and held.earned > as_of:
+        return (
+            "not_yet_earned",
+            f"{held.credential} is dated {held.earned}, after the as-of date {as_of}",
+        )
+    if graded and held.grade in NO_CREDIT_GRADES:
         return ("below_min_grade", f"grade {held.grade} earns no credit")
     cred = held.cred
     assert cred is not None
@@ -311,6 +361,9 @@ def _verify_badge(
 
 
 def grade_point_average(held: Iterable[Held], scope_inst: str | None = None) -> float | None:
+    """Quality points over attempted credits of the letter-graded own courses in ``held``
+    (pass :attr:`Prepared.graded`), only those earned at ``scope_inst`` when given; None when
+    there are none. F is 0.0 points over the course's credits; P, CR, W, I and NC stay out."""
     points = Fraction(0)
     hours = Fraction(0)
     for h in held:

@@ -17,6 +17,7 @@ from pathways.catalog.model import (
     Filter,
     LearnerRecord,
     Requirement,
+    Tag,
     add_duration,
 )
 from pathways.evaluate.holdings import Held, judge_day
@@ -202,7 +203,9 @@ def matches(ctx: Context, held: Held, flt: Filter, self_inst: str | None) -> boo
     return True
 
 
-def describe_filter(flt: Filter) -> str:
+def describe_filter(flt: Filter, tags: Mapping[str, Tag] | None = None) -> str:
+    """``flt`` in words ("ITNT/IT lower-level", "OT36 Arts & Humanities"): a tag by its
+    title in ``tags`` (the catalog's), else as "tagged ID"."""
     parts = []
     if flt.subject:
         parts.append("/".join(flt.subject))
@@ -211,7 +214,8 @@ def describe_filter(flt: Filter) -> str:
     if flt.kind:
         parts.append("/".join(flt.kind))
     if flt.tags:
-        parts.append("tagged " + "/".join(flt.tags))
+        known = tags or {}
+        parts.append(" or ".join(known[t].title if t in known else f"tagged {t}" for t in flt.tags))
     if flt.ids:
         parts.append("from " + ", ".join(flt.ids))
     if flt.issuer:

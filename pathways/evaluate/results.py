@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 ReasonCode = Literal[
     "expired", "outside_window", "not_effective", "in_progress", "below_min_grade",
     "below_min_score", "cap_exceeded", "not_applicable", "duplicate", "superseded", "native",
-    "unverified", "revoked", "not_needed", "unmapped",
+    "unverified", "revoked", "not_needed", "unmapped", "not_yet_earned",
 ]  # fmt: skip
 REASON_CODES: tuple[str, ...] = ReasonCode.__args__  # type: ignore[attr-defined]
 """Every reason code an unused holding may carry (``docs/semantics.md#answers``)."""
@@ -137,6 +137,25 @@ class Decision(_Doc):
     catalog_date: date | None = None
     """The day whose catalog the goal was judged under: 1 July of the learner's catalog year,
     else ``as_of``."""
+
+
+def credit_figure(value: float | Fraction) -> str:
+    """A credit figure as an advisor writes it: at most two decimals, no trailing zeros
+    (4, 4.5, 4.67 — never 4.6667). The JSON documents keep four decimals (:func:`number`).
+
+    >>> credit_figure(Fraction(14, 3)), credit_figure(4.5), credit_figure(3)
+    ('4.67', '4.5', '3')
+    """
+    return f"{round(float(value), 2):g}"
+
+
+def credit_count(value: float | Fraction, noun: str = "credit") -> str:
+    """``1 credit``, ``2.5 credits``: the figure with its noun, singular for exactly one.
+
+    >>> credit_count(1), credit_count(Fraction(2, 3))
+    ('1 credit', '0.67 credits')
+    """
+    return f"{credit_figure(value)} {noun}{'' if round(float(value), 2) == 1 else 's'}"
 
 
 def number(value: Fraction) -> float:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from pathways.catalog.grammar import walk
 from pathways.catalog.model import Credential, Holding, LearnerInfo, LearnerRecord, Requirement
 from pathways.errors import PathwaysError
-from pathways.interop.common import as_list, split_jws, types_of
+from pathways.interop.common import CREDENTIAL_URN, as_list, split_jws, types_of
 from pathways.interop.resolver import Resolver
 from pathways.interop.signing import SigningKey
 from pathways.interop.verify import verify_badge
@@ -145,7 +145,7 @@ def _achievement_id(credential: Credential) -> str:
     return (
         credential.badge_classes[0]
         if credential.badge_classes
-        else (f"urn:pathways:credential:{credential.id}")
+        else f"{CREDENTIAL_URN}{credential.id}"
     )
 
 

@@ -15,6 +15,7 @@ from pathways.interop.resolver import Resolver
 from pathways.interop.result import Rejected
 
 __all__ = [
+    "CREDENTIAL_URN",
     "MAX_DEPTH",
     "Facts",
     "Settings",
@@ -25,6 +26,10 @@ __all__ = [
     "split_jws",
     "types_of",
 ]
+
+CREDENTIAL_URN = "urn:pathways:credential:"
+"""The prefix of the achievement id Pathways gives a catalog credential with no
+``badge_classes`` when it exports a CLR; the verifier maps ``<prefix><id>`` back to ``<id>``."""
 
 MAX_DEPTH = 3
 """How deep credentials may nest (a CLR inside a CLR, a status list's own status)."""

@@ -8,8 +8,10 @@ cannot be read is rejected with ``malformed`` or ``unsupported``.
 
 The checks run in the order of ``docs/semantics.md#badges``; the first failure gives the
 reason code: well-formed → contexts bundled → proof → key belongs to the issuer → status → dates →
-recipient. A verified badge then maps to a catalog credential (``badge_classes``, or a CTDL
-alignment ``ce-…`` matching a credential's ``ctid``) and counts only when its issuer is
+recipient. A verified badge then maps to a catalog credential (``badge_classes``, the
+``urn:pathways:credential:<id>`` achievement id a Pathways CLR export gives a credential
+without ``badge_classes``, or a CTDL alignment ``ce-…`` matching a credential's ``ctid``)
+and counts only when its issuer is
 trusted for that credential: listed in the issuing institution's ``badge_issuers``, or named
 in ``trust``.
 """
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pyld.jsonld import JsonLdError
 
 from pathways.catalog.model import Holding, Identity
-from pathways.interop.common import Facts, Settings, split_jws, types_of
+from pathways.interop.common import CREDENTIAL_URN, Facts, Settings, split_jws, types_of
 from pathways.interop.ob2 import is_ob2_assertion, verify_hosted, verify_signed
 from pathways.interop.resolver import Resolver
 from pathways.interop.result import BadgeResult, Rejected
@@ -134,8 +136,11 @@ class _Mapper:
     trust: frozenset[str]
 
     def candidates(self, facts: Facts) -> list[str]:
+        """The catalog credentials the facts name: by ``badge_classes``, by the id Pathways
+        exports a credential under (:data:`CREDENTIAL_URN`), then by CTID."""
         found = [
-            self.catalog.badge_classes.get(achievement) for achievement in facts.achievement_ids
+            self.catalog.badge_classes.get(achievement) or self._exported(achievement)
+            for achievement in facts.achievement_ids
         ]
         for ctid in facts.ctids:
             # CTIDs are lower-case by convention; a catalog may have written one otherwise.
@@ -143,6 +148,12 @@ class _Mapper:
                 self.catalog.ctids.get(ctid) or self.catalog.ctids.get("ce-" + ctid[3:].upper())
             )
         return list(dict.fromkeys(ident for ident in found if ident))
+
+    def _exported(self, achievement: str) -> str | None:
+        ident = achievement.removeprefix(CREDENTIAL_URN)
+        if ident != achievement and ident in self.catalog.versions:
+            return ident
+        return None
 
     def trusted(self, credential_id: str, issuer: str, on: date | None) -> bool:
         if issuer in self.trust:

@@ -10,11 +10,11 @@ are minimised. What a caller may rely on:
   composites expanded), members of equivalences there, an advisor's substitutes, credentials a
   filter of the tree reads, college-level credit for a composite's free electives, sources of
   the transfer rules at the goal's institution that grant any of those, and the prerequisites
-  of all of them — that the learner does not validly hold (a course in progress or planned,
-  failed or expired is a candidate), or holds only in attempts that some requirement reading
-  it does not accept (a D where a C is needed, a failing exam score, outside a window: a
-  *retake*, ``Step.retake``; the retake and the attempts it repeats never both count), and
-  that are offered on the as-of date. Only simple
+  of all of them — that the learner does not validly hold (a course in progress, planned,
+  dated after the as-of day, failed or expired is a candidate), or holds only in attempts
+  that some requirement reading it does not accept (a D where a C is needed, a failing exam
+  score, outside a window: a *retake*, ``Step.retake``; the retake and the attempts it
+  repeats never both count), and that are offered on the as-of date. Only simple
   credentials: a composite is met through its requirements, never acquired whole. Issued by
   the goal's institution or an institution whose composite the goal nests, an institution where
   the learner earned something (or their ``learner.institution``), a ``from_institutions``
@@ -34,9 +34,14 @@ are minimised. What a caller may rely on:
   those; they do not consume credit. Every step comes after the steps its prerequisites use.
   (A composite inside a prerequisite is met by its requirement tree; its credit total and
   limits are not checked there.)
-* **Optimal and deterministic.** The plan minimises total credits, cost, or weeks on the
-  critical path through the prerequisites (steps without a prerequisite relation run in
-  parallel); ties go to the fewest steps, then to the smallest sum of the steps' ranks in id
+* **Optimal and deterministic.** The plan minimises the credit its steps bring to the goal,
+  cost, or weeks on the critical path through the prerequisites (steps without a
+  prerequisite relation run in parallel). A step brings its own credit, or, when it is the
+  source of a transfer grant given at the goal's institution (used by a requirement or
+  not), the credit granted (an exam is not free: its credit is its grant's; a grant needing
+  several steps counts once); ``Totals.missing``
+  says, in the same semester hours, what the goal still misses as the record stands;
+  ties go to the fewest steps, then to the smallest sum of the steps' ranks in id
   order (earlier ids preferred; searched within a fixed deterministic budget), so the same
   question always gets the same plan. Each alternative is the best plan that contains no
   earlier one (a no-good cut), so alternatives are distinct sets of steps, never better than
@@ -74,7 +79,7 @@ from pathways.plan.documents import (
     Plan,
     PlanSummary,
 )
-from pathways.plan.encoding import Search, build_model
+from pathways.plan.encoding import Found, Search, build_model
 from pathways.plan.reading import blocked_by, number, read_route, terms_of
 from pathways.plan.space import SearchOptions, build_space
 
@@ -158,6 +163,26 @@ def plan(
             alternatives=[],
             blocked_by=blocked_by(space, time_limit),
         )
+    routes = _next_best(search, best, alternatives)
+    now = audit(catalog, record, goal, replace(options, as_of=as_of, projected=False))
+    missing = number(max(0.0, now.credits.required - now.credits.applied))
+    steps, totals = read_route(built, routes[0], missing)
+    others = [read_route(built, r, missing) for r in routes[1:]]
+    return Plan(
+        **head,
+        status="plannable" if steps else "complete",
+        steps=steps,
+        totals=totals,
+        alternatives=[Alternative(steps=s, totals=t) for s, t in others],
+        blocked_by=[],
+        terms=terms_of(steps, max_credits_per_term) if max_credits_per_term else None,
+        optimal=search.optimal,
+    )
+
+
+def _next_best(search: Search, best: Found, alternatives: int) -> list[Found]:
+    """``best`` and up to ``alternatives`` next-best plans, each containing no earlier one;
+    fewer when none is left or the time runs out (``search.optimal`` then turns false)."""
     routes = [best]
     while best.steps and len(routes) <= alternatives:
         if search.clock() >= search.deadline:
@@ -172,18 +197,7 @@ def plan(
         if found is None:
             break
         routes.append(found)
-    steps, totals = read_route(built, routes[0])
-    others = [read_route(built, r) for r in routes[1:]]
-    return Plan(
-        **head,
-        status="plannable" if steps else "complete",
-        steps=steps,
-        totals=totals,
-        alternatives=[Alternative(steps=s, totals=t) for s, t in others],
-        blocked_by=[],
-        terms=terms_of(steps, max_credits_per_term) if max_credits_per_term else None,
-        optimal=search.optimal,
-    )
+    return routes
 
 
 def compare(

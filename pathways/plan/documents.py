@@ -53,6 +53,9 @@ class Step(_Doc):
     kind: str
     issuer: str | None
     credits: float
+    """The credit this step brings to the goal: its own, or, when it is the source of a
+    transfer grant, the credit granted (an exam's credit is its grant's; a grant needing
+    several steps is counted once, at the last of them)."""
     cost: float | None
     weeks: float | None
     satisfies: list[str]
@@ -75,6 +78,11 @@ class Totals(_Doc):
     """Sums over the steps. ``weeks`` is the critical path through the prerequisites."""
 
     credits: float
+    """The credit the steps bring to the goal, own or granted (the sum of ``Step.credits``):
+    what a least-credits plan minimises."""
+    missing: float | None = None
+    """The goal's credit still missing before these steps, in the same semester hours: the
+    audit's required less applied, as the record stands (at least 0)."""
     cost: float
     weeks: float
     out_of_pocket: float

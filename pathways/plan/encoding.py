@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 from pathways import solver
@@ -137,6 +138,35 @@ class Built:
     """The sum of the steps' ranks in the id order of every candidate (the tie-break)."""
 
 
+def brought_terms(
+    space: Space, acquire: Mapping[str, Any], presence: Mapping[str, Any], logic: Any
+) -> list[tuple[Fraction, Any]]:
+    """The credit the steps bring to the goal, as (credits, literal) terms (the rule of
+    :func:`pathways.plan.reading.brought`): a grant that needs a step brings its credit,
+    once however many steps it needs; a step brings its own credit unless it is the source
+    of a grant that is given (an exam's credit is its grant's, a course's transfer credit
+    counts once)."""
+    terms: list[tuple[Fraction, Any]] = []
+    sourcing: dict[str, list[Any]] = defaultdict(list)
+    for grant in space.grants:
+        cands = space.rules[grant.rule].alts[grant.alt].cands
+        if not cands:
+            continue
+        lit = presence[grant.held.key]
+        terms.append((grant.held.credits, lit))
+        for ident in cands:
+            sourcing[ident].append(lit)
+    for ident, var in sorted(acquire.items()):
+        own = space.candidates[ident].credits
+        if own:
+            # A given grant implies its sources are acquired, so "acquired and sourcing no
+            # given grant" is acquired less sourcing one: linear terms, a tighter relaxation.
+            terms.append((own, var))
+            if sourcing[ident]:
+                terms.append((-own, logic.or_(sourcing[ident])))
+    return terms
+
+
 def _weight(space: Space, held: Held) -> int:
     cred = held.cred
     assert cred is not None
@@ -182,9 +212,11 @@ def _order_and_objective(
     prereq_roots: dict[str, tuple[int, int, int]],
     by_leaf: dict[int, list[tuple[str, list[tuple[Any, Any]]]]],
     behind: dict[str, tuple[str, ...]],
+    credit_terms: Sequence[tuple[Fraction, Any]],
 ) -> Any:
     """Steps come after what their prerequisites read; returns the primary objective (the
-    critical path's weeks when optimising time, else the summed weight of the steps)."""
+    critical path's weeks when optimising time, the credit the steps bring
+    (``credit_terms``) when optimising credits, else the summed cost of the steps)."""
     timed = space.options.optimize == "time"
     weeks = {
         k: round((h.cred.weeks or 0) * OBJECTIVE_SCALE["time"]) if h.cred else 0
@@ -209,6 +241,8 @@ def _order_and_objective(
         for ident, var in acquire.items():
             model.add(makespan >= start[ident] + weeks[ident]).only_enforce_if(var)
         return makespan
+    if space.options.optimize == "credits":
+        return sum(math.floor(c * space.unit) * lit for c, lit in credit_terms)
     return sum(_weight(space, space.candidates[k]) * var for k, var in acquire.items())
 
 
@@ -226,7 +260,7 @@ def build_model(space: Space, *, reduce: bool) -> Built:
         space.goal,
         space.goal_day,
         space.pool,
-        space.prepared.valid,
+        space.prepared.graded,
         space.unit,
     )
     goal_nodes, goal_limits = len(builder.nodes), len(builder.limits)
@@ -266,7 +300,9 @@ def build_model(space: Space, *, reduce: bool) -> Built:
     cp = solver.build_cpsat(problem)
     model = cp.model
     acquire = {k: model.new_bool_var(f"acquire[{k}]") for k in sorted(space.candidates)}
-    presence = _presence_literals(space, acquire, _Logic(model))
+    logic = _Logic(model)
+    presence = _presence_literals(space, acquire, logic)
+    credit_terms = brought_terms(space, acquire, presence, logic)
     behind: dict[str, tuple[str, ...]] = {}
     for ident, held in space.candidates.items():
         presence[held.key] = acquire[ident]
@@ -277,7 +313,9 @@ def build_model(space: Space, *, reduce: bool) -> Built:
     by_leaf = _tie_to_presence(model, cp, problem, presence)
     model.add(cp.met[0] == 1)
 
-    primary = _order_and_objective(space, model, cp, acquire, prereq_roots, by_leaf, behind)
+    primary = _order_and_objective(
+        space, model, cp, acquire, prereq_roots, by_leaf, behind, credit_terms
+    )
     return Built(
         space=space,
         builder=builder,

@@ -133,13 +133,35 @@ def _satisfies(built: Built, found: Found, schedule: Schedule) -> dict[str, list
     return {k: list(dict.fromkeys(v)) for k, v in labels.items()}
 
 
+def brought(space: Space, present: set[str], order: Sequence[str]) -> dict[str, Fraction]:
+    """The credit each step in ``order`` brings to the goal, given the grant items
+    ``present``: a grant that needs some step brings its credit, counted once, at the last of
+    those steps in ``order``; a step brings its own credit unless it is the source of a grant
+    that is given. This is what a least-credits plan minimises
+    (:func:`pathways.plan.encoding.brought_terms`)."""
+    credit = {ident: Fraction(0) for ident in order}
+    sourced: set[str] = set()
+    for grant in space.grants:
+        cands = space.rules[grant.rule].alts[grant.alt].cands
+        if not cands or grant.held.key not in present:
+            continue
+        sourced.update(cands)
+        last = max(cands, key=order.index)
+        credit[last] += grant.held.credits
+    for ident in order:
+        if ident not in sourced:
+            credit[ident] += space.candidates[ident].credits
+    return credit
+
+
 def number(value: float | Fraction) -> float:
     value = float(value)
     return int(value) if value.is_integer() else round(value, 4)
 
 
-def read_route(built: Built, found: Found) -> tuple[list[Step], Totals]:
-    """The documented steps and totals of one plan."""
+def read_route(built: Built, found: Found, missing: float) -> tuple[list[Step], Totals]:
+    """The documented steps and totals of one plan; ``missing`` is the goal's credit still
+    missing as the record stands (:attr:`Totals.missing`)."""
     space = built.space
     present = present_grants(space, set(found.steps))
     schedule = _schedule(space, found.steps, present)
@@ -151,6 +173,7 @@ def read_route(built: Built, found: Found) -> tuple[list[Step], Totals]:
         if h.credential is not None and h.status != "earned"
     }
     paid = fund(space.catalog, space.record, [c.id for c in creds if c], space.ctx.as_of)
+    credit = brought(space, present, schedule.order)
     documented = []
     unknown: set[str] = set()
     credits = Fraction(0)
@@ -160,7 +183,7 @@ def read_route(built: Built, found: Found) -> tuple[list[Step], Totals]:
         assert cred is not None
         funding = paid.get(cred.id, [])
         amount = sum(f.amount for f in funding)
-        credits += cred.credits
+        credits += credit[cred.id]
         if cred.cost is None:
             unknown.add("cost")
         else:
@@ -174,7 +197,7 @@ def read_route(built: Built, found: Found) -> tuple[list[Step], Totals]:
                 title=cred.title,
                 kind=cred.kind,
                 issuer=cred.issuer,
-                credits=number(cred.credits),
+                credits=number(credit[cred.id]),
                 cost=cred.cost,
                 weeks=cred.weeks,
                 satisfies=satisfies[cred.id],
@@ -188,6 +211,7 @@ def read_route(built: Built, found: Found) -> tuple[list[Step], Totals]:
         )
     totals = Totals(
         credits=number(credits),
+        missing=missing,
         cost=number(cost),
         weeks=number(schedule.weeks),
         out_of_pocket=number(cost - funded),
@@ -348,7 +372,7 @@ def blocked_by(space: Space, time_limit: float) -> list[Blocked]:
     keep |= {h.key for h in space.candidates.values()}
     pool = [h for h in space.pool if h.key in keep]
     builder = goal_builder(
-        space.ctx, space.record, space.goal, space.goal_day, pool, space.prepared.valid, space.unit
+        space.ctx, space.record, space.goal, space.goal_day, pool, space.prepared.graded, space.unit
     )
     granted = [g.held for g in space.grants if g.held.key in present]
     problem = solver.Problem(
@@ -378,7 +402,7 @@ def blocked_by(space: Space, time_limit: float) -> list[Blocked]:
         problem=problem,
         solution=solution,
         unit=space.unit,
-        gpa=grade_point_average(space.prepared.valid),
+        gpa=grade_point_average(space.prepared.graded),
     )
     if solution.met[0]:
         return [
@@ -467,7 +491,7 @@ def _why_leaf(space: Space, info: Any, node: solver.Node) -> list[tuple[str, str
     if info.target is not None:
         return _why_id(space, info.target)
     flt: Filter = info.flt or Filter()
-    what = describe_filter(flt)
+    what = describe_filter(flt, space.catalog.tags)
     loose = flt.model_copy(update={"earned_at": None})
     found: list[tuple[str, str]] = []
     index = catalog_index(space.catalog)

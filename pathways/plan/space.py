@@ -20,6 +20,7 @@ from pathways.catalog.model import (
     Filter,
     LearnerRecord,
     Requirement,
+    Tag,
     TransferRule,
 )
 from pathways.errors import UnknownIdError
@@ -34,7 +35,7 @@ from pathways.evaluate.matching import (
     matches,
     options_for,
 )
-from pathways.evaluate.results import COLLEGE_LEVELS
+from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
 from pathways.evaluate.transfers import Fired, grant_holding, superseding
 
 if TYPE_CHECKING:
@@ -399,6 +400,7 @@ def build_space(
     rules = [
         r for r in rules_here if r.id in relevance.rules or set(r.supersedes) & relevance.rules
     ]
+    rules += _earning_rules(space, [r for r in rules_here if r not in rules])
     _fill_rules(space, rules)
     _prune_unachievable(space, rules)
     return space
@@ -437,6 +439,24 @@ def _lowest_tier(ctx: Context, ident: str, relevance: _Relevance) -> float | Non
     """The smallest ``min_score`` any requirement reading ``ident`` asks (or None)."""
     names = (ident, *ctx.catalog.member_of.get(ident, ()))
     return min((relevance.min_score[n] for n in names if n in relevance.min_score), default=None)
+
+
+def _earning_rules(space: Space, others: Sequence[TransferRule]) -> list[TransferRule]:
+    """The rules among ``others`` (none of whose grants can count toward the goal) that a
+    candidate can be a source of: a step still earns what they grant, which a least-credits
+    plan counts, so they join the model (their grants meet no requirement)."""
+    ctx = space.ctx
+    sources = [
+        h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != space.institution
+    ]
+    return [
+        rule
+        for rule in others
+        if any(
+            any(h.key.endswith("#plan") for h in option)
+            for option in _choices(ctx, rule.when, sources, Mods())
+        )
+    ]
 
 
 def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
@@ -637,7 +657,9 @@ def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
             if cred.prerequisites is not None and not meets(
                 space.ctx, cred.prerequisites, pool, cred.issuer
             ):
-                label = cred.prerequisites.label or _requirement_text(cred.prerequisites)
+                label = cred.prerequisites.label or _requirement_text(
+                    cred.prerequisites, space.catalog.tags
+                )
                 dropped[ident] = f"{ident}'s prerequisites cannot be met ({label})"
         if not dropped:
             return
@@ -646,12 +668,12 @@ def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
         _fill_rules(space, rules)
 
 
-def _requirement_text(req: Requirement) -> str:
+def _requirement_text(req: Requirement, tags: Mapping[str, Tag]) -> str:
     if req.has is not None:
         return req.has
     if req.from_ is not None:
-        amount = f"{req.credits} credits" if req.credits is not None else f"{req.count}"
-        return f"{amount} of {describe_filter(req.from_)}"
+        amount = credit_count(req.credits) if req.credits is not None else f"{req.count}"
+        return f"{amount} of {describe_filter(req.from_, tags)}"
     joiner = {"all": " and ", "any": " or "}.get(req.kind, ", ")
-    inner = joiner.join(_requirement_text(c) for c in req.children)
+    inner = joiner.join(_requirement_text(c, tags) for c in req.children)
     return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner

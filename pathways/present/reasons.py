@@ -51,6 +51,7 @@ REASONS: tuple[Reason, ...] = (
     Reason(code="revoked", label="badge revoked", invalid=True),
     Reason(code="not_needed", label="not needed", invalid=False),
     Reason(code="unmapped", label="transcript line with no catalog credential", invalid=False),
+    Reason(code="not_yet_earned", label="earned after the as-of date", invalid=True),
 )
 """Every reason code, in the order of :data:`pathways.evaluate.REASON_CODES`."""
 

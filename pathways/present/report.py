@@ -12,21 +12,11 @@ from rich.text import Text
 from rich.tree import Tree
 
 from pathways.evaluate import Decision, NodeResult, Statement, TransferLine, Unused
+from pathways.evaluate.results import credit_count, credit_figure
 
 __all__ = ["render_decision", "render_statement"]
 
 _MARK = {"met": ("✓", "green"), "partial": ("…", "yellow"), "unmet": ("✗", "red")}
-
-
-def _credits(value: float) -> str:
-    """A credit figure as an advisor writes it: at most two decimals, no trailing zeros
-    (4, 4.5, 4.67 — never 4.6667)."""
-    return f"{round(value, 2):g}"
-
-
-def _count(value: float, noun: str = "credit") -> str:
-    """``1 credit``, ``2.5 credits``: the figure with its noun, singular for exactly one."""
-    return f"{_credits(value)} {noun}{'' if round(value, 2) == 1 else 's'}"
 
 
 def _node_text(node: NodeResult) -> Text:
@@ -42,7 +32,7 @@ def _node_text(node: NodeResult) -> Text:
         parts = []
         for applied in node.applied:
             name = applied.credential or applied.label or "block credit"
-            piece = f"{name} {_credits(applied.credits)} cr"
+            piece = f"{name} {credit_figure(applied.credits)} cr"
             if applied.via:
                 piece += f" via {applied.via}"
             if applied.substitute_for:
@@ -76,7 +66,7 @@ def _transfer_lines(lines: list[TransferLine], title: str) -> Text:
             status += ", applied" if line.applied else ", not applied"
         text.append(f"  — {status}\n")
         granted = ", ".join(
-            f"{g.credential or g.label or 'credit'} {_credits(g.credits)} cr"
+            f"{g.credential or g.label or 'credit'} {credit_figure(g.credits)} cr"
             + (" (duplicate)" if g.status == "duplicate" else "")
             for g in line.granted
         )
@@ -109,7 +99,8 @@ def render_decision(decision: Decision) -> RenderableType:
         head.append("  [projected]", style="magenta")
     summary = Text()
     summary.append(decision.status.replace("_", " "), style=status_style)
-    summary.append(f"  {_credits(decision.credits.applied)} of {_count(decision.credits.required)}")
+    applied, required = decision.credits.applied, decision.credits.required
+    summary.append(f"  {credit_figure(applied)} of {credit_count(required)}")
     if decision.gpa is not None:
         summary.append(f"  GPA {decision.gpa:.2f}")
     parts: list[RenderableType] = [head, summary, _tree(decision.requirements)]
@@ -141,8 +132,8 @@ def render_statement(statement: Statement) -> RenderableType:
     head.append(f"Transfer to {statement.institution}", style="bold")
     head.append(f"  learner {statement.learner}, as of {statement.as_of}")
     summary = Text(
-        f"{_count(statement.credits)} guaranteed, "
-        f"{_credits(statement.possible)} more possible (recommended/discretionary)"
+        f"{credit_count(statement.credits)} guaranteed, "
+        f"{credit_figure(statement.possible)} more possible (recommended/discretionary)"
     )
     parts: list[RenderableType] = [head, summary]
     if statement.transfers:

@@ -284,7 +284,7 @@ def _statewide_credentials() -> dict[str, Json]:
                               "issuer": "us-military", "subject": subject}  # fmt: skip
     ot36 = {
         "id": "ohio.ot36",
-        "title": "Ohio Transfer 36 (completed)",
+        "title": "Ohio Transfer 36",
         "kind": "transfer-block",
         "issuer": "ohio-dhe",
         "credits": 36,

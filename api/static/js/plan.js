@@ -28,8 +28,10 @@ function totalsList(totals) {
   return h(
     "dl",
     { class: "totals" },
-    h("dt", {}, "Credits"),
+    h("dt", {}, "Credits earned (own or granted)"),
     h("dd", {}, creditsText(totals.credits)),
+    totals.missing === null || totals.missing === undefined ? null : h("dt", {}, "Still missing now"),
+    totals.missing === null || totals.missing === undefined ? null : h("dd", {}, creditsText(totals.missing)),
     h("dt", {}, "Cost"),
     h("dd", {}, approx("cost", money(totals.cost))),
     h("dt", {}, "Out of pocket, after funding"),
