@@ -10,7 +10,8 @@ Every module listed in :data:`_COMMAND_MODULES` lives at ``pathways/cli/<name>.p
 from __future__ import annotations
 
 import importlib
-from typing import Annotated, Any
+import warnings
+from typing import Annotated, Any, TextIO
 
 import typer
 from typer.core import TyperArgument, TyperGroup
@@ -92,6 +93,27 @@ _COMMAND_MODULES: list[str] = [
 """Command modules under ``pathways.cli``, registered in this order."""
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Show the engine's own warnings (a cache that cannot be used) as one ``warning:`` line
+    on stderr; any other warning as Python shows it."""
+    from pathways.errors import CacheWarning
+
+    if issubclass(category, CacheWarning):
+        typer.echo(f"warning: {message}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def _print_version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
@@ -114,6 +136,7 @@ def _root(
     ] = False,
 ) -> None:
     """Stackable-credential pathway engine: validate catalogs, audit, plan and transfer."""
+    warnings.showwarning = _show_warning
 
 
 for _name in _COMMAND_MODULES:
