@@ -78,13 +78,18 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
 
 
 class _Model(BaseModel):
-    """Base of every model: frozen, unknown keys rejected, aliases accepted either way."""
+    """Base of every model: frozen, unknown keys rejected, aliases accepted either way.
+
+    Validators are built on first validation (``defer_build``): a command that reads a cached
+    catalog never validates a catalog entry, so it never pays for building their validators.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         populate_by_name=True,
         serialize_by_alias=True,
+        defer_build=True,
     )
 
 
@@ -497,7 +502,7 @@ class Institution(_Model):
     state: str | None = None
     badge_issuers: tuple[str, ...] = ()
     """Issuer ids (URLs, DIDs) whose badges this institution's credentials accept."""
-    identifiers: InstitutionIdentifiers = InstitutionIdentifiers()
+    identifiers: InstitutionIdentifiers = Field(default_factory=InstitutionIdentifiers)
     """The federal and testing-agency codes transcripts use for it."""
     aliases: tuple[str, ...] = ()
     """Other names transcripts and student systems use for it."""
@@ -519,7 +524,7 @@ class Policy(_Model):
     id: Id
     title: str
     guarantee: Guarantee
-    scope: PolicyScope = PolicyScope()
+    scope: PolicyScope = Field(default_factory=PolicyScope)
     source: str | None = None
     note: str | None = None
 
@@ -675,9 +680,9 @@ class FundingLearners(_Model):
 class Funding(_Model):
     id: Id
     title: str
-    pays: FundingPays = FundingPays()
-    credentials: FundingCredentials = FundingCredentials()
-    learners: FundingLearners = FundingLearners()
+    pays: FundingPays = Field(default_factory=FundingPays)
+    credentials: FundingCredentials = Field(default_factory=FundingCredentials)
+    learners: FundingLearners = Field(default_factory=FundingLearners)
     effective: Effective | None = None
     source: str | None = None
     note: str | None = None
@@ -773,7 +778,7 @@ class LearnerInfo(_Stored):
     catalog_year: int | None = Field(default=None, ge=1900, le=2200)
     state: str | None = None
     status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] = ()
-    identity: Identity = Identity()
+    identity: Identity = Field(default_factory=Identity)
     institution: Id | None = None
     """The learner's home institution, if any (widens planning candidates)."""
 
