@@ -298,3 +298,23 @@ def test_cli_prints_a_cache_warning_as_one_line(
     assert "warning: compiled-catalog cache" in result.stderr
     assert "Traceback" not in result.stderr
     assert "cannot be written" in result.stderr
+
+
+def test_cli_stops_with_a_message_on_damage_found_during_an_audit(
+    private_cache: Path,
+) -> None:
+    load_catalog(DEFAULT_CATALOG)
+    (entry,) = _entries(private_cache)
+    raw = bytearray(entry.read_bytes())
+    image = _Image(bytes(raw), None)
+    offset, length, _crc = image.header["sections"]["versions.index"]
+    raw[image.base + offset + length // 2] ^= 0xFF
+    entry.write_bytes(bytes(raw))
+    args = ["audit", str(LEARNER), "--goal", "tri-c.cert.cybersecurity", "--as-of", "2026-07-01"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "section 'versions.index' fails its checksum; removed" in result.stderr
+    assert str(entry) in result.stderr
+    assert "Traceback" not in result.stderr
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.stderr
