@@ -79,6 +79,17 @@ def _entries(cache: Path) -> list[Path]:
     return sorted(cache.glob("catalog-*.img"))
 
 
+def _cached(
+    write_catalog: CatalogWriter, cache: Path, text: str = SMALL
+) -> tuple[Path, CompiledCatalog, Path]:
+    """A catalog directory of ``text``, loaded once: (directory, catalog, its new entry)."""
+    before = set(_entries(cache)) if cache.exists() else set()
+    directory = write_catalog({"a.yaml": text})
+    compiled = load_catalog(directory)
+    (entry,) = set(_entries(cache)) - before
+    return directory, compiled, entry
+
+
 @pytest.fixture
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
@@ -178,13 +189,10 @@ def test_a_code_change_misses_the_old_entry(
 def test_an_entry_written_for_other_files_is_refused(
     write_catalog: CatalogWriter, private_cache: Path
 ) -> None:
-    one = write_catalog({"a.yaml": SMALL})
-    load_catalog(one)
-    (entry_one,) = _entries(private_cache)
-    other = write_catalog({"a.yaml": SMALL.replace("title: A,", "title: Other,")})
-    expected = load_catalog(other, cache=False)
-    load_catalog(other)
-    (entry_other,) = (e for e in _entries(private_cache) if e != entry_one)
+    _one, _first, entry_one = _cached(write_catalog, private_cache)
+    other, expected, entry_other = _cached(
+        write_catalog, private_cache, SMALL.replace("title: A,", "title: Other,")
+    )
     entry_other.write_bytes(entry_one.read_bytes())  # the right name, the wrong catalog
     with pytest.warns(CacheWarning, match="another catalog"):
         found = load_catalog(other)
@@ -215,9 +223,7 @@ def _header_flipped(raw: bytes) -> bytes:
 def test_damaged_entry_is_reported_and_rebuilt(
     write_catalog: CatalogWriter, private_cache: Path, damage: Callable[[bytes], bytes]
 ) -> None:
-    directory = write_catalog({"a.yaml": SMALL})
-    first = load_catalog(directory)
-    (entry,) = _entries(private_cache)
+    directory, first, entry = _cached(write_catalog, private_cache)
     entry.write_bytes(damage(entry.read_bytes()))
     with pytest.warns(CacheWarning, match="unusable, rebuilt"):
         again = load_catalog(directory)
@@ -228,9 +234,7 @@ def test_damaged_entry_is_reported_and_rebuilt(
 def test_damage_inside_a_table_raises_when_read_and_removes_the_entry(
     write_catalog: CatalogWriter, private_cache: Path
 ) -> None:
-    directory = write_catalog({"a.yaml": SMALL})
-    first = load_catalog(directory)
-    (entry,) = _entries(private_cache)
+    directory, first, entry = _cached(write_catalog, private_cache)
     raw = bytearray(entry.read_bytes())
     image = _Image(bytes(raw), None)
     offset, length, _crc = image.header["sections"]["versions.blobs"]
@@ -243,12 +247,16 @@ def test_damage_inside_a_table_raises_when_read_and_removes_the_entry(
     assert _everything(load_catalog(directory)) == _everything(first)
 
 
-def test_unwritable_cache_is_reported_and_the_load_goes_on(
-    write_catalog: CatalogWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def unwritable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATHWAYS_CACHE names a directory under a regular file: it can never be created."""
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("")
     monkeypatch.setenv("PATHWAYS_CACHE", str(blocker / "cache"))
+
+
+@pytest.mark.usefixtures("unwritable_cache")
+def test_unwritable_cache_is_reported_and_the_load_goes_on(write_catalog: CatalogWriter) -> None:
     with pytest.warns(CacheWarning, match="cannot be written"):
         compiled = load_catalog(write_catalog({"a.yaml": SMALL}))
     assert "cc.a" in compiled.versions
@@ -257,9 +265,7 @@ def test_unwritable_cache_is_reported_and_the_load_goes_on(
 def test_unreadable_entry_is_reported_and_the_load_goes_on(
     write_catalog: CatalogWriter, private_cache: Path
 ) -> None:
-    directory = write_catalog({"a.yaml": SMALL})
-    load_catalog(directory)
-    (entry,) = _entries(private_cache)
+    directory, _compiled, entry = _cached(write_catalog, private_cache)
     entry.unlink()
     entry.mkdir()  # neither readable nor replaceable as a file
     with pytest.warns(CacheWarning) as caught:
@@ -286,12 +292,8 @@ def test_cache_writes_leave_no_temporary_files(
     assert os.stat(private_cache).st_mode & 0o077 == 0
 
 
-def test_cli_prints_a_cache_warning_as_one_line(
-    write_catalog: CatalogWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "file-not-dir"
-    blocker.write_text("")
-    monkeypatch.setenv("PATHWAYS_CACHE", str(blocker / "cache"))
+@pytest.mark.usefixtures("unwritable_cache")
+def test_cli_prints_a_cache_warning_as_one_line(write_catalog: CatalogWriter) -> None:
     directory = write_catalog({"a.yaml": SMALL})
     result = CliRunner().invoke(app, ["validate", "--catalog", str(directory)])
     assert result.exit_code == 0, result.output
