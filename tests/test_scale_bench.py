@@ -69,6 +69,7 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert (
         figures["cli"]["start_s"] > 0 and figures["cli"]["audit_s"] > figures["cli"]["start_s"] / 2
     )
+    assert figures["cli"]["python_s"] > 0 and figures["cli"]["audit_cpu_s"] > 0
     assert "cli.audit_s" in figures["targets"]
     assert set(figures["targets"]) == set(TARGETS)
     assert figures["targets"]["audit.scale_ratio"]["met"] is None

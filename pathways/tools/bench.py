@@ -34,9 +34,10 @@
     :mod:`pathways.plan` exists, else null with a reason.
 ``cli``
     From process start to exit, as a user meets them (median of five runs each, the compiled
-    cache warm, bytecode cached): ``start_s`` (``pathways --version``), ``audit_s`` (the
-    README's bundled audit: a sample learner against the Cybersecurity certificate) and
-    ``audit_cpu_s`` (its CPU time, user + system), in fresh interpreters.
+    cache warm, bytecode cached): ``python_s`` (``python -c pass``, the interpreter alone),
+    ``start_s`` (``pathways --version``), ``audit_s`` (the README's bundled audit: a sample
+    learner against the Cybersecurity certificate) and ``audit_cpu_s`` (its CPU time, user +
+    system), in fresh interpreters.
 ``memory``
     ``peak_mib`` (this process's peak RSS), ``state_catalog_mib`` (RSS growth while loading the
     state catalog), ``children_peak_mib`` (largest worker).
@@ -528,11 +529,11 @@ CLI_AUDIT = ("audit", "cyber-security-plus.yaml", "--goal", "tri-c.cert.cybersec
 
 
 def _run_seconds(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU (user + system) seconds of one fresh ``python -m pathways.cli ARGS``."""
+    """Wall and CPU (user + system) seconds of one fresh ``python ARGS``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "pathways.cli", *args],
+        [sys.executable, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -546,22 +547,26 @@ def _run_seconds(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def cli_times(runs: int = 5) -> dict[str, float]:
     """``start_s`` and ``audit_s``: the median wall time of ``runs`` fresh processes each, from
-    start to exit; ``audit_cpu_s``: the audits' median CPU time (less sensitive to other work
-    on the machine). One untimed audit first writes the compiled cache, and the processes may
-    keep compiled bytecode (in a directory of their own, even where the environment sets
-    ``PYTHONDONTWRITEBYTECODE``), as an installed package has."""
+    start to exit, beside ``python_s`` (a bare ``python -c pass``: what the machine's load does
+    to any start-up in the same minutes); ``audit_cpu_s``: the audits' median CPU time (less
+    sensitive to other work on the machine). One untimed audit first writes the compiled
+    cache, and the processes may keep compiled bytecode (in a directory of their own, even
+    where the environment sets ``PYTHONDONTWRITEBYTECODE``), as an installed package has."""
     from pathways.catalog.load import DEFAULT_CATALOG
 
     learner = DEFAULT_CATALOG.parent / "learners" / CLI_AUDIT[1]
-    audit = [CLI_AUDIT[0], str(learner), *CLI_AUDIT[2:], "--as-of", AS_OF.isoformat()]
+    cli = ["-m", "pathways.cli"]
+    audit = [*cli, CLI_AUDIT[0], str(learner), *CLI_AUDIT[2:], "--as-of", AS_OF.isoformat()]
     with tempfile.TemporaryDirectory(prefix="pathways-pycache-") as pycache:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = pycache
         _run_seconds(audit, env)
-        _run_seconds(["--version"], env)
-        start = [_run_seconds(["--version"], env)[0] for _ in range(runs)]
+        _run_seconds([*cli, "--version"], env)
+        python = [_run_seconds(["-c", "pass"], env)[0] for _ in range(runs)]
+        start = [_run_seconds([*cli, "--version"], env)[0] for _ in range(runs)]
         audits = [_run_seconds(audit, env) for _ in range(runs)]
     return {
+        "python_s": round(statistics.median(python), 3),
         "start_s": round(statistics.median(start), 3),
         "audit_s": round(statistics.median(wall for wall, _ in audits), 3),
         "audit_cpu_s": round(statistics.median(cpu for _, cpu in audits), 3),
