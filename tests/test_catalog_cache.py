@@ -72,7 +72,6 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(pathways.catalog.load, "_parse", refuse)
     monkeypatch.setattr(pathways.catalog.load.yaml_rs, "loads", refuse)
-    monkeypatch.setattr(pathways.catalog.load.yaml, "compose", refuse)
 
 
 def _entries(cache: Path) -> list[Path]:

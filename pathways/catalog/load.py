@@ -31,9 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 import yaml_rs
 from pydantic import BaseModel, ValidationError
 
@@ -61,6 +60,9 @@ from pathways.catalog.model import (
     TransferRule,
 )
 from pathways.errors import CatalogError, LocatedError, RecordError, suggest
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -118,6 +120,8 @@ class _Source:
 
     def marks(self) -> dict[Loc, tuple[int, int]]:
         """Field path → (line, col), 1-based, of each mapping key and sequence item."""
+        import yaml  # PyYAML: the error path and rare inputs only
+
         if self._marks is None:
             try:
                 node = _compose(self.text)
@@ -170,6 +174,8 @@ def _compose(text: str) -> yaml.Node | None:
 
     Raises :class:`yaml.YAMLError` on a syntax error.
     """
+    import yaml  # PyYAML: the error path and rare inputs only
+
     if not _shallow(text):
         return None
     node: yaml.Node | None = yaml.compose(text, Loader=yaml.CSafeLoader)
@@ -177,6 +183,8 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def _marks_of(root: yaml.Node) -> dict[Loc, tuple[int, int]]:
+    import yaml  # PyYAML: the error path and rare inputs only
+
     marks: dict[Loc, tuple[int, int]] = {(): (root.start_mark.line + 1, root.start_mark.column + 1)}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, Loc]] = [(root, ())]
@@ -201,6 +209,8 @@ def _marks_of(root: yaml.Node) -> dict[Loc, tuple[int, int]]:
 
 def _duplicate_key(text: str) -> tuple[int, int, str] | None:
     """Where a mapping repeats a key (yaml_rs refuses it but does not say where)."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     try:
         root = _compose(text)
     except yaml.YAMLError:
@@ -227,6 +237,8 @@ def _duplicate_key(text: str) -> tuple[int, int, str] | None:
 
 def _tags(text: str) -> list[tuple[int, int, str]]:
     """Every explicit tag in ``text`` as (line, col, tag), via PyYAML's scanner."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     found = []
     try:
         for token in yaml.scan(text, Loader=yaml.CSafeLoader):
@@ -263,6 +275,8 @@ def _yaml_words(problem: str) -> str:
 
 def _syntax_error(source: _Source, error: Exception) -> LocatedError:
     """Place a yaml_rs parse error, preferring PyYAML's located message for the same text."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     text = str(error)
     if "duplicate mapping key" in text:
         found = _duplicate_key(source.text)
@@ -535,6 +549,8 @@ def _validate_file(loaded: _Loaded, source_index: int, data: Any) -> None:
 
 def _documents(text: str) -> bool:
     """Whether ``text`` holds more than one YAML document (only asked on the error path)."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     try:
         return (
             _shallow(text) and sum(1 for _ in yaml.compose_all(text, Loader=yaml.CSafeLoader)) > 1
