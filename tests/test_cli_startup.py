@@ -107,3 +107,22 @@ def test_cp_model_after_pandas_is_the_ordinary_import() -> None:
         "print(json.dumps({'pd': load_cp_model().pd is pandas}))"
     )
     assert found == {"pd": True}
+
+
+def test_each_command_runs_alone_as_it_does_in_the_whole_app() -> None:
+    from typer.testing import CliRunner
+
+    from pathways.cli import _app_for, app
+
+    names = [info.name for info in app.registered_commands]
+    assert len(names) >= 15 and all(names)
+    runner = CliRunner()
+    for name in names:
+        assert name is not None
+        alone = _app_for([name, "--help"])
+        assert alone is not app
+        whole = runner.invoke(app, [name, "--help"])
+        assert whole.exit_code == 0, (name, whole.output)
+        assert runner.invoke(alone, [name, "--help"]).output == whole.output, name
+    for args in ([], ["--help"], ["--version"], ["keys", "new"], ["audti"]):
+        assert _app_for(args) is app
