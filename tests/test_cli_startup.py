@@ -126,3 +126,18 @@ def test_each_command_runs_alone_as_it_does_in_the_whole_app() -> None:
         assert runner.invoke(alone, [name, "--help"]).output == whole.output, name
     for args in ([], ["--help"], ["--version"], ["keys", "new"], ["audti"]):
         assert _app_for(args) is app
+
+
+def test_catalog_models_give_json_schemas_before_any_validation() -> None:
+    # Validators are built on first use: a schema asked first must still serialise defaults.
+    found = _fresh(
+        "import json\n"
+        "from pydantic import BaseModel\n"
+        "from pathways.catalog import model\n"
+        "found = [getattr(model, n) for n in model.__all__]\n"
+        "models = [m for m in found if isinstance(m, type) and issubclass(m, BaseModel)]\n"
+        "sizes = {m.__name__: len(json.dumps(m.model_json_schema())) for m in models}\n"
+        "print(json.dumps(sizes))"
+    )
+    assert {"Catalog", "LearnerRecord", "Institution", "Funding"} <= set(found)
+    assert all(isinstance(size, int) and size > 50 for size in found.values())

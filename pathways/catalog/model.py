@@ -82,6 +82,8 @@ class _Model(BaseModel):
 
     Validators are built on first validation (``defer_build``): a command that reads a cached
     catalog never validates a catalog entry, so it never pays for building their validators.
+    (The few models used as another's default value are built when that default is made: JSON
+    Schema generation serialises defaults, which needs their serializers.)
     """
 
     model_config = ConfigDict(
@@ -502,7 +504,7 @@ class Institution(_Model):
     state: str | None = None
     badge_issuers: tuple[str, ...] = ()
     """Issuer ids (URLs, DIDs) whose badges this institution's credentials accept."""
-    identifiers: InstitutionIdentifiers = Field(default_factory=InstitutionIdentifiers)
+    identifiers: InstitutionIdentifiers = InstitutionIdentifiers()
     """The federal and testing-agency codes transcripts use for it."""
     aliases: tuple[str, ...] = ()
     """Other names transcripts and student systems use for it."""
@@ -524,7 +526,7 @@ class Policy(_Model):
     id: Id
     title: str
     guarantee: Guarantee
-    scope: PolicyScope = Field(default_factory=PolicyScope)
+    scope: PolicyScope = PolicyScope()
     source: str | None = None
     note: str | None = None
 
@@ -680,9 +682,9 @@ class FundingLearners(_Model):
 class Funding(_Model):
     id: Id
     title: str
-    pays: FundingPays = Field(default_factory=FundingPays)
-    credentials: FundingCredentials = Field(default_factory=FundingCredentials)
-    learners: FundingLearners = Field(default_factory=FundingLearners)
+    pays: FundingPays = FundingPays()
+    credentials: FundingCredentials = FundingCredentials()
+    learners: FundingLearners = FundingLearners()
     effective: Effective | None = None
     source: str | None = None
     note: str | None = None
@@ -778,7 +780,7 @@ class LearnerInfo(_Stored):
     catalog_year: int | None = Field(default=None, ge=1900, le=2200)
     state: str | None = None
     status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] = ()
-    identity: Identity = Field(default_factory=Identity)
+    identity: Identity = Identity()
     institution: Id | None = None
     """The learner's home institution, if any (widens planning candidates)."""
 
