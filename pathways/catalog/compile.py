@@ -2,13 +2,12 @@
 
 The compiled catalog is what every later step reads: one networkx ``DiGraph`` of credentials,
 equivalences and transfer rules, its topological order, integer credit units, and the indexes
-evaluation needs. It is built once, never changes, and pickles (the loader caches it on disk
-under the catalog's content hash).
-
-A pickled compiled catalog stores each credential, equivalence and rule (and the graph) as its
-own small pickle, unpickled on first use: a cached state-scale catalog is back in memory in a
-fraction of the time its hundreds of thousands of model objects would take, and a command
-that reads a few credentials pays only for those.
+evaluation needs. It is built once and never changes. It pickles as an image
+(:mod:`pathways.catalog.image`, also what :mod:`pathways.catalog.cache` keeps on disk under the
+catalog's content hash) whose credentials, equivalences, rules, indexes and graph are each
+decoded on first use: a cached state-scale catalog is back in a fraction of the time its
+hundreds of thousands of model objects would take, and a command that reads a few credentials
+pays only for those. The graph is built (and networkx imported) only when it is asked for.
 
 Compiling also checks what the models cannot see on their own, and reports every problem of a
 catalog in one :class:`CatalogProblems` (a :class:`~pathways.errors.CatalogError`):
