@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "CacheWarning",
     "CatalogError",
     "LocatedError",
     "PathwaysError",
@@ -25,6 +26,10 @@ __all__ = [
 
 class PathwaysError(Exception):
     """Root of every error the engine raises on bad input."""
+
+
+class CacheWarning(UserWarning):
+    """A compiled-catalog cache entry that could not be read or written (the load goes on)."""
 
 
 @dataclass(frozen=True, slots=True)

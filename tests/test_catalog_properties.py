@@ -1,9 +1,9 @@
 """Properties of loading and compiling: random acyclic catalogs compile, cycles are named,
-file order does not matter, pickling and the disk cache give back an equal catalog."""
+file order does not matter, pickling gives back an equal catalog (the disk cache is tested in
+test_catalog_cache.py)."""
 
 from __future__ import annotations
 
-import os
 import pickle
 import tempfile
 from collections.abc import Callable, Mapping
@@ -18,9 +18,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-import pathways.catalog.load
 from pathways.catalog.compile import CompiledCatalog
-from pathways.catalog.load import cache_dir, load_catalog, load_sources
+from pathways.catalog.load import load_catalog, load_sources
 from pathways.errors import CatalogError
 
 CatalogWriter = Callable[[Mapping[str, Any]], Path]
@@ -154,6 +153,8 @@ def _shape(compiled: CompiledCatalog) -> tuple[Any, ...]:
         {k: [r.id for r in v] for k, v in compiled.rules_granting.items()},
         {i: [r.id for r in compiled.rules_at(i)] for i in compiled.institutions},
         compiled.versions,
+        compiled.badge_classes,
+        compiled.ctids,
     )
 
 
@@ -233,91 +234,3 @@ def test_pickle_round_trip_gives_an_equal_catalog(spec: Spec) -> None:
     assert copy == compiled
     assert copy.version == compiled.version
     assert _shape(copy) == _shape(compiled)
-
-
-# --------------------------------------------------------------------------- the disk cache
-
-SMALL = """\
-institutions:
-  - {id: cc, name: College, kind: community-college}
-credentials:
-  - {id: cc.a, title: A, kind: course, credits: 3}
-  - {id: cc.cert, title: Cert, kind: certificate, requires: {has: cc.a}}
-"""
-
-
-def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("YAML was parsed")
-
-    monkeypatch.setattr(pathways.catalog.load, "_parse", refuse)
-    monkeypatch.setattr(pathways.catalog.load.yaml_rs, "loads", refuse)
-    monkeypatch.setattr(pathways.catalog.load.yaml, "compose", refuse)
-
-
-@pytest.fixture
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("PATHWAYS_CACHE", str(cache))
-    return cache
-
-
-def test_cache_returns_an_equal_catalog_without_parsing(
-    write_catalog: CatalogWriter, private_cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    directory = write_catalog({"a.yaml": SMALL})
-    first = load_catalog(directory)
-    assert cache_dir() == private_cache
-    assert len(list(private_cache.glob("catalog-*.pickle"))) == 1
-    _no_parsing(monkeypatch)
-    second = load_catalog(directory)
-    assert second == first
-    assert _shape(second) == _shape(first)
-    assert second is not first
-
-
-def test_cache_misses_when_a_file_changes(
-    write_catalog: CatalogWriter, private_cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    directory = write_catalog({"a.yaml": SMALL})
-    first = load_catalog(directory)
-    (directory / "a.yaml").write_text(SMALL.replace("title: A,", "title: A2,"))
-    second = load_catalog(directory)
-    assert second.version != first.version
-    assert second.credential("cc.a").title == "A2"
-    assert len(list(private_cache.glob("catalog-*.pickle"))) == 2
-
-
-def test_corrupt_cache_entry_is_rebuilt(write_catalog: CatalogWriter, private_cache: Path) -> None:
-    directory = write_catalog({"a.yaml": SMALL})
-    first = load_catalog(directory)
-    (entry,) = private_cache.glob("catalog-*.pickle")
-    for garbage in (b"", b"not a pickle", pickle.dumps({"a": "dict"}), entry.read_bytes()[:50]):
-        entry.write_bytes(garbage)
-        assert load_catalog(directory) == first
-        assert pickle.loads(entry.read_bytes()) == first  # rewritten whole
-
-
-def test_cache_off_neither_reads_nor_writes(
-    write_catalog: CatalogWriter, private_cache: Path
-) -> None:
-    directory = write_catalog({"a.yaml": SMALL})
-    load_catalog(directory, cache=False)
-    assert not private_cache.exists()
-
-
-def test_unwritable_cache_still_loads(
-    write_catalog: CatalogWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "file-not-dir"
-    blocker.write_text("")
-    monkeypatch.setenv("PATHWAYS_CACHE", str(blocker / "cache"))
-    assert "cc.a" in load_catalog(write_catalog({"a.yaml": SMALL})).versions
-
-
-def test_cache_writes_leave_no_temporary_files(
-    write_catalog: CatalogWriter, private_cache: Path
-) -> None:
-    load_catalog(write_catalog({"a.yaml": SMALL}))
-    assert sorted(p.name.startswith("catalog-") for p in private_cache.iterdir()) == [True]
-    assert os.stat(private_cache).st_mode & 0o077 == 0

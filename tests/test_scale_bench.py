@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import pathways.tools.bench as bench
 from pathways.cli import app
 from pathways.tools.bench import TARGETS, format_report, machine, parse_floor, run_bench
 from pathways.tools.generate import generate_catalog
@@ -40,8 +42,12 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
         "ratio_to_parse_floor",
         "warm_s",
         "warm_to_parse_floor",
+        "warm_to_cold",
     ):
         assert figures["load"][name] > 0, name
+    assert figures["load_3x"]["warm_to_cold"] is None
+    assert "--load-3x" in figures["load_3x"]["reason"]
+    assert figures["targets"]["load_3x.warm_to_cold"]["met"] is None
     assert figures["audit"]["pairs"] == 10
     assert figures["audit"]["small_p50_ms"] > 0
     assert figures["audit"]["small_p99_ms"] >= figures["audit"]["small_p50_ms"]
@@ -63,6 +69,7 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert (
         figures["cli"]["start_s"] > 0 and figures["cli"]["audit_s"] > figures["cli"]["start_s"] / 2
     )
+    assert figures["cli"]["python_s"] > 0 and figures["cli"]["audit_cpu_s"] > 0
     assert "cli.audit_s" in figures["targets"]
     assert set(figures["targets"]) == set(TARGETS)
     assert figures["targets"]["audit.scale_ratio"]["met"] is None
@@ -71,6 +78,22 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert "target batch.speedup_2_workers" in report
     assert lines and lines[0] == "generating the small catalog"
     json.dumps(figures)
+
+
+def test_load_3x_reports_cold_and_warm_from_fresh_interpreters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(
+        bench.SCALES, "state3", {"institutions": 3, "courses_per": 40, "learners": 0}
+    )
+    lines: list[str] = []
+    figures = bench.measure_load_3x(tmp_path, lines.append)
+    assert figures["institutions"] == 3
+    assert figures["credentials"] > 0
+    assert figures["cold_s"] > 0 and figures["warm_s"] > 0
+    assert figures["warm_to_cold"] == pytest.approx(figures["warm_s"] / figures["cold_s"], rel=0.05)
+    assert figures["cache_mib"] > 0
+    assert lines[0] == "generating a catalog three times the state one"
 
 
 def test_cli_bench_unknown_scale_exits_2() -> None:

@@ -2,13 +2,12 @@
 
 The compiled catalog is what every later step reads: one networkx ``DiGraph`` of credentials,
 equivalences and transfer rules, its topological order, integer credit units, and the indexes
-evaluation needs. It is built once, never changes, and pickles (the loader caches it on disk
-under the catalog's content hash).
-
-A pickled compiled catalog stores each credential, equivalence and rule (and the graph) as its
-own small pickle, unpickled on first use: a cached state-scale catalog is back in memory in a
-fraction of the time its hundreds of thousands of model objects would take, and a command
-that reads a few credentials pays only for those.
+evaluation needs. It is built once and never changes. It pickles as an image
+(:mod:`pathways.catalog.image`, also what :mod:`pathways.catalog.cache` keeps on disk under the
+catalog's content hash) whose credentials, equivalences, rules, indexes and graph are each
+decoded on first use: a cached state-scale catalog is back in a fraction of the time its
+hundreds of thousands of model objects would take, and a command that reads a few credentials
+pays only for those. The graph is built (and networkx imported) only when it is asked for.
 
 Compiling also checks what the models cannot see on their own, and reports every problem of a
 catalog in one :class:`CatalogProblems` (a :class:`~pathways.errors.CatalogError`):
@@ -41,7 +40,6 @@ from __future__ import annotations
 
 import gc
 import math
-import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -50,9 +48,7 @@ from datetime import date
 from fractions import Fraction
 from functools import partial
 from itertools import pairwise
-from typing import Any, TypeVar
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from pathways.catalog.model import (
     Catalog,
@@ -81,6 +77,9 @@ from pathways.catalog.references import (
     topological_order,
 )
 from pathways.errors import CatalogError, LocatedError, UnknownIdError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "CatalogProblems",
@@ -218,6 +217,8 @@ def _graph_nodes(
 
 
 def _build_graph(data: _GraphData) -> nx.DiGraph:
+    import networkx as nx  # only drawing and graph queries need networkx
+
     nodes, edges = data
     graph = nx.DiGraph()
     graph.add_nodes_from(
@@ -225,81 +226,6 @@ def _build_graph(data: _GraphData) -> nx.DiGraph:
     )
     graph.add_edges_from((a, b, {"rel": rel}) for (a, b), rel in edges.items())
     return graph
-
-
-V = TypeVar("V")
-
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
-
-
-class _Lazy(Mapping[str, V]):
-    """A read-only mapping whose values are unpickled from per-key blobs on first access."""
-
-    __slots__ = ("_blobs", "_values")
-
-    def __init__(self, blobs: dict[str, bytes]) -> None:
-        self._blobs = blobs
-        self._values: dict[str, V] = {}
-
-    def __getitem__(self, key: str) -> V:
-        try:
-            return self._values[key]
-        except KeyError:
-            value: V = pickle.loads(self._blobs[key])
-            self._values[key] = value
-            return value
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._blobs
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._blobs)
-
-    def __len__(self) -> int:
-        return len(self._blobs)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_Lazy, (self._blobs,))
-
-
-class _Resolved(Mapping[str, tuple[V, ...]]):
-    """A read-only mapping of key → ids, resolved through ``table`` (and kept) on access."""
-
-    __slots__ = ("_ids", "_table", "_values")
-
-    def __init__(self, ids: dict[str, tuple[str, ...]], table: Mapping[str, V]) -> None:
-        self._ids = ids
-        self._table = table
-        self._values: dict[str, tuple[V, ...]] = {}
-
-    def __getitem__(self, key: str) -> tuple[V, ...]:
-        try:
-            return self._values[key]
-        except KeyError:
-            value = tuple(self._table[i] for i in self._ids[key])
-            self._values[key] = value
-            return value
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._ids
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-
-def _blobs(table: Mapping[str, Any]) -> dict[str, bytes]:
-    if isinstance(table, _Lazy):
-        return table._blobs
-    return {key: pickle.dumps(value, _PROTOCOL) for key, value in table.items()}
-
-
-def _ids_of(table: Mapping[str, tuple[Any, ...]]) -> dict[str, tuple[str, ...]]:
-    if isinstance(table, _Resolved):
-        return table._ids
-    return {key: tuple(rule.id for rule in rules) for key, rules in table.items()}
 
 
 # --------------------------------------------------------------------------- the compiled catalog
@@ -335,9 +261,10 @@ class CompiledCatalog:
     __slots__ = (
         "_catalog",
         "_graph",
+        "_image",
         "_rules_at",
         "_rules_at_ids",
-        "_state",
+        "_topo_order",
         "badge_classes",
         "ctids",
         "equivalences",
@@ -349,7 +276,6 @@ class CompiledCatalog:
         "rules_by_source",
         "rules_granting",
         "tags",
-        "topo_order",
         "unit",
         "version",
         "versions",
@@ -357,7 +283,6 @@ class CompiledCatalog:
 
     version: str
     unit: int
-    topo_order: tuple[str, ...]
     institutions: Mapping[str, Institution]
     policies: Mapping[str, Policy]
     funding: Mapping[str, Funding]
@@ -371,14 +296,16 @@ class CompiledCatalog:
     ctids: Mapping[str, str]
     tags: Mapping[str, Tag]
     _catalog: Catalog | None
-    _graph: nx.DiGraph | _GraphData | _PendingGraph | bytes
+    _graph: nx.DiGraph | _GraphData | _PendingGraph | Callable[[], _GraphData]
     _rules_at: dict[str, tuple[TransferRule, ...]]
-    _rules_at_ids: dict[str, tuple[str, ...]]
-    _state: dict[str, Any] | None
+    _rules_at_ids: Mapping[str, tuple[str, ...]]
+    _topo_order: tuple[str, ...] | Callable[[], tuple[str, ...]]
+    _image: Any
+    """The image this catalog was read from or pickled to (see :mod:`.image`), or None."""
 
     def __init__(self, **fields: Any) -> None:
         fields.setdefault("_rules_at", {})
-        fields.setdefault("_state", None)
+        fields.setdefault("_image", None)
         missing = set(self.__slots__) - set(fields)
         if missing:
             raise TypeError(f"CompiledCatalog is missing {sorted(missing)}")
@@ -392,24 +319,34 @@ class CompiledCatalog:
         raise AttributeError("a CompiledCatalog is immutable")
 
     @property
+    def topo_order(self) -> tuple[str, ...]:
+        """Every node id, each after everything that points to it along credit-flow edges."""
+        order = self._topo_order
+        if callable(order):
+            order = order()
+            object.__setattr__(self, "_topo_order", order)
+        return order
+
+    @property
     def graph(self) -> nx.DiGraph:
         """The credential graph, built on first use (evaluation reads the indexes instead)."""
-        if not isinstance(self._graph, nx.DiGraph):
+        graph = self._graph
+        if callable(graph) or isinstance(graph, tuple):
             with gc_paused():
-                object.__setattr__(self, "_graph", _build_graph(self._graph_data()))
-        assert isinstance(self._graph, nx.DiGraph)
-        return self._graph
+                graph = _build_graph(self._graph_data())
+            object.__setattr__(self, "_graph", graph)
+        return graph
 
     def _graph_data(self) -> _GraphData:
+        """The graph in compact form (what an image stores)."""
         data = self._graph
-        if isinstance(data, bytes):
-            data = pickle.loads(data)
-        if isinstance(data, nx.DiGraph):
+        if callable(data):
+            data = data()
+        if not isinstance(data, tuple):  # a built graph
             return (
                 [(n, tuple(a.values())) for n, a in data.nodes(data=True)],
                 {(u, v): rel for u, v, rel in data.edges(data="rel")},
             )
-        assert isinstance(data, tuple)
         if data[0] is None:  # freshly compiled: node attributes come from the tables
             return _graph_nodes(self.versions, self.equivalences, self.rules), data[1]
         return data
@@ -425,31 +362,14 @@ class CompiledCatalog:
         return self._catalog
 
     def __reduce__(self) -> tuple[Any, ...]:
-        if self._state is None:
-            graph = self._graph
-            state = {
-                "version": self.version,
-                "unit": self.unit,
-                "topo_order": self.topo_order,
-                "institutions": dict(self.institutions),
-                "policies": dict(self.policies),
-                "funding": dict(self.funding),
-                "tags": dict(self.tags),
-                "member_of": dict(self.member_of),
-                "badge_classes": dict(self.badge_classes),
-                "ctids": dict(self.ctids),
-                "versions": _blobs(self.versions),
-                "equivalences": _blobs(self.equivalences),
-                "rules": _blobs(self.rules),
-                "rules_by_source": _ids_of(self.rules_by_source),
-                "rules_granting": _ids_of(self.rules_granting),
-                "rules_at": self._rules_at_ids,
-                "graph": graph
-                if isinstance(graph, bytes)
-                else pickle.dumps(self._graph_data(), _PROTOCOL),
-            }
-            object.__setattr__(self, "_state", state)
-        return (_restore, (self._state,))
+        """Pickle as an image (:mod:`pathways.catalog.image`): unpickling reads it lazily."""
+        from pathways.catalog.image import from_image, to_image
+
+        image = self._image
+        if image is None:
+            image = to_image(self)
+            object.__setattr__(self, "_image", image)
+        return (from_image, (image if isinstance(image, bytes) else bytes(image),))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CompiledCatalog):
@@ -529,31 +449,6 @@ def _assemble(compiled: CompiledCatalog) -> Catalog:
             "funding": tuple(compiled.funding.values()),
             "tags": tuple(compiled.tags.values()),
         }
-    )
-
-
-def _restore(state: dict[str, Any]) -> CompiledCatalog:
-    rules: _Lazy[TransferRule] = _Lazy(state["rules"])
-    return CompiledCatalog(
-        version=state["version"],
-        unit=state["unit"],
-        topo_order=state["topo_order"],
-        institutions=state["institutions"],
-        policies=state["policies"],
-        funding=state["funding"],
-        tags=state["tags"],
-        member_of=state["member_of"],
-        badge_classes=state["badge_classes"],
-        ctids=state["ctids"],
-        versions=_Lazy(state["versions"]),
-        equivalences=_Lazy(state["equivalences"]),
-        rules=rules,
-        rules_by_source=_Resolved(state["rules_by_source"], rules),
-        rules_granting=_Resolved(state["rules_granting"], rules),
-        _rules_at_ids=state["rules_at"],
-        _graph=state["graph"],
-        _catalog=None,
-        _state=state,
     )
 
 
@@ -871,6 +766,8 @@ class Compiler:
         return order or ()
 
     def report_cycles(self, edges: list[tuple[str, str]], what: str) -> None:
+        import networkx as nx  # compiling only; a cached catalog never imports it
+
         graph = nx.DiGraph(edges)
         components = [c for c in nx.strongly_connected_components(graph) if is_cyclic(graph, c)]
         for component in sorted(components, key=min):
@@ -930,7 +827,7 @@ class Compiler:
             version=version,
             unit=math.lcm(*self.units),
             _graph=(None, self.edges),
-            topo_order=topo_order,
+            _topo_order=topo_order,
             institutions=self.institutions,
             policies=self.policies,
             equivalences=self.equivalences,

@@ -16,30 +16,29 @@ Safety:
   so a "billion laughs" file fails in milliseconds with bounded memory;
 * a file holds one YAML document whose top level is a mapping of catalog sections.
 
-An unchanged catalog loads without parsing any YAML: :func:`load_catalog` keys a pickled
-:class:`~pathways.catalog.compile.CompiledCatalog` by the sha256 of the directory's file names and
-bytes, in :func:`cache_dir`. Cache entries are written atomically; an unreadable one is rebuilt.
+An unchanged catalog loads without parsing any YAML: :func:`load_catalog` keys the compiled
+catalog's image by the sha256 of the directory's file names and bytes, in :func:`cache_dir`
+(see :mod:`pathways.catalog.cache`: atomic writes, and an entry or a cache directory that cannot
+be used is reported as a :class:`~pathways.errors.CacheWarning`, never silently).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
 import re
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 import yaml_rs
 from pydantic import BaseModel, ValidationError
 
+from pathways.catalog.cache import cache_dir
+from pathways.catalog.cache import read as cache_read
+from pathways.catalog.cache import write as cache_write
 from pathways.catalog.compile import (
     SECTION_KIND,
     CatalogProblems,
@@ -62,6 +61,9 @@ from pathways.catalog.model import (
     TransferRule,
 )
 from pathways.errors import CatalogError, LocatedError, RecordError, suggest
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -120,6 +122,8 @@ class _Source:
 
     def marks(self) -> dict[Loc, tuple[int, int]]:
         """Field path → (line, col), 1-based, of each mapping key and sequence item."""
+        import yaml  # PyYAML: the error path and rare inputs only
+
         if self._marks is None:
             try:
                 node = _compose(self.text)
@@ -172,6 +176,8 @@ def _compose(text: str) -> yaml.Node | None:
 
     Raises :class:`yaml.YAMLError` on a syntax error.
     """
+    import yaml  # PyYAML: the error path and rare inputs only
+
     if not _shallow(text):
         return None
     node: yaml.Node | None = yaml.compose(text, Loader=yaml.CSafeLoader)
@@ -179,6 +185,8 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def _marks_of(root: yaml.Node) -> dict[Loc, tuple[int, int]]:
+    import yaml  # PyYAML: the error path and rare inputs only
+
     marks: dict[Loc, tuple[int, int]] = {(): (root.start_mark.line + 1, root.start_mark.column + 1)}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, Loc]] = [(root, ())]
@@ -203,6 +211,8 @@ def _marks_of(root: yaml.Node) -> dict[Loc, tuple[int, int]]:
 
 def _duplicate_key(text: str) -> tuple[int, int, str] | None:
     """Where a mapping repeats a key (yaml_rs refuses it but does not say where)."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     try:
         root = _compose(text)
     except yaml.YAMLError:
@@ -229,6 +239,8 @@ def _duplicate_key(text: str) -> tuple[int, int, str] | None:
 
 def _tags(text: str) -> list[tuple[int, int, str]]:
     """Every explicit tag in ``text`` as (line, col, tag), via PyYAML's scanner."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     found = []
     try:
         for token in yaml.scan(text, Loader=yaml.CSafeLoader):
@@ -265,6 +277,8 @@ def _yaml_words(problem: str) -> str:
 
 def _syntax_error(source: _Source, error: Exception) -> LocatedError:
     """Place a yaml_rs parse error, preferring PyYAML's located message for the same text."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     text = str(error)
     if "duplicate mapping key" in text:
         found = _duplicate_key(source.text)
@@ -537,6 +551,8 @@ def _validate_file(loaded: _Loaded, source_index: int, data: Any) -> None:
 
 def _documents(text: str) -> bool:
     """Whether ``text`` holds more than one YAML document (only asked on the error path)."""
+    import yaml  # PyYAML: the error path and rare inputs only
+
     try:
         return (
             _shallow(text) and sum(1 for _ in yaml.compose_all(text, Loader=yaml.CSafeLoader)) > 1
@@ -698,13 +714,13 @@ def load_catalog(
         raise CatalogError(errors)
     digest = _content_hash(files)
     if cache:
-        cached = _cache_get(digest)
+        cached = cache_read(digest)
         if cached is not None:
             return cached
     display = [(str(root / name), raw) for name, raw in files]
     compiled = _load(display, digest[:16], max_file_bytes)
     if cache:
-        _cache_put(digest, compiled)
+        cache_write(digest, compiled)
     return compiled
 
 
@@ -723,73 +739,6 @@ def load_sources(
         for name, raw in sources.items()
     )
     return _load(files, _content_hash(files)[:16], max_file_bytes)
-
-
-# --------------------------------------------------------------------------- the cache
-
-
-_CACHE_FORMAT = 1
-_code_salt: str | None = None
-
-
-def cache_dir() -> Path:
-    """Where compiled catalogs are cached: ``$PATHWAYS_CACHE``, else the user cache dir."""
-    configured = os.environ.get("PATHWAYS_CACHE")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pathways"
-
-
-def _salt() -> str:
-    """A hash of the code that shapes a compiled catalog: a change invalidates the cache."""
-    global _code_salt
-    if _code_salt is None:
-        digest = hashlib.sha256(f"{_CACHE_FORMAT}:{sys.version_info[:2]}".encode())
-        package = Path(__file__).resolve().parent
-        for module in ("model.py", "compile.py", "references.py", "load.py"):
-            digest.update((package / module).read_bytes())
-        _code_salt = digest.hexdigest()
-    return _code_salt
-
-
-def _cache_path(digest: str) -> Path:
-    key = hashlib.sha256(f"{_salt()}:{digest}".encode()).hexdigest()[:32]
-    return cache_dir() / f"catalog-{key}.pickle"
-
-
-def _cache_get(digest: str) -> CompiledCatalog | None:
-    path = _cache_path(digest)
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    try:
-        with gc_paused():
-            found = pickle.loads(raw)
-    except Exception:  # a corrupt or foreign entry is rebuilt, never trusted
-        return None
-    if isinstance(found, CompiledCatalog) and found.version == digest[:16]:
-        return found
-    return None
-
-
-def _cache_put(digest: str, compiled: CompiledCatalog) -> None:
-    path = _cache_path(digest)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with gc_paused():
-            payload = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(payload)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a cache that cannot be written only costs the next load its speed
 
 
 # --------------------------------------------------------------------------- learner records

@@ -79,13 +79,20 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
 
 
 class _Model(BaseModel):
-    """Base of every model: frozen, unknown keys rejected, aliases accepted either way."""
+    """Base of every model: frozen, unknown keys rejected, aliases accepted either way.
+
+    Validators are built on first validation (``defer_build``): a command that reads a cached
+    catalog never validates a catalog entry, so it never pays for building their validators.
+    (The few models used as another's default value are built when that default is made: JSON
+    Schema generation serialises defaults, which needs their serializers.)
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         populate_by_name=True,
         serialize_by_alias=True,
+        defer_build=True,
     )
 
 

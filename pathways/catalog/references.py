@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from datetime import date
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pathways.catalog.grammar import walk_located
 from pathways.catalog.model import (
@@ -24,6 +23,9 @@ from pathways.catalog.model import (
     TransferRule,
 )
 from pathways.errors import UnknownIdError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Path_ = tuple[str | int, ...]
 

@@ -282,6 +282,12 @@ def bench(
         int, typer.Option(min=1, help="Batch rounds per setting (each keeps its best).")
     ] = 2,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Skip the Ray measurement.")] = False,
+    load_3x: Annotated[
+        bool,
+        typer.Option(
+            "--load-3x", help="Also time cold and warm loads of a catalog 3x the state one."
+        ),
+    ] = False,
 ) -> None:
     """Measure load, audit, batch and memory figures in one process."""
     from pathways.tools.bench import format_report, run_bench
@@ -299,6 +305,7 @@ def bench(
             batch_learners=batch_learners,
             rounds=rounds,
             ray=not no_ray,
+            load_3x=load_3x,
             log=log,
         )
     if as_json:

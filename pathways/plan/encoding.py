@@ -422,7 +422,9 @@ class Search:
         """Minimise ``objective`` under the cuts and ``assumptions``: the solver with the
         answer, None when infeasible. ``budget`` caps deterministic time (a tie-break: the
         answer found within it counts as final)."""
-        from ortools.sat.python import cp_model
+        from pathways.ortools_import import load_cp_model
+
+        cp_model = load_cp_model()  # without pandas when it can
 
         model = self.built.cp.model
         model.minimize(objective)

@@ -333,7 +333,9 @@ def _assign(offers: Sequence[tuple[str, Funding, int]]) -> list[int]:
                 best[ident] = position
         keep = set(best.values())
         return [cents if i in keep else 0 for i, (_, _, cents) in enumerate(offers)]
-    from ortools.sat.python import cp_model
+    from pathways.ortools_import import load_cp_model
+
+    cp_model = load_cp_model()  # without pandas when it can
 
     model = cp_model.CpModel()
     take = [model.new_bool_var(f"take{i}") for i in range(len(offers))]

@@ -88,7 +88,9 @@ class _CpBuilder:
     """The variables and constraints of :func:`build_cpsat`, added in a fixed order."""
 
     def __init__(self, problem: Problem) -> None:
-        from ortools.sat.python import cp_model
+        from pathways.ortools_import import load_cp_model
+
+        cp_model = load_cp_model()  # without pandas when it can
 
         self.problem = problem
         self.nodes = problem.nodes
@@ -311,7 +313,9 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     Raises :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds;
     a feasible but unproven allocation comes back with ``optimal=False``.
     """
-    from ortools.sat.python import cp_model
+    from pathways.ortools_import import load_cp_model
+
+    cp_model = load_cp_model()  # without pandas when it can
 
     built = build_cpsat(problem)
     model, met, active, use_vars = built.model, built.met, built.active, built.uses

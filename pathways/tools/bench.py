@@ -6,7 +6,13 @@
 ``load``
     ``cold_s`` (parse, validate, compile; no cache), ``parse_floor_s`` (PyYAML's CSafeLoader
     merely parsing the same files), ``ratio_to_parse_floor``, ``warm_s`` (from the on-disk
-    compiled cache) and ``warm_to_parse_floor``, on the catalog of the chosen scale.
+    compiled cache), ``warm_to_parse_floor`` and ``warm_to_cold``, on the catalog of the chosen
+    scale.
+``load_3x``
+    With ``load_3x``: a catalog three times the state one (``SCALES["state3"]``) loaded cold,
+    then warm, each in a fresh interpreter with a cache directory of its own: ``cold_s``,
+    ``warm_s``, ``warm_to_cold``, ``cache_write_s``, ``yaml_mib``, ``credentials``, ``cache_mib``.
+    Without it the figures are null, with a reason.
 ``audit``
     ``small_p50_ms``/``small_p99_ms`` and ``state_p50_ms``/``state_p99_ms``: the same learner
     records (written for the small catalog, whose institutions the state catalog also holds)
@@ -28,8 +34,10 @@
     :mod:`pathways.plan` exists, else null with a reason.
 ``cli``
     From process start to exit, as a user meets them (median of five runs each, the compiled
-    cache warm): ``start_s`` (``pathways --version``) and ``audit_s`` (the README's bundled
-    audit: a sample learner against the Cybersecurity certificate), in fresh interpreters.
+    cache warm, bytecode cached): ``python_s`` (``python -c pass``, the interpreter alone),
+    ``start_s`` (``pathways --version``), ``audit_s`` (the README's bundled audit: a sample
+    learner against the Cybersecurity certificate) and ``audit_cpu_s`` (its CPU time, user +
+    system), in fresh interpreters.
 ``memory``
     ``peak_mib`` (this process's peak RSS), ``state_catalog_mib`` (RSS growth while loading the
     state catalog), ``children_peak_mib`` (largest worker).
@@ -42,9 +50,11 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -72,13 +82,15 @@ Scale = Literal["small", "state"]
 TARGETS: dict[str, tuple[str, float]] = {
     "load.ratio_to_parse_floor": ("<=", 0.25),
     "load.warm_to_parse_floor": ("<=", 0.1),
+    "load_3x.warm_to_cold": ("<=", 0.1),
     "audit.scale_ratio": ("<=", 1.25),
     "batch.speedup_2_workers": (">=", 1.6),
     "batch.ray_speedup_2_workers": (">=", 1.4),
     "memory.peak_mib": ("<=", 4096.0),
     "cli.audit_s": ("<=", 0.4),
 }
-"""Issue 8's targets and issue 19's CLI start-up target: figure → (comparison, bound)."""
+"""Issue 8's targets, issue 15's warm load and issue 19's CLI start-up: figure → (comparison,
+bound)."""
 
 AS_OF = date(2026, 7, 1)
 SCALE_NAMES = ("the small catalog", "the state catalog")
@@ -233,6 +245,7 @@ def run_bench(
     rounds: int = 2,
     plans: int = 40,
     ray: bool = True,
+    load_3x: bool = False,
     log: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
     """Run the benchmark and return the figures as nested dicts (``figures["load"]["cold_s"]``).
@@ -240,16 +253,27 @@ def run_bench(
     ``workdir`` keeps the generated catalogs (default: a temporary directory, removed after).
     ``audits`` learner/goal pairs are timed one by one at each scale; the batch runs
     ``batch_learners`` × ``batch_goals`` audits per engine setting, ``rounds`` times (each
-    setting keeps its best round); ``plans`` pairs are planned. ``ray=False`` skips Ray.
+    setting keeps its best round); ``plans`` pairs are planned. ``ray=False`` skips Ray;
+    ``load_3x`` also loads a catalog three times the state one (the ``load_3x`` figures).
     ``log`` receives a line before each step. Each figure missing for a reason has a sibling
     ``<name>_reason``. ``targets`` lists each target with its figure and whether it was met.
     """
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="pathways-bench-") as tmp:
-            return _run(
-                scale, Path(tmp), audits, batch_learners, batch_goals, rounds, plans, ray, log
-            )
-    return _run(scale, Path(workdir), audits, batch_learners, batch_goals, rounds, plans, ray, log)
+            return run_bench(
+                scale, workdir=Path(tmp), audits=audits, batch_learners=batch_learners,
+                batch_goals=batch_goals, rounds=rounds, plans=plans, ray=ray, load_3x=load_3x,
+                log=log,
+            )  # fmt: skip
+    figures = _run(
+        scale, Path(workdir), audits, batch_learners, batch_goals, rounds, plans, ray, log
+    )
+    if load_3x:
+        figures["load_3x"] = measure_load_3x(Path(workdir) / "state3", log)
+    else:
+        figures["load_3x"] = {"warm_to_cold": None, "reason": "not measured (run with --load-3x)"}
+    figures["targets"] = _check_targets(figures)
+    return figures
 
 
 def _measure_load(
@@ -282,6 +306,7 @@ def _measure_load(
         "ratio_to_parse_floor": round(cold / floor, 3),
         "warm_s": round(warm, 4),
         "warm_to_parse_floor": round(warm / floor, 4),
+        "warm_to_cold": round(warm / cold, 4),
     }
     return catalog, figures, catalog_mib
 
@@ -441,39 +466,110 @@ def _run(
         f"{scale}_catalog_mib": round(catalog_mib, 1),
         "children_peak_mib": round(_peak_mib(resource.RUSAGE_CHILDREN), 1),
     }
-    figures["targets"] = _check_targets(figures)
     return figures
+
+
+_LOAD_CHILD = """
+import json, sys, time
+import pathways.catalog.load as load
+written = []
+def write(*args):
+    started = time.perf_counter()
+    cache_write(*args)
+    written.append(time.perf_counter() - started)
+cache_write, load.cache_write = load.cache_write, write
+started = time.perf_counter()
+catalog = load.load_catalog(sys.argv[1], cache=True)
+seconds = time.perf_counter() - started - sum(written)
+found = {"seconds": seconds, "write_s": sum(written), "credentials": len(catalog.versions)}
+print(json.dumps(found))
+"""
+
+
+def _load_in_child(directory: Path, cache: Path) -> dict[str, Any]:
+    """One ``load_catalog`` in a fresh interpreter using ``cache``: its seconds, without the
+    imports and without writing the cache entry (``write_s``), and the credentials loaded."""
+    found = subprocess.run(
+        [sys.executable, "-c", _LOAD_CHILD, str(directory)],
+        env={**os.environ, "PATHWAYS_CACHE": str(cache)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(found.stdout)
+    return result
+
+
+def measure_load_3x(root: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """Cold then warm load of a catalog three times the state one, written under ``root``."""
+    log("generating a catalog three times the state one")
+    summary = generate_catalog(root, **SCALES["state3"])
+    cache = root / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    log("cold load of the 3x catalog (fresh interpreter, empty cache)")
+    cold = _load_in_child(root / "catalog", cache)
+    log("warm load of the 3x catalog (fresh interpreter)")
+    warm = _load_in_child(root / "catalog", cache)
+    if warm["credentials"] != cold["credentials"]:
+        raise AssertionError("the cached 3x catalog differs from the compiled one")
+    return {
+        "institutions": summary.institutions,
+        "yaml_mib": round(summary.catalog_bytes / 2**20, 1),
+        "credentials": cold["credentials"],
+        "cold_s": round(cold["seconds"], 3),
+        "warm_s": round(warm["seconds"], 4),
+        "warm_to_cold": round(warm["seconds"] / cold["seconds"], 4),
+        "cache_write_s": round(cold["write_s"], 3),
+        "cache_mib": round(sum(p.stat().st_size for p in cache.iterdir()) / 2**20, 1),
+    }
 
 
 CLI_AUDIT = ("audit", "cyber-security-plus.yaml", "--goal", "tri-c.cert.cybersecurity")
 """The README's first audit: a bundled sample learner against a bundled certificate."""
 
 
-def _run_seconds(args: list[str]) -> float:
-    """Wall time of one fresh ``python -m pathways.cli ARGS`` (stdout discarded)."""
+def _run_seconds(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one fresh ``python ARGS``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "pathways.cli", *args],
+        [sys.executable, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
         check=True,
     )
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def cli_times(runs: int = 5) -> dict[str, float]:
     """``start_s`` and ``audit_s``: the median wall time of ``runs`` fresh processes each, from
-    start to exit (one untimed audit first writes the compiled cache)."""
+    start to exit, beside ``python_s`` (a bare ``python -c pass``: what the machine's load does
+    to any start-up in the same minutes); ``audit_cpu_s``: the audits' median CPU time (less
+    sensitive to other work on the machine). One untimed audit first writes the compiled
+    cache, and the processes may keep compiled bytecode (in a directory of their own, even
+    where the environment sets ``PYTHONDONTWRITEBYTECODE``), as an installed package has."""
     from pathways.catalog.load import DEFAULT_CATALOG
 
     learner = DEFAULT_CATALOG.parent / "learners" / CLI_AUDIT[1]
-    audit = [CLI_AUDIT[0], str(learner), *CLI_AUDIT[2:], "--as-of", AS_OF.isoformat()]
-    _run_seconds(audit)
-    start = [_run_seconds(["--version"]) for _ in range(runs)]
-    audits = [_run_seconds(audit) for _ in range(runs)]
+    cli = ["-m", "pathways.cli"]
+    audit = [*cli, CLI_AUDIT[0], str(learner), *CLI_AUDIT[2:], "--as-of", AS_OF.isoformat()]
+    with tempfile.TemporaryDirectory(prefix="pathways-pycache-") as pycache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = pycache
+        _run_seconds(audit, env)
+        _run_seconds([*cli, "--version"], env)
+        python = [_run_seconds(["-c", "pass"], env)[0] for _ in range(runs)]
+        start = [_run_seconds([*cli, "--version"], env)[0] for _ in range(runs)]
+        audits = [_run_seconds(audit, env) for _ in range(runs)]
     return {
+        "python_s": round(statistics.median(python), 3),
         "start_s": round(statistics.median(start), 3),
-        "audit_s": round(statistics.median(audits), 3),
+        "audit_s": round(statistics.median(wall for wall, _ in audits), 3),
+        "audit_cpu_s": round(statistics.median(cpu for _, cpu in audits), 3),
     }
 
 
@@ -498,7 +594,7 @@ def format_report(figures: dict[str, Any]) -> str:
     lines.append(
         f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['memory_mib']} MiB RAM, Python {m['python']}"
     )
-    for section in ("load", "audit", "batch", "plan", "cli", "memory"):
+    for section in ("load", "load_3x", "audit", "batch", "plan", "cli", "memory"):
         for name, value in figures.get(section, {}).items():
             if isinstance(value, dict):
                 value = ", ".join(f"{k}={v}" for k, v in value.items())

@@ -64,8 +64,10 @@ __all__ = ["SCALES", "GenerateSummary", "generate_catalog", "to_yaml"]
 SCALES: dict[str, dict[str, int]] = {
     "small": {"institutions": 4, "courses_per": 250, "learners": 200},
     "state": {"institutions": 90, "courses_per": 250, "learners": 2000},
+    "state3": {"institutions": 270, "courses_per": 250, "learners": 0},
 }
-"""Named sizes: ``small`` is a handful of institutions, ``state`` about Ohio's 90 public ones.
+"""Named sizes: ``small`` is a handful of institutions, ``state`` about Ohio's 90 public ones,
+``state3`` three times that (the bench's largest load, catalog only).
 
 Both use the same per-institution shape, so one program's audit costs the same at both.
 """
