@@ -3,6 +3,7 @@
 * :data:`SessionDep` — a database session for the request;
 * :data:`SettingsDep` — the service settings;
 * :data:`ResolverDep` — the offline badge resolver, or None;
+* :data:`WorkersDep` — the worker processes for CPU-heavy work (:mod:`api.workers`);
 * :data:`CatalogDep` — the published catalog (:class:`~api.catalogs.Snapshot`) for the whole
   request, reloaded first if another process published;
 * :data:`OptionalUser` — the signed-in account, or None (anonymous);
@@ -26,6 +27,7 @@ from api import crud
 from api.catalogs import CatalogStore, Snapshot
 from api.models import User
 from api.settings import Settings
+from api.workers import Workers
 from pathways.interop import Resolver
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "ResolverDep",
     "SessionDep",
     "SettingsDep",
+    "WorkersDep",
     "forbidden",
     "unauthorized",
 ]
@@ -78,11 +81,18 @@ def get_resolver(request: Request) -> Resolver | None:
     return resolver
 
 
+def get_workers(request: Request) -> Workers:
+    """This process's worker pool."""
+    workers: Workers = request.app.state.workers
+    return workers
+
+
 SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogStoreDep = Annotated[CatalogStore, Depends(get_store)]
 CatalogDep = Annotated[Snapshot, Depends(get_catalog)]
 ResolverDep = Annotated[Resolver | None, Depends(get_resolver)]
+WorkersDep = Annotated[Workers, Depends(get_workers)]
 
 
 def unauthorized(detail: str) -> HTTPException:

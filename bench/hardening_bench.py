@@ -5,12 +5,16 @@
   (read from ``/proc``, the process and its children) before, at its peak and after; then
   runs 8 concurrent verifications of one badge with ``--alignments`` alignments while polling
   ``GET /v1/health`` every 50 ms, and prints the verdicts and the health latencies.
+* ``health``: only the second half of ``flood``: health latency while 8 verifications of one
+  badge with ``--alignments`` alignments run at once, on a server whose verification pool has
+  ``--cpu-workers`` processes (0: verification on the request's own thread, as before the pool).
 * ``kill-sweep``: kills (SIGKILL) a process publishing the bundled catalog right after its
   k-th SQL statement, for every k of the transaction, ``--rounds`` times, and checks after
   each kill that the database is consistent (the pointer names a stored version, every
   version has all its files, one publication in the audit log per version).
 
     python bench/hardening_bench.py flood --rounds 4
+    python bench/hardening_bench.py health --cpu-workers 2
     python bench/hardening_bench.py kill-sweep --db sqlite --rounds 5
     PATHWAYS_TEST_PG_URL=postgresql+psycopg://… \\
         python bench/hardening_bench.py kill-sweep --db postgresql
@@ -139,8 +143,9 @@ def flood(base: str, pid: int, rounds: int) -> dict[str, Any]:
     }
 
 
-def health_under_badges(base: str, alignments: int) -> dict[str, Any]:
-    """Health latency while 8 verifications of one large badge run at once."""
+def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
+    """Health latency while 8 verifications of one large badge run at once, and the server's
+    RSS (with its worker processes) before and at its peak."""
     key = SigningKey.generate()
     document = {
         "@context": [
@@ -176,12 +181,15 @@ def health_under_badges(base: str, alignments: int) -> dict[str, Any]:
     payload = {"badge": signed, "trust": [key.issuer], "as_of": "2026-03-01"}
     latencies: list[float] = []
     done = threading.Event()
+    before = peak = tree_rss_mib(pid)
 
     def poll() -> None:
+        nonlocal peak
         while not done.is_set():
             started = time.monotonic()
             httpx.get(f"{base}/v1/health", timeout=60)
             latencies.append(time.monotonic() - started)
+            peak = max(peak, tree_rss_mib(pid))
             time.sleep(0.05)
 
     def verify(_: int) -> str:
@@ -191,8 +199,10 @@ def health_under_badges(base: str, alignments: int) -> dict[str, Any]:
 
     poller = threading.Thread(target=poll)
     poller.start()
+    started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         verdicts = list(pool.map(verify, range(8)))
+    seconds = time.monotonic() - started
     done.set()
     poller.join()
     return {
@@ -200,6 +210,8 @@ def health_under_badges(base: str, alignments: int) -> dict[str, Any]:
         "health_polls": len(latencies),
         "health_median_ms": round(statistics.median(latencies) * 1000),
         "health_max_ms": round(max(latencies) * 1000),
+        "verify_seconds": round(seconds, 1),
+        "rss_mib": [round(before), round(peak)],
     }
 
 
@@ -257,6 +269,9 @@ def main() -> None:
     flood_args = commands.add_parser("flood")
     flood_args.add_argument("--rounds", type=int, default=4)
     flood_args.add_argument("--alignments", type=int, default=1500)
+    health_args = commands.add_parser("health")
+    health_args.add_argument("--alignments", type=int, default=1500)
+    health_args.add_argument("--cpu-workers", type=int, default=None)
     sweep_args = commands.add_parser("kill-sweep")
     sweep_args.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     sweep_args.add_argument("--rounds", type=int, default=5)
@@ -264,10 +279,17 @@ def main() -> None:
     if args.command == "kill-sweep":
         print(json.dumps(kill_sweep(args.db, args.rounds)))
         return
-    with tempfile.TemporaryDirectory() as tmp, serve(f"sqlite:///{tmp}/p.db", workers=1) as base:
+    env = {}
+    if args.command == "health" and args.cpu_workers is not None:
+        env["PATHWAYS_CPU_WORKERS"] = str(args.cpu_workers)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve(f"sqlite:///{tmp}/p.db", workers=1, env=env) as base,
+    ):
         pid = listening_pid(int(base.rsplit(":", 1)[1]))
-        print(json.dumps(flood(base, pid, args.rounds)))
-        print(json.dumps(health_under_badges(base, args.alignments)))
+        if args.command == "flood":
+            print(json.dumps(flood(base, pid, args.rounds)))
+        print(json.dumps(health_under_badges(base, pid, args.alignments)))
 
 
 if __name__ == "__main__":

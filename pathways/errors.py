@@ -59,6 +59,10 @@ class _LocatedErrors(PathwaysError):
         self.errors: tuple[LocatedError, ...] = tuple(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self) -> tuple[type[_LocatedErrors], tuple[tuple[LocatedError, ...]]]:
+        """Pickled as its errors, so that it crosses to and from worker processes whole."""
+        return type(self), (self.errors,)
+
 
 class CatalogError(_LocatedErrors):
     """A catalog that does not load, validate or compile; ``errors`` lists every problem."""
