@@ -48,10 +48,12 @@ class Settings(BaseSettings):
     badge_trust: tuple[str, ...] = ()
     """Issuer ids trusted for every credential, on top of the catalog's ``badge_issuers``."""
 
-    cpu_workers: int = Field(default=2, ge=0, le=64)
+    cpu_workers: int = Field(default=1, ge=0, le=64)
     """Worker processes (per server process) that check badges and compile uploaded
     catalogs, so that this CPU-heavy work never stalls other requests; 0 runs it on the
-    request's own thread (``api/workers.py``)."""
+    request's own thread (``api/workers.py``). One keeps the CPU a server process uses for
+    badges what it was when checks ran one at a time in the process; more check several
+    badges at once, at the cost of the cores other requests run on."""
     cpu_job_seconds: float = Field(default=120.0, gt=0)
     """How long a request waits for its worker job, queueing included (past it: 503)."""
 

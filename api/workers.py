@@ -93,6 +93,12 @@ def _check_badge_with(
     return check_badge(document, as_of=as_of, resolver=resolver, trust=trust, identity=identity)
 
 
+def _cancel_submitted(submitting: asyncio.Future[Any]) -> None:
+    """Drop the job of a request cancelled while the job was being submitted."""
+    if not submitting.cancelled() and submitting.exception() is None and submitting.result():
+        submitting.result()[0].cancel()
+
+
 class Workers:
     """The app's pool of worker processes (one pool per server process), started on first use."""
 
@@ -147,7 +153,13 @@ class Workers:
 
         Raises what the job raises, or :class:`WorkersUnavailable`.
         """
-        submitted = self._submit(job)
+        # Pickling the input and starting processes take time: not on the event loop.
+        submitting = asyncio.ensure_future(asyncio.to_thread(self._submit, job))
+        try:
+            submitted = await asyncio.shield(submitting)
+        except asyncio.CancelledError:
+            submitting.add_done_callback(_cancel_submitted)
+            raise
         if submitted is None:
             return await asyncio.to_thread(job.local, *job.args)
         future, pool = submitted
