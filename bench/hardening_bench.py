@@ -46,13 +46,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from api_support import database_url, serve  # noqa: E402
+from test_api_badges import KEY, badge  # noqa: E402
 
 from api import crud  # noqa: E402
 from api.catalogs import bootstrap  # noqa: E402
 from api.db import make_engine  # noqa: E402
 from api.models import AuditLog, CatalogFile, CatalogVersion  # noqa: E402
 from pathways.catalog.load import DEFAULT_CATALOG  # noqa: E402
-from pathways.interop.signing import SigningKey  # noqa: E402
 
 PUBLISHER = """
 import sys, time
@@ -151,39 +151,14 @@ def flood(base: str, pid: int, rounds: int) -> dict[str, Any]:
 def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
     """Health latency while 8 verifications of one large badge run at once, and the server's
     RSS (with its worker processes) before and at its peak."""
-    key = SigningKey.generate()
-    document = {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:6a3b1f0e-63a4-4b5e-9d1c-2f6f0c1d7e11",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": key.issuer, "type": ["Profile"], "name": "Robotics Club"},
-        "validFrom": "2025-01-15T00:00:00Z",
-        "name": "Robotics",
-        "credentialSubject": {
-            "id": "did:example:jane",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://example.org/robotics-badge.json",
-                "type": ["Achievement"],
-                "name": "Robotics",
-                "description": "Builds robots.",
-                "criteria": {"narrative": "Build one."},
-                "alignment": [
-                    {
-                        "type": ["Alignment"],
-                        "targetName": f"T{i}",
-                        "targetUrl": f"https://e.org/{i}",
-                    }
-                    for i in range(alignments)
-                ],
-            },
-        },
-    }
-    signed = key.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
-    payload = {"badge": signed, "trust": [key.issuer], "as_of": "2026-03-01"}
+    document = badge()
+    document.pop("proof")
+    document["credentialSubject"]["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": f"T{i}", "targetUrl": f"https://e.org/{i}"}
+        for i in range(alignments)
+    ]
+    signed = KEY.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
+    payload = {"badge": signed, "trust": [KEY.issuer], "as_of": "2026-03-01"}
     latencies: list[float] = []
     done = threading.Event()
     before = peak = tree_rss_mib(pid)
