@@ -16,7 +16,7 @@ calls are allowed: a caller who meant to sign in should hear that it did not wor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -28,6 +28,7 @@ from api.catalogs import CatalogStore, Snapshot
 from api.models import User
 from api.settings import Settings
 from api.workers import Workers
+from pathways.errors import UnknownIdError
 from pathways.interop import Resolver
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "SettingsDep",
     "WorkersDep",
     "forbidden",
+    "not_found",
     "unauthorized",
 ]
 
@@ -101,6 +103,14 @@ def unauthorized(detail: str) -> HTTPException:
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail=detail,
         headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def not_found(what: str, ident: str, choices: Iterable[str]) -> HTTPException:
+    """A 404 for an id the catalog does not hold, with "did you mean" suggestions from
+    ``choices`` (the words of :class:`~pathways.errors.UnknownIdError`)."""
+    return HTTPException(
+        status_code=status.HTTP_404_NOT_FOUND, detail=str(UnknownIdError(what, ident, choices))
     )
 
 
