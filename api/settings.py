@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     """Issuer ids trusted for every credential, on top of the catalog's ``badge_issuers``."""
 
     cpu_workers: int = Field(default=1, ge=0, le=64)
-    """Worker processes (per server process) that check badges and compile uploaded
-    catalogs, so that this CPU-heavy work never stalls other requests; 0 runs it on the
+    """Worker processes (per server process) that check badges, compile uploaded catalogs
+    and read transcripts, so that this CPU-heavy work never stalls other requests; 0 runs it on the
     request's own thread (``api/workers.py``). One keeps the CPU a server process uses for
     badges what it was when checks ran one at a time in the process; more check several
     badges at once, at the cost of the cores other requests run on."""

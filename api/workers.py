@@ -1,15 +1,18 @@
 """Worker processes for the CPU-heavy part of requests: :class:`Workers`.
 
 Checking a badge canonicalizes JSON-LD and verifies signatures, seconds of pure-Python work for
-a large badge; compiling an uploaded catalog is the same kind of work. Run in the server's own
+a large badge; compiling an uploaded catalog and reading large transcripts are the same kind
+of work. Run in the server's own
 process it holds the GIL, and every other request waits (``GET /v1/health`` took 1.5 s while
 8 large badges were checked). The service therefore runs both in a bounded pool of worker
 processes (``settings.cpu_workers`` of them) and keeps only cheap work (mapping a checked badge
 to the catalog, the database) in its own. What a caller may rely on:
 
 * the answer is the one the same function gives in-process (``cpu_workers = 0`` runs it so):
-  inputs and outputs are pickled, errors the job raises (a catalog's ``CatalogError``) are
-  raised again in the caller, and an input too deeply nested to pickle runs in-process;
+  inputs and outputs are pickled, errors the job raises (a catalog's ``CatalogError``, a
+  transcript's ``TranscriptError``) are raised again in the caller, and an input too deeply
+  nested to pickle runs in-process. A job that needs the published catalog sends it pickled
+  once per catalog version (the bytes are kept), and each worker keeps the last two it read;
 * the pool starts on the first job, never holds more than ``cpu_workers`` processes, and
   :meth:`Workers.shutdown` (the app's shutdown) stops them;
 * processes come from a fork server that has already imported the engine (never ``fork`` of
@@ -27,7 +30,8 @@ import asyncio
 import multiprocessing
 import pickle
 import threading
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -40,6 +44,12 @@ from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.load import load_sources
 from pathways.catalog.model import Identity
 from pathways.interop import Checked, Resolver, check_badge
+from pathways.interop.transcripts import (
+    ImportOptions,
+    ImportResult,
+    TranscriptFormat,
+    import_transcripts,
+)
 
 __all__ = ["Job", "Workers", "WorkersUnavailable"]
 
@@ -47,6 +57,15 @@ T = TypeVar("T")
 
 _resolver: Resolver | None = None
 """In a worker process: the server's badge resolver, given once when the process starts."""
+
+KEPT_CATALOGS = 2
+"""Catalog versions kept pickled in the server and unpickled in each worker."""
+
+_catalogs: OrderedDict[str, CompiledCatalog] = OrderedDict()
+"""In a worker process: the catalogs jobs sent, by content hash, the last KEPT_CATALOGS."""
+
+TranscriptFiles = Sequence[tuple[str, bytes, TranscriptFormat | None]]
+"""Transcript files to import: (name, content, format or None to guess)."""
 
 
 class WorkersUnavailable(Exception):
@@ -71,9 +90,18 @@ def _start(resolver: Resolver | None) -> None:
 
 
 def _run_pickled(job: bytes) -> Any:
-    """In a worker: run the pickled ``(function, args)``."""
+    """In a worker: run the pickled ``(function, args)``. An exception that would not survive
+    the way back (its class cannot be rebuilt from its pickle) is raised as a RuntimeError
+    naming it, a bug answered with 500, rather than breaking the pool."""
     function, args = pickle.loads(job)
-    return function(*args)
+    try:
+        return function(*args)
+    except Exception as error:
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            raise RuntimeError(f"{type(error).__name__}: {error}") from None
+        raise
 
 
 def _check_badge(
@@ -81,6 +109,34 @@ def _check_badge(
 ) -> Checked:
     """In a worker: :func:`~pathways.interop.check_badge` with the process's resolver."""
     return check_badge(document, as_of=as_of, resolver=_resolver, trust=trust, identity=identity)
+
+
+def _catalog(version: str, pickled: bytes) -> CompiledCatalog:
+    """In a worker: the catalog ``pickled`` holds (unpickled once per version)."""
+    found = _catalogs.get(version)
+    if found is None:
+        found = _catalogs[version] = pickle.loads(pickled)
+        while len(_catalogs) > KEPT_CATALOGS:
+            _catalogs.popitem(last=False)
+    _catalogs.move_to_end(version)
+    return found
+
+
+def _import_transcripts(
+    version: str, pickled: bytes, files: TranscriptFiles, options: ImportOptions
+) -> ImportResult:
+    """In a worker: :func:`~pathways.interop.transcripts.import_transcripts`."""
+    return import_transcripts(_catalog(version, pickled), files, options)
+
+
+def _import_transcripts_with(
+    catalog: CompiledCatalog,
+    _version: str,
+    _pickled: bytes,
+    files: TranscriptFiles,
+    options: ImportOptions,
+) -> ImportResult:
+    return import_transcripts(catalog, files, options)
 
 
 def _check_badge_with(
@@ -110,6 +166,7 @@ class Workers:
         self._resolver = resolver
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._pickled: OrderedDict[str, bytes] = OrderedDict()
 
     def check_badge(
         self,
@@ -125,6 +182,30 @@ class Workers:
             partial(_check_badge_with, self._resolver),
             (document, as_of, trust, identity),
         )
+
+    def import_transcripts(
+        self, catalog: CompiledCatalog, files: TranscriptFiles, options: ImportOptions
+    ) -> Job[ImportResult]:
+        """The job that reads transcripts and maps them to ``catalog`` (raises
+        ``TranscriptError``)."""
+        pickled = self._pickle(catalog) if self.count else b""
+        return Job(
+            _import_transcripts,
+            partial(_import_transcripts_with, catalog),
+            (catalog.version, pickled, files, options),
+        )
+
+    def _pickle(self, catalog: CompiledCatalog) -> bytes:
+        """``catalog`` pickled, kept for its version."""
+        with self._lock:
+            found = self._pickled.get(catalog.version)
+        if found is None:
+            found = pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL)
+            with self._lock:
+                self._pickled[catalog.version] = found
+                while len(self._pickled) > KEPT_CATALOGS:
+                    self._pickled.popitem(last=False)
+        return found
 
     @staticmethod
     def compile_catalog(sources: dict[str, bytes]) -> Job[CompiledCatalog]:

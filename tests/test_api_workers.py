@@ -1,13 +1,14 @@
 """The worker processes of api/workers.py: the pooled path answers exactly what the in-process
-path answers (badge verdicts, catalog errors), and the pool starts lazily, stays bounded, drops
-the queued jobs of cancelled or timed-out requests, survives a killed worker and stops with
-the app."""
+path answers (badge verdicts, catalog errors, transcript imports), and the pool starts lazily,
+stays bounded, drops the queued jobs of cancelled or timed-out requests, survives a killed
+worker and stops with the app."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import os
+import pickle
 import signal
 import time
 from collections.abc import Iterator
@@ -21,7 +22,10 @@ from fastapi.testclient import TestClient
 from test_api_badges import AS_OF, KEY, badge
 
 from api.workers import Job, Workers, WorkersUnavailable
+from pathways.catalog.compile import CatalogProblems, Problem
+from pathways.errors import CatalogError, LocatedError, PathwaysError, UnknownIdError
 from pathways.interop import check_badge
+from pathways.interop.transcripts import TranscriptError
 
 DEEP = 3000
 
@@ -81,6 +85,18 @@ CATALOGS: list[dict[str, Any]] = [
 """Catalog uploads that do not load: each must give the same located errors either way."""
 
 
+TRANSCRIPTS = Path(__file__).resolve().parent.parent / "data" / "transcripts"
+
+IMPORTS: list[dict[str, Any]] = [
+    {"files": [{"name": f.name, "content": f.read_text()} for f in sorted(TRANSCRIPTS.iterdir())]},
+    {"files": [{"name": "t.csv", "content": "subject,number\nITNT,1500\n"}], "learner": "x"},
+    {"files": [{"name": "t.xml", "content": "<CollegeTranscript><Student>"}]},
+    {"files": [{"name": "t.csv", "content": "student_id,subject,number,credits,grade,term\n"
+                "s1,ITNT,1500,lots,A,Fall 2024\n"}], "institution": "tri-c"},
+]  # fmt: skip
+"""Transcript imports: a whole record, and files that cannot be read (located 422s)."""
+
+
 @pytest.fixture(scope="module")
 def apps() -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
     served: dict[str, tuple[TestClient, dict[str, str]]] = {}
@@ -116,6 +132,16 @@ def test_pooled_catalog_errors_equal_in_process_errors(
         assert replies[0].status_code == (422 if route == "/v1/catalog" else 200)
         assert replies[0].json() == replies[1].json()
         assert replies[0].json().get("errors")
+
+
+@pytest.mark.parametrize("body", IMPORTS, ids=range(len(IMPORTS)))
+def test_pooled_transcript_imports_equal_in_process_imports(
+    apps: dict[str, tuple[TestClient, dict[str, str]]], body: dict[str, Any]
+) -> None:
+    replies = [client.post("/v1/records/import", json=body) for client, _ in apps.values()]
+    assert replies[0].status_code == replies[1].status_code
+    assert replies[0].json() == replies[1].json()
+    assert replies[0].json().get("record") or replies[0].json().get("errors")
 
 
 def test_pool_starts_lazily_and_stops_with_the_app() -> None:
@@ -206,3 +232,20 @@ def test_a_killed_worker_answers_unavailable_and_the_next_job_gets_a_new_pool() 
         pids = workers.processes()
         workers.shutdown()
     assert _gone(pids)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        CatalogError([LocatedError("a.yaml", 3, 1, "credentials.0", "bad")]),
+        CatalogProblems([Problem("credentials", 0, ("id",), "twice", ("credentials", 2, ()))]),
+        TranscriptError([LocatedError("t.csv", 2, 4, "credits", "'lots' is not a number")]),
+        UnknownIdError("institution", "tric", ["tri-c", "osu", "trick", "tric-x"]),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_errors_cross_to_and_from_workers_whole(error: PathwaysError) -> None:
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error)
+    assert str(back) == str(error)
+    assert vars(back) == vars(error)

@@ -326,13 +326,14 @@ def add_badge(
     "/{learner_id}/transcripts",
     response_model=TranscriptImport,
     status_code=status.HTTP_201_CREATED,
-    responses={422: INVALID_INPUT},
+    responses={422: INVALID_INPUT, 503: BUSY},
 )
 def add_transcripts(
     session: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
     catalog: CatalogDep,
+    workers: WorkersDep,
     learner_id: LearnerId,
     body: TranscriptsRequest,
 ) -> JSONResponse:
@@ -340,7 +341,7 @@ def add_transcripts(
     catalog credential claims (kept as unmapped entries) are added together, or nothing is.
     The reply is the whole record after the import, and the import's report."""
     learner = _learner(session, user, learner_id)
-    result = run_import(catalog.compiled, body, learner.id)
+    result = run_import(catalog.compiled, body, learner.id, workers)
     if isinstance(result, JSONResponse):
         return result
     held = session.exec(
