@@ -97,9 +97,13 @@ IMPORTS: list[dict[str, Any]] = [
 """Transcript imports: a whole record, and files that cannot be read (located 422s)."""
 
 
+Apps = dict[str, tuple[TestClient, dict[str, str]]]
+"""The in-process and the pooled app, each with a registrar's Authorization header."""
+
+
 @pytest.fixture(scope="module")
-def apps() -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
-    served: dict[str, tuple[TestClient, dict[str, str]]] = {}
+def apps() -> Iterator[Apps]:
+    served: Apps = {}
     clients = []
     for name, count in (("in-process", 0), ("pooled", 2)):
         app, engine = memory_app(cpu_workers=count)
@@ -112,36 +116,34 @@ def apps() -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]]:
         client.__exit__(None, None, None)
 
 
-@pytest.mark.parametrize("body", BADGES, ids=range(len(BADGES)))
-def test_pooled_verdicts_equal_in_process_verdicts(
-    apps: dict[str, tuple[TestClient, dict[str, str]]], body: dict[str, Any]
-) -> None:
-    replies = [client.post("/v1/badges/verify", json=body) for client, _ in apps.values()]
+def _same_reply(apps: Apps, route: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """POST ``body`` (as a registrar) to both apps: their status and JSON, which must agree."""
+    replies = [client.post(route, json=body, headers=reg) for client, reg in apps.values()]
     assert replies[0].status_code == replies[1].status_code
-    assert replies[0].status_code in (200, 422)
     assert replies[0].json() == replies[1].json()
+    return replies[0].status_code, replies[0].json()
+
+
+@pytest.mark.parametrize("body", BADGES, ids=range(len(BADGES)))
+def test_pooled_verdicts_equal_in_process_verdicts(apps: Apps, body: dict[str, Any]) -> None:
+    status, _reply = _same_reply(apps, "/v1/badges/verify", body)
+    assert status in (200, 422)
 
 
 @pytest.mark.parametrize("upload", CATALOGS, ids=range(len(CATALOGS)))
-def test_pooled_catalog_errors_equal_in_process_errors(
-    apps: dict[str, tuple[TestClient, dict[str, str]]], upload: dict[str, Any]
-) -> None:
-    for route in ("/v1/catalog", "/v1/catalog/validate"):
-        replies = [client.post(route, json=upload, headers=reg) for client, reg in apps.values()]
-        assert replies[0].status_code == replies[1].status_code
-        assert replies[0].status_code == (422 if route == "/v1/catalog" else 200)
-        assert replies[0].json() == replies[1].json()
-        assert replies[0].json().get("errors")
+def test_pooled_catalog_errors_equal_in_process_errors(apps: Apps, upload: dict[str, Any]) -> None:
+    for route, expected in (("/v1/catalog", 422), ("/v1/catalog/validate", 200)):
+        status, reply = _same_reply(apps, route, upload)
+        assert status == expected
+        assert reply.get("errors")
 
 
 @pytest.mark.parametrize("body", IMPORTS, ids=range(len(IMPORTS)))
 def test_pooled_transcript_imports_equal_in_process_imports(
-    apps: dict[str, tuple[TestClient, dict[str, str]]], body: dict[str, Any]
+    apps: Apps, body: dict[str, Any]
 ) -> None:
-    replies = [client.post("/v1/records/import", json=body) for client, _ in apps.values()]
-    assert replies[0].status_code == replies[1].status_code
-    assert replies[0].json() == replies[1].json()
-    assert replies[0].json().get("record") or replies[0].json().get("errors")
+    _status, reply = _same_reply(apps, "/v1/records/import", body)
+    assert reply.get("record") or reply.get("errors")
 
 
 def test_pool_starts_lazily_and_stops_with_the_app() -> None:
