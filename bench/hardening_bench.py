@@ -7,7 +7,8 @@
   ``GET /v1/health`` every 50 ms, and prints the verdicts and the health latencies.
 * ``health``: only the second half of ``flood``: health latency while 8 verifications of one
   badge with ``--alignments`` alignments run at once, on a server whose verification pool has
-  ``--cpu-workers`` processes (0: verification on the request's own thread, as before the pool).
+  ``--cpu-workers`` processes (0: verification on the request's own thread, as before the pool);
+  with ``--transcript-rows N``, while one transcript of N course lines is imported instead.
 * ``kill-sweep``: kills (SIGKILL) a process publishing the bundled catalog right after its
   k-th SQL statement, for every k of the transaction, ``--rounds`` times, and checks after
   each kill that the database is consistent (the pointer names a stored version, every
@@ -33,6 +34,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,17 +150,10 @@ def flood(base: str, pid: int, rounds: int) -> dict[str, Any]:
     }
 
 
-def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
-    """Health latency while 8 verifications of one large badge run at once, and the server's
-    RSS (with its worker processes) before and at its peak."""
-    document = badge()
-    document.pop("proof")
-    document["credentialSubject"]["achievement"]["alignment"] = [
-        {"type": ["Alignment"], "targetName": f"T{i}", "targetUrl": f"https://e.org/{i}"}
-        for i in range(alignments)
-    ]
-    signed = KEY.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
-    payload = {"badge": signed, "trust": [KEY.issuer], "as_of": "2026-03-01"}
+def health_while(base: str, pid: int, work: Callable[[], list[str]]) -> dict[str, Any]:
+    """Poll ``GET /v1/health`` every 50 ms while ``work`` runs: its outcomes, the health
+    latencies, how long it took, and the server's RSS (worker processes included) before and
+    at its peak."""
     latencies: list[float] = []
     done = threading.Event()
     before = peak = tree_rss_mib(pid)
@@ -175,27 +170,58 @@ def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
                 peak = max(peak, tree_rss_mib(pid))
                 time.sleep(0.05)
 
+    poller = threading.Thread(target=poll)
+    poller.start()
+    started = time.monotonic()
+    outcomes = work()
+    seconds = time.monotonic() - started
+    done.set()
+    poller.join()
+    return {
+        "outcomes": Counter(outcomes),
+        "health_polls": len(latencies),
+        "health_median_ms": round(statistics.median(latencies) * 1000),
+        "health_max_ms": round(max(latencies) * 1000),
+        "work_seconds": round(seconds, 1),
+        "rss_mib": [round(before), round(peak)],
+    }
+
+
+def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
+    """Health while 8 verifications of one badge with ``alignments`` alignments run at once."""
+    document = badge()
+    document.pop("proof")
+    document["credentialSubject"]["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": f"T{i}", "targetUrl": f"https://e.org/{i}"}
+        for i in range(alignments)
+    ]
+    signed = KEY.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
+    payload = {"badge": signed, "trust": [KEY.issuer], "as_of": "2026-03-01"}
+
     def verify(_: int) -> str:
         reply = httpx.post(f"{base}/v1/badges/verify", json=payload, timeout=600)
         verdict = reply.json()
         return f"{reply.status_code} {verdict.get('verified')} {verdict.get('reason_code')}"
 
-    poller = threading.Thread(target=poll)
-    poller.start()
-    started = time.monotonic()
-    with ThreadPoolExecutor(8) as pool:
-        verdicts = list(pool.map(verify, range(8)))
-    seconds = time.monotonic() - started
-    done.set()
-    poller.join()
-    return {
-        "verdicts": Counter(verdicts),
-        "health_polls": len(latencies),
-        "health_median_ms": round(statistics.median(latencies) * 1000),
-        "health_max_ms": round(max(latencies) * 1000),
-        "verify_seconds": round(seconds, 1),
-        "rss_mib": [round(before), round(peak)],
-    }
+    def work() -> list[str]:
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(verify, range(8)))
+
+    return health_while(base, pid, work)
+
+
+def health_under_import(base: str, pid: int, rows: int) -> dict[str, Any]:
+    """Health while one CSV transcript of ``rows`` course lines (none a catalog credential
+    claims, each a different course) is imported with ``POST /v1/records/import``."""
+    lines = ["student_id,institution,subject,number,title,credits,grade,term"]
+    lines += [f"s1,tri-c,ZZZ,{1000 + i},Course {i},3,A,Fall {2000 + i % 20}" for i in range(rows)]
+    body = {"files": [{"name": "big.csv", "content": "\n".join(lines)}], "institution": "tri-c"}
+
+    def work() -> list[str]:
+        reply = httpx.post(f"{base}/v1/records/import", json=body, timeout=600)
+        return [str(reply.status_code)]
+
+    return health_while(base, pid, work)
 
 
 def consistent(engine: Engine) -> bool:
@@ -255,6 +281,9 @@ def main() -> None:
     health_args = commands.add_parser("health")
     health_args.add_argument("--alignments", type=int, default=1500)
     health_args.add_argument("--cpu-workers", type=int, default=None)
+    health_args.add_argument(
+        "--transcript-rows", type=int, default=0, help="import a transcript instead of badges"
+    )
     sweep_args = commands.add_parser("kill-sweep")
     sweep_args.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     sweep_args.add_argument("--rounds", type=int, default=5)
@@ -272,7 +301,10 @@ def main() -> None:
         pid = listening_pid(int(base.rsplit(":", 1)[1]))
         if args.command == "flood":
             print(json.dumps(flood(base, pid, args.rounds)))
-        print(json.dumps(health_under_badges(base, pid, args.alignments)))
+        if args.command == "health" and args.transcript_rows:
+            print(json.dumps(health_under_import(base, pid, args.transcript_rows)))
+        else:
+            print(json.dumps(health_under_badges(base, pid, args.alignments)))
 
 
 if __name__ == "__main__":
