@@ -565,9 +565,14 @@ def learner_public(learner: Learner) -> LearnerPublic:
     )
 
 
-def _touch(session: Session, learner: Learner) -> None:
+def _commit_change(
+    session: Session, learner: Learner, actor: User | None, action: str, detail: dict[str, Any]
+) -> None:
+    """Mark the learner's record as changed now, log ``action`` on it and commit."""
     learner.updated_at = utcnow()
     session.add(learner)
+    log(session=session, actor=actor, action=action, target=learner.id, detail=detail)
+    session.commit()
 
 
 def list_holdings(*, session: Session, learner_id: str) -> list[HoldingRow]:
@@ -592,16 +597,9 @@ def add_holding(
     """Append a holding to a learner's record."""
     row = _holding_row(learner.id, holding)
     session.add(row)
-    _touch(session, learner)
     session.flush()
-    log(
-        session=session,
-        actor=actor,
-        action="holding.add",
-        target=learner.id,
-        detail={"holding": row.id, "credential": holding.credential},
-    )
-    session.commit()
+    detail = {"holding": row.id, "credential": holding.credential}
+    _commit_change(session, learner, actor, "holding.add", detail)
     session.refresh(row)
     return row
 
@@ -621,16 +619,8 @@ def add_imported(
         session.add(_holding_row(learner.id, holding))
     for entry in unmapped:
         session.add(UnmappedRow(learner_id=learner.id, document=entry.model_dump(mode="json")))
-    _touch(session, learner)
-    session.flush()
-    log(
-        session=session,
-        actor=actor,
-        action="transcript.import",
-        target=learner.id,
-        detail={"files": source, "holdings": len(holdings), "unmapped": len(unmapped)},
-    )
-    session.commit()
+    detail = {"files": source, "holdings": len(holdings), "unmapped": len(unmapped)}
+    _commit_change(session, learner, actor, "transcript.import", detail)
 
 
 def replace_holding(
@@ -640,15 +630,8 @@ def replace_holding(
     row.credential = holding.credential
     row.document = holding_document(holding)
     session.add(row)
-    _touch(session, learner)
-    log(
-        session=session,
-        actor=actor,
-        action="holding.replace",
-        target=learner.id,
-        detail={"holding": row.id, "credential": holding.credential},
-    )
-    session.commit()
+    detail = {"holding": row.id, "credential": holding.credential}
+    _commit_change(session, learner, actor, "holding.replace", detail)
     session.refresh(row)
     return row
 
@@ -658,15 +641,8 @@ def delete_holding(
 ) -> None:
     """Remove a holding from a learner's record."""
     session.delete(row)
-    _touch(session, learner)
-    log(
-        session=session,
-        actor=actor,
-        action="holding.delete",
-        target=learner.id,
-        detail={"holding": row.id, "credential": row.credential},
-    )
-    session.commit()
+    detail = {"holding": row.id, "credential": row.credential}
+    _commit_change(session, learner, actor, "holding.delete", detail)
 
 
 def list_exceptions(*, session: Session, learner_id: str) -> list[ExceptionRow]:
@@ -710,16 +686,8 @@ def add_exception(
         created_by_id=actor.id,
     )
     session.add(row)
-    _touch(session, learner)
     session.flush()
-    log(
-        session=session,
-        actor=actor,
-        action="exception.add",
-        target=learner.id,
-        detail={"exception": row.id, **row.document},
-    )
-    session.commit()
+    _commit_change(session, learner, actor, "exception.add", {"exception": row.id, **row.document})
     session.refresh(row)
     return row
 
@@ -727,15 +695,7 @@ def add_exception(
 def delete_exception(*, session: Session, learner: Learner, row: ExceptionRow, actor: User) -> None:
     """Withdraw an exception."""
     session.delete(row)
-    _touch(session, learner)
-    log(
-        session=session,
-        actor=actor,
-        action="exception.delete",
-        target=learner.id,
-        detail={"exception": row.id},
-    )
-    session.commit()
+    _commit_change(session, learner, actor, "exception.delete", {"exception": row.id})
 
 
 def learner_record(*, session: Session, learner: Learner) -> LearnerRecord:

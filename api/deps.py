@@ -3,6 +3,7 @@
 * :data:`SessionDep` — a database session for the request;
 * :data:`SettingsDep` — the service settings;
 * :data:`ResolverDep` — the offline badge resolver, or None;
+* :data:`WorkersDep` — the worker processes for CPU-heavy work (:mod:`api.workers`);
 * :data:`CatalogDep` — the published catalog (:class:`~api.catalogs.Snapshot`) for the whole
   request, reloaded first if another process published;
 * :data:`OptionalUser` — the signed-in account, or None (anonymous);
@@ -15,7 +16,7 @@ calls are allowed: a caller who meant to sign in should hear that it did not wor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -26,6 +27,8 @@ from api import crud
 from api.catalogs import CatalogStore, Snapshot
 from api.models import User
 from api.settings import Settings
+from api.workers import Workers
+from pathways.errors import UnknownIdError
 from pathways.interop import Resolver
 
 __all__ = [
@@ -37,7 +40,9 @@ __all__ = [
     "ResolverDep",
     "SessionDep",
     "SettingsDep",
+    "WorkersDep",
     "forbidden",
+    "not_found",
     "unauthorized",
 ]
 
@@ -78,11 +83,18 @@ def get_resolver(request: Request) -> Resolver | None:
     return resolver
 
 
+def get_workers(request: Request) -> Workers:
+    """This process's worker pool."""
+    workers: Workers = request.app.state.workers
+    return workers
+
+
 SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogStoreDep = Annotated[CatalogStore, Depends(get_store)]
 CatalogDep = Annotated[Snapshot, Depends(get_catalog)]
 ResolverDep = Annotated[Resolver | None, Depends(get_resolver)]
+WorkersDep = Annotated[Workers, Depends(get_workers)]
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -91,6 +103,14 @@ def unauthorized(detail: str) -> HTTPException:
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail=detail,
         headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def not_found(what: str, ident: str, choices: Iterable[str]) -> HTTPException:
+    """A 404 for an id the catalog does not hold, with "did you mean" suggestions from
+    ``choices`` (the words of :class:`~pathways.errors.UnknownIdError`)."""
+    return HTTPException(
+        status_code=status.HTTP_404_NOT_FOUND, detail=str(UnknownIdError(what, ident, choices))
     )
 
 

@@ -7,7 +7,8 @@
 * :class:`~pathways.errors.UnknownIdError` → 422 ``{"detail", "suggestions"}`` (a route whose
   path names the id answers 404 itself); any other :class:`~pathways.errors.PathwaysError` →
   422;
-* the solver's time cap → 503; no catalog to serve, or the database unreachable → 503;
+* the solver's time cap → 503; no catalog to serve, or the database unreachable → 503; a
+  worker job (badge check, catalog compilation) not done in time or whose process died → 503;
 * anything else → 500 ``{"detail": "internal error"}`` (a bug: logged with its traceback).
 """
 
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from api.catalogs import CatalogUnavailable
+from api.workers import WorkersUnavailable
 from pathways.errors import CatalogError, PathwaysError, RecordError, UnknownIdError
 from pathways.solver import SolverTimeout
 
@@ -94,6 +96,12 @@ def install_handlers(app: FastAPI) -> None:
                 "retry, send a smaller record, or sign in for a longer limit"
             },
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(WorkersUnavailable)
+    async def _busy(_request: Request, error: WorkersUnavailable) -> JSONResponse:
+        return JSONResponse(
+            status_code=503, content={"detail": str(error)}, headers={"Retry-After": "5"}
         )
 
     @app.exception_handler(CatalogUnavailable)

@@ -6,6 +6,9 @@ database holds no catalog yet, publishes ``settings.catalog_dir`` as version 1. 
 web page at ``/``. The docs page loads Swagger UI from ``/docs/assets`` (the files of the
 ``swagger-ui-bundle`` package), never from a CDN, so it works without internet.
 
+At shutdown it stops its worker processes (:mod:`api.workers`, started by the first badge
+check or catalog upload).
+
 ``uvicorn api.main:create_app --factory`` (what ``pathways serve`` runs) builds the app from
 ``PATHWAYS_*`` environment variables.
 """
@@ -37,6 +40,7 @@ from api.errors import install_handlers
 from api.middleware import AllowOptions, AuthFirst, BodyLimit, RequestLog
 from api.routes import API_PREFIX, RESOURCE_ROUTERS, api_router, web
 from api.settings import Settings
+from api.workers import Workers
 from pathways.interop import Resolver
 
 __all__ = ["STATIC_DIR", "create_app"]
@@ -147,6 +151,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         await run_in_threadpool(bootstrap, engine, settings.catalog_dir)
         app.state.catalogs.current()  # load the published catalog before the first request
         yield
+        await run_in_threadpool(app.state.workers.shutdown)
         if own_engine:
             engine.dispose()
 
@@ -164,6 +169,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.catalogs = CatalogStore(engine, check_interval=settings.catalog_check_interval)
     app.state.resolver = (
         Resolver.load(settings.badge_resolve_dir) if settings.badge_resolve_dir else None
+    )
+    app.state.workers = Workers(
+        settings.cpu_workers, seconds=settings.cpu_job_seconds, resolver=app.state.resolver
     )
     install_handlers(app)
     app.include_router(api_router)

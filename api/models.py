@@ -254,6 +254,13 @@ INVALID_INPUT: dict[str, Any] = {
 }
 """The 422 every ``/v1`` operation may answer, in all four shapes the service uses."""
 
+BUSY: dict[str, Any] = {
+    "model": Message,
+    "description": "The worker processes did not finish the work in time (the server is "
+    "busy) or one stopped; retry (Retry-After).",
+}
+"""The 503 of an operation whose CPU-heavy part runs in a worker process (``api/workers.py``)."""
+
 
 class StatusChange(SQLModel):
     """A stored learner whose audit status toward one of their goals would change."""

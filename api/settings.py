@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     badge_trust: tuple[str, ...] = ()
     """Issuer ids trusted for every credential, on top of the catalog's ``badge_issuers``."""
 
+    cpu_workers: int = Field(default=1, ge=0, le=64)
+    """Worker processes (per server process) that check badges, compile uploaded catalogs
+    and read transcripts, so that this CPU-heavy work never stalls other requests; 0 runs it on the
+    request's own thread (``api/workers.py``). One keeps the CPU a server process uses for
+    badges what it was when checks ran one at a time in the process; more check several
+    badges at once, at the cost of the cores other requests run on."""
+    cpu_job_seconds: float = Field(default=120.0, gt=0)
+    """How long a request waits for its worker job, queueing included (past it: 503)."""
+
     catalog_check_interval: float = Field(default=0.0, ge=0)
     """Seconds between checks of the published version (0: on every request that reads the
     catalog; the check is one primary-key lookup)."""

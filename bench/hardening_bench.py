@@ -5,12 +5,17 @@
   (read from ``/proc``, the process and its children) before, at its peak and after; then
   runs 8 concurrent verifications of one badge with ``--alignments`` alignments while polling
   ``GET /v1/health`` every 50 ms, and prints the verdicts and the health latencies.
+* ``health``: only the second half of ``flood``: health latency while 8 verifications of one
+  badge with ``--alignments`` alignments run at once, on a server whose verification pool has
+  ``--cpu-workers`` processes (0: verification on the request's own thread, as before the pool);
+  with ``--transcript-rows N``, while one transcript of N course lines is imported instead.
 * ``kill-sweep``: kills (SIGKILL) a process publishing the bundled catalog right after its
   k-th SQL statement, for every k of the transaction, ``--rounds`` times, and checks after
   each kill that the database is consistent (the pointer names a stored version, every
   version has all its files, one publication in the audit log per version).
 
     python bench/hardening_bench.py flood --rounds 4
+    python bench/hardening_bench.py health --cpu-workers 2
     python bench/hardening_bench.py kill-sweep --db sqlite --rounds 5
     PATHWAYS_TEST_PG_URL=postgresql+psycopg://… \\
         python bench/hardening_bench.py kill-sweep --db postgresql
@@ -29,6 +34,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,13 +48,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from api_support import database_url, serve  # noqa: E402
+from test_api_badges import KEY, badge  # noqa: E402
 
 from api import crud  # noqa: E402
 from api.catalogs import bootstrap  # noqa: E402
 from api.db import make_engine  # noqa: E402
 from api.models import AuditLog, CatalogFile, CatalogVersion  # noqa: E402
 from pathways.catalog.load import DEFAULT_CATALOG  # noqa: E402
-from pathways.interop.signing import SigningKey  # noqa: E402
 
 PUBLISHER = """
 import sys, time
@@ -86,7 +92,12 @@ def tree_rss_mib(pid: int) -> float:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            # Each thread lists the children it started (a worker pool is started by one).
+            children = [
+                child
+                for task in Path(f"/proc/{current}/task").iterdir()
+                for child in (task / "children").read_text().split()
+            ]
         except FileNotFoundError:
             continue
         pending.extend(int(child) for child in children)
@@ -139,68 +150,78 @@ def flood(base: str, pid: int, rounds: int) -> dict[str, Any]:
     }
 
 
-def health_under_badges(base: str, alignments: int) -> dict[str, Any]:
-    """Health latency while 8 verifications of one large badge run at once."""
-    key = SigningKey.generate()
-    document = {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:6a3b1f0e-63a4-4b5e-9d1c-2f6f0c1d7e11",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": key.issuer, "type": ["Profile"], "name": "Robotics Club"},
-        "validFrom": "2025-01-15T00:00:00Z",
-        "name": "Robotics",
-        "credentialSubject": {
-            "id": "did:example:jane",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://example.org/robotics-badge.json",
-                "type": ["Achievement"],
-                "name": "Robotics",
-                "description": "Builds robots.",
-                "criteria": {"narrative": "Build one."},
-                "alignment": [
-                    {
-                        "type": ["Alignment"],
-                        "targetName": f"T{i}",
-                        "targetUrl": f"https://e.org/{i}",
-                    }
-                    for i in range(alignments)
-                ],
-            },
-        },
-    }
-    signed = key.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
-    payload = {"badge": signed, "trust": [key.issuer], "as_of": "2026-03-01"}
+def health_while(base: str, pid: int, work: Callable[[], list[str]]) -> dict[str, Any]:
+    """Poll ``GET /v1/health`` every 50 ms while ``work`` runs: its outcomes, the health
+    latencies, how long it took, and the server's RSS (worker processes included) before and
+    at its peak."""
     latencies: list[float] = []
     done = threading.Event()
+    before = peak = tree_rss_mib(pid)
 
     def poll() -> None:
-        while not done.is_set():
-            started = time.monotonic()
-            httpx.get(f"{base}/v1/health", timeout=60)
-            latencies.append(time.monotonic() - started)
-            time.sleep(0.05)
+        nonlocal peak
+        # One client, one kept-alive connection: the figure is the server's, not the cost of
+        # a new client (its TLS context) for every poll.
+        with httpx.Client(timeout=60) as client:
+            while not done.is_set():
+                started = time.monotonic()
+                client.get(f"{base}/v1/health")
+                latencies.append(time.monotonic() - started)
+                peak = max(peak, tree_rss_mib(pid))
+                time.sleep(0.05)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    started = time.monotonic()
+    outcomes = work()
+    seconds = time.monotonic() - started
+    done.set()
+    poller.join()
+    return {
+        "outcomes": Counter(outcomes),
+        "health_polls": len(latencies),
+        "health_median_ms": round(statistics.median(latencies) * 1000),
+        "health_max_ms": round(max(latencies) * 1000),
+        "work_seconds": round(seconds, 1),
+        "rss_mib": [round(before), round(peak)],
+    }
+
+
+def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
+    """Health while 8 verifications of one badge with ``alignments`` alignments run at once."""
+    document = badge()
+    document.pop("proof")
+    document["credentialSubject"]["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": f"T{i}", "targetUrl": f"https://e.org/{i}"}
+        for i in range(alignments)
+    ]
+    signed = KEY.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
+    payload = {"badge": signed, "trust": [KEY.issuer], "as_of": "2026-03-01"}
 
     def verify(_: int) -> str:
         reply = httpx.post(f"{base}/v1/badges/verify", json=payload, timeout=600)
         verdict = reply.json()
         return f"{reply.status_code} {verdict.get('verified')} {verdict.get('reason_code')}"
 
-    poller = threading.Thread(target=poll)
-    poller.start()
-    with ThreadPoolExecutor(8) as pool:
-        verdicts = list(pool.map(verify, range(8)))
-    done.set()
-    poller.join()
-    return {
-        "verdicts": Counter(verdicts),
-        "health_polls": len(latencies),
-        "health_median_ms": round(statistics.median(latencies) * 1000),
-        "health_max_ms": round(max(latencies) * 1000),
-    }
+    def work() -> list[str]:
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(verify, range(8)))
+
+    return health_while(base, pid, work)
+
+
+def health_under_import(base: str, pid: int, rows: int) -> dict[str, Any]:
+    """Health while one CSV transcript of ``rows`` course lines (none a catalog credential
+    claims, each a different course) is imported with ``POST /v1/records/import``."""
+    lines = ["student_id,institution,subject,number,title,credits,grade,term"]
+    lines += [f"s1,tri-c,ZZZ,{1000 + i},Course {i},3,A,Fall {2000 + i % 20}" for i in range(rows)]
+    body = {"files": [{"name": "big.csv", "content": "\n".join(lines)}], "institution": "tri-c"}
+
+    def work() -> list[str]:
+        reply = httpx.post(f"{base}/v1/records/import", json=body, timeout=600)
+        return [str(reply.status_code)]
+
+    return health_while(base, pid, work)
 
 
 def consistent(engine: Engine) -> bool:
@@ -257,6 +278,12 @@ def main() -> None:
     flood_args = commands.add_parser("flood")
     flood_args.add_argument("--rounds", type=int, default=4)
     flood_args.add_argument("--alignments", type=int, default=1500)
+    health_args = commands.add_parser("health")
+    health_args.add_argument("--alignments", type=int, default=1500)
+    health_args.add_argument("--cpu-workers", type=int, default=None)
+    health_args.add_argument(
+        "--transcript-rows", type=int, default=0, help="import a transcript instead of badges"
+    )
     sweep_args = commands.add_parser("kill-sweep")
     sweep_args.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     sweep_args.add_argument("--rounds", type=int, default=5)
@@ -264,10 +291,20 @@ def main() -> None:
     if args.command == "kill-sweep":
         print(json.dumps(kill_sweep(args.db, args.rounds)))
         return
-    with tempfile.TemporaryDirectory() as tmp, serve(f"sqlite:///{tmp}/p.db", workers=1) as base:
+    env = {}
+    if args.command == "health" and args.cpu_workers is not None:
+        env["PATHWAYS_CPU_WORKERS"] = str(args.cpu_workers)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve(f"sqlite:///{tmp}/p.db", workers=1, env=env) as base,
+    ):
         pid = listening_pid(int(base.rsplit(":", 1)[1]))
-        print(json.dumps(flood(base, pid, args.rounds)))
-        print(json.dumps(health_under_badges(base, args.alignments)))
+        if args.command == "flood":
+            print(json.dumps(flood(base, pid, args.rounds)))
+        if args.command == "health" and args.transcript_rows:
+            print(json.dumps(health_under_import(base, pid, args.transcript_rows)))
+        else:
+            print(json.dumps(health_under_badges(base, pid, args.alignments)))
 
 
 if __name__ == "__main__":

@@ -64,6 +64,10 @@ class _LocatedErrors(PathwaysError):
         self.errors: tuple[LocatedError, ...] = tuple(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self) -> tuple[type[PathwaysError], tuple[object, ...]]:
+        """Pickled as its errors, so that it crosses to and from worker processes whole."""
+        return type(self), (self.errors,)
+
 
 class CatalogError(_LocatedErrors):
     """A catalog that does not load, validate or compile; ``errors`` lists every problem."""
@@ -91,3 +95,8 @@ class UnknownIdError(PathwaysError):
         self.suggestions = suggest(ident, choices)
         hint = f"; did you mean {' or '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {what} {ident!r}{hint}")
+
+    def __reduce__(self) -> tuple[type[PathwaysError], tuple[object, ...]]:
+        """Pickled as its id and suggestions (the suggestions of themselves are themselves),
+        so that it crosses to and from worker processes whole."""
+        return type(self), (self.what, self.ident, self.suggestions)

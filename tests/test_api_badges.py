@@ -1,6 +1,7 @@
 """Badges over HTTP: POST /v1/badges/verify gives import-badge's verdict; POST
 /v1/learners/{id}/badges adds what a verified, trusted badge proves (once), and refuses one
-that does not count."""
+that does not count. Every test runs twice: with the checks on the request's thread
+(``cpu_workers=0``) and in the worker processes (api/workers.py)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,9 @@ def badge(subject: str = "did:example:jane") -> dict[str, Any]:
     return signed
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[TestClient, Engine]]:
-    app, engine = memory_app()
+@pytest.fixture(scope="module", params=[0, 2], ids=["in-process", "pooled"])
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[TestClient, Engine]]:
+    app, engine = memory_app(cpu_workers=request.param)
     with TestClient(app) as client:
         yield client, engine
 

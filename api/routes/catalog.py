@@ -8,7 +8,7 @@ An upload is one of:
   file's name) and an optional ``note`` field;
 * JSON ``{"files": {name: YAML text}, "note": …}``.
 
-The upload is loaded and compiled as a whole
+The upload is loaded and compiled as a whole, in a worker process (:mod:`api.workers`)
 (:func:`pathways.catalog.load.load_sources`); a rejected upload answers 422 with every
 located error and writes nothing. A catalog that defines no
 credentials at all is refused as well (an empty file uploaded by mistake would otherwise
@@ -29,8 +29,16 @@ from starlette.datastructures import UploadFile
 
 from api import crud
 from api.catalogs import CatalogUnavailable, status_changes
-from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep, SettingsDep
+from api.deps import (
+    CatalogDep,
+    CatalogStoreDep,
+    RegistrarUser,
+    SessionDep,
+    SettingsDep,
+    WorkersDep,
+)
 from api.models import (
+    BUSY,
     INVALID_INPUT,
     MAX_ROW_ID,
     NO_NUL,
@@ -41,8 +49,8 @@ from api.models import (
     LocatedErrorPublic,
     Message,
 )
+from api.workers import Workers
 from pathways.catalog.compile import CompiledCatalog
-from pathways.catalog.load import load_sources
 from pathways.catalog.model import unstorable
 from pathways.errors import CatalogError, LocatedError
 
@@ -179,12 +187,14 @@ async def read_upload(
 UploadDep = Annotated[Upload, Depends(read_upload)]
 
 
-def compile_upload(upload: Upload) -> CompiledCatalog:
-    """Load and compile an upload whole; a catalog without credentials is refused too.
+def compile_upload(upload: Upload, workers: Workers) -> CompiledCatalog:
+    """Load and compile an upload whole, in a worker process; a catalog without credentials
+    is refused too.
 
-    Raises :class:`~pathways.errors.CatalogError` with every located error.
+    Raises :class:`~pathways.errors.CatalogError` with every located error, or
+    :class:`~api.workers.WorkersUnavailable`.
     """
-    compiled = load_sources(upload.files)
+    compiled = workers.call(workers.compile_catalog(upload.files))
     if not compiled.versions:
         raise CatalogError(
             [
@@ -214,16 +224,20 @@ def published_catalog(catalog: CatalogDep, session: SessionDep) -> CatalogVersio
     response_model=CatalogVersionPublic,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
-    responses={422: INVALID_INPUT},
+    responses={422: INVALID_INPUT, 503: BUSY},
 )
 def publish_catalog(
-    session: SessionDep, user: RegistrarUser, store: CatalogStoreDep, upload: UploadDep
+    session: SessionDep,
+    user: RegistrarUser,
+    store: CatalogStoreDep,
+    workers: WorkersDep,
+    upload: UploadDep,
 ) -> CatalogVersionPublic:
     """Validate an upload whole and publish it as a new version (registrars only).
 
     201 with the new version; 422 with every located error, and nothing written.
     """
-    compiled = compile_upload(upload)
+    compiled = compile_upload(upload, workers)
     version, serial = crud.publish_catalog(
         session=session, sources=upload.files, compiled=compiled, actor=user, note=upload.note
     )
@@ -236,12 +250,14 @@ def publish_catalog(
     "/validate",
     response_model=CatalogValidation,
     openapi_extra=UPLOAD_BODY,
+    responses={503: BUSY},
 )
 def validate_catalog(
     session: SessionDep,
     user: RegistrarUser,
     settings: SettingsDep,
     catalog: CatalogDep,
+    workers: WorkersDep,
     upload: UploadDep,
     as_of: Annotated[date | None, Query(description="Audit as of (default: today).")] = None,
 ) -> CatalogValidation:
@@ -252,7 +268,7 @@ def validate_catalog(
     pairs whose status differs. An invalid upload answers 200 with ``valid: false``.
     """
     try:
-        compiled = compile_upload(upload)
+        compiled = compile_upload(upload, workers)
     except CatalogError as error:
         return CatalogValidation(
             valid=False,

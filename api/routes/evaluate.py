@@ -11,12 +11,14 @@ time (else 503); signed-in callers get the larger limits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 
+from api.catalogs import Snapshot
 from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import INVALID_INPUT, AuditRequest, Message, TransferRequest, User
 from api.settings import Settings
@@ -38,7 +40,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def record_within_caps(raw: dict[str, Any], user: User | None, settings: Settings) -> LearnerRecord:
+def _record_within_caps(
+    raw: dict[str, Any], user: User | None, settings: Settings
+) -> LearnerRecord:
     """Validate a request's record after checking it against the size caps."""
     cap = settings.max_holdings if user else settings.anonymous_max_holdings
     holdings = raw.get("holdings")
@@ -64,25 +68,49 @@ def solver_seconds(user: User | None, settings: Settings) -> float:
 class EvaluationRequest(Protocol):
     """The fields every stateless evaluation body shares (audit, transfer, plan, compare, map)."""
 
+    record: dict[str, Any]
     as_of: date | None
     include_discretionary: bool
     trust: list[str]
 
 
-def request_options(
-    body: EvaluationRequest, user: User | None, settings: Settings, resolver: Resolver | None
-) -> Options:
-    """The engine's options for a request: its own settings, the service's trusted issuers
-    and resolver, and the caller's solver time. A body without ``projected`` is not
-    projected."""
-    return Options(
-        as_of=body.as_of,
-        projected=bool(getattr(body, "projected", False)),
-        include_discretionary=body.include_discretionary,
-        trust=(*settings.badge_trust, *body.trust),
-        badge_resolver=resolver,
-        time_limit=solver_seconds(user, settings),
-    )
+@dataclass(frozen=True)
+class Evaluation:
+    """What a stateless evaluation route needs besides its body: the published catalog, the
+    caller (whose caps apply), and the service's settings and badge resolver."""
+
+    catalog: Snapshot
+    user: User | None
+    settings: Settings
+    resolver: Resolver | None
+
+    def record(self, body: EvaluationRequest) -> LearnerRecord:
+        """The body's record, validated after checking it against the caller's size caps
+        (422 past them)."""
+        return _record_within_caps(body.record, self.user, self.settings)
+
+    def options(self, body: EvaluationRequest) -> Options:
+        """The engine's options for the request: its own settings, the service's trusted
+        issuers and resolver, and the caller's solver time. A body without ``projected`` is
+        not projected."""
+        return Options(
+            as_of=body.as_of,
+            projected=bool(getattr(body, "projected", False)),
+            include_discretionary=body.include_discretionary,
+            trust=(*self.settings.badge_trust, *body.trust),
+            badge_resolver=self.resolver,
+            time_limit=solver_seconds(self.user, self.settings),
+        )
+
+
+def evaluation(
+    catalog: CatalogDep, user: OptionalUser, settings: SettingsDep, resolver: ResolverDep
+) -> Evaluation:
+    """The request's :class:`Evaluation`."""
+    return Evaluation(catalog, user, settings, resolver)
+
+
+EvaluationDep = Annotated[Evaluation, Depends(evaluation)]
 
 
 @router.get("/reasons", response_model=ReasonTable)
@@ -93,42 +121,22 @@ def reasons() -> ReasonTable:
 
 
 @router.post("/audit", response_model=Decision, responses=ERRORS)
-def audit(
-    body: AuditRequest,
-    catalog: CatalogDep,
-    user: OptionalUser,
-    settings: SettingsDep,
-    resolver: ResolverDep,
-) -> JSONResponse:
+def audit(body: AuditRequest, context: EvaluationDep) -> JSONResponse:
     """Audit a learner record against a goal: the CLI's ``pathways audit --json`` document."""
     from pathways.evaluate import audit as run_audit
 
-    record = record_within_caps(body.record, user, settings)
-    decision = run_audit(
-        catalog.compiled,
-        record,
-        body.goal,
-        request_options(body, user, settings, resolver),
-    )
+    record = context.record(body)
+    decision = run_audit(context.catalog.compiled, record, body.goal, context.options(body))
     return JSONResponse(decision.model_dump(mode="json"))
 
 
 @router.post("/transfer", response_model=Statement, responses=ERRORS)
-def transfer(
-    body: TransferRequest,
-    catalog: CatalogDep,
-    user: OptionalUser,
-    settings: SettingsDep,
-    resolver: ResolverDep,
-) -> JSONResponse:
+def transfer(body: TransferRequest, context: EvaluationDep) -> JSONResponse:
     """What a learner record earns at an institution: ``pathways transfer --json``."""
     from pathways.evaluate import transfer as run_transfer
 
-    record = record_within_caps(body.record, user, settings)
+    record = context.record(body)
     statement = run_transfer(
-        catalog.compiled,
-        record,
-        body.institution,
-        request_options(body, user, settings, resolver),
+        context.catalog.compiled, record, body.institution, context.options(body)
     )
     return JSONResponse(statement.model_dump(mode="json"))

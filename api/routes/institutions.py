@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from api.deps import CatalogDep
+from api.deps import CatalogDep, not_found
 from api.models import InstitutionsPublic
 from pathways.catalog.model import Institution
-from pathways.errors import suggest
 
 router = APIRouter(prefix="/institutions", tags=["institutions"])
 
@@ -44,7 +43,5 @@ def read_institution(
     """One institution (404 if the catalog has no such id)."""
     found = catalog.compiled.institutions.get(institution_id)
     if found is None:
-        hint = suggest(institution_id, catalog.compiled.institutions)
-        more = f"; did you mean {' or '.join(hint)}?" if hint else ""
-        raise HTTPException(status_code=404, detail=f"unknown institution {institution_id!r}{more}")
+        raise not_found("institution", institution_id, catalog.compiled.institutions)
     return found

@@ -28,8 +28,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from api import crud
-from api.deps import CatalogDep, CurrentUser, ResolverDep, SessionDep, SettingsDep, forbidden
+from api.deps import (
+    CatalogDep,
+    CurrentUser,
+    ResolverDep,
+    SessionDep,
+    SettingsDep,
+    WorkersDep,
+    forbidden,
+)
 from api.models import (
+    BUSY,
     INVALID_INPUT,
     MAX_ROW_ID,
     NO_NUL,
@@ -57,6 +66,7 @@ from api.models import (
 from api.routes.records import TranscriptImport, TranscriptsRequest, reply, run_import
 from pathways.catalog.model import Holding, LearnerRecord
 from pathways.evaluate import Decision, Statement
+from pathways.interop import conclude_badge
 from pathways.options import Options
 
 router = APIRouter(prefix="/learners", tags=["learners"])
@@ -260,7 +270,8 @@ def delete_holding(
             | ValidationErrorsPublic
             | Message,
             "description": "The badge does not count (the verdict says why), or bad input.",
-        }
+        },
+        503: BUSY,
     },
 )
 def add_badge(
@@ -268,7 +279,7 @@ def add_badge(
     user: CurrentUser,
     settings: SettingsDep,
     catalog: CatalogDep,
-    resolver: ResolverDep,
+    workers: WorkersDep,
     learner_id: LearnerId,
     body: LearnerBadgeRequest,
 ) -> BadgeImport | JSONResponse:
@@ -281,19 +292,14 @@ def add_badge(
     advisor or registrar, the request's ``trust``: a learner cannot vouch for an issuer, so
     the ``trust`` a learner sends is ignored.
     """
-    from pathways.interop import verify_badge
-
     learner = _learner(session, user, learner_id)
     identity = crud.learner_record(session=session, learner=learner).learner.identity
     vouched = body.trust if user.role != "learner" else []
-    result = verify_badge(
-        body.badge,
-        catalog=catalog.compiled,
-        as_of=date.today(),
-        resolver=resolver,
-        trust=(*settings.badge_trust, *vouched),
-        identity=identity,
+    trust = (*settings.badge_trust, *vouched)
+    checked = workers.call(
+        workers.check_badge(body.badge, as_of=date.today(), trust=trust, identity=identity)
     )
+    result = conclude_badge(checked, catalog=catalog.compiled, trust=trust)
     proven = result.holdings()
     if not proven:
         detail = f"the badge does not count: {result.reason_code}: {result.reason}"
@@ -320,13 +326,14 @@ def add_badge(
     "/{learner_id}/transcripts",
     response_model=TranscriptImport,
     status_code=status.HTTP_201_CREATED,
-    responses={422: INVALID_INPUT},
+    responses={422: INVALID_INPUT, 503: BUSY},
 )
 def add_transcripts(
     session: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
     catalog: CatalogDep,
+    workers: WorkersDep,
     learner_id: LearnerId,
     body: TranscriptsRequest,
 ) -> JSONResponse:
@@ -334,7 +341,7 @@ def add_transcripts(
     catalog credential claims (kept as unmapped entries) are added together, or nothing is.
     The reply is the whole record after the import, and the import's report."""
     learner = _learner(session, user, learner_id)
-    result = run_import(catalog.compiled, body, learner.id)
+    result = run_import(catalog.compiled, body, learner.id, workers)
     if isinstance(result, JSONResponse):
         return result
     held = session.exec(

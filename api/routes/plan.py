@@ -10,31 +10,24 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
 from api.models import CompareRequest, PlanRequest
-from api.routes.evaluate import ERRORS, record_within_caps, request_options
+from api.routes.evaluate import ERRORS, EvaluationDep
 from pathways.plan import Comparison, Plan
 
 router = APIRouter(tags=["plan"])
 
 
 @router.post("/plan", response_model=Plan, responses=ERRORS)
-def plan(
-    body: PlanRequest,
-    catalog: CatalogDep,
-    user: OptionalUser,
-    settings: SettingsDep,
-    resolver: ResolverDep,
-) -> JSONResponse:
+def plan(body: PlanRequest, context: EvaluationDep) -> JSONResponse:
     """The cheapest (or shortest, or least-credit) set of credentials to complete a goal."""
     from pathways.plan import plan as run_plan
 
-    record = record_within_caps(body.record, user, settings)
+    record = context.record(body)
     result = run_plan(
-        catalog.compiled,
+        context.catalog.compiled,
         record,
         body.goal,
-        request_options(body, user, settings, resolver),
+        context.options(body),
         optimize=body.optimize,
         alternatives=body.alternatives,
         allow_unknown=body.allow_unknown,
@@ -45,22 +38,16 @@ def plan(
 
 
 @router.post("/compare", response_model=Comparison, responses=ERRORS)
-def compare(
-    body: CompareRequest,
-    catalog: CatalogDep,
-    user: OptionalUser,
-    settings: SettingsDep,
-    resolver: ResolverDep,
-) -> JSONResponse:
+def compare(body: CompareRequest, context: EvaluationDep) -> JSONResponse:
     """Goals ranked by how close the learner is: complete first, then the least left to do."""
     from pathways.plan import compare as run_compare
 
-    record = record_within_caps(body.record, user, settings)
+    record = context.record(body)
     result = run_compare(
-        catalog.compiled,
+        context.catalog.compiled,
         record,
         body.goals,
-        request_options(body, user, settings, resolver),
+        context.options(body),
         optimize=body.optimize,
         allow_unknown=body.allow_unknown,
         from_institutions=tuple(body.from_institutions),

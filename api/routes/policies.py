@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from api.deps import CatalogDep
+from api.deps import CatalogDep, not_found
 from api.models import PoliciesPublic
 from pathways.catalog.model import Policy
-from pathways.errors import suggest
 
 router = APIRouter(prefix="/policies", tags=["policies"])
 
@@ -39,7 +38,5 @@ def read_policy(
     """One policy (404 if the catalog has no such id)."""
     found = catalog.compiled.policies.get(policy_id)
     if found is None:
-        hint = suggest(policy_id, catalog.compiled.policies)
-        more = f"; did you mean {' or '.join(hint)}?" if hint else ""
-        raise HTTPException(status_code=404, detail=f"unknown policy {policy_id!r}{more}")
+        raise not_found("policy", policy_id, catalog.compiled.policies)
     return found

@@ -18,8 +18,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 
-from api.deps import CatalogDep
-from api.models import INVALID_INPUT
+from api.deps import CatalogDep, WorkersDep
+from api.models import BUSY, INVALID_INPUT
+from api.workers import Workers
 from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.model import LearnerRecord
 from pathways.interop.transcripts import MAX_TRANSCRIPT_BYTES, ImportReport
@@ -85,15 +86,13 @@ class TranscriptImport(BaseModel):
     report: ImportReport
 
 
-def run_import(catalog: CompiledCatalog, body: TranscriptsRequest, learner: str | None) -> Any:
-    """The :class:`~pathways.interop.transcripts.ImportResult` of ``body``'s files, or a 422
-    JSON reply locating every problem of a file that cannot be read."""
-    from pathways.interop.transcripts import (
-        ImportOptions,
-        MappingTable,
-        TranscriptError,
-        import_transcripts,
-    )
+def run_import(
+    catalog: CompiledCatalog, body: TranscriptsRequest, learner: str | None, workers: Workers
+) -> Any:
+    """The :class:`~pathways.interop.transcripts.ImportResult` of ``body``'s files, read in a
+    worker process, or a 422 JSON reply locating every problem of a file that cannot be read.
+    Raises :class:`~api.workers.WorkersUnavailable` (503)."""
+    from pathways.interop.transcripts import ImportOptions, MappingTable, TranscriptError
 
     try:
         table = (
@@ -103,7 +102,7 @@ def run_import(catalog: CompiledCatalog, body: TranscriptsRequest, learner: str 
         options = ImportOptions(
             institution=body.institution, learner=learner, as_of=body.as_of, table=table
         )
-        return import_transcripts(catalog, files, options)
+        return workers.call(workers.import_transcripts(catalog, files, options))
     except TranscriptError as error:
         count = len(error.errors)
         return JSONResponse(
@@ -128,12 +127,14 @@ def reply(record: LearnerRecord, report: ImportReport, status_code: int = 200) -
 @router.post(
     "/import",
     response_model=TranscriptImport,
-    responses={422: INVALID_INPUT},
+    responses={422: INVALID_INPUT, 503: BUSY},
 )
-def import_records(body: TranscriptImportRequest, catalog: CatalogDep) -> JSONResponse:
+def import_records(
+    body: TranscriptImportRequest, catalog: CatalogDep, workers: WorkersDep
+) -> JSONResponse:
     """Read the transcripts, merge them into one learner record, and report every line that
     maps to no catalog credential, with the reason. Stores nothing."""
-    result = run_import(catalog.compiled, body, body.learner)
+    result = run_import(catalog.compiled, body, body.learner, workers)
     if isinstance(result, JSONResponse):
         return result
     return reply(result.record, result.report)

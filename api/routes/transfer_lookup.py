@@ -26,8 +26,9 @@ from sqlmodel import Session
 
 from api import crud
 from api.catalogs import Snapshot
-from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep
+from api.deps import CatalogDep, CatalogStoreDep, RegistrarUser, SessionDep, WorkersDep
 from api.models import (
+    BUSY,
     INVALID_INPUT,
     CatalogVersionPublic,
     LocatedErrorPublic,
@@ -117,6 +118,7 @@ def _generate(
     responses={
         201: {"model": CatalogVersionPublic, "description": "Published as a new version."},
         422: INVALID_INPUT,
+        503: BUSY,
     },
 )
 def import_tables(
@@ -124,6 +126,7 @@ def import_tables(
     user: RegistrarUser,
     store: CatalogStoreDep,
     catalog: CatalogDep,
+    workers: WorkersDep,
     body: ImportRequest,
 ) -> Any:
     """Import CSV tables into the published catalog (registrars only): a dry run, or a new
@@ -138,7 +141,7 @@ def import_tables(
     if not body.publish:
         return ImportResult(valid=True, files=files, counts=counts)
     upload = Upload(files={**hand, **{n: t.encode() for n, t in files.items()}}, note=body.note)
-    compiled = compile_upload(upload)
+    compiled = compile_upload(upload, workers)
     version, serial = crud.publish_catalog(
         session=session, sources=upload.files, compiled=compiled, actor=user, note=body.note
     )

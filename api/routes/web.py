@@ -43,9 +43,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
+from api.deps import CatalogDep
 from api.models import LocatedErrorsPublic, Message, ValidationErrorsPublic
-from api.routes.evaluate import record_within_caps, request_options
+from api.routes.evaluate import EvaluationDep
 from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.grammar import walk
 from pathways.catalog.load import DEFAULT_CATALOG, parse_record
@@ -604,10 +604,7 @@ def read_graph(goal: GoalId, catalog: CatalogDep) -> Response:
 def learner_graph(
     goal: GoalId,
     body: MapRequest,
-    catalog: CatalogDep,
-    user: OptionalUser,
-    settings: SettingsDep,
-    resolver: ResolverDep,
+    context: EvaluationDep,
 ) -> Response:
     """The pathway map of ``goal`` for a learner: each node coloured by its state.
 
@@ -619,14 +616,9 @@ def learner_graph(
     from pathways.catalog.graph import to_svg
     from pathways.evaluate import audit
 
-    compiled = catalog.compiled
+    compiled = context.catalog.compiled
     graph = _subgraph(compiled, goal)
-    record = record_within_caps(body.record, user, settings)
-    decision = audit(
-        compiled,
-        record,
-        goal,
-        request_options(body, user, settings, resolver),
-    )
+    record = context.record(body)
+    decision = audit(compiled, record, goal, context.options(body))
     states, reasons = pathway_states(compiled, graph, decision, record, body.planned)
     return _svg(to_svg(graph, states=states, titles=reasons))

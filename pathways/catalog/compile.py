@@ -76,7 +76,7 @@ from pathways.catalog.references import (
     scan_requirement,
     topological_order,
 )
-from pathways.errors import CatalogError, LocatedError, UnknownIdError
+from pathways.errors import CatalogError, LocatedError, PathwaysError, UnknownIdError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -141,6 +141,10 @@ class CatalogProblems(CatalogError):
                 LocatedError("<catalog>", None, None, _dotted(p.section, p.index, p.path), message)
             )
         super().__init__(errors)
+
+    def __reduce__(self) -> tuple[type[PathwaysError], tuple[object, ...]]:
+        """Pickled as its problems (not as the errors :class:`CatalogError` pickles)."""
+        return type(self), (self.problems,)
 
 
 # --------------------------------------------------------------------------- lazy parts

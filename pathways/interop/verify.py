@@ -14,13 +14,18 @@ without ``badge_classes``, or a CTDL alignment ``ce-…`` matching a credential'
 and counts only when its issuer is
 trusted for that credential: listed in the issuing institution's ``badge_issuers``, or named
 in ``trust``.
+
+The work comes in two halves: :func:`check_badge` runs the checks (the CPU-heavy part, with
+JSON-LD canonicalization and signatures) and gives picklable :class:`Checked` data, which
+:func:`conclude_badge` maps to the catalog. :func:`verify_badge` is the two in turn; a server
+runs the first half in a worker process (``api/workers.py``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,13 +36,20 @@ from pathways.catalog.model import Holding, Identity
 from pathways.interop.common import CREDENTIAL_URN, Facts, Settings, split_jws, types_of
 from pathways.interop.ob2 import is_ob2_assertion, verify_hosted, verify_signed
 from pathways.interop.resolver import Resolver
-from pathways.interop.result import BadgeResult, Rejected
+from pathways.interop.result import BadgeResult, ReasonCode, Rejected
 from pathways.interop.vc import verify_credential, verify_vc_jwt
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
 
-__all__ = ["MAX_BADGE_BYTES", "import_badges", "verify_badge"]
+__all__ = [
+    "MAX_BADGE_BYTES",
+    "Checked",
+    "check_badge",
+    "conclude_badge",
+    "import_badges",
+    "verify_badge",
+]
 
 MAX_BADGE_BYTES = 1024 * 1024
 """The largest badge accepted (1 MiB), as file bytes or as serialized JSON."""
@@ -224,30 +236,81 @@ def _conclude(
     )
 
 
-def _run(
-    document: Any, settings: Settings, mapper: _Mapper | None, file: str | None
-) -> BadgeResult:
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of the checks on one badge, before the catalog is consulted.
+
+    Plain, picklable data (what a worker process hands back): ``facts`` when every check
+    passed, else None with the first failure's ``code`` and ``reason``; ``nested`` holds a
+    verified CLR's credentials, each checked on its own.
+    """
+
+    file: str | None
+    facts: Facts | None = None
+    code: ReasonCode | None = None
+    reason: str | None = None
+    nested: tuple[Checked, ...] = ()
+
+
+def _unreadable(file: str | None, error: Exception) -> Checked:
+    reason = f"could not be read as a badge ({type(error).__name__}: {error})"[:300]
+    return Checked(file, code="malformed", reason=reason)
+
+
+def _check(document: Any, settings: Settings, file: str | None) -> Checked:
     try:
         facts = _verify(document, settings)
-        nested: tuple[BadgeResult, ...] = ()
+        nested: tuple[Checked, ...] = ()
         if facts.kind == "clr":
             inner = settings.deeper()
             nested = tuple(
-                _run(item, inner, mapper, f"{file or ''}#verifiableCredential[{index}]")
+                _check(item, inner, f"{file or ''}#verifiableCredential[{index}]")
                 for index, item in enumerate(facts.nested)
             )
-        return _conclude(facts, mapper, file, nested)
+        return Checked(file, replace(facts, nested=()), nested=nested)
     except Rejected as failure:
-        return BadgeResult(
-            file=file, verified=False, reason_code=failure.code, reason=failure.reason
-        )
+        return Checked(file, code=failure.code, reason=failure.reason)
     except _INPUT_ERRORS as error:
+        return _unreadable(file, error)
+
+
+def _decide(checked: Checked, mapper: _Mapper | None) -> BadgeResult:
+    if checked.facts is None:
         return BadgeResult(
-            file=file,
-            verified=False,
-            reason_code="malformed",
-            reason=f"could not be read as a badge ({type(error).__name__}: {error})"[:300],
+            file=checked.file, verified=False, reason_code=checked.code, reason=checked.reason
         )
+    nested = tuple(_decide(inner, mapper) for inner in checked.nested)
+    try:
+        return _conclude(checked.facts, mapper, checked.file, nested)
+    except _INPUT_ERRORS as error:
+        return _decide(_unreadable(checked.file, error), mapper)
+
+
+def check_badge(
+    document: Mapping[str, Any] | str | bytes,
+    *,
+    as_of: date,
+    resolver: Resolver | None = None,
+    trust: Iterable[str] = (),
+    identity: Identity | None = None,
+    file: str | None = None,
+) -> Checked:
+    """The checks of :func:`verify_badge` (proof, key, status, dates, recipient) without the
+    catalog: the CPU-heavy part (JSON-LD canonicalization, signatures), which a server may
+    run in another process. Never raises on bad input; the arguments mean what they mean for
+    :func:`verify_badge`, and ``conclude_badge(check_badge(d, ...), ...)`` is
+    ``verify_badge(d, ...)``."""
+    settings = Settings(as_of=as_of, resolver=resolver, trust=frozenset(trust), identity=identity)
+    return _check(document, settings, file)
+
+
+def conclude_badge(
+    checked: Checked, *, catalog: CompiledCatalog | None = None, trust: Iterable[str] = ()
+) -> BadgeResult:
+    """Map checked badges to ``catalog`` and judge their issuers against it and ``trust``
+    (the same ``trust`` the checks were given): the cheap second half of :func:`verify_badge`."""
+    mapper = _Mapper(catalog, frozenset(trust)) if catalog is not None else None
+    return _decide(checked, mapper)
 
 
 def verify_badge(
@@ -270,9 +333,11 @@ def verify_badge(
     the learner's; when given (and not empty) the badge must name that learner. ``file`` is
     echoed into the result.
     """
-    settings = Settings(as_of=as_of, resolver=resolver, trust=frozenset(trust), identity=identity)
-    mapper = _Mapper(catalog, settings.trust) if catalog is not None else None
-    return _run(document, settings, mapper, file)
+    trusted = tuple(trust)
+    checked = check_badge(
+        document, as_of=as_of, resolver=resolver, trust=trusted, identity=identity, file=file
+    )
+    return conclude_badge(checked, catalog=catalog, trust=trusted)
 
 
 def import_badges(

@@ -180,42 +180,29 @@ def _program(
 
 def _badge(f: _Field) -> _Draft:
     """A skill badge: two claimed lower-division courses."""
-    inst = f.inst
-    serial = f.serial
-    claims = f.claims
-    name = f.name
-    lower = f.lower
-    slug = f.slug
     limits: list[Json] = []
     extra: Json = {}
     requires: Json
-    ident = f"{inst.id}.badge.{slug}"
-    title = f"{name} Skills Badge {serial}"
+    ident = f"{f.inst.id}.badge.{f.slug}"
+    title = f"{f.name} Skills Badge {f.serial}"
     extra = {"badge_type": "skill",
-             "badge_classes": [f"https://badges.{inst.id}.edu/classes/{slug}"]}  # fmt: skip
-    requires = {"all": [{"has": c} for c in claims.pick(lower, 2)]}
+             "badge_classes": [f"https://badges.{f.inst.id}.edu/classes/{f.slug}"]}  # fmt: skip
+    requires = {"all": [{"has": c} for c in f.claims.pick(f.lower, 2)]}
     credits = 0
     return ident, title, requires, credits, limits, extra
 
 
 def _micro(f: _Field) -> _Draft:
     """A micro-credential: a core course and one of the others or a certification."""
-    inst = f.inst
-    serial = f.serial
-    claims = f.claims
-    name = f.name
-    lower = f.lower
-    slug = f.slug
-    cert_ids = f.cert_ids
     limits: list[Json] = []
     extra: Json = {}
     requires: Json
-    ident = f"{inst.id}.micro.{slug}"
-    title = f"{name} Micro-credential {serial}"
-    core = claims.pick(lower, 3)
+    ident = f"{f.inst.id}.micro.{f.slug}"
+    title = f"{f.name} Micro-credential {f.serial}"
+    core = f.claims.pick(f.lower, 3)
     options: list[Json] = [{"has": c} for c in core[1:]]
-    if cert_ids:
-        options.append({"has": cert_ids[0][0]})
+    if f.cert_ids:
+        options.append({"has": f.cert_ids[0][0]})
     requires = {"all": [{"has": core[0]}, {"any": options or [{"has": core[0]}]}]}
     credits = 6
     return ident, title, requires, credits, limits, extra
@@ -223,95 +210,74 @@ def _micro(f: _Field) -> _Draft:
 
 def _certificate(f: _Field, kind: str) -> _Draft:
     """A certificate or career-tech program: courses, alternatives, electives."""
-    rng = f.rng
-    inst = f.inst
-    subject = f.subject
-    serial = f.serial
-    claims = f.claims
-    name = f.name
-    lower = f.lower
-    upper = f.upper
-    slug = f.slug
-    cert_ids = f.cert_ids
-    related = f.related
-    nested = f.nested
     limits: list[Json] = []
     extra: Json = {}
     children: list[Json]
     requires: Json
     prefix = "cert" if kind == "certificate" else "ctp"
-    ident = f"{inst.id}.{prefix}.{slug}"
-    title = f"{name} {'Certificate' if kind == 'certificate' else 'Program'} {serial}"
-    pool = lower + (upper if inst.kind == "university" else [])
-    children = [{"has": c} for c in claims.pick(pool, rng.randint(3, 4))]
-    alternatives: list[Json] = [{"has": c} for c in claims.pick(pool, 2)]
-    if cert_ids and rng.random() < 0.6:
-        alternatives.append({"has": rng.choice(cert_ids)[0], "earned_within": "P5Y"})
+    ident = f"{f.inst.id}.{prefix}.{f.slug}"
+    title = f"{f.name} {'Certificate' if kind == 'certificate' else 'Program'} {f.serial}"
+    pool = f.lower + (f.upper if f.inst.kind == "university" else [])
+    children = [{"has": c} for c in f.claims.pick(pool, f.rng.randint(3, 4))]
+    alternatives: list[Json] = [{"has": c} for c in f.claims.pick(pool, 2)]
+    if f.cert_ids and f.rng.random() < 0.6:
+        alternatives.append({"has": f.rng.choice(f.cert_ids)[0], "earned_within": "P5Y"})
     if len(alternatives) > 1:
         children.append({"any": alternatives})
     level = "vocational" if kind == "career-tech-program" else "lower"
-    related_pool = [c for s in related[:1] for c in _field_courses(inst, s, level)]
-    electives = claims.credits(
+    related_pool = [c for s in f.related[:1] for c in _field_courses(f.inst, s, level)]
+    electives = f.claims.credits(
         6,
-        [({"subject": subject, "level": level}, _field_courses(inst, subject, level)),
-         ({"subject": _subjects([subject, *related[:1]]), "level": level},
-          _field_courses(inst, subject, level) + related_pool)],
-        label=f"{name} electives", min_grade="C",
+        [({"subject": f.subject, "level": level}, _field_courses(f.inst, f.subject, level)),
+         ({"subject": _subjects([f.subject, *f.related[:1]]), "level": level},
+          _field_courses(f.inst, f.subject, level) + related_pool)],
+        label=f"{f.name} electives", min_grade="C",
     )  # fmt: skip
     if electives:
         children.append(electives)
     requires = {"all": children}
-    credits = rng.choice((16, 18, 24, 30)) if kind == "certificate" else 0
+    credits = f.rng.choice((16, 18, 24, 30)) if kind == "certificate" else 0
     if kind == "career-tech-program":
-        extra = {"hours": rng.choice((600, 900, 1200))}
+        extra = {"hours": f.rng.choice((600, 900, 1200))}
     else:
-        if rng.random() < 0.3:
+        if f.rng.random() < 0.3:
             limits.append({"max_credits": 6, "from": {"via": ["ohio.ap", "ohio.clep"]}})
-        nested.setdefault(subject, []).append((ident, frozenset(claims.used)))
+        f.nested.setdefault(f.subject, []).append((ident, frozenset(f.claims.used)))
     return ident, title, requires, credits, limits, extra
 
 
 def _associate(f: _Field) -> _Draft:
     """An associate degree: general education or OT36, a technical core, a major."""
-    rng = f.rng
-    inst = f.inst
-    subject = f.subject
     claims = f.claims
-    name = f.name
-    lower = f.lower
-    slug = f.slug
-    related = f.related
-    related_lower = f.related_lower
-    nested = f.nested
     limits: list[Json] = []
     extra: Json = {}
     children: list[Json]
     requires: Json
-    transfer = subject in GE_AREA or rng.random() < 0.2
-    degree = ("aa" if subject in GE_AREA and GE_AREA[subject] in (GE_AH, GE_SS) else "as") \
+    transfer = f.subject in GE_AREA or f.rng.random() < 0.2
+    degree = ("aa" if f.subject in GE_AREA and GE_AREA[f.subject] in (GE_AH, GE_SS) else "as") \
         if transfer else "aas"  # fmt: skip
-    ident = f"{inst.id}.{degree}.{slug}"
+    ident = f"{f.inst.id}.{degree}.{f.slug}"
     kind_name = {"aa": "Arts", "as": "Science", "aas": "Applied Science"}[degree]
-    title = f"Associate of {kind_name} in {name}"
-    children = [{"has": "ohio.ot36", "label": "Ohio Transfer 36"} if transfer else _gen_ed(inst)]
-    inner = nested.get(subject, [])
+    title = f"Associate of {kind_name} in {f.name}"
+    children = [{"has": "ohio.ot36", "label": "Ohio Transfer 36"} if transfer else _gen_ed(f.inst)]
+    inner = f.nested.get(f.subject, [])
     if inner and degree == "aas":
-        certificate, claimed = rng.choice(inner)
-        claims = _Claims(rng, claimed)
+        certificate, claimed = f.rng.choice(inner)
+        claims = _Claims(f.rng, claimed)
         children.append({"label": "Technical core", "has": certificate})
     else:
         children.append(
-            {"label": "Technical core", "all": [{"has": c} for c in claims.pick(lower, 4)]}
+            {"label": "Technical core", "all": [{"has": c} for c in claims.pick(f.lower, 4)]}
         )
     major = claims.credits(
         12,
-        [({"subject": _subjects([subject, *related]), "level": "lower"},
-          lower + related_lower)],
+        [({"subject": _subjects([f.subject, *f.related]), "level": "lower"},
+          f.lower + f.related_lower)],
         label="Major", min_grade="C",
     )  # fmt: skip
     if major:
         children.append(major)
-    choices = [{"has": c} for c in claims.pick(lower + related_lower, 4)]
+    choices = [{"has": c} for c in claims.pick(f.lower + f.related_lower, 4)]
     if len(choices) >= 2:
         children.append({"label": "Program electives", "at_least": 2, "of": choices})
     children.append(
@@ -322,56 +288,47 @@ def _associate(f: _Field) -> _Draft:
     credits = 60
     limits.append({"label": "Residency", "min_credits": 20, "from": {"earned_at": "self"}})
     limits.append({"max_credits": 12, "from": {"via": ["ohio.ap", "ohio.clep"]}})
-    if rng.random() < 0.3:
+    if f.rng.random() < 0.3:
         limits.append({"label": "Transfer cap", "max_share": "7/10",
                        "from": {"earned_at": "other"}})  # fmt: skip
-    extra = {"min_gpa": 2.0, "gpa_scope": rng.choice(("all", "self"))}
+    extra = {"min_gpa": 2.0, "gpa_scope": f.rng.choice(("all", "self"))}
     return ident, title, requires, credits, limits, extra
 
 
 def _bachelor(f: _Field) -> _Draft:
     """A bachelor's degree: OT36, a major core, upper-division credit, a capstone."""
-    rng = f.rng
-    inst = f.inst
-    subject = f.subject
     claims = f.claims
-    name = f.name
-    lower = f.lower
-    upper = f.upper
-    slug = f.slug
-    related = f.related
-    nested = f.nested
     limits: list[Json] = []
     extra: Json = {}
     children: list[Json]
     requires: Json
-    applied = subject not in GE_AREA and rng.random() < 0.15
-    ident = f"{inst.id}.{'bas' if applied else 'bs'}.{slug}"
-    title = f"Bachelor of {'Applied ' if applied else ''}Science in {name}"
+    applied = f.subject not in GE_AREA and f.rng.random() < 0.15
+    ident = f"{f.inst.id}.{'bas' if applied else 'bs'}.{f.slug}"
+    title = f"Bachelor of {'Applied ' if applied else ''}Science in {f.name}"
     children = [{"has": "ohio.ot36", "label": "Ohio Transfer 36"}]
     if applied:
         children.append({"label": "Associate degree", "count": 1,
                          "from": {"kind": "associate"}})  # fmt: skip
-    inner = nested.get(subject, [])
-    if inner and rng.random() < 0.5:
-        certificate, claimed = rng.choice(inner)
-        claims = _Claims(rng, claimed)
+    inner = f.nested.get(f.subject, [])
+    if inner and f.rng.random() < 0.5:
+        certificate, claimed = f.rng.choice(inner)
+        claims = _Claims(f.rng, claimed)
         children.append({"label": "Embedded certificate", "has": certificate})
-    core = claims.pick(lower, 3) + claims.pick(upper, 2)
+    core = claims.pick(f.lower, 3) + claims.pick(f.upper, 2)
     children.append({"label": "Major core", "all": [{"has": c} for c in core]})
-    related_upper = [c for s in related for c in _field_courses(inst, s, "upper")]
+    related_upper = [c for s in f.related for c in _field_courses(f.inst, s, "upper")]
     major = claims.credits(
         15,
-        [({"subject": subject, "level": "upper"}, upper),
-         ({"subject": _subjects([subject, *related]), "level": "upper"},
-          upper + related_upper)],
+        [({"subject": f.subject, "level": "upper"}, f.upper),
+         ({"subject": _subjects([f.subject, *f.related]), "level": "upper"},
+          f.upper + related_upper)],
         label="Upper-division major", min_grade="C",
     )  # fmt: skip
     if major:
         children.append(major)
     children.append({"label": "Upper-division electives", "credits": 9,
                      "from": {"level": "upper"}})  # fmt: skip
-    options = [{"has": c} for c in claims.pick(upper + related_upper, 3)]
+    options = [{"has": c} for c in claims.pick(f.upper + related_upper, 3)]
     if len(options) >= 2:
         children.append({"label": "Capstone options", "at_least": 1, "of": options})
     children.append(
