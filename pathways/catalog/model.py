@@ -387,6 +387,9 @@ class Requirement(_Model):
     earned_within: Duration | None = None
     shares: bool = False
     distinct: Distinct | None = None
+    split: bool = False
+    """On ``credits``: a holding may be divided between this requirement and others (without
+    it a holding goes whole to one requirement)."""
     note: str | None = None
 
     @model_validator(mode="before")
@@ -411,9 +414,10 @@ class Requirement(_Model):
             and (fields["all"] is None or fields["any"] is None)
             and (fields["credits"] is None or fields["count"] is None)
         )
-        if single and (leaf or group) and fields["from_"] is fields["distinct"] is None:
+        plain = not fields["split"] or fields["credits"] is not None
+        if single and plain and (leaf or group) and fields["from_"] is fields["distinct"] is None:
             return self
-        if single and amount and fields["from_"] is not None:
+        if single and plain and amount and fields["from_"] is not None:
             return self
         given = [name for name in _FORMS if fields[name] is not None]
         if len(given) != 1:
@@ -433,6 +437,10 @@ class Requirement(_Model):
             raise ValueError(f"{form} needs from: a filter (use from: {{}} for any holding)")
         if self.distinct is not None and form not in ("credits", "count"):
             raise ValueError("distinct goes with credits or count")
+        if self.split and form != "credits":
+            raise ValueError(
+                f"split goes with credits (a {form} requirement takes its holdings whole)"
+            )
         if form == "at_least" and self.of is not None and (self.at_least or 0) > len(self.of):
             raise ValueError(f"at_least: {self.at_least} of only {len(self.of)} requirements")
         return self

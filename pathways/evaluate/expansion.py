@@ -243,6 +243,7 @@ class Builder:
             overlay=overlay,
             waived=self._waived(label),
             distinct=distinct,
+            split=req.split,
         )
         return index
 
