@@ -248,6 +248,24 @@ class _Reading:
         return rules
 
 
+def _only_duplicates(transferred: TransferResult) -> dict[str, str]:
+    """Own holding key → what it would be granted, for holdings whose every counted rule
+    granted only what the record already holds (AP credit beside the course itself)."""
+    given: set[str] = set()
+    repeated: dict[str, list[str]] = {}
+    for f in transferred.fired:
+        if f.superseded_by or not f.counted:
+            continue
+        for h in f.sources:
+            if f.grants:
+                given.add(h.key)
+            elif f.duplicate_grants:
+                repeated.setdefault(h.key, []).extend(
+                    g.credential or g.label or f.rule.id for g in f.duplicate_grants
+                )
+    return {key: ", ".join(ids) for key, ids in repeated.items() if key not in given}
+
+
 def _unused(
     catalog: CompiledCatalog,
     reading: _Reading,
@@ -268,6 +286,7 @@ def _unused(
         if h.key not in live_sources
     }
     not_counted = {h.key: f.rule.id for f in transferred.fired if not f.counted for h in f.sources}
+    duplicated = _only_duplicates(transferred)
     for held in prepared.own:
         if held.key in reading.applied_keys:
             continue
@@ -277,6 +296,11 @@ def _unused(
             code, sentence = (
                 "cap_exceeded",
                 f"a limit on this goal is reached ({limited[held.key]})",
+            )
+        elif held.key in duplicated:
+            code, sentence = (
+                "duplicate",
+                f"the credit it earns ({duplicated[held.key]}) is already in the record",
             )
         elif held.key in builder.eligible_anywhere or any(
             held.key in h.sources for h in transferred.granted if h.key in builder.eligible_anywhere

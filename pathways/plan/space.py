@@ -35,7 +35,7 @@ from pathways.evaluate.matching import (
     options_for,
 )
 from pathways.evaluate.results import COLLEGE_LEVELS
-from pathways.evaluate.transfers import Fired, grant_holding, superseding
+from pathways.evaluate.transfers import Fired, grant_holding, held_cover, superseding
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -477,7 +477,7 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
     above = superseding(entry.rule for entry in space.rules.values())
     for entry in space.rules.values():
         entry.superseded_by = above[entry.rule.id]
-    held = space.valid_ids
+    held = held_cover(space.catalog, space.valid_ids)
     space.grants = []
     for entry in space.rules.values():
         if not entry.counted:
