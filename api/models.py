@@ -575,8 +575,8 @@ class AuditRequest(BaseModel):
 _DISCRETIONARY = PydanticField(
     default=False,
     validation_alias=AliasChoices("include_discretionary", "allow_discretionary"),
-    description="Also rely on discretionary transfer credit, as in /v1/audit (the older name "
-    "allow_discretionary is accepted as the same option).",
+    description="Also rely on recommended and discretionary transfer credit, as in /v1/audit "
+    "(the older name allow_discretionary is accepted as the same option).",
 )
 _PROJECTED = PydanticField(
     default=False,

@@ -319,6 +319,28 @@ credentials:
     assert "bad.yaml:8:11: credentials.0.requires.all.1: split goes with credits" in error
 
 
+@pytest.mark.parametrize(
+    ("eligible", "where", "message"),
+    [
+        ("{learnrs: {status: [veteran]}}", "credentials.0.eligible", "did you mean 'learners'"),
+        ("{learners: {statuss: [veteran]}}", "credentials.0.eligible.learners", "'statuss'"),
+        ("{learners: {status: [retired]}}", "credentials.0.eligible.learners.status.0", "veteran"),
+    ],
+)
+def test_eligible_errors_located(
+    write_catalog: CatalogWriter, eligible: str, where: str, message: str
+) -> None:
+    text = f"""\
+credentials:
+  - id: x.exam
+    title: Exam
+    kind: exam
+    eligible: {eligible}
+"""
+    error = _one(write_catalog, text)
+    assert "bad.yaml:5:" in error and f": {where}: " in error and message in error, error
+
+
 def test_malformed_yaml_located(write_catalog: CatalogWriter) -> None:
     text = "credentials:\n  - id: x.c\n    title: [unclosed\n    kind: course\n"
     error = _one(write_catalog, text)

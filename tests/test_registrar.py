@@ -70,3 +70,140 @@ def test_same_day_grants_without_a_held_member_still_count(tmp_path: Path) -> No
     rec = record({"credential": "cb.clep-amgov", "earned": "2024-01-01", "score": 60})
     statement = transfer(cat, rec, "uni", Options(as_of=date(2026, 6, 1)))
     assert statement.credits == 3
+
+
+# --------------------------------------------------------------------------- guarantees
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    from pathways.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--as-of", "2026-12-04"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_microbachelors_tesu_totals_never_call_possible_credit_guaranteed() -> None:
+    # Bundled sample: all 21 credits are recommended (ACE) or discretionary (TESU's edX
+    # credit election); the flag does not make them guaranteed.
+    learner = str(REPO / "data/learners/microbachelors-tesu.yaml")
+    for flag in ((), ("--include-discretionary",)):
+        output = _cli("transfer", learner, "--to", "tesu", *flag)
+        assert "0 credits guaranteed, 21 more possible" in output
+
+
+def test_microbachelors_own_credit_reaches_tesu_only_through_its_rule() -> None:
+    from pathways.catalog.load import load_catalog, load_record
+
+    catalog = load_catalog(REPO / "data/ohio")
+    record = load_record(REPO / "data/learners/microbachelors-tesu.yaml", catalog)
+    day = date(2026, 12, 4)
+    plain = audit(catalog, record, "tesu.ba.liberal-studies", Options(as_of=day))
+    assert plain.credits.applied == 12  # the four Tri-C courses only
+    assert unused_codes(plain)["edx.microbachelors.cs-fundamentals"] == "not_applicable"
+    asked = audit(
+        catalog, record, "tesu.ba.liberal-studies", Options(as_of=day, include_discretionary=True)
+    )
+    assert asked.credits.applied == 33  # + 9 through the credit election, + 12 ACE
+    vias = {a.via for node in _walk(asked.requirements) for a in node.applied}
+    assert "tesu.edx-credit.microbachelors" in vias
+
+
+def _walk(node):  # type: ignore[no-untyped-def]
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+# --------------------------------------------------------------------------- native
+
+
+def test_own_badge_fires_its_own_institutions_rule_and_a_local_course_is_native(
+    tmp_path: Path,
+) -> None:
+    # The college's own badge is not native: its prior-learning rule fires on it.
+    badge = {"id": "cc.badge.it", "title": "IT badge", "kind": "badge", "issuer": "cc"}
+    rule = {
+        "id": "cc.pla.badge",
+        "policy": "clep",
+        "when": {"has": "cc.badge.it"},
+        "grants": [{"credential": "cc.it-101"}],
+        "at": ["cc"],
+    }
+    cat = catalog_with(
+        tmp_path,
+        transfer_rules=[rule],
+        credentials=[badge, goal("g", {"all": [{"has": "cc.it-101"}, {"has": "cc.it-102"}]})],
+    )
+    rec = record(
+        {"credential": "cc.badge.it", "earned": "2025-01-01"}, course("cc.it-102", at="cc")
+    )
+    statement = transfer(cat, rec, "cc", Options(as_of=AS_OF))
+    assert [t.rule for t in statement.transfers] == ["cc.pla.badge"]
+    assert statement.credits == 3
+    assert unused_codes_of(statement) == {"cc.it-102": "native"}
+    assert audit(cat, rec, "g", Options(as_of=AS_OF)).status == "complete"
+
+
+def unused_codes_of(statement) -> dict[str | None, str]:  # type: ignore[no-untyped-def]
+    return {u.credential: u.reason_code for u in statement.unused}
+
+
+# --------------------------------------------------------------------------- who may earn it
+
+
+def test_plan_for_the_veteran_never_proposes_an_ap_exam() -> None:
+    # Bundled sample: an adult Navy veteran; AP exams are for high-school students, and the
+    # plan relies on guaranteed credit only (no ACE-recommended certificates).
+    from pathways.catalog.load import load_catalog, load_record
+    from pathways.plan import plan
+
+    catalog = load_catalog(REPO / "data/ohio")
+    record = load_record(REPO / "data/learners/veteran-navy.yaml", catalog)
+    assert "veteran" in record.learner.status
+    document = plan(catalog, record, "osu.aa", Options(as_of=date(2026, 12, 4)))
+    chosen = [step.credential for step in document.steps]
+    assert chosen and not [c for c in chosen if c.startswith("ap.")]
+    assert not [s for step in document.steps for s in step.satisfies if "via ace." in s]
+    ruled_out = {e.credential: e.reason for e in document.excluded}
+    assert "only for high-school students" in ruled_out["ap.us-history"]
+
+
+def test_eligible_rules_plans_not_audits(tmp_path: Path) -> None:
+    ap = {
+        "id": "cb.ap-hist",
+        "title": "AP History",
+        "kind": "exam",
+        "issuer": "cb",
+        "cost": 99,
+        "eligible": {"learners": {"status": ["high_school_student"]}},
+    }
+    rule = {
+        "id": "ap-hist",
+        "policy": "clep",
+        "when": {"has": "cb.ap-hist", "min_score": 3},
+        "grants": [{"credential": "uni.hist-101"}],
+    }
+    g = {**goal("g", {"has": "uni.hist-101"}), "issuer": "uni"}
+    cat = catalog_with(tmp_path, transfer_rules=[rule], credentials=[ap, g])
+    from pathways.plan import plan
+
+    # A plan offers the exam to a high-school student only.
+    student = record(status=["high_school_student"])
+    adult = record(status=["veteran", "employed"])
+    cheap = {"optimize": "credits"}
+    assert [s.credential for s in plan(cat, student, "g", Options(as_of=AS_OF), **cheap).steps] == [
+        "cb.ap-hist"
+    ]
+    assert [s.credential for s in plan(cat, adult, "g", Options(as_of=AS_OF), **cheap).steps] == [
+        "uni.hist-101"
+    ]
+    # An audit still counts a score the adult holds.
+    held = record(
+        {"credential": "cb.ap-hist", "earned": "2019-05-01", "score": 4}, status=["veteran"]
+    )
+    assert audit(cat, held, "g", Options(as_of=AS_OF)).status == "complete"

@@ -307,7 +307,9 @@ Level = Literal["vocational", "lower", "upper", "graduate"]
 BadgeType = Literal["skill", "knowledge", "social", "participation", "identity"]
 Guarantee = Literal["guaranteed", "recommended", "discretionary"]
 Control = Literal["public", "private"]
-LearnerStatus = Literal["employed", "unemployed", "underemployed", "low_income"]
+LearnerStatus = Literal[
+    "employed", "unemployed", "underemployed", "low_income", "high_school_student", "veteran"
+]
 
 
 class Effective(_Model):
@@ -555,6 +557,7 @@ class Credential(_Model):
     prerequisites: Requirement | None = None
     effective: Effective | None = None
     badge_classes: tuple[str, ...] = ()
+    eligible: Eligible | None = None
     ctid: str | None = Field(default=None, pattern=r"^ce-[0-9a-fA-F-]{36}$")
     """Credential Engine CTID (``ce-<uuid>``), for CTDL alignments."""
     requires: Requirement | None = None
@@ -674,10 +677,27 @@ class FundingCredentials(_Model):
 
 
 class FundingLearners(_Model):
-    """Which learners are eligible (every key given must hold; status: any of the list)."""
+    """Which learners are eligible (every key given must hold; status: any of the list).
+
+    The one learner filter: funding programs and a credential's ``eligible`` use it."""
 
     state: str | None = None
     status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] | None = None
+
+    def admits(self, learner: LearnerInfo) -> bool:
+        """Whether ``learner`` passes: the state matches (when given) and the learner has at
+        least one of the statuses (when given)."""
+        if self.state is not None and learner.state != self.state:
+            return False
+        return self.status is None or bool(set(self.status) & set(learner.status))
+
+
+class Eligible(_Model):
+    """``eligible: {learners: {…}}`` on a credential: who may earn it. Plans never propose it
+    to a learner the filter rules out; an audit still counts it when held. An empty filter
+    admits everyone."""
+
+    learners: FundingLearners = FundingLearners()
 
 
 class Funding(_Model):

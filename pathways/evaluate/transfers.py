@@ -1,7 +1,8 @@
 """Transfer semantics, in one place: which rules fire, which tier wins, what each grants.
 
 :func:`fire_rules` applies every rule of an institution to a pool of holdings: a rule fires
-when its ``when`` tree is met by holdings earned elsewhere, on a day the rule was in effect;
+when its ``when`` tree is met by holdings not native there (:func:`native_at`: credit earned
+elsewhere, or a non-credit holding earned there), on a day the rule was in effect;
 a higher tier supersedes the rules it names; each credential is granted once (earliest
 source, then rule id), and a grant of what the learner already holds (the credential, or
 another single member of its equivalence: :func:`duplicates_of`) is a duplicate; only
@@ -22,7 +23,7 @@ from pathways.catalog.model import (
     Requirement,
     TransferRule,
 )
-from pathways.evaluate.holdings import Held, Prepared
+from pathways.evaluate.holdings import Held, Prepared, native_at
 from pathways.evaluate.matching import Context, Mods, check_mods, matches, options_for
 from pathways.evaluate.results import GrantedCredit, TransferLine, number
 
@@ -118,7 +119,7 @@ def fire_rules(
     catalog = ctx.catalog
     reasons: dict[str, tuple[str, str]] = {}
     fired: list[Fired] = []
-    pool = [h for h in prepared.valid if h.at != institution]
+    pool = [h for h in prepared.valid if not native_at(h, institution)]
     for rule in sorted(catalog.rules_at(institution), key=lambda r: r.id):
         misses: dict[str, tuple[str, str]] = {}
         sources = _when_sources(ctx, rule.when, pool, Mods(), misses)

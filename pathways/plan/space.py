@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any
 from pathways.catalog.model import (
     Credential,
     Filter,
+    FundingLearners,
+    LearnerInfo,
     LearnerRecord,
     Requirement,
     TransferRule,
 )
 from pathways.errors import UnknownIdError
 from pathways.evaluate.expansion import goal_version, nested_composites
-from pathways.evaluate.holdings import Held, Prepared, prepare
+from pathways.evaluate.holdings import Held, Prepared, native_at, own_credit_in_goals, prepare
 from pathways.evaluate.matching import (
     Context,
     Mods,
@@ -253,7 +255,8 @@ class Space:
     pool: list[Held]
     unit: int
     discretionary: set[str] = field(default_factory=set)
-    """Credential ids only discretionary rules would grant (for explanations)."""
+    """Credential ids only rules not counted (recommended or discretionary, without
+    ``include_discretionary``) would grant (for explanations)."""
     elsewhere: dict[str, str] = field(default_factory=dict)
     """Credential id → its issuer, for those left out as offered at no allowed institution."""
     retakes: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -287,10 +290,17 @@ def candidate_held(cred: Credential, as_of: date, score: float | None) -> Held:
 
 
 def _offer(
-    catalog: CompiledCatalog, ident: str, as_of: date, allowed: set[str], held: set[str]
+    catalog: CompiledCatalog,
+    ident: str,
+    as_of: date,
+    allowed: set[str],
+    held: set[str],
+    learner: LearnerInfo,
 ) -> Credential | str:
     """The version of ``ident`` a plan may take, or why it may not."""
     cred = catalog.credential(ident, on=as_of)
+    if cred.eligible is not None and not cred.eligible.learners.admits(learner):
+        return f"{ident} is only for {_who(cred.eligible.learners)}; the record rules it out"
     if cred.composite:
         return f"{ident} is a composite credential: it is earned through its requirements"
     if cred.kind == "transfer-block":
@@ -305,6 +315,22 @@ def _offer(
             "goal's institution nor one of the learner's (add it with --from)"
         )
     return cred
+
+
+_STATUS_WORDS = {
+    "employed": "employed learners",
+    "unemployed": "unemployed learners",
+    "underemployed": "underemployed learners",
+    "low_income": "low-income learners",
+    "high_school_student": "high-school students",
+    "veteran": "veterans",
+}
+
+
+def _who(learners: FundingLearners) -> str:
+    """A learner filter in words ("high-school students or veterans in OH")."""
+    words = " or ".join(_STATUS_WORDS[s] for s in learners.status or ()) or "learners"
+    return words + (f" in {learners.state}" if learners.state else "")
 
 
 def _universe(catalog: CompiledCatalog, allowed: set[str], as_of: date) -> list[Held]:
@@ -362,7 +388,7 @@ def build_space(
     for ident in sorted(relevance.ids):
         if ident not in catalog.versions or (ident == goal_cred.id and goal_cred.composite):
             continue
-        offered = _offer(catalog, ident, as_of, allowed, held - set(retakes))
+        offered = _offer(catalog, ident, as_of, allowed, held - set(retakes), record.learner)
         if isinstance(offered, str):
             if ident not in held:
                 excluded[ident] = offered
@@ -444,10 +470,12 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
     ctx = space.ctx
     institution = space.institution
     sources = [
-        h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != institution
+        h
+        for h in [*space.prepared.valid, *space.candidates.values()]
+        if not native_at(h, institution)
     ]
-    allow = ("guaranteed", "recommended") + (
-        ("discretionary",) if space.options.include_discretionary else ()
+    allow = ("guaranteed",) + (
+        ("recommended", "discretionary") if space.options.include_discretionary else ()
     )
     space.rules = {}
     space.discretionary = set()
@@ -496,7 +524,11 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
                     GrantItem(held=item, rule=entry.rule.id, alt=a, position=position)
                 )
     space.pool = sorted(
-        [*space.prepared.valid, *space.candidates.values(), *(g.held for g in space.grants)],
+        [
+            own_credit_in_goals(space.catalog, h)
+            for h in (*space.prepared.valid, *space.candidates.values())
+        ]
+        + [g.held for g in space.grants],
         key=lambda h: (h.granted, h.earned or date.min, h.key),
     )
     space.unit = math.lcm(*(h.credits.denominator for h in space.pool), space.catalog.unit)
