@@ -261,10 +261,11 @@ class StatusChange(SQLModel):
     learner: str
     goal: str
     before: str
-    """``complete``, ``in_progress`` or ``not_evaluable`` (e.g. the goal does not exist)."""
+    """``complete``, ``in_progress`` or ``not_evaluable`` (e.g. the goal does not exist),
+    followed by `` (not proven)`` when the solver's time ran out before it proved the answer."""
     after: str
     reason: str | None = None
-    """Why a side is ``not_evaluable``."""
+    """Why a side is ``not_evaluable`` or ``(not proven)``."""
 
 
 class CatalogValidation(SQLModel):

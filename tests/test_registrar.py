@@ -207,3 +207,82 @@ def test_eligible_rules_plans_not_audits(tmp_path: Path) -> None:
         {"credential": "cb.ap-hist", "earned": "2019-05-01", "score": 4}, status=["veteran"]
     )
     assert audit(cat, held, "g", Options(as_of=AS_OF)).status == "complete"
+
+
+# --------------------------------------------------------------------------- never a silent guess
+
+
+def _thousand(tmp_path: Path) -> tuple[object, object]:
+    """A goal of 1,000 one-credit requirements and a record meeting it (a declared total
+    may not pass 1,000 credits)."""
+    courses = [
+        {
+            "id": f"uni.c{i:04d}",
+            "title": f"Course {i}",
+            "kind": "course",
+            "issuer": "uni",
+            "credits": 1,
+            "subject": f"S{i % 500:03d}",
+            "level": "lower",
+        }
+        for i in range(1000)
+    ]
+    requires = {
+        "all": [
+            {"label": f"Block {i}", "credits": 1, "from": {"subject": f"S{i % 500:03d}"}}
+            for i in range(1000)
+        ]
+    }
+    big = {**goal("big", requires, credits=1000), "issuer": "uni"}
+    cat = catalog_with(tmp_path, credentials=[*courses, big])
+    rec = record(*(course(c["id"]) for c in courses))
+    return cat, rec
+
+
+def test_a_thousand_requirement_answer_not_proven_says_so_everywhere(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    # The solver's time running out is simulated (tests never depend on the clock): the real
+    # answer, marked unproven as solve_cpsat marks one whose stage hit its time limit.
+    from dataclasses import replace
+
+    import pytest
+    from rich.console import Console
+
+    from api.catalogs import _status
+    from pathways import solver
+    from pathways.batch.run import _audit_chunk, _Job
+    from pathways.present.report import render_decision
+
+    cat, rec = _thousand(tmp_path)
+    proven = audit(cat, rec, "big", Options(as_of=AS_OF))
+    assert proven.status == "complete" and proven.optimal
+    assert proven.credits.applied == 1000
+
+    real = solver.solve
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(
+        solver, "solve", lambda problem, **kw: replace(real(problem, **kw), optimal=False)
+    )
+    decision = audit(cat, rec, "big", Options(as_of=AS_OF))
+    assert not decision.optimal
+    assert decision.status_label() == "complete (not proven)"
+    console = Console(width=200, record=True)
+    console.print(render_decision(decision))
+    text = console.export_text()
+    assert "complete (not proven)" in text.splitlines()[1]
+    assert "time ran out" in text
+    # A batch row (the worker's own function: the pool's processes do not see the patch).
+    (row,), _ = _audit_chunk(cat, [(0, rec)], _Job(("big",), 6.0, Options(as_of=AS_OF)))
+    assert (row.status, row.finding) == ("complete (not proven)", "completed_not_awarded")
+    # A stored record's audit, as the registrar's catalog dry run reports it.
+    status, reason = _status(cat, rec, "big", AS_OF, 10.0)
+    assert status == "complete (not proven)" and reason and "time ran out" in reason
+
+
+def test_the_page_shows_not_proven_beside_the_status() -> None:
+    script = (REPO / "api/static/js/results.js").read_text(encoding="utf-8")
+    pill = script.index('id: "status-pill"')
+    unproven = script.index('id: "status-unproven"')
+    assert 0 < unproven - pill < 400  # the next element of the status line
+    assert 'decision.optimal === false\n        ? h("span", { class: "pill unproven"' in script

@@ -108,7 +108,13 @@ def render_decision(decision: Decision) -> RenderableType:
     if decision.projected:
         head.append("  [projected]", style="magenta")
     summary = Text()
-    summary.append(decision.status.replace("_", " "), style=status_style)
+    summary.append(decision.status_label().replace("_", " "), style=status_style)
+    if not decision.optimal:
+        summary.append(
+            "  the solver's time ran out before it proved this allocation the best: "
+            "the record may be closer to the goal than shown",
+            style="yellow",
+        )
     summary.append(f"  {_credits(decision.credits.applied)} of {_count(decision.credits.required)}")
     if decision.gpa is not None:
         summary.append(f"  GPA {decision.gpa:.2f}")

@@ -36,6 +36,9 @@ export function renderStatus(decision) {
       h("span", { class: "goal-title", id: "status-goal" }, decision.title),
       h("code", {}, decision.goal),
       h("span", { class: `pill ${decision.status}`, id: "status-pill" }, complete ? "✓ Complete" : "In progress"),
+      decision.optimal === false
+        ? h("span", { class: "pill unproven", id: "status-unproven", title: "The solver's time ran out before it proved this allocation the best." }, "not proven")
+        : null,
     ),
     h(
       "div",
