@@ -286,3 +286,57 @@ def test_the_page_shows_not_proven_beside_the_status() -> None:
     unproven = script.index('id: "status-unproven"')
     assert 0 < unproven - pill < 400  # the next element of the status line
     assert 'decision.optimal === false\n        ? h("span", { class: "pill unproven"' in script
+
+
+# --------------------------------------------------------------------------- the bundled samples
+
+
+def _bundled(learner: str, goal_id: str):  # type: ignore[no-untyped-def]
+    from pathways.catalog.load import load_catalog, load_record
+
+    catalog = load_catalog(REPO / "data/ohio")
+    record = load_record(REPO / "data/learners" / learner, catalog)
+    return audit(catalog, record, goal_id, Options(as_of=date(2026, 12, 4)))
+
+
+def _by_label(decision):  # type: ignore[no-untyped-def]
+    return {node.label: node for node in _walk(decision.requirements)}
+
+
+def test_veteran_navy_osu_aa_reads_as_a_registrar_would() -> None:
+    # Seen: "Mathematics needs 3 more" with MATH 1150 in OT36 electives, Political Science in
+    # electives, Physics 1200 split 1 + 4 across two requirements.
+    nodes = _by_label(_bundled("veteran-navy.yaml", "osu.aa"))
+    math = nodes["Mathematics, Statistics & Logic"]
+    assert math.status == "met"
+    assert [(a.credential, a.credits) for a in math.applied] == [("osu.math-1150", 5)]
+    sbs = nodes["Social & Behavioral Sciences"]
+    assert [a.credential for a in sbs.applied] == ["osu.polisci-1100"]
+    assert sbs.missing is not None and "3 more credits" in sbs.missing
+    physics = [
+        (node.label, a.credits)
+        for node in nodes.values()
+        for a in node.applied
+        if a.credential == "osu.physics-1200" and not node.overlay
+    ]
+    assert physics == [("Natural Sciences credit", 5)]  # whole, in one requirement
+
+
+def test_one_year_option_tri_c_ats_fills_general_education_first() -> None:
+    # Seen: "General education needs 15 more" while 12 general-education credits sat under
+    # non-technical studies, which the catalog lists after it.
+    nodes = _by_label(_bundled("one-year-option.yaml", "tri-c.ats"))
+    general, other = nodes["General education"], nodes["Non-technical studies"]
+    assert sum(a.credits for a in general.applied) == 12
+    assert general.missing is not None and "3 more credits" in general.missing
+    assert other.applied == []
+
+
+def test_ladder_accounting_econ_counts_for_ot36_and_the_ogtp() -> None:
+    # Seen: ECON-2010 (B-) could not count for both OT36 and the pathway, which the OGTP
+    # intends; the pathway's OT36 courses now share (shares: true in the catalog).
+    nodes = _by_label(_bundled("ladder-accounting.yaml", "tri-c.aa.business-ogtp"))
+    sbs = nodes["Social & Behavioral Sciences"]
+    assert "tri-c.econ-2010" in [a.credential for a in sbs.applied]
+    macro = nodes["Principles of Macroeconomics (tri-c.econ-2010)"]
+    assert macro.status == "met" and macro.overlay
