@@ -340,3 +340,107 @@ def test_ladder_accounting_econ_counts_for_ot36_and_the_ogtp() -> None:
     assert "tri-c.econ-2010" in [a.credential for a in sbs.applied]
     macro = nodes["Principles of Macroeconomics (tri-c.econ-2010)"]
     assert macro.status == "met" and macro.overlay
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+def _two_blocks(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return catalog_with(
+        tmp_path,
+        credentials=[
+            goal(
+                "g",
+                {
+                    "all": [
+                        {"label": "Writing", "credits": 3, "from": {"subject": "ENG"}},
+                        {"label": "Social science", "credits": 6, "from": {"subject": "SOC"}},
+                    ]
+                },
+            )
+        ],
+    )
+
+
+def _exc(**fields: object) -> dict[str, object]:
+    return {**fields, "by": "registrar", "reason": "petition 42"}
+
+
+def test_also_allow_apply_here_and_change_limit_are_applied_and_shown(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from pathways.present.report import render_decision
+
+    cat = _two_blocks(tmp_path)
+    holdings = (course("uni.hist-101"), course("uni.soc-101"), course("cc.eng-101"))
+    plain = audit(cat, record(*holdings), "g", Options(as_of=AS_OF))
+    assert plain.status == "in_progress"  # History matches neither block
+    rec = record(
+        *holdings,
+        exceptions=[
+            _exc(also_allow="uni.hist-101", **{"in": "Social science"}),
+            _exc(change_limit="Writing", credits=2),
+        ],
+    )
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
+    assert decision.status == "complete"
+    social = _by_label(decision)["Social science"]
+    assert {(a.credential, a.exception) for a in social.applied} == {
+        ("uni.hist-101", "also_allow"),
+        ("uni.soc-101", None),
+    }
+    assert [e["kind"] for e in decision.exceptions] == ["also_allow", "change_limit"]
+    console = Console(width=200, record=True)
+    console.print(render_decision(decision))
+    text = console.export_text()
+    assert "Also allowed: uni.hist-101 may count in Social science by registrar" in text
+    assert "Changed limit: Writing needs 2 credits by registrar (petition 42)" in text
+    assert "uni.hist-101 3 cr (also allow by exception)" in text
+
+
+def test_apply_here_places_the_holding_and_the_allocation_works_around_it(
+    tmp_path: Path,
+) -> None:
+    # Composition could fill Writing; the registrar places it in Social science instead.
+    cat = _two_blocks(tmp_path)
+    rec = record(
+        course("cc.eng-101"),
+        course("uni.soc-101"),
+        exceptions=[_exc(apply_here="cc.eng-101", **{"in": "Social science"})],
+    )
+    decision = audit(cat, rec, "g", Options(as_of=AS_OF))
+    nodes = _by_label(decision)
+    assert {(a.credential, a.exception) for a in nodes["Social science"].applied} == {
+        ("cc.eng-101", "apply_here"),
+        ("uni.soc-101", None),
+    }
+    assert nodes["Writing"].status == "unmet"
+
+
+def test_exceptions_naming_what_does_not_exist_are_located_errors(tmp_path: Path) -> None:
+    import pytest
+
+    from pathways.catalog.load import parse_record
+    from pathways.errors import RecordError
+
+    with pytest.raises(RecordError) as caught:
+        parse_record(
+            "learner: {id: l-1}\n"
+            "holdings:\n"
+            "  - {credential: uni.soc-101, earned: 2025-05-01, grade: B}\n"
+            "exceptions:\n"
+            "  - {also_allow: uni.soc-102, in: Writing, by: registrar, reason: why}\n"
+        )
+    (error,) = caught.value.errors
+    assert (error.line, error.path) == (5, "exceptions.0.also_allow")
+    assert "did you mean 'uni.soc-101'" in error.message
+    cat = _two_blocks(tmp_path)
+    rec = record(
+        course("uni.soc-101"),
+        exceptions=[_exc(change_limit="Social sciences", count=1)],
+    )
+    with pytest.raises(RecordError) as caught:
+        audit(cat, rec, "g", Options(as_of=AS_OF))
+    (error,) = caught.value.errors
+    assert error.path == "exceptions.0.change_limit"
+    assert "did you mean 'Social science'" in error.message

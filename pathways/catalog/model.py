@@ -841,23 +841,68 @@ class Holding(_Stored):
         return self
 
 
+EXCEPTION_KINDS: tuple[str, ...] = (
+    "waive",
+    "substitute",
+    "also_allow",
+    "apply_here",
+    "change_limit",
+)
+"""What an advisor's or registrar's exception may do (docs/semantics.md#exceptions)."""
+
+
 class Exception_(_Stored):
-    """An advisor's or registrar's exception: a waiver or a substitution, with who and why."""
+    """An advisor's or registrar's exception, with who (``by``) and why (``reason``).
+
+    Exactly one kind (:data:`EXCEPTION_KINDS`): ``waive: LABEL`` (the requirement counts as
+    met); ``substitute: ID, for: ID`` (one credential stands in for another);
+    ``also_allow: ID, in: LABEL`` (a held credential may count toward the named requirement
+    although it does not match it); ``apply_here: ID, in: LABEL`` (it is placed there, and the
+    allocation works around it); ``change_limit: LABEL`` with ``credits`` or ``count`` (the
+    requirement needs that much instead).
+    """
 
     waive: str | None = None
     """The label of the requirement waived."""
     substitute: Id | None = None
     for_: Id | None = Field(default=None, alias="for")
+    also_allow: Id | None = None
+    apply_here: Id | None = None
+    in_: str | None = Field(default=None, alias="in", min_length=1, max_length=500)
+    """The label of the requirement ``also_allow`` or ``apply_here`` names."""
+    change_limit: str | None = Field(default=None, min_length=1, max_length=500)
+    credits: Credits | None = None
+    count: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     by: str
     reason: str
     on: date | None = Field(default=None, alias="date")
 
+    @property
+    def kind(self) -> str:
+        """Which of :data:`EXCEPTION_KINDS` this is."""
+        return next(k for k in EXCEPTION_KINDS if getattr(self, k) is not None)
+
+    @property
+    def held(self) -> str | None:
+        """The held credential ``also_allow`` or ``apply_here`` names."""
+        return self.also_allow or self.apply_here
+
     @model_validator(mode="after")
     def _one_kind(self) -> Exception_:
-        if (self.waive is None) == (self.substitute is None):
-            raise ValueError("an exception is waive: LABEL or substitute: ID with for: ID")
-        if self.substitute is not None and self.for_ is None:
+        given = [k for k in EXCEPTION_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an exception is one of waive: LABEL, substitute: ID with for: ID, "
+                "also_allow: ID with in: LABEL, apply_here: ID with in: LABEL, or "
+                f"change_limit: LABEL with credits or count (found {', '.join(given) or 'none'})"
+            )
+        kind = given[0]
+        if kind == "substitute" and self.for_ is None:
             raise ValueError("substitute needs for: the credential it stands in for")
+        if kind in ("also_allow", "apply_here") and self.in_ is None:
+            raise ValueError(f"{kind} needs in: the label of the requirement")
+        if kind == "change_limit" and (self.credits is None) == (self.count is None):
+            raise ValueError("change_limit needs one of credits or count: the new need")
         return self
 
 

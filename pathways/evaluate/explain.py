@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from pathways import solver
 from pathways.catalog.model import (
     Credential,
+    Exception_,
     Filter,
     LearnerRecord,
 )
@@ -65,6 +66,11 @@ class _Reading:
         self.substitutes = {
             (exc.substitute, exc.for_) for exc in record.exceptions if exc.substitute and exc.for_
         }
+        self.placed = {
+            (leaf, exc.held): exc.kind
+            for position, leaf in builder.exceptions_used.items()
+            if (exc := record.exceptions[position]).held is not None
+        }
         self.subtree_units: list[int] = [0] * len(self.nodes)
         for index in reversed(range(len(self.nodes))):
             node = self.nodes[index]
@@ -96,6 +102,7 @@ class _Reading:
                     via=held.rule,
                     substitute_for=sub,
                     label=held.label if held.credential is None else None,
+                    exception=self.placed.get((leaf, held.credential or "")),
                 )
             )
         return result
@@ -384,9 +391,28 @@ def decide(
             for exc in record.exceptions
             if exc.substitute and exc.for_
         ],
+        exceptions=[
+            _exception_entry(record.exceptions[position])
+            for position in sorted(builder.exceptions_used)
+        ],
         optimal=solution.optimal,
         catalog_date=builder.goal_day,
     )
+
+
+def _exception_entry(exc: Exception_) -> dict[str, str]:
+    """One applied exception as a decision lists it (see :attr:`Decision.exceptions`)."""
+    entry = {"kind": exc.kind}
+    if exc.held is not None:
+        entry["credential"] = exc.held
+        entry["in"] = exc.in_ or ""
+    else:
+        entry["in"] = exc.change_limit or ""
+        if exc.credits is not None:
+            entry["credits"] = f"{number(exc.credits):g}"
+        if exc.count is not None:
+            entry["count"] = str(exc.count)
+    return {**entry, "by": exc.by, "reason": exc.reason}
 
 
 def _guarantee_of(catalog: CompiledCatalog, rule: str) -> str:

@@ -70,6 +70,8 @@ class AppliedCredit(_Doc):
     """The transfer rule that granted it, if any."""
     substitute_for: str | None = None
     label: str | None = None
+    exception: str | None = None
+    """``also_allow`` or ``apply_here`` when an exception put the holding here."""
 
 
 RequirementKind = Literal[
@@ -133,6 +135,10 @@ class Decision(_Doc):
     remaining: list[NodeResult]
     waived: list[str]
     substitutions: list[dict[str, str]] = []
+    exceptions: list[dict[str, str]] = []
+    """The record's ``also_allow``, ``apply_here`` and ``change_limit`` exceptions that
+    applied: ``kind``, ``credential`` (the two first), ``in`` (the requirement's label),
+    ``credits``/``count`` (change_limit), ``by`` and ``reason``."""
     optimal: bool = True
     """False when the solver's time ran out before it proved this allocation the best: the
     status may then understate the record (every presentation says so beside the status)."""

@@ -8,6 +8,7 @@ from typing import Any
 from pathways.solver.problem import (
     LEAF_KINDS,
     OBJECTIVE_BOUND,
+    NoAllocation,
     Node,
     Problem,
     ProblemTooLarge,
@@ -137,6 +138,11 @@ class _CpBuilder:
                 terms = self.option_leaf(index, node)
             else:
                 terms = self.credits_leaf(index, node)
+            for key in node.forced:
+                pairs = self.use_vars.get((index, key), [])
+                if not pairs:
+                    raise NoAllocation(f"{key} cannot be placed where an exception puts it")
+                model.add(sum(var for var, _ in pairs) >= 1)
             if node.distinct is not None and not node.waived:
                 self.distinct(index, node.distinct)
             self.applied[index] = sum(terms) if terms else 0
@@ -391,6 +397,8 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
         if not isinstance(stage, int):
             model.maximize(stage)
             engine, status = run(None, workers)
+            if status == cp_model.INFEASIBLE:
+                raise NoAllocation("no allocation honours every placement the exceptions make")
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if solver is None:
                     raise SolverTimeout(f"no allocation found within {time_limit:g} s")

@@ -10,10 +10,10 @@ from dataclasses import replace
 from pathways.solver.problem import (
     LEAF_KINDS,
     Limit,
+    NoAllocation,
     Node,
     Problem,
     Solution,
-    SolverTimeout,
     check_order,
     objective,
     subtree_leaves,
@@ -219,9 +219,15 @@ def solve_exhaustive(problem: Problem) -> Solution:
     nodes = problem.nodes
     below = subtree_leaves(problem)
     leaves = [i for i, n in enumerate(nodes) if n.kind in LEAF_KINDS]
-    choices = {leaf: _leaf_choices(problem, leaf) for leaf in leaves}
+    choices = {
+        leaf: [c for c in _leaf_choices(problem, leaf) if set(nodes[leaf].forced) <= set(c)]
+        for leaf in leaves
+    }
+    forced = {leaf for leaf in leaves if nodes[leaf].forced}
     best: tuple[tuple[int, ...], Solution] | None = None
     for active in _active_sets(problem):
+        if not forced <= active:
+            continue
         live = [leaf for leaf in leaves if leaf in active]
         for combo in itertools.product(*(choices[leaf] for leaf in live)):
             alloc = {leaf: taken for leaf, taken in zip(live, combo, strict=True) if taken}
@@ -237,8 +243,8 @@ def solve_exhaustive(problem: Problem) -> Solution:
             score = (*objective(problem, met, uses), -tie_break(problem, uses))
             if best is None or score > best[0]:
                 best = (score, Solution(met=met, active=_full_active(nodes, active), uses=uses))
-    if best is None:  # pragma: no cover - the empty allocation is always feasible
-        raise SolverTimeout("no allocation")
+    if best is None:  # without forced placements the empty allocation is always feasible
+        raise NoAllocation("no allocation honours every placement the exceptions make")
     return best[1]
 
 

@@ -18,6 +18,11 @@ class SolverTimeout(Exception):
     """The solver found no allocation within its time limit."""
 
 
+class NoAllocation(PathwaysError):
+    """No allocation honours every forced placement (``apply_here`` exceptions that conflict
+    with each other or with a goal's caps)."""
+
+
 class ProblemTooLarge(PathwaysError):
     """The allocation's numbers do not fit the solver's 64-bit arithmetic (a record or
     catalog with enormous credit totals or very fine fractions of a credit)."""
@@ -57,6 +62,9 @@ class Node:
     while it is short of ``need``: removing any item it uses would leave it below ``need``
     (so its surplus is at most one item's units less one, and it counts toward the
     composite's ``total``). A free-elective leaf always takes parts (see :func:`takes_parts`).
+    ``forced``: item keys this leaf must use (a registrar's ``apply_here``); the leaf is then
+    active, and an allocation that cannot honour them all does not exist
+    (:class:`NoAllocation`).
     """
 
     kind: NodeKind
@@ -71,6 +79,7 @@ class Node:
     elective_of: int | None = None
     reserve: int = 0
     split: bool = False
+    forced: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
