@@ -429,7 +429,9 @@ class ExceptionRow(SQLModel, table=True):
 
 
 class ExceptionCreate(BaseModel):
-    """A waiver (``waive: LABEL``) or substitution (``substitute: ID, for: ID``) and why.
+    """One exception and why: ``waive: LABEL``, ``substitute: ID, for: ID``,
+    ``also_allow: ID, in: LABEL``, ``apply_here: ID, in: LABEL`` or ``change_limit: LABEL``
+    with ``credits`` or ``count`` (``docs/semantics.md#exceptions``).
 
     ``by`` is not given: the server records the signed-in user's name.
     """
@@ -439,6 +441,12 @@ class ExceptionCreate(BaseModel):
     waive: StoredText | None = PydanticField(default=None, min_length=1, max_length=500)
     substitute: Id | None = None
     for_: Id | None = PydanticField(default=None, alias="for")
+    also_allow: Id | None = None
+    apply_here: Id | None = None
+    in_: StoredText | None = PydanticField(default=None, alias="in", min_length=1, max_length=500)
+    change_limit: StoredText | None = PydanticField(default=None, min_length=1, max_length=500)
+    credits: float | None = PydanticField(default=None, ge=0, le=1000)
+    count: int | None = PydanticField(default=None, ge=0, le=100_000)
     reason: StoredText = PydanticField(min_length=1, max_length=2000)
     on: date | None = PydanticField(default=None, alias="date")
 

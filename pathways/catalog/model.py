@@ -534,6 +534,30 @@ class Policy(_Model):
     note: str | None = None
 
 
+class FundingLearners(_Model):
+    """Which learners are eligible (every key given must hold; status: any of the list).
+
+    The one learner filter: funding programs and a credential's ``eligible`` use it."""
+
+    state: str | None = None
+    status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] | None = None
+
+    def admits(self, learner: LearnerInfo) -> bool:
+        """Whether ``learner`` passes: the state matches (when given) and the learner has at
+        least one of the statuses (when given)."""
+        if self.state is not None and learner.state != self.state:
+            return False
+        return self.status is None or bool(set(self.status) & set(learner.status))
+
+
+class Eligible(_Model):
+    """``eligible: {learners: {…}}`` on a credential: who may earn it. Plans never propose it
+    to a learner the filter rules out; an audit still counts it when held. An empty filter
+    admits everyone."""
+
+    learners: FundingLearners = FundingLearners()
+
+
 class Credential(_Model):
     """A credential. With ``requires`` it is composite (stackable); otherwise simple.
 
@@ -674,30 +698,6 @@ class FundingCredentials(_Model):
     ids: IdList | None = None
     tags: StrList | None = None
     min_credits: Credits | None = None
-
-
-class FundingLearners(_Model):
-    """Which learners are eligible (every key given must hold; status: any of the list).
-
-    The one learner filter: funding programs and a credential's ``eligible`` use it."""
-
-    state: str | None = None
-    status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] | None = None
-
-    def admits(self, learner: LearnerInfo) -> bool:
-        """Whether ``learner`` passes: the state matches (when given) and the learner has at
-        least one of the statuses (when given)."""
-        if self.state is not None and learner.state != self.state:
-            return False
-        return self.status is None or bool(set(self.status) & set(learner.status))
-
-
-class Eligible(_Model):
-    """``eligible: {learners: {…}}`` on a credential: who may earn it. Plans never propose it
-    to a learner the filter rules out; an audit still counts it when held. An empty filter
-    admits everyone."""
-
-    learners: FundingLearners = FundingLearners()
 
 
 class Funding(_Model):
