@@ -444,3 +444,20 @@ def test_exceptions_naming_what_does_not_exist_are_located_errors(tmp_path: Path
     (error,) = caught.value.errors
     assert error.path == "exceptions.0.change_limit"
     assert "did you mean 'Social science'" in error.message
+
+
+def test_one_flag_name_in_every_command_and_the_old_plan_flag_still_accepted() -> None:
+    from typer.testing import CliRunner
+
+    from pathways.cli import app
+
+    runner = CliRunner()
+    for command in ("audit", "transfer", "plan", "compare", "batch"):
+        shown = runner.invoke(app, [command, "--help"], terminal_width=200).output
+        assert "--include-discretionary" in shown, command
+        assert "--allow-discretionary" not in shown, command
+    learner = str(REPO / "data/learners/veteran-navy.yaml")
+    old = runner.invoke(
+        app, ["plan", learner, "--goal", "osu.aa", "--allow-discretionary", "--json"]
+    )
+    assert old.exit_code == 0, old.output
