@@ -202,6 +202,8 @@ def _status(
         return "not_evaluable", str(error).splitlines()[0]
     except SolverTimeout:
         return "not_evaluable", f"no allocation found within {time_limit:g} s"
+    if not decision.optimal:
+        return decision.status_label(), f"the solver's time ran out after {time_limit:g} s"
     return decision.status, None
 
 
@@ -217,7 +219,8 @@ def status_changes(
 
     Every stored learner is audited, on ``as_of``, against every goal in their ``goals``
     list, once with each catalog. Returns the pairs whose status (``complete``,
-    ``in_progress`` or ``not_evaluable``) differs, and how many pairs were checked.
+    ``in_progress`` or ``not_evaluable``, followed by ``(not proven)`` when the solver's time
+    ran out) differs, and how many pairs were checked.
     """
     changes: list[StatusChange] = []
     checked = 0

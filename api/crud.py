@@ -39,6 +39,7 @@ from api.models import (
 )
 from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.model import Exception_, Holding, LearnerRecord, UnmappedEntry
+from pathways.errors import LocatedError, RecordError, suggest
 
 __all__ = [
     "add_advisee",
@@ -666,20 +667,44 @@ def exception_public(row: ExceptionRow) -> ExceptionPublic:
 def add_exception(
     *, session: Session, learner: Learner, exception_in: ExceptionCreate, actor: User
 ) -> ExceptionRow:
-    """Record a waiver or substitution by ``actor`` (its ``by``), with the reason given.
+    """Record an exception by ``actor`` (its ``by``), with the reason given.
 
-    Raises :class:`pydantic.ValidationError` when it is neither a waiver nor a substitution.
+    Raises :class:`pydantic.ValidationError` when it is not exactly one kind of exception,
+    and :class:`RecordError` when ``also_allow``/``apply_here`` names a credential the
+    learner does not hold.
     """
     exception = Exception_.model_validate(
         {
             "waive": exception_in.waive,
             "substitute": exception_in.substitute,
             "for": exception_in.for_,
+            "also_allow": exception_in.also_allow,
+            "apply_here": exception_in.apply_here,
+            "in": exception_in.in_,
+            "change_limit": exception_in.change_limit,
+            "credits": exception_in.credits,
+            "count": exception_in.count,
             "by": actor.name,
             "reason": exception_in.reason,
             "date": exception_in.on or utcnow().date(),
         }
     )
+    if exception.held is not None:
+        held = {h.credential for h in learner_record(session=session, learner=learner).holdings}
+        if exception.held not in held:
+            close = suggest(exception.held, {h for h in held if h}, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise RecordError(
+                [
+                    LocatedError(
+                        "exception",
+                        None,
+                        None,
+                        exception.kind,
+                        f"the learner holds no {exception.held!r}{hint}",
+                    )
+                ]
+            )
     row = ExceptionRow(
         learner_id=learner.id,
         document=exception.model_dump(mode="json", exclude_none=True),

@@ -268,10 +268,11 @@ class StatusChange(SQLModel):
     learner: str
     goal: str
     before: str
-    """``complete``, ``in_progress`` or ``not_evaluable`` (e.g. the goal does not exist)."""
+    """``complete``, ``in_progress`` or ``not_evaluable`` (e.g. the goal does not exist),
+    followed by `` (not proven)`` when the solver's time ran out before it proved the answer."""
     after: str
     reason: str | None = None
-    """Why a side is ``not_evaluable``."""
+    """Why a side is ``not_evaluable`` or ``(not proven)``."""
 
 
 class CatalogValidation(SQLModel):
@@ -435,7 +436,9 @@ class ExceptionRow(SQLModel, table=True):
 
 
 class ExceptionCreate(BaseModel):
-    """A waiver (``waive: LABEL``) or substitution (``substitute: ID, for: ID``) and why.
+    """One exception and why: ``waive: LABEL``, ``substitute: ID, for: ID``,
+    ``also_allow: ID, in: LABEL``, ``apply_here: ID, in: LABEL`` or ``change_limit: LABEL``
+    with ``credits`` or ``count`` (``docs/semantics.md#exceptions``).
 
     ``by`` is not given: the server records the signed-in user's name.
     """
@@ -445,6 +448,12 @@ class ExceptionCreate(BaseModel):
     waive: StoredText | None = PydanticField(default=None, min_length=1, max_length=500)
     substitute: Id | None = None
     for_: Id | None = PydanticField(default=None, alias="for")
+    also_allow: Id | None = None
+    apply_here: Id | None = None
+    in_: StoredText | None = PydanticField(default=None, alias="in", min_length=1, max_length=500)
+    change_limit: StoredText | None = PydanticField(default=None, min_length=1, max_length=500)
+    credits: float | None = PydanticField(default=None, ge=0, le=1000)
+    count: int | None = PydanticField(default=None, ge=0, le=100_000)
     reason: StoredText = PydanticField(min_length=1, max_length=2000)
     on: date | None = PydanticField(default=None, alias="date")
 
@@ -582,8 +591,8 @@ class AuditRequest(BaseModel):
 _DISCRETIONARY = PydanticField(
     default=False,
     validation_alias=AliasChoices("include_discretionary", "allow_discretionary"),
-    description="Also rely on discretionary transfer credit, as in /v1/audit (the older name "
-    "allow_discretionary is accepted as the same option).",
+    description="Also rely on recommended and discretionary transfer credit, as in /v1/audit "
+    "(the older name allow_discretionary is accepted as the same option).",
 )
 _PROJECTED = PydanticField(
     default=False,

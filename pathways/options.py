@@ -23,9 +23,10 @@ class Options:
     * ``as_of`` — the day the question is asked about (``None``: today, read when used);
     * ``projected`` — an audit counts in-progress and planned holdings as if earned (a plan
       always treats them as candidates instead; ``compare`` audits the record as it stands);
-    * ``include_discretionary`` — recommended and discretionary transfer credit counts in an
-      audit or transfer statement; a plan, which counts recommended credit anyway, may then
-      also rely on discretionary rules;
+    * ``include_discretionary`` — recommended and discretionary transfer credit counts toward
+      a goal (audit, plan, compare, batch); without it only guaranteed credit does. A transfer
+      statement's ``credits`` is guaranteed credit whatever this says (the rest is
+      ``possible``);
     * ``trust`` — issuer URLs or DIDs whose badges verify without a catalog claim;
     * ``badge_resolver`` — fetches badge documents (a :class:`pathways.interop.Resolver`;
       ``None``: the default resolver of :func:`pathways.interop.verify_badge`);

@@ -66,7 +66,11 @@ def test_transfer_returns_cli_json_document(client: TestClient) -> None:
     assert reply.json() == expected
 
 
-def test_transfer_include_discretionary_counts_possible_credit(client: TestClient) -> None:
+def test_include_discretionary_counts_possible_credit_toward_goals_only(
+    client: TestClient,
+) -> None:
+    # A statement's guaranteed total never includes possible credit, whatever the flag;
+    # an audit counts it when asked (issue 14).
     record = sample_record("microbachelors-tesu.yaml")
     plain = client.post(
         "/v1/transfer", json={"record": record, "institution": "tesu", "as_of": AS_OF}
@@ -76,8 +80,14 @@ def test_transfer_include_discretionary_counts_possible_credit(client: TestClien
         json={"record": record, "institution": "tesu", "as_of": AS_OF,
               "include_discretionary": True},
     ).json()  # fmt: skip
-    assert plain["possible"] > 0
-    assert generous["credits"] == plain["credits"] + plain["possible"]
+    assert plain["possible"] == generous["possible"] == 21
+    assert plain["credits"] == generous["credits"] == 0
+    body = {"record": record, "goal": "tesu.ba.liberal-studies", "as_of": AS_OF}
+    audits = [
+        client.post("/v1/audit", json={**body, "include_discretionary": flag}).json()
+        for flag in (False, True)
+    ]
+    assert audits[1]["credits"]["applied"] == audits[0]["credits"]["applied"] + 21
 
 
 def test_audit_unknown_goal_is_422_with_suggestions(client: TestClient) -> None:

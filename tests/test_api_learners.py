@@ -206,3 +206,29 @@ def test_learner_audit_unknown_goal_is_422(server: Server) -> None:
         "/v1/learners/l-cyber-01/audit", params={"goal": "no.such.goal"}, headers=server.learner
     )
     assert reply.status_code == 422
+
+
+def test_registrar_exceptions_stored_and_applied(server: Server) -> None:
+    # also_allow / change_limit through the API (issue 14), and a 422 naming the closest
+    # held credential when the learner does not hold what an exception names.
+    record = sample_record("one-year-option.yaml")
+    server.create(record, goals=["tri-c.ats"])
+    learner = record["learner"]["id"]
+    url = f"/v1/learners/{learner}/exceptions"
+    bad = {"also_allow": "tri-c.eng-1011", "in": "General education", "reason": "r"}
+    reply = server.client.post(url, json=bad, headers=server.registrar)
+    assert reply.status_code == 422
+    assert "tri-c.eng-1010" in reply.text
+    for good in (
+        {"change_limit": "General education", "credits": 12, "reason": "petition"},
+        {"also_allow": "tri-c.eng-1010", "in": "Non-technical studies", "reason": "petition"},
+    ):
+        reply = server.client.post(url, json=good, headers=server.registrar)
+        assert reply.status_code == 201, reply.text
+    audit = server.client.get(
+        f"/v1/learners/{learner}/audit",
+        params={"goal": "tri-c.ats", "as_of": AS_OF},
+        headers=server.registrar,
+    ).json()
+    assert [e["kind"] for e in audit["exceptions"]] == ["change_limit", "also_allow"]
+    assert all(e["by"] == "reg" for e in audit["exceptions"])

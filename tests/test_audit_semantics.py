@@ -242,8 +242,8 @@ def test_audit_split_credit_across_credit_requirements(tmp_path: Path) -> None:
                 "g",
                 {
                     "all": [
-                        {"credits": 2, "from": {"subject": "PSY"}},
-                        {"credits": 2, "from": {"level": "lower"}},
+                        {"credits": 2, "from": {"subject": "PSY"}, "split": True},
+                        {"credits": 2, "from": {"level": "lower"}, "split": True},
                     ]
                 },
             )
@@ -251,6 +251,31 @@ def test_audit_split_credit_across_credit_requirements(tmp_path: Path) -> None:
     )
     decision = audit(cat, record(course("uni.psy-101")), "g", Options(as_of=AS_OF))
     assert decision.status == "complete"
+    assert decision.credits.applied == 4
+
+
+def test_audit_whole_holdings_without_split(tmp_path: Path) -> None:
+    # Without `split` the 4-credit course goes whole to the first requirement (its surplus
+    # counts there) and the second stays unmet: a registrar does not cut a course in two.
+    cat = catalog_with(
+        tmp_path,
+        credentials=[
+            goal(
+                "g",
+                {
+                    "all": [
+                        {"credits": 2, "from": {"subject": "PSY"}, "label": "Psychology"},
+                        {"credits": 2, "from": {"level": "lower"}, "label": "Lower division"},
+                    ]
+                },
+            )
+        ],
+    )
+    decision = audit(cat, record(course("uni.psy-101")), "g", Options(as_of=AS_OF))
+    assert decision.status == "in_progress"
+    psychology, lower = decision.requirements.children
+    assert [(a.credits, a.credential) for a in psychology.applied] == [(4, "uni.psy-101")]
+    assert (psychology.status, lower.status) == ("met", "unmet")
     assert decision.credits.applied == 4
 
 
@@ -374,7 +399,7 @@ def test_audit_max_share_cap(tmp_path: Path) -> None:
     }
     g = goal(
         "g",
-        {"credits": 9, "from": {"level": "lower"}},
+        {"credits": 9, "from": {"level": "lower"}, "split": True},
         credits=9,
         limits=[{"max_share": "1/3", "from": {"via": "clep"}}],
     )
@@ -387,6 +412,16 @@ def test_audit_max_share_cap(tmp_path: Path) -> None:
     decision = audit(cat, rec, "g", Options(as_of=AS_OF))
     assert decision.credits.applied == 9  # 3 of the 6 CLEP credits fit under the cap
     assert decision.status == "complete"
+    # Without `split` a cap does not cut the block: it fits whole or not at all.
+    whole = goal(
+        "g",
+        {"credits": 9, "from": {"level": "lower"}},
+        credits=9,
+        limits=[{"max_share": "1/3", "from": {"via": "clep"}}],
+    )
+    (tmp_path / "whole").mkdir()
+    cat = catalog_with(tmp_path / "whole", transfer_rules=[rule], credentials=[whole])
+    assert audit(cat, rec, "g", Options(as_of=AS_OF)).status == "in_progress"
 
 
 def test_audit_residency_min_credits(tmp_path: Path) -> None:

@@ -302,6 +302,45 @@ credentials:
     assert "bad.yaml:5:5: credentials.0.requires: a requirement needs exactly one of" in error
 
 
+@pytest.mark.parametrize("form", ["count: 2", "has: cc.it-1500"])
+def test_split_only_on_credits(write_catalog: CatalogWriter, form: str) -> None:
+    from_ = ", from: {}" if form.startswith("count") else ""
+    text = f"""\
+credentials:
+  - id: x.c
+    title: C
+    kind: certificate
+    requires:
+      all:
+        - {{credits: 3, from: {{}}, split: true}}
+        - {{{form}{from_}, split: true}}
+"""
+    error = _one(write_catalog, text)
+    assert "bad.yaml:8:11: credentials.0.requires.all.1: split goes with credits" in error
+
+
+@pytest.mark.parametrize(
+    ("eligible", "where", "message"),
+    [
+        ("{learnrs: {status: [veteran]}}", "credentials.0.eligible", "did you mean 'learners'"),
+        ("{learners: {statuss: [veteran]}}", "credentials.0.eligible.learners", "'statuss'"),
+        ("{learners: {status: [retired]}}", "credentials.0.eligible.learners.status.0", "veteran"),
+    ],
+)
+def test_eligible_errors_located(
+    write_catalog: CatalogWriter, eligible: str, where: str, message: str
+) -> None:
+    text = f"""\
+credentials:
+  - id: x.exam
+    title: Exam
+    kind: exam
+    eligible: {eligible}
+"""
+    error = _one(write_catalog, text)
+    assert "bad.yaml:5:" in error and f": {where}: " in error and message in error, error
+
+
 def test_malformed_yaml_located(write_catalog: CatalogWriter) -> None:
     text = "credentials:\n  - id: x.c\n    title: [unclosed\n    kind: course\n"
     error = _one(write_catalog, text)

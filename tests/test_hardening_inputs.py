@@ -155,14 +155,25 @@ def test_record_numbers_are_bounded_with_their_field(holding: dict[str, Any], wh
 
 def test_an_allocation_beyond_64_bit_integers_is_a_clear_error() -> None:
     # Fine fractions of a credit (1/p for many primes p) make the common unit their product:
-    # every holding is then a huge number of units.
-    items = tuple(Item(key=f"h{i}", units=10**9 + i) for i in range(40))
-    leaf = Node(kind="credits", need=10**10, options=tuple((item.key,) for item in items))
+    # every holding is then a huge number of units. The objective is solved in stages (one
+    # term at a time when needed), so only a single term beyond 64 bits is refused.
+    items = tuple(Item(key=f"h{i}", units=10**17 + i) for i in range(40))
+    leaf = Node(kind="credits", need=10**18, options=tuple((item.key,) for item in items))
     problem = Problem(items=items, nodes=(Node(kind="all", children=(1,)), leaf))
     with pytest.raises(ProblemTooLarge) as caught:
         solve_cpsat(problem, time_limit=5)
     assert isinstance(caught.value, PathwaysError)
     assert "too many to allocate exactly" in str(caught.value)
+
+
+def test_large_credit_units_are_solved_in_stages() -> None:
+    # 4·10^10 units: too many for one weighted objective, fine one term at a time.
+    items = tuple(Item(key=f"h{i}", units=10**9 + i) for i in range(40))
+    leaf = Node(kind="credits", need=10**10, options=tuple((item.key,) for item in items))
+    problem = Problem(items=items, nodes=(Node(kind="all", children=(1,)), leaf))
+    solution = solve_cpsat(problem, time_limit=5)
+    assert solution.met[0]
+    assert 10**10 <= solution.applied_units(problem) < 10**10 + 10**9 + 40  # whole, not beyond
 
 
 @pytest.mark.parametrize(

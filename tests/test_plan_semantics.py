@@ -289,12 +289,15 @@ def test_plan_discretionary_credit_only_when_allowed() -> None:
     assert steps(allowed) == ["k1"]
 
 
-def test_plan_recommended_credit_counts_by_default() -> None:
+def test_plan_recommended_credit_counts_only_when_asked() -> None:
+    # Plans rely on guaranteed credit unless asked, like an audit (issue 14).
     cat = compiled(
         [course("u1", cost=900), cert("k1", cost=100), goal({"has": "u1"})],
         [{"id": "k1-u1", "policy": "ace", "when": {"has": "k1"}, "grants": [{"credential": "u1"}]}],
     )
-    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["k1"]
+    assert steps(plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")) == ["u1"]
+    asked = Options(as_of=AS_OF, include_discretionary=True)
+    assert steps(plan(cat, learner(), "goal", asked, optimize="cost")) == ["k1"]
 
 
 def test_plan_exam_reaches_its_lowest_qualifying_tier() -> None:

@@ -389,7 +389,8 @@ def list_exceptions(
 def add_exception(
     session: SessionDep, user: CurrentUser, learner_id: LearnerId, exception_in: ExceptionCreate
 ) -> ExceptionPublic:
-    """Grant a waiver or substitution (advisors for their advisees, and registrars).
+    """Grant an exception: waive, substitute, also_allow, apply_here or change_limit
+    (advisors for their advisees, and registrars).
 
     ``by`` is the signed-in account's name; ``date`` defaults to today.
     """
@@ -404,7 +405,7 @@ def add_exception(
 def delete_exception(
     session: SessionDep, user: CurrentUser, learner_id: LearnerId, exception_id: ItemId
 ) -> Message:
-    """Withdraw a waiver or substitution."""
+    """Withdraw an exception."""
     learner = _exceptions_writer(session, user, learner_id)
     row = _exception(session, learner, exception_id)
     crud.delete_exception(session=session, learner=learner, row=row, actor=user)

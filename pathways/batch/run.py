@@ -227,10 +227,10 @@ def _audit_chunk(
                     )
                 )
                 continue
-            status = str(decision.status)
+            status = decision.status_label()
             required = _number(decision.credits.required)
             applied = _number(decision.credits.applied)
-            finding = classify(status, required, applied, holds, job.within)
+            finding = classify(decision.status, required, applied, holds, job.within)
             gap = round(max(0.0, required - applied), 4)
             unmet = len(decision.remaining)
             rows.append(

@@ -757,10 +757,26 @@ def _record(source: _Source, data: Any, base: Path | None) -> LearnerRecord:
     except ValidationError as error:
         errors.extend(_validation_errors(source, data, error))
         record = None
+    if record is not None:
+        errors.extend(_exceptions_name_holdings(source, record))
     if errors or record is None:
         errors.sort(key=lambda e: (e.line or 0, e.col or 0, e.path))
         raise RecordError(errors)
     return record
+
+
+def _exceptions_name_holdings(source: _Source, record: LearnerRecord) -> list[LocatedError]:
+    """A located error for every ``also_allow``/``apply_here`` naming a credential the record
+    does not hold."""
+    held = {h.credential for h in record.holdings if h.credential}
+    errors = []
+    for i, exc in enumerate(record.exceptions):
+        if exc.held is not None and exc.held not in held:
+            close = suggest(exc.held, held, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = f"the record holds no {exc.held!r}{hint}"
+            errors.append(source.error(("exceptions", i, exc.kind), message))
+    return errors
 
 
 def _inline_badges(

@@ -315,7 +315,9 @@ Level = Literal["vocational", "lower", "upper", "graduate"]
 BadgeType = Literal["skill", "knowledge", "social", "participation", "identity"]
 Guarantee = Literal["guaranteed", "recommended", "discretionary"]
 Control = Literal["public", "private"]
-LearnerStatus = Literal["employed", "unemployed", "underemployed", "low_income"]
+LearnerStatus = Literal[
+    "employed", "unemployed", "underemployed", "low_income", "high_school_student", "veteran"
+]
 
 
 class Effective(_Model):
@@ -395,6 +397,9 @@ class Requirement(_Model):
     earned_within: Duration | None = None
     shares: bool = False
     distinct: Distinct | None = None
+    split: bool = False
+    """On ``credits``: a holding may be divided between this requirement and others (without
+    it a holding goes whole to one requirement)."""
     note: str | None = None
 
     @model_validator(mode="before")
@@ -419,9 +424,10 @@ class Requirement(_Model):
             and (fields["all"] is None or fields["any"] is None)
             and (fields["credits"] is None or fields["count"] is None)
         )
-        if single and (leaf or group) and fields["from_"] is fields["distinct"] is None:
+        plain = not fields["split"] or fields["credits"] is not None
+        if single and plain and (leaf or group) and fields["from_"] is fields["distinct"] is None:
             return self
-        if single and amount and fields["from_"] is not None:
+        if single and plain and amount and fields["from_"] is not None:
             return self
         given = [name for name in _FORMS if fields[name] is not None]
         if len(given) != 1:
@@ -441,6 +447,10 @@ class Requirement(_Model):
             raise ValueError(f"{form} needs from: a filter (use from: {{}} for any holding)")
         if self.distinct is not None and form not in ("credits", "count"):
             raise ValueError("distinct goes with credits or count")
+        if self.split and form != "credits":
+            raise ValueError(
+                f"split goes with credits (a {form} requirement takes its holdings whole)"
+            )
         if form == "at_least" and self.of is not None and (self.at_least or 0) > len(self.of):
             raise ValueError(f"at_least: {self.at_least} of only {len(self.of)} requirements")
         return self
@@ -532,6 +542,30 @@ class Policy(_Model):
     note: str | None = None
 
 
+class FundingLearners(_Model):
+    """Which learners are eligible (every key given must hold; status: any of the list).
+
+    The one learner filter: funding programs and a credential's ``eligible`` use it."""
+
+    state: str | None = None
+    status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] | None = None
+
+    def admits(self, learner: LearnerInfo) -> bool:
+        """Whether ``learner`` passes: the state matches (when given) and the learner has at
+        least one of the statuses (when given)."""
+        if self.state is not None and learner.state != self.state:
+            return False
+        return self.status is None or bool(set(self.status) & set(learner.status))
+
+
+class Eligible(_Model):
+    """``eligible: {learners: {…}}`` on a credential: who may earn it. Plans never propose it
+    to a learner the filter rules out; an audit still counts it when held. An empty filter
+    admits everyone."""
+
+    learners: FundingLearners = FundingLearners()
+
+
 class Credential(_Model):
     """A credential. With ``requires`` it is composite (stackable); otherwise simple.
 
@@ -555,6 +589,7 @@ class Credential(_Model):
     prerequisites: Requirement | None = None
     effective: Effective | None = None
     badge_classes: tuple[str, ...] = ()
+    eligible: Eligible | None = None
     ctid: str | None = Field(default=None, pattern=r"^ce-[0-9a-fA-F-]{36}$")
     """Credential Engine CTID (``ce-<uuid>``), for CTDL alignments."""
     requires: Requirement | None = None
@@ -671,13 +706,6 @@ class FundingCredentials(_Model):
     ids: IdList | None = None
     tags: StrList | None = None
     min_credits: Credits | None = None
-
-
-class FundingLearners(_Model):
-    """Which learners are eligible (every key given must hold; status: any of the list)."""
-
-    state: str | None = None
-    status: Annotated[tuple[LearnerStatus, ...], BeforeValidator(_tuple)] | None = None
 
 
 class Funding(_Model):
@@ -831,23 +859,68 @@ class Holding(_Stored):
         return self
 
 
+EXCEPTION_KINDS: tuple[str, ...] = (
+    "waive",
+    "substitute",
+    "also_allow",
+    "apply_here",
+    "change_limit",
+)
+"""What an advisor's or registrar's exception may do (docs/semantics.md#exceptions)."""
+
+
 class Exception_(_Stored):
-    """An advisor's or registrar's exception: a waiver or a substitution, with who and why."""
+    """An advisor's or registrar's exception, with who (``by``) and why (``reason``).
+
+    Exactly one kind (:data:`EXCEPTION_KINDS`): ``waive: LABEL`` (the requirement counts as
+    met); ``substitute: ID, for: ID`` (one credential stands in for another);
+    ``also_allow: ID, in: LABEL`` (a held credential may count toward the named requirement
+    although it does not match it); ``apply_here: ID, in: LABEL`` (it is placed there, and the
+    allocation works around it); ``change_limit: LABEL`` with ``credits`` or ``count`` (the
+    requirement needs that much instead).
+    """
 
     waive: str | None = None
     """The label of the requirement waived."""
     substitute: Id | None = None
     for_: Id | None = Field(default=None, alias="for")
+    also_allow: Id | None = None
+    apply_here: Id | None = None
+    in_: str | None = Field(default=None, alias="in", min_length=1, max_length=500)
+    """The label of the requirement ``also_allow`` or ``apply_here`` names."""
+    change_limit: str | None = Field(default=None, min_length=1, max_length=500)
+    credits: Credits | None = None
+    count: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     by: str
     reason: str
     on: date | None = Field(default=None, alias="date")
 
+    @property
+    def kind(self) -> str:
+        """Which of :data:`EXCEPTION_KINDS` this is."""
+        return next(k for k in EXCEPTION_KINDS if getattr(self, k) is not None)
+
+    @property
+    def held(self) -> str | None:
+        """The held credential ``also_allow`` or ``apply_here`` names."""
+        return self.also_allow or self.apply_here
+
     @model_validator(mode="after")
     def _one_kind(self) -> Exception_:
-        if (self.waive is None) == (self.substitute is None):
-            raise ValueError("an exception is waive: LABEL or substitute: ID with for: ID")
-        if self.substitute is not None and self.for_ is None:
+        given = [k for k in EXCEPTION_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an exception is one of waive: LABEL, substitute: ID with for: ID, "
+                "also_allow: ID with in: LABEL, apply_here: ID with in: LABEL, or "
+                f"change_limit: LABEL with credits or count (found {', '.join(given) or 'none'})"
+            )
+        kind = given[0]
+        if kind == "substitute" and self.for_ is None:
             raise ValueError("substitute needs for: the credential it stands in for")
+        if kind in ("also_allow", "apply_here") and self.in_ is None:
+            raise ValueError(f"{kind} needs in: the label of the requirement")
+        if kind == "change_limit" and (self.credits is None) == (self.count is None):
+            raise ValueError("change_limit needs one of credits or count: the new need")
         return self
 
 

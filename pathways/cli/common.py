@@ -75,6 +75,20 @@ AsOfOption = Annotated[
         help="Evaluate as of this date (default: today).",
     ),
 ]
+DiscretionaryOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-discretionary",
+        help="Count recommended and discretionary transfer credit too (default: guaranteed only).",
+    ),
+]
+"""The one flag name for possible credit, in every command (the API field and the page's
+checkbox are ``include_discretionary`` too)."""
+OldDiscretionaryOption = Annotated[
+    bool,
+    typer.Option("--allow-discretionary", hidden=True, help="Old name of --include-discretionary."),
+]
+"""The name plans used before: still accepted, not shown."""
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the JSON document the API returns.")
 ]

@@ -23,6 +23,7 @@ from pathways.cli.common import (
     DEFAULT_CATALOG,
     AsOfOption,
     CatalogOption,
+    DiscretionaryOption,
     JsonOption,
     exit_on_error,
     load,
@@ -41,13 +42,6 @@ __all__ = ["register"]
 LearnerArgument = Annotated[
     Path,
     typer.Argument(help="Learner record (YAML or JSON).", dir_okay=False, show_default=False),
-]
-DiscretionaryOption = Annotated[
-    bool,
-    typer.Option(
-        "--include-discretionary",
-        help="Count recommended and discretionary credit too (default: guaranteed only).",
-    ),
 ]
 TrustOption = Annotated[
     list[str] | None,

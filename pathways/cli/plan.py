@@ -26,7 +26,9 @@ from pathways.cli.common import (
     DEFAULT_CATALOG,
     AsOfOption,
     CatalogOption,
+    DiscretionaryOption,
     JsonOption,
+    OldDiscretionaryOption,
     exit_on_error,
     load,
     print_json,
@@ -53,14 +55,6 @@ class Target(StrEnum):
 LearnerArgument = Annotated[
     Path,
     typer.Argument(help="Learner record (YAML or JSON).", dir_okay=False, show_default=False),
-]
-DiscretionaryOption = Annotated[
-    bool,
-    typer.Option(
-        "--include-discretionary",
-        "--allow-discretionary",
-        help="Also rely on discretionary transfer credit (default: guaranteed and recommended).",
-    ),
 ]
 UnknownOption = Annotated[
     bool,
@@ -122,6 +116,7 @@ def plan(
         int, typer.Option("--alternatives", min=0, help="Also show this many next-best plans.")
     ] = 0,
     include_discretionary: DiscretionaryOption = False,
+    allow_discretionary: OldDiscretionaryOption = False,
     allow_unknown: UnknownOption = False,
     from_: FromOption = None,
     max_credits_per_term: Annotated[
@@ -150,7 +145,7 @@ def plan(
             goal,
             Options(
                 as_of=as_of,
-                include_discretionary=include_discretionary,
+                include_discretionary=include_discretionary or allow_discretionary,
                 trust=tuple(trust or ()),
                 badge_resolver=_resolver(resolve),
             ),
@@ -179,6 +174,7 @@ def compare(
         Target, typer.Option("--optimize", help="Rank by plan cost, credits or time.")
     ] = Target.cost,
     include_discretionary: DiscretionaryOption = False,
+    allow_discretionary: OldDiscretionaryOption = False,
     allow_unknown: UnknownOption = False,
     from_: FromOption = None,
     catalog: CatalogOption = DEFAULT_CATALOG,
@@ -204,7 +200,7 @@ def compare(
             wanted,
             Options(
                 as_of=as_of,
-                include_discretionary=include_discretionary,
+                include_discretionary=include_discretionary or allow_discretionary,
                 trust=tuple(trust or ()),
                 badge_resolver=_resolver(resolve),
             ),

@@ -23,6 +23,7 @@ from pathways.cli.common import (
     DEFAULT_CATALOG,
     AsOfOption,
     CatalogOption,
+    DiscretionaryOption,
     JsonOption,
     exit_on_error,
     load,
@@ -162,10 +163,7 @@ def batch(
         str | None, typer.Option("--db", help="Also store the run in this database URL.")
     ] = None,
     as_of: AsOfOption = None,
-    include_discretionary: Annotated[
-        bool,
-        typer.Option("--include-discretionary", help="Count recommended and discretionary credit."),
-    ] = False,
+    include_discretionary: DiscretionaryOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Audit many learners against many goals: completed-but-not-awarded and within-N."""

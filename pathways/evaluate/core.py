@@ -30,7 +30,15 @@ from pathways.errors import UnknownIdError
 from pathways.evaluate.equivalence_credit import add_equivalence_credit
 from pathways.evaluate.expansion import goal_builder, goal_version, solver_items
 from pathways.evaluate.explain import decide
-from pathways.evaluate.holdings import Held, Prepared, badge_unused, grade_point_average, prepare
+from pathways.evaluate.holdings import (
+    Held,
+    Prepared,
+    badge_unused,
+    grade_point_average,
+    native_at,
+    own_credit_in_goals,
+    prepare,
+)
 from pathways.evaluate.matching import evaluation_context
 from pathways.evaluate.results import Decision, Statement, Unused, number
 from pathways.evaluate.transfers import TransferResult, fire_rules, transfer_line
@@ -50,8 +58,10 @@ def transfer(
 ) -> Statement:
     """The transfer statement of ``record`` at ``institution`` on ``options.as_of``.
 
-    ``credits`` totals the guaranteed credit granted; ``possible`` the recommended and
-    discretionary credit (counted in ``credits`` too when ``options.include_discretionary``).
+    ``credits`` totals the guaranteed credit granted, whatever the options; ``possible`` the
+    recommended and discretionary credit (which counts toward a goal, in an audit or plan,
+    only with ``options.include_discretionary``; here the option only decides which of two
+    grants of the same credit is listed as given).
     A statement is about what was earned: ``options.projected`` does not apply.
     Every own holding that no rule fired on is in ``unused`` with a reason; courses earned
     at the institution itself are ``native``. Raises :class:`UnknownIdError` for an unknown
@@ -86,8 +96,6 @@ def transfer(
             credits += amount
         else:
             possible += amount
-            if include_discretionary:
-                credits += amount
         for h in f.sources:
             used_sources.setdefault(h.key, f.rule.id)
     unused = []
@@ -108,9 +116,7 @@ def transfer(
         transfers=[transfer_line(f, catalog) for f in result.fired],
         unused=sorted(unused, key=lambda u: u.index or 0) + prepared.unmapped,
     )
-    return add_equivalence_credit(
-        catalog, record, statement, include_discretionary=include_discretionary
-    )
+    return add_equivalence_credit(catalog, record, statement)
 
 
 def _unused_for_transfer(
@@ -123,7 +129,7 @@ def _unused_for_transfer(
 ) -> Unused:
     if held.key in prepared.reasons:
         code, sentence = prepared.reasons[held.key]
-    elif held.at == institution:
+    elif native_at(held, institution):
         code, sentence = "native", f"earned at {institution} itself; it needs no transfer"
     elif held.key in superseded:
         code, sentence = "superseded", f"a higher tier ({superseded[held.key]}) fired instead"
@@ -190,7 +196,7 @@ def audit(
     else:
         transferred = TransferResult(fired=[], granted=[], reasons={})
     pool = sorted(
-        [*prepared.valid, *transferred.granted],
+        [*(own_credit_in_goals(catalog, h) for h in prepared.valid), *transferred.granted],
         key=lambda h: (h.granted, h.earned or date.min, h.key),
     )
     unit = math.lcm(*(h.credits.denominator for h in pool), catalog.unit)

@@ -66,11 +66,9 @@ def add_equivalence_credit(
     catalog: CompiledCatalog,
     record: LearnerRecord,
     statement: Statement,
-    *,
-    include_discretionary: bool = False,
 ) -> Statement:
-    """``statement`` with equivalence credit added (see the module docstring); with
-    ``include_discretionary`` possible credit counts in ``credits`` too, as in the statement."""
+    """``statement`` with equivalence credit added (see the module docstring); ``credits``
+    stays guaranteed credit only, ``possible`` the rest."""
 
     institution = statement.institution
     native = {
@@ -121,12 +119,10 @@ def add_equivalence_credit(
             break
     if not lines:
         return statement
-    return _merged(statement, lines, covered, include_discretionary)
+    return _merged(statement, lines, covered)
 
 
-def _merged(
-    statement: Statement, lines: list[TransferLine], covered: set[str], discretionary: bool
-) -> Statement:
+def _merged(statement: Statement, lines: list[TransferLine], covered: set[str]) -> Statement:
     """The statement with ``lines`` added, OT36 area lines on ``covered`` sources superseded,
     the totals recomputed and the covered holdings no longer listed as unused."""
     transfers = []
@@ -145,8 +141,6 @@ def _merged(
             credits += amount
         elif line.status == "possible":
             possible += amount
-    if discretionary:
-        credits += possible
     unused = [u for u in statement.unused if u.credential not in covered]
     return statement.model_copy(
         update={

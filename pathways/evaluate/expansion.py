@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, cast
@@ -18,11 +18,12 @@ from pathways import solver
 from pathways.catalog.grammar import Folder, fold, walk
 from pathways.catalog.model import (
     Credential,
+    Exception_,
     Filter,
     LearnerRecord,
     Requirement,
 )
-from pathways.errors import UnknownIdError
+from pathways.errors import LocatedError, RecordError, UnknownIdError, suggest
 from pathways.evaluate.holdings import Held, grade_point_average
 from pathways.evaluate.matching import (
     Context,
@@ -67,6 +68,7 @@ class Builder:
         waive: Iterable[str],
         allowed_for: Mapping[str, bool],
         unit: int,
+        exceptions: Sequence[Exception_] = (),
     ) -> None:
         self.ctx = ctx
         self.pool = pool
@@ -85,6 +87,11 @@ class Builder:
         """Key → every (node, (reason code, sentence)) whose modifiers it failed."""
         self.eligible_anywhere: set[str] = set()
         self.goal_day = goal_day
+        self.exceptions = [
+            (i, e) for i, e in enumerate(exceptions) if e.kind not in ("waive", "substitute")
+        ]
+        self.exceptions_used: dict[int, int] = {}
+        """Exception position in the record → the node it applies to."""
 
     def units(self, credits: Fraction) -> int:
         value = credits * self.unit
@@ -240,15 +247,80 @@ class Builder:
             if kind == "credits"
             else (req.count or 0)
         )
-        self.nodes[index] = solver.Node(
-            kind=cast(solver.NodeKind, kind),
-            need=need,
-            options=tuple(options),
-            overlay=overlay,
-            waived=self._waived(label),
-            distinct=distinct,
+        self.nodes[index] = self._excepted(
+            index,
+            label,
+            solver.Node(
+                kind=cast(solver.NodeKind, kind),
+                need=need,
+                options=tuple(options),
+                overlay=overlay,
+                waived=self._waived(label),
+                distinct=distinct,
+                split=req.split,
+            ),
         )
         return index
+
+    def _excepted(self, index: int, label: str, node: solver.Node) -> solver.Node:
+        """``node`` (a leaf labelled ``label``) with the record's ``also_allow``,
+        ``apply_here`` and ``change_limit`` exceptions that name it applied."""
+        wanted = label.strip().casefold()
+        options = list(node.options)
+        forced = list(node.forced)
+        need = node.need
+        for position, exc in self.exceptions:
+            name = exc.in_ if exc.held is not None else exc.change_limit
+            if name is None or name.strip().casefold() != wanted:
+                continue
+            if exc.kind == "change_limit" and node.kind == "has":
+                continue  # a `has` needs one holding: nothing to change
+            self.exceptions_used[position] = index
+            if exc.kind == "change_limit":
+                if node.kind == "credits" and exc.credits is not None:
+                    need = math.ceil(exc.credits * self.unit)
+                elif node.kind != "credits" and exc.count is not None:
+                    need = exc.count
+                continue
+            held = [h for h in self.pool if h.credential == exc.held and not h.granted]
+            if node.kind == "credits":
+                held = [h for h in held if h.credits > 0]
+            for h in held[:1]:
+                self.eligible_anywhere.add(h.key)
+                if (h.key,) not in options:
+                    options.append((h.key,))
+                if exc.kind == "apply_here":
+                    forced.append(h.key)
+        return replace(node, options=tuple(options), forced=tuple(forced), need=need)
+
+    def check_exceptions(self, goal: str) -> None:
+        """Raise a :class:`RecordError` naming every ``also_allow``, ``apply_here`` or
+        ``change_limit`` exception whose requirement label is not a requirement of ``goal``
+        that takes holdings (with the closest labels); ``waive`` stays lenient, since one
+        record may waive requirements of several goals."""
+        labels = {info.label: node for info, node in zip(self.info, self.nodes, strict=True)}
+        leaves = [label for label, node in labels.items() if node.kind in solver.LEAF_KINDS]
+        errors = []
+        for position, exc in self.exceptions:
+            if position in self.exceptions_used:
+                continue
+            name = exc.in_ if exc.held is not None else exc.change_limit
+            field = "in" if exc.held is not None else "change_limit"
+            close = suggest(name or "", leaves, n=2)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            what = "a group" if name in labels else "no requirement"
+            errors.append(
+                LocatedError(
+                    "record",
+                    None,
+                    None,
+                    f"exceptions.{position}.{field}",
+                    f"{name!r} is {what} of {goal} (an exception names a requirement that "
+                    f"takes holdings: has, credits or count){hint}",
+                )
+            )
+        if errors:
+            raise RecordError(errors)
 
     def side_tree(self, req: Requirement, owner: Credential) -> int:
         """Add ``req`` (a candidate's prerequisites) as an overlay tree outside the goal: it
@@ -273,8 +345,16 @@ class Builder:
         for option in options_for(self.ctx, target, self.pool):
             if all(self._eligible(h, mods, index) for h in option):
                 options.append(tuple(h.key for h in option))
-        self.nodes[index] = solver.Node(
-            kind="has", need=1, options=tuple(options), overlay=overlay, waived=self._waived(label)
+        self.nodes[index] = self._excepted(
+            index,
+            label,
+            solver.Node(
+                kind="has",
+                need=1,
+                options=tuple(options),
+                overlay=overlay,
+                waived=self._waived(label),
+            ),
         )
         return index
 
@@ -402,11 +482,13 @@ def goal_builder(
         waive=[e.waive for e in record.exceptions if e.waive],
         allowed_for=allowed_for,
         unit=unit,
+        exceptions=record.exceptions,
     )
     if goal.composite:
         builder.composite(goal, Mods(), (), False)
     else:
         builder.has_leaf(Requirement(has=goal.id), goal.id, Mods(), False)
+    builder.check_exceptions(goal.id)
     return builder
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from pathways import solver
 from pathways.catalog.model import (
     Credential,
+    Exception_,
     Filter,
     LearnerRecord,
 )
@@ -71,6 +72,11 @@ class _Reading:
         for index, node in enumerate(self.nodes):
             for child in node.children:
                 self.parent[child] = index
+        self.placed = {
+            (leaf, exc.held): exc.kind
+            for position, leaf in builder.exceptions_used.items()
+            if (exc := record.exceptions[position]).held is not None
+        }
         self.subtree_units: list[int] = [0] * len(self.nodes)
         for index in reversed(range(len(self.nodes))):
             node = self.nodes[index]
@@ -119,6 +125,7 @@ class _Reading:
                     via=held.rule,
                     substitute_for=sub,
                     label=held.label if held.credential is None else None,
+                    exception=self.placed.get((leaf, held.credential or "")),
                 )
             )
         return result
@@ -277,6 +284,24 @@ class _Reading:
         return rules
 
 
+def _only_duplicates(transferred: TransferResult) -> dict[str, str]:
+    """Own holding key → what it would be granted, for holdings whose every counted rule
+    granted only what the record already holds (AP credit beside the course itself)."""
+    given: set[str] = set()
+    repeated: dict[str, list[str]] = {}
+    for f in transferred.fired:
+        if f.superseded_by or not f.counted:
+            continue
+        for h in f.sources:
+            if f.grants:
+                given.add(h.key)
+            elif f.duplicate_grants:
+                repeated.setdefault(h.key, []).extend(
+                    g.credential or g.label or f.rule.id for g in f.duplicate_grants
+                )
+    return {key: ", ".join(ids) for key, ids in repeated.items() if key not in given}
+
+
 def _unused(
     catalog: CompiledCatalog,
     reading: _Reading,
@@ -297,6 +322,7 @@ def _unused(
         if h.key not in live_sources
     }
     not_counted = {h.key: f.rule.id for f in transferred.fired if not f.counted for h in f.sources}
+    duplicated = _only_duplicates(transferred)
     for held in prepared.own:
         if held.key in reading.applied_keys:
             continue
@@ -306,6 +332,11 @@ def _unused(
             code, sentence = (
                 "cap_exceeded",
                 f"a limit on this goal is reached ({limited[held.key]})",
+            )
+        elif held.key in duplicated:
+            code, sentence = (
+                "duplicate",
+                f"the credit it earns ({duplicated[held.key]}) is already in the record",
             )
         elif (miss := reading.open_miss(held.key)) is not None:
             code, sentence = miss
@@ -391,9 +422,28 @@ def decide(
             for exc in record.exceptions
             if exc.substitute and exc.for_
         ],
+        exceptions=[
+            _exception_entry(record.exceptions[position])
+            for position in sorted(builder.exceptions_used)
+        ],
         optimal=solution.optimal,
         catalog_date=builder.goal_day,
     )
+
+
+def _exception_entry(exc: Exception_) -> dict[str, str]:
+    """One applied exception as a decision lists it (see :attr:`Decision.exceptions`)."""
+    entry = {"kind": exc.kind}
+    if exc.held is not None:
+        entry["credential"] = exc.held
+        entry["in"] = exc.in_ or ""
+    else:
+        entry["in"] = exc.change_limit or ""
+        if exc.credits is not None:
+            entry["credits"] = f"{number(exc.credits):g}"
+        if exc.count is not None:
+            entry["count"] = str(exc.count)
+    return {**entry, "by": exc.by, "reason": exc.reason}
 
 
 def _guarantee_of(catalog: CompiledCatalog, rule: str) -> str:

@@ -83,6 +83,34 @@ class Prepared:
     failing attempt when no attempt of it passed (an F is 0.0 points over its credits)."""
 
 
+COLLEGE_KINDS = ("community-college", "university")
+"""Institution kinds whose credentials carry college credit of their own."""
+
+
+CREDIT_KINDS = ("course", "certificate", "associate", "bachelor", "master", "transfer-block")
+"""Credential kinds that are college credit already earned where they were earned."""
+
+
+def native_at(held: Held, institution: str | None) -> bool:
+    """Whether ``held`` is credit already earned at ``institution`` (a local course or
+    award), which needs no transfer there. A non-credit holding earned there (its own badge,
+    micro-credential, exam, license) is not: the institution's own rules fire on it."""
+    return held.at == institution and not held.granted and held.kind in CREDIT_KINDS
+
+
+def own_credit_in_goals(catalog: CompiledCatalog, held: Held) -> Held:
+    """``held`` as a goal's allocation sees it: a non-college credential (not a course, not
+    issued by a college: a MicroBachelors, a certification) keeps its credit only for the
+    transfer rules that govern it (``credits: as_earned``); toward a goal its credit comes
+    through those rules or not at all, so it carries none of its own there."""
+    if held.granted or held.kind == "course" or held.credits == 0:
+        return held
+    issuer = catalog.institutions.get(held.issuer or "")
+    if issuer is not None and issuer.kind in COLLEGE_KINDS:
+        return held
+    return replace(held, credits=Fraction(0))
+
+
 def grade_points(grade: str | None) -> float:
     if grade is None:
         return -1.0

@@ -70,6 +70,8 @@ class AppliedCredit(_Doc):
     """The transfer rule that granted it, if any."""
     substitute_for: str | None = None
     label: str | None = None
+    exception: str | None = None
+    """``also_allow`` or ``apply_here`` when an exception put the holding here."""
 
 
 RequirementKind = Literal[
@@ -133,10 +135,32 @@ class Decision(_Doc):
     remaining: list[NodeResult]
     waived: list[str]
     substitutions: list[dict[str, str]] = []
+    exceptions: list[dict[str, str]] = []
+    """The record's ``also_allow``, ``apply_here`` and ``change_limit`` exceptions that
+    applied: ``kind``, ``credential`` (the two first), ``in`` (the requirement's label),
+    ``credits``/``count`` (change_limit), ``by`` and ``reason``."""
     optimal: bool = True
+    """False when the solver's time ran out before it proved this allocation the best: the
+    status may then understate the record (every presentation says so beside the status)."""
     catalog_date: date | None = None
     """The day whose catalog the goal was judged under: 1 July of the learner's catalog year,
     else ``as_of``."""
+
+    def status_label(self) -> str:
+        """The status followed by ``(not proven)`` when :attr:`optimal` is false
+        (``in_progress (not proven)``). Text reports, the page, batch rows and stored
+        records' audits all show it."""
+        return status_label(self.status, optimal=self.optimal)
+
+
+NOT_PROVEN = "not proven"
+"""The words shown beside a status the solver could not prove within its time limit."""
+
+
+def status_label(status: str, *, optimal: bool) -> str:
+    """``status``, with ``(not proven)`` when the answer was not proven within the time
+    limit."""
+    return status if optimal else f"{status} ({NOT_PROVEN})"
 
 
 def credit_figure(value: float | Fraction) -> str:

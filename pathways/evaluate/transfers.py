@@ -1,9 +1,11 @@
 """Transfer semantics, in one place: which rules fire, which tier wins, what each grants.
 
 :func:`fire_rules` applies every rule of an institution to a pool of holdings: a rule fires
-when its ``when`` tree is met by holdings earned elsewhere, on a day the rule was in effect;
+when its ``when`` tree is met by holdings not native there (:func:`native_at`: credit earned
+elsewhere, or a non-credit holding earned there), on a day the rule was in effect;
 a higher tier supersedes the rules it names; each credential is granted once (earliest
-source, then rule id), and a credential already held natively is a duplicate; only
+source, then rule id), and a grant of what the learner already holds (the credential, or
+another single member of its equivalence: :func:`duplicates_of`) is a duplicate; only
 guaranteed credit counts unless ``include_discretionary``. Audit and plan both use it.
 """
 
@@ -21,7 +23,7 @@ from pathways.catalog.model import (
     Requirement,
     TransferRule,
 )
-from pathways.evaluate.holdings import Held, Prepared
+from pathways.evaluate.holdings import Held, Prepared, native_at
 from pathways.evaluate.matching import Context, Mods, check_mods, matches, options_for
 from pathways.evaluate.results import GrantedCredit, TransferLine, number
 
@@ -117,7 +119,7 @@ def fire_rules(
     catalog = ctx.catalog
     reasons: dict[str, tuple[str, str]] = {}
     fired: list[Fired] = []
-    pool = [h for h in prepared.valid if h.at != institution]
+    pool = [h for h in prepared.valid if not native_at(h, institution)]
     for rule in sorted(catalog.rules_at(institution), key=lambda r: r.id):
         misses: dict[str, tuple[str, str]] = {}
         sources = _when_sources(ctx, rule.when, pool, Mods(), misses)
@@ -147,7 +149,7 @@ def fire_rules(
     above = superseding(f.rule for f in fired)
     for f in fired:
         f.superseded_by = next(iter(above[f.rule.id]), None)
-    native = {h.credential for h in prepared.valid if h.credential is not None}
+    native = held_cover(catalog, (h.credential for h in prepared.valid if h.credential))
     granted = _give(ctx, fired, above, native)
     return TransferResult(fired=fired, granted=granted, reasons=reasons)
 
@@ -172,8 +174,9 @@ def _give(
             held = grant_holding(ctx, f, position, grant)
             ranked.append((grant_rank(earliest, f.rule.id, position), f, held))
             if f.counted:
+                same = credit_class(ctx.catalog, held.credential) if held.credential else None
                 options.append(
-                    GrantOption(held.key, f.rule.id, 0, position, held.credential, earliest)
+                    GrantOption(held.key, f.rule.id, 0, position, held.credential, earliest, same)
                 )
     given = grant_presence(
         {
@@ -193,7 +196,8 @@ def _give(
             listed = given[held.key]
         else:
             listed = held.credential is None or not (
-                held.credential in granted_ids or held.credential in native
+                credit_class(ctx.catalog, held.credential) in granted_ids
+                or held.credential in native
             )
         if not listed:
             f.duplicate_grants.append(held)
@@ -201,9 +205,42 @@ def _give(
         f.grants.append(held)
         if f.counted:
             if held.credential is not None:
-                granted_ids.add(held.credential)
+                granted_ids.add(credit_class(ctx.catalog, held.credential))
             granted.append(held)
     return granted
+
+
+def duplicates_of(catalog: CompiledCatalog, ident: str) -> frozenset[str]:
+    """The ids that give the same credit as ``ident``: itself, the equivalences it is a
+    member of on its own (not as part of a sequence), and their other single members; for an
+    equivalence, itself and its single members. A grant of any of them to a learner who holds
+    ``ident`` (or was granted it) is a ``duplicate``. One step through equivalences, so the
+    relation is symmetric."""
+    found = {ident}
+    codes = [ident] if ident in catalog.equivalences else []
+    codes += [
+        code
+        for code in catalog.member_of.get(ident, ())
+        if any(member.all == (ident,) for member in catalog.equivalences[code].members)
+    ]
+    for code in codes:
+        found.add(code)
+        found.update(m.all[0] for m in catalog.equivalences[code].members if len(m.all) == 1)
+    return frozenset(found)
+
+
+def credit_class(catalog: CompiledCatalog, ident: str) -> str:
+    """One id standing for every id of :func:`duplicates_of` (the smallest), so grants of
+    the same credit under different ids are given once."""
+    return min(duplicates_of(catalog, ident))
+
+
+def held_cover(catalog: CompiledCatalog, held: Iterable[str]) -> set[str]:
+    """Every id a grant of which duplicates something in ``held``."""
+    cover: set[str] = set()
+    for ident in held:
+        cover |= duplicates_of(catalog, ident)
+    return cover
 
 
 def grant_holding(ctx: Context, fired: Fired, position: int, grant: Grant) -> Held:
@@ -355,6 +392,9 @@ class GrantOption:
     credential: str | None
     earliest: date
     """The earliest earned day among the source set's holdings (the first tie-break)."""
+    same_as: str | None = None
+    """The credit class (:func:`credit_class`) of ``credential``: grants of one class are
+    given once; ``None`` reads as ``credential`` itself."""
 
 
 def grant_rank(earliest: date, rule: str, position: int) -> tuple[date, str, int]:
@@ -384,9 +424,10 @@ def grant_presence(
 
     The rules of transfer (``docs/semantics.md#transfer``), written once: a rule fires on its
     first source set that is ``available(rule, position)``, if it was in effect for that
-    set; a rule does not fire when a rule superseding it fires; a credential is granted once,
-    by :func:`grant_rank`, and never when ``held`` (the learner holds it natively). Block
-    credit (no credential) is given whenever its rule fires on that set.
+    set; a rule does not fire when a rule superseding it fires; a credential (or credit class,
+    ``same_as``) is granted once, by :func:`grant_rank`, and never when ``held`` (the learner
+    holds it, or the same credit, natively). Block credit (no credential) is given whenever
+    its rule fires on that set.
     """
     chosen: dict[tuple[str, int], Lit] = {}
     fires: dict[str, Lit] = {}
@@ -413,12 +454,14 @@ def grant_presence(
             presence[grant.key] = base
         else:
             rank = grant_rank(grant.earliest, grant.rule, grant.position)
-            by_credential.setdefault(grant.credential, []).append((rank, grant))
-    for credential, entries in by_credential.items():
+            same = grant.same_as or grant.credential
+            by_credential.setdefault(same, []).append((rank, grant))
+    for entries in by_credential.values():
         entries.sort(key=lambda e: e[0])
         before: list[Lit] = []
-        native = logic.not_(held(credential))
         for _, grant in entries:
+            assert grant.credential is not None
+            native = logic.not_(held(grant.credential))
             base = logic.and_([chosen[(grant.rule, grant.alt)], live[grant.rule]])
             presence[grant.key] = logic.and_([base, native, *(logic.not_(b) for b in before)])
             before.append(base)

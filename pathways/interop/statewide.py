@@ -72,6 +72,12 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+AP_ELIGIBLE: dict[str, Any] = {"learners": {"status": ["high_school_student"]}}
+"""Who may sit an AP exam: AP is a high-school program (NCES, Digest of Education Statistics
+2017, appendix A.5: "offers high school students the opportunity to take college-level
+courses in a high school setting", https://nces.ed.gov/programs/digest/d17/app_a5_2.asp)."""
+
+
 def _band(row: Row, known: Catalogue, exams: dict[str, dict[str, Any]]) -> _Band | None:
     before = len(row.problems.errors)
     policy = row.choice("policy", ("ohio.ap", "ohio.clep"))
@@ -100,6 +106,8 @@ def _band(row: Row, known: Catalogue, exams: dict[str, dict[str, Any]]) -> _Band
         title = row.text("exam_title")
         if title is not None:
             exams[exam] = {"id": exam, "title": title, "kind": "exam", "issuer": "college-board"}
+            if policy == "ohio.ap":
+                exams[exam]["eligible"] = AP_ELIGIBLE
             if subject:
                 exams[exam]["subject"] = subject.upper()
             exams[exam]["source"] = source

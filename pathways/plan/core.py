@@ -28,8 +28,8 @@ are minimised. What a caller may rely on:
 * **Transfer.** Rules at the goal's institution fire on held and planned credentials exactly
   as :func:`pathways.evaluate.transfer` would fire them on the record with the plan added
   (source choice, effective dates, superseded tiers, a credential granted once, a source and
-  its grant never both applied). Guaranteed and recommended rules count; discretionary ones
-  only with ``include_discretionary``.
+  its grant never both applied). Guaranteed rules count; recommended and discretionary ones
+  only with ``include_discretionary``, as in an audit.
 * **Prerequisites** are requirement trees over what is held, planned earlier and granted from
   those; they do not consume credit. Every step comes after the steps its prerequisites use.
   (A composite inside a prerequisite is met by its requirement tree; its credit total and

@@ -20,6 +20,7 @@ from pathways.evaluate.transfers import (
     Bools,
     GrantOption,
     RuleAlternatives,
+    credit_class,
     grant_presence,
 )
 from pathways.plan.documents import OBJECTIVE_SCALE, OPTIMIZED_ATTRIBUTE, TIE_BREAK_BUDGET
@@ -46,6 +47,9 @@ def _grant_options(space: Space) -> list[GrantOption]:
             position=grant.position,
             credential=grant.held.credential,
             earliest=space.rules[grant.rule].alts[grant.alt].earliest,
+            same_as=credit_class(space.catalog, grant.held.credential)
+            if grant.held.credential
+            else None,
         )
         for grant in space.grants
     ]

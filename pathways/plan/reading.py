@@ -266,10 +266,7 @@ def _funding_eligible(
     must hold; an unknown hours or weeks value fails a maximum on it)."""
     if program.effective is not None and not program.effective.contains(as_of):
         return False
-    learners = program.learners
-    if learners.state is not None and record.learner.state != learners.state:
-        return False
-    if learners.status is not None and not set(learners.status) & set(record.learner.status):
+    if not program.learners.admits(record.learner):
         return False
     wanted = program.credentials
     if wanted.kind is not None and cred.kind not in wanted.kind:
@@ -524,7 +521,8 @@ def _why_id(space: Space, ident: str) -> list[tuple[str, str]]:
         found.append(
             (
                 "text",
-                f"only a discretionary transfer rule grants {ident} (use --include-discretionary)",
+                f"only a recommended or discretionary transfer rule grants {ident} "
+                "(use --include-discretionary)",
             )
         )
     if ident in catalog.equivalences:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from pathways.catalog.model import (
     Credential,
     Filter,
+    FundingLearners,
+    LearnerInfo,
     LearnerRecord,
     Requirement,
     Tag,
@@ -25,7 +27,7 @@ from pathways.catalog.model import (
 )
 from pathways.errors import UnknownIdError
 from pathways.evaluate.expansion import goal_version, nested_composites
-from pathways.evaluate.holdings import Held, Prepared, prepare
+from pathways.evaluate.holdings import Held, Prepared, native_at, own_credit_in_goals, prepare
 from pathways.evaluate.matching import (
     Context,
     Mods,
@@ -36,7 +38,7 @@ from pathways.evaluate.matching import (
     options_for,
 )
 from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
-from pathways.evaluate.transfers import Fired, grant_holding, superseding
+from pathways.evaluate.transfers import Fired, grant_holding, held_cover, superseding
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -254,7 +256,8 @@ class Space:
     pool: list[Held]
     unit: int
     discretionary: set[str] = field(default_factory=set)
-    """Credential ids only discretionary rules would grant (for explanations)."""
+    """Credential ids only rules not counted (recommended or discretionary, without
+    ``include_discretionary``) would grant (for explanations)."""
     elsewhere: dict[str, str] = field(default_factory=dict)
     """Credential id → its issuer, for those left out as offered at no allowed institution."""
     retakes: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -288,10 +291,17 @@ def candidate_held(cred: Credential, as_of: date, score: float | None) -> Held:
 
 
 def _offer(
-    catalog: CompiledCatalog, ident: str, as_of: date, allowed: set[str], held: set[str]
+    catalog: CompiledCatalog,
+    ident: str,
+    as_of: date,
+    allowed: set[str],
+    held: set[str],
+    learner: LearnerInfo,
 ) -> Credential | str:
     """The version of ``ident`` a plan may take, or why it may not."""
     cred = catalog.credential(ident, on=as_of)
+    if cred.eligible is not None and not cred.eligible.learners.admits(learner):
+        return f"{ident} is only for {_who(cred.eligible.learners)}; the record rules it out"
     if cred.composite:
         return f"{ident} is a composite credential: it is earned through its requirements"
     if cred.kind == "transfer-block":
@@ -306,6 +316,22 @@ def _offer(
             "goal's institution nor one of the learner's (add it with --from)"
         )
     return cred
+
+
+_STATUS_WORDS = {
+    "employed": "employed learners",
+    "unemployed": "unemployed learners",
+    "underemployed": "underemployed learners",
+    "low_income": "low-income learners",
+    "high_school_student": "high-school students",
+    "veteran": "veterans",
+}
+
+
+def _who(learners: FundingLearners) -> str:
+    """A learner filter in words ("high-school students or veterans in OH")."""
+    words = " or ".join(_STATUS_WORDS[s] for s in learners.status or ()) or "learners"
+    return words + (f" in {learners.state}" if learners.state else "")
 
 
 def _universe(catalog: CompiledCatalog, allowed: set[str], as_of: date) -> list[Held]:
@@ -363,7 +389,7 @@ def build_space(
     for ident in sorted(relevance.ids):
         if ident not in catalog.versions or (ident == goal_cred.id and goal_cred.composite):
             continue
-        offered = _offer(catalog, ident, as_of, allowed, held - set(retakes))
+        offered = _offer(catalog, ident, as_of, allowed, held - set(retakes), record.learner)
         if isinstance(offered, str):
             if ident not in held:
                 excluded[ident] = offered
@@ -464,10 +490,12 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
     ctx = space.ctx
     institution = space.institution
     sources = [
-        h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != institution
+        h
+        for h in [*space.prepared.valid, *space.candidates.values()]
+        if not native_at(h, institution)
     ]
-    allow = ("guaranteed", "recommended") + (
-        ("discretionary",) if space.options.include_discretionary else ()
+    allow = ("guaranteed",) + (
+        ("recommended", "discretionary") if space.options.include_discretionary else ()
     )
     space.rules = {}
     space.discretionary = set()
@@ -497,7 +525,7 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
     above = superseding(entry.rule for entry in space.rules.values())
     for entry in space.rules.values():
         entry.superseded_by = above[entry.rule.id]
-    held = space.valid_ids
+    held = held_cover(space.catalog, space.valid_ids)
     space.grants = []
     for entry in space.rules.values():
         if not entry.counted:
@@ -516,7 +544,11 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
                     GrantItem(held=item, rule=entry.rule.id, alt=a, position=position)
                 )
     space.pool = sorted(
-        [*space.prepared.valid, *space.candidates.values(), *(g.held for g in space.grants)],
+        [
+            own_credit_in_goals(space.catalog, h)
+            for h in (*space.prepared.valid, *space.candidates.values())
+        ]
+        + [g.held for g in space.grants],
         key=lambda h: (h.granted, h.earned or date.min, h.key),
     )
     space.unit = math.lcm(*(h.credits.denominator for h in space.pool), space.catalog.unit)

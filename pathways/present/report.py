@@ -37,6 +37,8 @@ def _node_text(node: NodeResult) -> Text:
                 piece += f" via {applied.via}"
             if applied.substitute_for:
                 piece += f" (substitute for {applied.substitute_for})"
+            if applied.exception:
+                piece += f" ({applied.exception.replace('_', ' ')} by exception)"
             parts.append(piece)
         text.append("  ← " + ", ".join(parts), style="cyan")
     if node.missing and node.status != "met":
@@ -89,6 +91,18 @@ def _unused_table(unused: list[Unused]) -> Table:
     return table
 
 
+def _exception_words(exc: dict[str, str]) -> str:
+    """One applied exception as a sentence of the text report."""
+    if exc["kind"] == "change_limit":
+        amount = f"{exc['credits']} credits" if "credits" in exc else f"{exc['count']} items"
+        what = f"Changed limit: {exc['in']} needs {amount}"
+    elif exc["kind"] == "also_allow":
+        what = f"Also allowed: {exc['credential']} may count in {exc['in']}"
+    else:
+        what = f"Applied here: {exc['credential']} placed in {exc['in']}"
+    return f"{what} by {exc['by']} ({exc['reason']})"
+
+
 def render_decision(decision: Decision) -> RenderableType:
     """The audit as a requirement tree with ✓/…/✗ marks, transfer lines and unused holdings."""
     status_style = "bold green" if decision.status == "complete" else "bold yellow"
@@ -98,7 +112,13 @@ def render_decision(decision: Decision) -> RenderableType:
     if decision.projected:
         head.append("  [projected]", style="magenta")
     summary = Text()
-    summary.append(decision.status.replace("_", " "), style=status_style)
+    summary.append(decision.status_label().replace("_", " "), style=status_style)
+    if not decision.optimal:
+        summary.append(
+            "  the solver's time ran out before it proved this allocation the best: "
+            "the record may be closer to the goal than shown",
+            style="yellow",
+        )
     applied, required = decision.credits.applied, decision.credits.required
     summary.append(f"  {credit_figure(applied)} of {credit_count(required)}")
     if decision.gpa is not None:
@@ -111,6 +131,8 @@ def render_decision(decision: Decision) -> RenderableType:
         parts.append(remaining)
     if decision.waived:
         parts.append(Text("Waived: " + "; ".join(decision.waived), style="magenta"))
+    for exc in decision.exceptions:
+        parts.append(Text(_exception_words(exc), style="magenta"))
     for sub in decision.substitutions:
         parts.append(
             Text(

@@ -13,13 +13,15 @@ leaf uses. Two solvers answer the same question and are held together by propert
 
 Semantics a caller may rely on (both solvers):
 
-* an item's units are applied at most once over the non-overlay leaves; a ``has``/``count``
-  leaf uses an item whole, a ``credits`` leaf may take part of it (split credit);
+* an item's units are applied at most once over the non-overlay leaves; a leaf uses an item
+  whole (a ``credits`` leaf only while it is short of its need), except that a ``credits``
+  leaf with ``split`` and a composite's free electives may take part of one;
 * ``all`` children are active with their parent; of an ``any`` at most one child is active,
   of an ``at_least: k`` at most k; only active leaves use items and only active nodes are met;
-* the objective is lexicographic: the root met; then the most units applied (non-overlay,
-  each leaf capped at its need; a composite's free electives fill only up to its total);
-  then the most nodes met; then the preferred items (lower ``rank``);
+* the objective is lexicographic and defined once, in :data:`problem.OBJECTIVE` (computed by
+  :func:`objective`, then :func:`tie_break`): the goal met; the named requirements met;
+  credit in named requirements; credit in free electives; the fewest split holdings;
+  requirements filled in catalog order; then the stable tie-break;
 * items in one exclusive group are never both applied (a source and its grants).
 
 Modules: :mod:`.problem` (the types), :mod:`.cpsat` (the general solver),
@@ -37,25 +39,33 @@ from pathways.solver.exhaustive import (
 )
 from pathways.solver.problem import (
     LEAF_KINDS,
+    OBJECTIVE,
     OBJECTIVE_BOUND,
     Item,
     Limit,
+    NoAllocation,
     Node,
     NodeKind,
     Problem,
     ProblemTooLarge,
     Solution,
     SolverTimeout,
+    objective,
+    order_weights,
+    takes_parts,
+    tie_break,
 )
 
 __all__ = [
     "EXHAUSTIVE_LIMIT",
     "LEAF_KINDS",
+    "OBJECTIVE",
     "OBJECTIVE_BOUND",
     "TIE_BREAK_BUDGET",
     "CpAllocation",
     "Item",
     "Limit",
+    "NoAllocation",
     "Node",
     "NodeKind",
     "Problem",
@@ -63,10 +73,14 @@ __all__ = [
     "Solution",
     "SolverTimeout",
     "build_cpsat",
+    "objective",
+    "order_weights",
     "search_space",
     "solve",
     "solve_cpsat",
     "solve_exhaustive",
+    "takes_parts",
+    "tie_break",
 ]
 
 

@@ -8,13 +8,17 @@ from typing import Any
 from pathways.solver.problem import (
     LEAF_KINDS,
     OBJECTIVE_BOUND,
+    NoAllocation,
     Node,
     Problem,
     ProblemTooLarge,
     Solution,
     SolverTimeout,
     check_order,
+    objective_bounds,
+    order_weights,
     subtree_leaves,
+    takes_parts,
 )
 
 # --------------------------------------------------------------------------- CP-SAT
@@ -48,8 +52,9 @@ class CpAllocation:
       takes); ``used`` is a boolean variable, ``units`` the units it applies — overlay leaves
       included;
     * ``applied[leaf]``: the units the leaf applies;
-    * ``primary``: the audit's lexicographic objective (root met, units applied, nodes met,
-      named before elective credit), to maximise; ``penalty``: the tie-break, to minimise.
+    * ``terms``: the audit's lexicographic objective, one expression per term of
+      :data:`~pathways.solver.problem.OBJECTIVE` (each to maximise, most important first);
+      ``penalty``: the terms of :func:`~pathways.solver.problem.tie_break`, to minimise.
     """
 
     model: Any
@@ -57,7 +62,7 @@ class CpAllocation:
     active: list[Any]
     uses: dict[tuple[int, str], list[tuple[Any, Any]]]
     applied: dict[int, Any]
-    primary: Any
+    terms: list[Any]
     penalty: list[Any]
 
 
@@ -79,7 +84,7 @@ def build_cpsat(problem: Problem) -> CpAllocation:
         active=build.active,
         uses=build.use_vars,
         applied=build.applied,
-        primary=build.primary(),
+        terms=build.terms(),
         penalty=build.penalty,
     )
 
@@ -106,6 +111,7 @@ class _CpBuilder:
         self.whole_uses: dict[str, list[Any]] = {k: [] for k in self.items}
         self.part_uses: dict[str, list[Any]] = {k: [] for k in self.items}
         self.any_use: dict[str, list[Any]] = {k: [] for k in self.items}
+        self.split_flags: dict[str, list[Any]] = {k: [] for k in self.items}
         self.penalty: list[Any] = []
 
     def node(self, index: int, node: Node) -> None:
@@ -134,6 +140,11 @@ class _CpBuilder:
                 terms = self.option_leaf(index, node)
             else:
                 terms = self.credits_leaf(index, node)
+            for key in node.forced:
+                pairs = self.use_vars.get((index, key), [])
+                if not pairs:
+                    raise NoAllocation(f"{key} cannot be placed where an exception puts it")
+                model.add(sum(var for var, _ in pairs) >= 1)
             if node.distinct is not None and not node.waived:
                 self.distinct(index, node.distinct)
             self.applied[index] = sum(terms) if terms else 0
@@ -154,7 +165,7 @@ class _CpBuilder:
                 if not node.overlay:
                     self.whole_uses[key].append(var)
                     self.any_use[key].append(var)
-                self.penalty.append((1 + sum(items[k].rank for k in option)) * var)
+                self.penalty.append((1 + items[key].rank) * var)
         bound = 1 if node.kind == "has" else node.need
         if len(chosen) > bound:
             model.add(sum(chosen) <= bound)
@@ -163,31 +174,53 @@ class _CpBuilder:
         return terms
 
     def credits_leaf(self, index: int, node: Node) -> list[Any]:
-        """A ``credits`` leaf: an integer number of units from each option, ``need`` in all."""
+        """A ``credits`` leaf: whole items while it is short of ``need`` or, when it takes
+        parts (:func:`takes_parts`), an integer number of units of each, ``need`` in all."""
         model, items = self.model, self.items
         terms: list[Any] = []
-        parts = []
+        flags = []
+        parts = takes_parts(node)
         for option in node.options:
             (key,) = option
-            cap = min(items[key].units, node.need)
+            units = items[key].units
+            cap = min(units, node.need) if parts else units
             if cap <= 0:
                 continue
-            x = model.new_int_var(0, cap, f"x{index}_{key}")
             w = model.new_bool_var(f"w{index}_{key}")
-            model.add(x >= 1).only_enforce_if(w)
-            model.add(x == 0).only_enforce_if(w.negated())
             model.add_implication(w, self.active[index])
+            x: Any
+            if parts:
+                x = model.new_int_var(0, cap, f"x{index}_{key}")
+                model.add(x >= 1).only_enforce_if(w)
+                model.add(x == 0).only_enforce_if(w.negated())
+                if not node.overlay:
+                    self.part_uses[key].append(x)
+                    if cap < units:
+                        self.split_flags[key].append(w)
+                    else:
+                        short = model.new_bool_var(f"s{index}_{key}")
+                        model.add(units * short >= units * w - x)
+                        self.split_flags[key].append(short)
+            else:
+                x = units * w
+                if not node.overlay:
+                    self.whole_uses[key].append(w)
             self.use_vars[(index, key)] = [(w, x)]
-            parts.append(x)
-            terms.append(x)
             if not node.overlay:
-                self.part_uses[key].append(x)
                 self.any_use[key].append(w)
+            terms.append(x)
+            flags.append((w, units))
             self.penalty.append((1 + items[key].rank) * w)
-        if parts:
-            model.add(sum(parts) <= node.need)
+        if parts and terms:
+            model.add(sum(terms) <= node.need)
+        elif terms:
+            # Whole items only while short: dropping any used item leaves the leaf below need.
+            taken = model.new_int_var(0, sum(units for _, units in flags), f"t{index}")
+            model.add(taken == sum(terms))
+            for w, units in flags:
+                model.add(taken <= node.need - 1 + units).only_enforce_if(w)
         if not node.waived:
-            _enforce_at_least(model, parts, node.need, self.met[index])
+            _enforce_at_least(model, terms, node.need, self.met[index])
         return terms
 
     def distinct(self, index: int, distinct: tuple[str, int]) -> None:
@@ -278,82 +311,117 @@ class _CpBuilder:
             if len(used) > 1:
                 self.model.add(sum(used) <= 1)
 
-    def primary(self) -> Any:
-        """Weights far apart make one lexicographic objective: root met, then units applied,
-        then nodes met, then units placed in named requirements rather than free electives
-        (so a partial audit shows credit where it counts toward something specific)."""
-        nodes, applied = self.nodes, self.applied
-        total_applied = sum(applied[leaf] for leaf in applied if not nodes[leaf].overlay)
-        max_applied = sum(item.units for item in self.problem.items) * max(1, len(applied)) + 1
-        named_applied = sum(
-            applied[leaf]
-            for leaf in applied
-            if not nodes[leaf].overlay and nodes[leaf].elective_of is None
-        )
-        w_met = max_applied + 1
-        w_applied = w_met * (len(nodes) + 1)
-        w_root = w_applied * max_applied
-        if w_root * 2 > OBJECTIVE_BOUND:
+    def terms(self) -> list[Any]:
+        """The :data:`~pathways.solver.problem.OBJECTIVE` terms as linear expressions, each
+        to maximise, in order."""
+        model, nodes, applied = self.model, self.nodes, self.applied
+        weights = order_weights(self.problem)
+        named = [leaf for leaf in applied if not nodes[leaf].overlay]
+        split = []
+        for key, flags in self.split_flags.items():
+            if flags:
+                any_split = model.new_bool_var(f"split_{key}")
+                for flag in flags:
+                    model.add_implication(flag, any_split)
+                split.append(any_split)
+        return [
+            self.met[0],
+            sum(self.met[i] for i, node in enumerate(nodes) if node.elective_of is None),
+            sum(applied[leaf] for leaf in named if nodes[leaf].elective_of is None),
+            sum(applied[leaf] for leaf in named if nodes[leaf].elective_of is not None),
+            -sum(split),
+            sum(weights[leaf] * applied[leaf] for leaf in named if leaf in weights),
+        ]
+
+
+def objective_stages(problem: Problem, terms: list[Any]) -> list[Any]:
+    """The objective terms folded into as few weighted sums as 64-bit integers allow: each
+    stage is exactly lexicographic over its terms (weights above the later terms' ranges),
+    and the stages are solved in turn. Raises :class:`ProblemTooLarge` when one term alone
+    does not fit."""
+    bounds = objective_bounds(problem)
+    stages: list[Any] = []
+    current: Any = 0
+    span = 1  # the range of the current stage's weighted sum
+    for term, bound in zip(terms, bounds, strict=True):
+        width = 2 * bound + 1
+        if width > OBJECTIVE_BOUND:
             raise ProblemTooLarge(
-                f"the credits involved come to {sum(i.units for i in self.problem.items)} units "
+                f"the credits involved come to {sum(i.units for i in problem.items)} units "
                 "of the smallest fraction used, too many to allocate exactly; use fewer or "
                 "coarser credit values"
             )
-        return (
-            w_root * self.met[0] + w_applied * total_applied + w_met * sum(self.met) + named_applied
-        )
+        if span * width > OBJECTIVE_BOUND:
+            stages.append(current)
+            current, span = 0, 1
+        current = current * width + term
+        span *= width
+    stages.append(current)
+    return stages
 
 
 def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:
-    """Solve ``problem`` exactly with OR-Tools CP-SAT, in two stages.
+    """Solve ``problem`` exactly with OR-Tools CP-SAT, in stages.
 
-    Stage 1 maximises the substance of the answer (root met, units applied, nodes met) with
-    ``workers`` search workers; stage 2 keeps that value and prefers low-rank items with one
-    worker under a deterministic budget, so equal inputs always give equal allocations.
-    Raises :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds;
-    a feasible but unproven allocation comes back with ``optimal=False``.
+    The :data:`~pathways.solver.problem.OBJECTIVE` terms are maximised in turn, as few
+    weighted sums as fit 64-bit integers (:func:`objective_stages`), each stage keeping the
+    value the previous one reached, with ``workers`` search workers; a last stage minimises
+    the tie-break with one worker under a deterministic budget, so equal inputs always give
+    equal allocations. Raises :class:`SolverTimeout` when no allocation is found within
+    ``time_limit`` seconds (over all stages); an allocation some stage could not prove
+    optimal comes back with ``optimal=False``.
     """
+    import time
+
     from pathways.ortools_import import load_cp_model
 
     cp_model = load_cp_model()  # without pandas when it can
 
     built = build_cpsat(problem)
     model, met, active, use_vars = built.model, built.met, built.active, built.uses
-    primary, penalty = built.primary, built.penalty
+    deadline = time.monotonic() + time_limit
+    variables = [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]
 
-    # Stage 1: the answer's substance (root met, credit applied, nodes met), on every core.
-    # Its optimum value is unique, so the parallel search cannot make it depend on timing.
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.random_seed = 0
-    # Linearise the enforced (reified) constraints too: without it the LP bound on "nodes
-    # met" is loose and proving the optimum of a ring of overlapping `any` takes seconds.
-    solver.parameters.linearization_level = 2
-    model.maximize(primary)
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise SolverTimeout(f"no allocation found within {time_limit:g} s")
-    optimal = status == cp_model.OPTIMAL
+    def run(budget: float | None, threads: int) -> Any:
+        engine = cp_model.CpSolver()
+        engine.parameters.num_workers = threads
+        engine.parameters.random_seed = 0
+        # Linearise the enforced (reified) constraints too: without it the LP bound on
+        # "nodes met" is loose and proving the optimum of a ring of overlapping `any` takes
+        # seconds.
+        engine.parameters.linearization_level = 2
+        engine.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
+        if budget is not None:
+            engine.parameters.max_deterministic_time = budget
+        return engine, engine.solve(model)
 
-    # Stage 2: among allocations as good, the preferred items (a stable tie-break). One
-    # worker and a deterministic time budget, so the same problem always gets the same
-    # answer whatever the machine's load.
-    if penalty:
-        best = int(solver.value(primary))
-        model.add(primary >= best)
-        model.clear_hints()
-        for var in [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]:
-            model.add_hint(var, solver.value(var))
-        model.minimize(sum(penalty))
-        tie = cp_model.CpSolver()
-        tie.parameters.num_workers = 1
-        tie.parameters.random_seed = 0
-        tie.parameters.linearization_level = 2
-        tie.parameters.max_deterministic_time = TIE_BREAK_BUDGET
-        tie.parameters.max_time_in_seconds = time_limit
-        if tie.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            solver = tie
+    solver: Any = None
+    optimal = True
+    for stage in objective_stages(problem, built.terms):
+        if not isinstance(stage, int):
+            model.maximize(stage)
+            engine, status = run(None, workers)
+            if status == cp_model.INFEASIBLE:
+                raise NoAllocation("no allocation honours every placement the exceptions make")
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                if solver is None:
+                    raise SolverTimeout(f"no allocation found within {time_limit:g} s")
+                optimal = False  # keep the previous stage's answer, unproven
+                break
+            solver = engine
+            optimal = optimal and status == cp_model.OPTIMAL
+            model.add(stage >= int(solver.value(stage)))
+            _hint(model, variables, solver)
+            if not optimal:
+                break
+    assert solver is not None, "the first stage holds the root's variable"
+    if built.penalty:
+        # The stable tie-break, on one worker under a deterministic budget so the same problem
+        # always gets the same answer whatever the machine's load.
+        model.minimize(sum(built.penalty))
+        engine, status = run(TIE_BREAK_BUDGET, 1)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = engine
 
     uses: dict[tuple[int, str], int] = {}
     for (leaf, key), pairs in use_vars.items():
@@ -365,6 +433,13 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
         uses=uses,
         optimal=optimal,
     )
+
+
+def _hint(model: Any, variables: list[Any], solver: Any) -> None:
+    """Start the next stage from ``solver``'s answer."""
+    model.clear_hints()
+    for var in variables:
+        model.add_hint(var, solver.value(var))
 
 
 def _applied_bounds(problem: Problem) -> list[int]:
@@ -383,8 +458,11 @@ def _applied_bounds(problem: Problem) -> list[int]:
         elif node.kind == "count":
             best = sorted((units[o[0]] for o in node.options), reverse=True)
             value = sum(best[: node.need])
-        elif node.kind == "credits":
+        elif node.kind == "credits" and takes_parts(node):
             value = min(node.need, sum(min(units[o[0]], node.need) for o in node.options))
+        elif node.kind == "credits":
+            sizes = [units[o[0]] for o in node.options]
+            value = min(sum(sizes), node.need - 1 + max(sizes, default=0))
         else:
             child = [bound[c] for c in node.children if not nodes[c].overlay]
             if node.kind == "all":

@@ -10,12 +10,15 @@ from dataclasses import replace
 from pathways.solver.problem import (
     LEAF_KINDS,
     Limit,
+    NoAllocation,
     Node,
     Problem,
     Solution,
-    SolverTimeout,
     check_order,
+    objective,
     subtree_leaves,
+    takes_parts,
+    tie_break,
 )
 
 # --------------------------------------------------------------------------- exhaustive
@@ -37,6 +40,15 @@ def _leaf_choices(problem: Problem, index: int) -> list[dict[str, int]]:
             for combo in itertools.combinations(keys, size)
         ]
     keys = [option[0] for option in node.options if items[option[0]].units > 0]
+    if not takes_parts(node):
+        # Whole items, only while short: dropping any of them leaves the leaf below need.
+        return [
+            {k: items[k].units for k in combo}
+            for size in range(0, len(keys) + 1)
+            for combo in itertools.combinations(keys, size)
+            if not combo
+            or sum(items[k].units for k in combo) - min(items[k].units for k in combo) < node.need
+        ]
     ranges = [range(0, min(items[k].units, node.need) + 1) for k in keys]
     return [
         {k: v for k, v in zip(keys, amounts, strict=True) if v}
@@ -81,6 +93,8 @@ def search_space(problem: Problem, cap: int = 10**9) -> int:
             size *= len(node.options) + 1
         elif node.kind == "count":
             size *= sum(math.comb(len(node.options), k) for k in range(node.need + 1))
+        elif node.kind == "credits" and not takes_parts(node):
+            size *= 2 ** min(len(node.options), 40)
         elif node.kind == "credits":
             for (key,) in node.options:
                 size *= min(items[key].units, node.need) + 1
@@ -197,18 +211,23 @@ def _evaluate(
 def solve_exhaustive(problem: Problem) -> Solution:
     """Solve ``problem`` by enumerating every consistent allocation (the reference solver).
 
-    Exact on the first two objective terms (root met, units applied) and on the third (nodes
-    met); among allocations equal on those it keeps the one with the least rank penalty.
+    It keeps the allocation with the largest :func:`~pathways.solver.problem.objective`
+    vector and, among those, the smallest :func:`~pathways.solver.problem.tie_break`.
     Exponential: use it only where :func:`search_space` is small.
     """
     check_order(problem)
     nodes = problem.nodes
-    items = {item.key: item for item in problem.items}
     below = subtree_leaves(problem)
     leaves = [i for i, n in enumerate(nodes) if n.kind in LEAF_KINDS]
-    choices = {leaf: _leaf_choices(problem, leaf) for leaf in leaves}
-    best: tuple[tuple[int, int, int, int], Solution] | None = None
+    choices = {
+        leaf: [c for c in _leaf_choices(problem, leaf) if set(nodes[leaf].forced) <= set(c)]
+        for leaf in leaves
+    }
+    forced = {leaf for leaf in leaves if nodes[leaf].forced}
+    best: tuple[tuple[int, ...], Solution] | None = None
     for active in _active_sets(problem):
+        if not forced <= active:
+            continue
         live = [leaf for leaf in leaves if leaf in active]
         for combo in itertools.product(*(choices[leaf] for leaf in live)):
             alloc = {leaf: taken for leaf, taken in zip(live, combo, strict=True) if taken}
@@ -219,14 +238,13 @@ def solve_exhaustive(problem: Problem) -> Solution:
                 result = _evaluate_scope_unmet(problem, active, alloc, below)
                 if result is None:
                     continue
-            met, total = result
-            penalty = sum(1 + items[k].rank for taken in alloc.values() for k in taken)
-            score = (int(met[0]), total, sum(met), -penalty)
+            met, _ = result
+            uses = {(leaf, k): u for leaf, taken in alloc.items() for k, u in taken.items()}
+            score = (*objective(problem, met, uses), -tie_break(problem, uses))
             if best is None or score > best[0]:
-                uses = {(leaf, k): u for leaf, taken in alloc.items() for k, u in taken.items()}
                 best = (score, Solution(met=met, active=_full_active(nodes, active), uses=uses))
-    if best is None:  # pragma: no cover - the empty allocation is always feasible
-        raise SolverTimeout("no allocation")
+    if best is None:  # without forced placements the empty allocation is always feasible
+        raise NoAllocation("no allocation honours every placement the exceptions make")
     return best[1]
 
 

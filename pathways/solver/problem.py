@@ -4,7 +4,7 @@ See :mod:`pathways.solver` for the semantics every solver honours."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +16,11 @@ LEAF_KINDS = ("has", "credits", "count")
 
 class SolverTimeout(Exception):
     """The solver found no allocation within its time limit."""
+
+
+class NoAllocation(PathwaysError):
+    """No allocation honours every forced placement (``apply_here`` exceptions that conflict
+    with each other or with a goal's caps)."""
 
 
 class ProblemTooLarge(PathwaysError):
@@ -52,6 +57,14 @@ class Node:
     ``reserve``: a composite's units kept for its named requirements: while any of them is
     unmet, its free electives fill at most ``total − reserve``, so a partial audit never shows
     the whole total applied while a required course is missing.
+    ``split``: on a ``credits`` leaf, an item may be divided between it and other leaves (it
+    takes at most ``need`` units in all). Without it the leaf takes items whole, and only
+    while it is short of ``need``: removing any item it uses would leave it below ``need``
+    (so its surplus is at most one item's units less one, and it counts toward the
+    composite's ``total``). A free-elective leaf always takes parts (see :func:`takes_parts`).
+    ``forced``: item keys this leaf must use (a registrar's ``apply_here``); the leaf is then
+    active, and an allocation that cannot honour them all does not exist
+    (:class:`NoAllocation`).
     """
 
     kind: NodeKind
@@ -65,6 +78,8 @@ class Node:
     total: int = 0
     elective_of: int | None = None
     reserve: int = 0
+    split: bool = False
+    forced: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +110,101 @@ class Solution:
     optimal: bool = True
 
     def applied_units(self, problem: Problem) -> int:
-        """Units applied over non-overlay leaves (the objective's second term)."""
+        """Units applied over non-overlay leaves (named requirements and free electives)."""
         return sum(
             units for (leaf, _), units in self.uses.items() if not problem.nodes[leaf].overlay
         )
+
+
+# --------------------------------------------------------------------------- objective
+
+OBJECTIVE: tuple[str, ...] = (
+    "goal met",
+    "named requirements met",
+    "credit in named requirements",
+    "credit in free electives",
+    "fewest split holdings",
+    "catalog order",
+)
+"""The allocation's lexicographic objective, most important first; every solver (and every
+fast path) must return an allocation whose :func:`objective` vector is the largest possible,
+and among those the smallest :func:`tie_break`. The terms, as :func:`objective` computes them:
+
+1. *goal met*: 1 when the root is met, else 0;
+2. *named requirements met*: the met nodes other than free-elective leaves (overlays count);
+3. *credit in named requirements*: units applied by non-overlay leaves that are not free
+   electives, partial progress included (a whole item's surplus counts);
+4. *credit in free electives*: units applied by free-elective leaves;
+5. *fewest split holdings*: minus the items that a leaf taking parts (:func:`takes_parts`)
+   uses for less than their units;
+6. *catalog order*: ``Σ order_weight(leaf) · units`` over the leaves of term 3, where
+   :func:`order_weights` gives a leaf listed earlier (pre-order, as the catalog lists
+   requirements) a larger weight, so credit sits in the earlier of two requirements that
+   could both take it.
+
+Then the stable tie-break :func:`tie_break`: the fewest uses, then items of lower ``rank``."""
+
+
+def takes_parts(node: Node) -> bool:
+    """Whether a leaf may take part of an item: a ``credits`` leaf with ``split``, or a free
+    electives leaf (which fills only up to its composite's total)."""
+    return node.kind == "credits" and (node.split or node.elective_of is not None)
+
+
+def order_weights(problem: Problem) -> dict[int, int]:
+    """Term 6's weight of every named non-overlay leaf: the last-listed gets 1, the one before
+    it 2, and so on (pre-order numbering is the catalog's order)."""
+    named = [
+        index
+        for index, node in enumerate(problem.nodes)
+        if node.kind in LEAF_KINDS and not node.overlay and node.elective_of is None
+    ]
+    return {leaf: len(named) - position for position, leaf in enumerate(named)}
+
+
+def objective(
+    problem: Problem, met: Sequence[bool], uses: Mapping[tuple[int, str], int]
+) -> tuple[int, ...]:
+    """The :data:`OBJECTIVE` vector of an allocation (``met`` per node, ``uses`` as in
+    :class:`Solution`); a larger vector (compared as a tuple) is a better allocation."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    weights = order_weights(problem)
+    named_met = sum(1 for i, flag in enumerate(met) if flag and nodes[i].elective_of is None)
+    named = elective = order = 0
+    split: set[str] = set()
+    for (leaf, key), amount in uses.items():
+        node = nodes[leaf]
+        if node.overlay:
+            continue
+        if node.elective_of is None:
+            named += amount
+            order += weights[leaf] * amount
+        else:
+            elective += amount
+        if takes_parts(node) and amount < units[key]:
+            split.add(key)
+    return (int(met[0]), named_met, named, elective, -len(split), order)
+
+
+def objective_bounds(problem: Problem) -> tuple[int, ...]:
+    """An upper bound of the absolute value of every :func:`objective` term (for weights)."""
+    total = sum(item.units for item in problem.items)
+    weights = order_weights(problem)
+    return (
+        1,
+        len(problem.nodes),
+        total,
+        total,
+        len(problem.items),
+        max(weights.values(), default=0) * total,
+    )
+
+
+def tie_break(problem: Problem, uses: Mapping[tuple[int, str], int]) -> int:
+    """The stable tie-break, to minimise: ``1 + rank`` summed over every use of an item."""
+    rank = {item.key: item.rank for item in problem.items}
+    return sum(1 + rank[key] for _, key in uses)
 
 
 # --------------------------------------------------------------------------- helpers

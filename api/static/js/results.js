@@ -36,6 +36,9 @@ export function renderStatus(decision) {
       h("span", { class: "goal-title", id: "status-goal" }, decision.title),
       h("code", {}, decision.goal),
       h("span", { class: `pill ${decision.status}`, id: "status-pill" }, complete ? "✓ Complete" : "In progress"),
+      decision.optimal === false
+        ? h("span", { class: "pill unproven", id: "status-unproven", title: "The solver's time ran out before it proved this allocation the best." }, "not proven")
+        : null,
     ),
     h(
       "div",
@@ -57,6 +60,9 @@ export function renderStatus(decision) {
       : null,
     remainingBlock(decision),
     waived.length ? h("p", {}, h("strong", {}, "Waived by exception: "), waived.join("; ")) : null,
+    (decision.exceptions || []).length
+      ? h("ul", {}, decision.exceptions.map((e) => h("li", {}, h("strong", {}, `${EXCEPTION_WORDS[e.kind] || e.kind}: `), exceptionText(e), ` (by ${e.by}: ${e.reason})`)))
+      : null,
     subs.length
       ? h(
           "ul",
@@ -67,6 +73,13 @@ export function renderStatus(decision) {
         )
       : null,
   );
+}
+
+const EXCEPTION_WORDS = { also_allow: "Also allowed", apply_here: "Applied here", change_limit: "Changed limit" };
+
+function exceptionText(e) {
+  if (e.kind === "change_limit") return `${e.in} needs ${e.credits ? `${e.credits} credits` : `${e.count} items`}`;
+  return `${e.credential} ${e.kind === "also_allow" ? "may count in" : "placed in"} ${e.in}`;
 }
 
 function remainingBlock(decision) {
@@ -91,7 +104,7 @@ function appliedChips(node) {
     { class: "applied" },
     node.applied.map((a) => {
       const name = a.credential || a.label || "block credit";
-      const text = `${name} · ${creditsText(a.credits)}${a.via ? ` · via ${a.via}` : ""}${a.substitute_for ? ` · for ${a.substitute_for}` : ""}`;
+      const text = `${name} · ${creditsText(a.credits)}${a.via ? ` · via ${a.via}` : ""}${a.substitute_for ? ` · for ${a.substitute_for}` : ""}${a.exception ? ` · ${a.exception.replace("_", " ")} by exception` : ""}`;
       return h("span", { class: a.via ? "chip via" : "chip" }, text);
     }),
   );
