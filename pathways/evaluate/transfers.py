@@ -11,6 +11,7 @@ guaranteed credit counts unless ``include_discretionary``. Audit and plan both u
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -53,16 +54,32 @@ class TransferResult:
     """Reasons for own holdings that a rule looked at but did not fire on."""
 
 
-def _when_sources(
+def when_choices(
     ctx: Context,
     req: Requirement,
     pool: Sequence[Held],
     mods: Mods,
-    misses: dict[str, tuple[str, str]],
-) -> tuple[Held, ...] | None:
-    """The holdings that meet a rule's ``when`` (non-consuming), or None when it is not met."""
+    *,
+    limit: int = 1,
+    enough: Callable[[tuple[Held, ...]], bool] | None = None,
+    misses: dict[str, tuple[str, str]] | None = None,
+) -> list[tuple[Held, ...]]:
+    """The source sets in ``pool`` that meet ``req`` (a rule's ``when``), best first: the one
+    place that says which holdings a rule fires on.
+
+    Transfer fires a rule on the first set (``limit=1``); the planner asks for more. The order
+    is: of a ``has``, its options by latest earned date, then keys; of an ``all``, every
+    child's choices combined in order; of an ``any``, each child's choices, first child first;
+    of an ``at_least: k``, the first ``k`` met children; of a ``credits``/``count`` leaf, the
+    earliest-earned matching holdings that reach it. A holding appears once in a set. The list
+    holds at most ``limit`` sets and ends after the first set for which ``enough`` holds.
+    A holding that fails a grade, score or date modifier is recorded in ``misses`` (first
+    reason kept); empty means the rule does not fire on ``pool``.
+    """
     mods = mods.add(req)
     kind = req.kind
+    wide = limit * 4  # how many sets a node enumerates before cutting to ``limit``
+    found: list[tuple[Held, ...]]
     if kind == "has":
         assert req.has is not None
         found = []
@@ -70,42 +87,78 @@ def _when_sources(
             failure = next((f for h in option if (f := check_mods(h, mods, ctx.as_of))), None)
             if failure is None:
                 found.append(option)
-            else:
+            elif misses is not None:
                 for h in option:
                     misses.setdefault(h.key, failure)
-        if not found:
-            return None
         found.sort(key=lambda o: (max(h.earned or date.min for h in o), [h.key for h in o]))
-        return found[0]
+        return _cut(found, limit, enough)
     if kind in ("all", "any", "at_least"):
-        results = [_when_sources(ctx, child, pool, mods, misses) for child in req.children]
-        met = [r for r in results if r is not None]
-        need = {"all": len(req.children), "any": 1}.get(kind, req.at_least or 0)
-        if len(met) < need:
-            return None
-        chosen = met if kind == "all" else met[:need]
-        return tuple(h for r in chosen for h in r)
+        children = [
+            when_choices(ctx, child, pool, mods, limit=limit, enough=enough, misses=misses)
+            for child in req.children
+        ]
+        combos: Iterable[tuple[tuple[Held, ...], ...]]
+        if kind == "any":
+            combos = ((c,) for lst in children for c in lst)
+        elif kind == "all":
+            combos = itertools.product(*children)
+        else:
+            combos = (
+                combo
+                for chosen in itertools.combinations(range(len(children)), req.at_least or 0)
+                for combo in itertools.product(*(children[i] for i in chosen))
+            )
+        found = [
+            tuple({h.key: h for part in combo for h in part}.values())
+            for combo in itertools.islice(combos, wide)
+        ]
+        return _cut(found, limit, enough)
     flt = req.from_ or Filter()
     matching = []
     for held in sorted(pool, key=lambda h: (h.earned or date.min, h.key)):
         if not matches(ctx, held, flt, None):
             continue
         failure = check_mods(held, mods, ctx.as_of)
-        if failure is not None:
-            misses.setdefault(held.key, failure)
-        else:
+        if failure is None:
             matching.append(held)
+        elif misses is not None:
+            misses.setdefault(held.key, failure)
     if kind == "count":
-        return tuple(matching[: req.count]) if len(matching) >= (req.count or 0) else None
-    need_credits = req.credits or Fraction(0)
-    taken: list[Held] = []
-    total = Fraction(0)
-    for held in matching:
-        if total >= need_credits:
-            break
-        taken.append(held)
-        total += held.credits
-    return tuple(taken) if total >= need_credits else None
+        count = req.count or 0
+        found = list(itertools.islice(itertools.combinations(matching, count), wide))
+        return _cut(found, limit, enough)
+    need: Fraction = req.credits or Fraction(0)
+    found = []
+    rest = [Fraction(0)] * (len(matching) + 1)  # credit of matching[i:], to prune dead ends
+    for i in reversed(range(len(matching))):
+        rest[i] = rest[i + 1] + matching[i].credits
+
+    def grow(prefix: tuple[Held, ...], total: Fraction, start: int) -> None:
+        if len(found) >= wide:
+            return
+        if total >= need:
+            found.append(prefix)
+            return
+        if total + rest[start] < need:
+            return
+        for i in range(start, len(matching)):
+            grow((*prefix, matching[i]), total + matching[i].credits, i + 1)
+
+    grow((), Fraction(0), 0)
+    return _cut(found, limit, enough)
+
+
+def _cut(
+    found: list[tuple[Held, ...]],
+    limit: int,
+    enough: Callable[[tuple[Held, ...]], bool] | None,
+) -> list[tuple[Held, ...]]:
+    """The first ``limit`` sets, ending after the first one ``enough`` accepts."""
+    if enough is not None:
+        for position, choice in enumerate(found[:limit]):
+            if enough(choice):
+                return found[: position + 1]
+    return found[:limit]
 
 
 def fire_rules(
@@ -122,11 +175,12 @@ def fire_rules(
     pool = [h for h in prepared.valid if not native_at(h, institution)]
     for rule in sorted(catalog.rules_at(institution), key=lambda r: r.id):
         misses: dict[str, tuple[str, str]] = {}
-        sources = _when_sources(ctx, rule.when, pool, Mods(), misses)
-        if sources is None:
+        choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses)
+        if not choices:
             for key, why in misses.items():
                 reasons.setdefault(key, why)
             continue
+        sources = choices[0]
         latest = max((h.earned for h in sources if h.earned), default=None)
         if (
             rule.effective is not None

@@ -6,10 +6,9 @@ them with their source choices, and the goal's solver nodes over held and candid
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
@@ -38,7 +37,13 @@ from pathways.evaluate.matching import (
     options_for,
 )
 from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
-from pathways.evaluate.transfers import Fired, grant_holding, held_cover, superseding
+from pathways.evaluate.transfers import (
+    Fired,
+    grant_holding,
+    held_cover,
+    superseding,
+    when_choices,
+)
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -480,7 +485,7 @@ def _earning_rules(space: Space, others: Sequence[TransferRule]) -> list[Transfe
         for rule in others
         if any(
             any(h.key.endswith("#plan") for h in option)
-            for option in _choices(ctx, rule.when, sources, Mods())
+            for option in _source_choices(ctx, rule.when, sources)
         )
     ]
 
@@ -501,7 +506,7 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
     space.discretionary = set()
     for rule in rules:
         alts = []
-        for option in _choices(ctx, rule.when, sources, Mods()):
+        for option in _source_choices(ctx, rule.when, sources):
             cands = tuple(
                 sorted({h.credential for h in option if h.credential and h.key.endswith("#plan")})
             )
@@ -554,78 +559,21 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
     space.unit = math.lcm(*(h.credits.denominator for h in space.pool), space.catalog.unit)
 
 
-def _choices(
-    ctx: Context, req: Requirement, pool: Sequence[Held], mods: Mods
+def _source_choices(
+    ctx: Context, when: Requirement, pool: Sequence[Held]
 ) -> list[tuple[Held, ...]]:
-    """Every source set ``req`` (a rule's ``when``) may fire on, in transfer's preference.
-
-    Transfer picks the first of these whose holdings are all present (see
-    :func:`pathways.evaluate._when_sources`): earliest-earned options of a ``has``, the first
-    met child of an ``any``, the first met children of an ``at_least``, the earliest matching
-    holdings of a ``credits``/``count``. The list stops at the first choice made of held
-    holdings only (it is always present) and at :data:`MAX_SOURCE_CHOICES`.
-    """
-    mods = mods.add(req)
-    kind = req.kind
-    found: list[tuple[Held, ...]]
-    if kind == "has":
-        assert req.has is not None
-        found = [
-            option
-            for option in options_for(ctx, req.has, pool)
-            if all(check_mods(h, mods, ctx.as_of) is None for h in option)
-        ]
-        found.sort(key=lambda o: (max(h.earned or date.min for h in o), [h.key for h in o]))
-        return _trim(found)
-    if kind in ("all", "any", "at_least"):
-        children = [_choices(ctx, child, pool, mods) for child in req.children]
-        if kind == "any":
-            combos: Iterable[tuple[tuple[Held, ...], ...]] = ((c,) for lst in children for c in lst)
-        elif kind == "all":
-            combos = itertools.product(*children)
-        else:
-            combos = (
-                combo
-                for chosen in itertools.combinations(range(len(children)), req.at_least or 0)
-                for combo in itertools.product(*(children[i] for i in chosen))
-            )
-        found = []
-        for combo in itertools.islice(combos, MAX_SOURCE_CHOICES * 4):
-            merged: dict[str, Held] = {}
-            for part in combo:
-                for h in part:
-                    merged.setdefault(h.key, h)
-            found.append(tuple(merged.values()))
-        return _trim(found)
-    flt = req.from_ or Filter()
-    matching = sorted(
-        (h for h in pool if matches(ctx, h, flt, None) and check_mods(h, mods, ctx.as_of) is None),
-        key=lambda h: (h.earned or date.min, h.key),
+    """Every source set a rule's ``when`` may fire on over held and candidate holdings, in
+    transfer's preference (:func:`~pathways.evaluate.transfers.when_choices`), ending at the
+    first set made of held holdings only (transfer would always pick it) or at
+    :data:`MAX_SOURCE_CHOICES`."""
+    return when_choices(
+        ctx,
+        when,
+        pool,
+        Mods(),
+        limit=MAX_SOURCE_CHOICES,
+        enough=lambda choice: not any(h.key.endswith("#plan") for h in choice),
     )
-    if kind == "count":
-        found = [tuple(c) for c in itertools.combinations(matching, req.count or 0)]
-        return _trim(found[: MAX_SOURCE_CHOICES * 4])
-    need: Fraction = req.credits or Fraction(0)
-    found = []
-
-    def grow(prefix: tuple[Held, ...], total: Fraction, start: int) -> None:
-        if len(found) >= MAX_SOURCE_CHOICES * 4:
-            return
-        if total >= need:
-            found.append(prefix)
-            return
-        for i in range(start, len(matching)):
-            grow((*prefix, matching[i]), total + matching[i].credits, i + 1)
-
-    grow((), Fraction(0), 0)
-    return _trim(found)
-
-
-def _trim(choices: list[tuple[Held, ...]]) -> list[tuple[Held, ...]]:
-    for position, choice in enumerate(choices[:MAX_SOURCE_CHOICES]):
-        if not any(h.key.endswith("#plan") for h in choice):
-            return choices[: position + 1]
-    return choices[:MAX_SOURCE_CHOICES]
 
 
 def meets(
