@@ -1,0 +1,184 @@
+"""Exact fast paths for requirement families an assignment solves: direct and min-cost flow.
+
+The family (:func:`requirements`): a root ``all`` without a declared total, limits or
+exclusive groups, whose every child is a *requirement* that takes one holding whole — a
+``has`` leaf whose options are single holdings, or an ``any`` over such leaves. Nothing is
+waived, overlaid or ``distinct`` below the root. Such a problem is a bipartite matching of
+requirements to holdings: a requirement is met exactly when it gets a holding, and every
+term of the objective is a sum over matched (requirement, holding) pairs
+(:func:`_value`).
+
+Why the answer is exact. Along an augmenting path every matched requirement and holding
+stays matched, so a matching that is not maximum can always gain a met requirement without
+losing anything of higher priority: the optimum is a maximum matching, and among maximum
+matchings the one of least cost is, by construction of the cost, the lexicographic optimum.
+OR-Tools' ``SimpleMinCostFlow.solve_max_flow_with_min_cost`` (C++) finds exactly that.
+Where no holding is eligible for two requirements the matching is trivial and each
+requirement takes its best holding directly (:func:`solve_direct`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pathways.solver.problem import OBJECTIVE_BOUND, Node, Problem, Solution
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One child of the root: ``node`` (its index) and ``leaves`` (itself when a ``has``
+    leaf, else the ``any``'s children), with the holding keys each leaf accepts."""
+
+    node: int
+    leaves: tuple[int, ...]
+    keys: tuple[tuple[str, ...], ...]
+
+
+def _plain_has(node: Node) -> bool:
+    return (
+        node.kind == "has"
+        and not (node.overlay or node.waived or node.blocked)
+        and node.distinct is None
+        and all(len(option) == 1 for option in node.options)
+    )
+
+
+def requirements(problem: Problem) -> list[Requirement] | None:
+    """The root's children as requirements, or None when the problem is not of the family."""
+    nodes = problem.nodes
+    root = nodes[0]
+    if root.kind != "all" or root.total > 0 or root.overlay or problem.limits:
+        return None
+    if problem.exclusive:
+        return None
+    found: list[Requirement] = []
+    for child in root.children:
+        node = nodes[child]
+        if _plain_has(node):
+            leaves: tuple[int, ...] = (child,)
+        elif (
+            node.kind == "any"
+            and not (node.overlay or node.waived or node.blocked)
+            and node.total == 0
+            and all(_plain_has(nodes[c]) for c in node.children)
+        ):
+            leaves = node.children
+        else:
+            return None
+        keys = tuple(tuple(option[0] for option in nodes[leaf].options) for leaf in leaves)
+        found.append(Requirement(child, leaves, keys))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Weights:
+    met: int
+    units: int
+
+
+def _weights(problem: Problem, reqs: list[Requirement]) -> _Weights | None:
+    """Weights far apart that make one cost of the lexicographic terms below the goal:
+    units applied, then nodes met, then the tie-break; None when they would overflow."""
+    penalty_bound = sum(1 + item.rank for item in problem.items) + 1
+    met_bound = 2 * len(reqs) + 1
+    w_met = penalty_bound
+    w_units = w_met * met_bound
+    max_units = max((item.units for item in problem.items), default=0)
+    if w_units * (max_units + 1) * (len(reqs) + 1) > OBJECTIVE_BOUND:
+        return None
+    return _Weights(met=w_met, units=w_units)
+
+
+def _value(req: Requirement, units: int, rank: int, weights: _Weights) -> int:
+    met = 1 if len(req.leaves) == 1 and req.leaves[0] == req.node else 2  # an `any` and its leaf
+    return weights.units * units + weights.met * met - (1 + rank)
+
+
+def _leaf_for(req: Requirement, key: str) -> int:
+    """The leaf of ``req`` that applies ``key``: the first (catalog order) that accepts it."""
+    for leaf, keys in zip(req.leaves, req.keys, strict=True):
+        if key in keys:
+            return leaf
+    raise KeyError(key)
+
+
+def _solution(problem: Problem, reqs: list[Requirement], chosen: dict[int, str]) -> Solution:
+    """The allocation that gives requirement ``i`` the holding ``chosen[i]``."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    met = [False] * len(nodes)
+    active = [False] * len(nodes)
+    active[0] = True
+    uses: dict[tuple[int, str], int] = {}
+    for position, req in enumerate(reqs):
+        active[req.node] = True
+        key = chosen.get(position)
+        if key is None:
+            continue
+        leaf = _leaf_for(req, key)
+        met[req.node] = met[leaf] = active[leaf] = True
+        uses[(leaf, key)] = units[key]
+    root = nodes[0]
+    met[0] = root.waived or (not root.blocked and all(met[r.node] for r in reqs))
+    return Solution(met=tuple(met), active=tuple(active), uses=uses)
+
+
+def solve_direct(problem: Problem) -> Solution | None:
+    """The allocation when no holding is eligible for two requirements (each takes its best
+    holding), or None when the problem is not of the family or holdings contend."""
+    reqs = requirements(problem)
+    if reqs is None:
+        return None
+    seen: set[str] = set()
+    for req in reqs:
+        keys = {key for keys in req.keys for key in keys}
+        if keys & seen:
+            return None
+        seen |= keys
+    weights = _weights(problem, reqs)
+    if weights is None:
+        return None
+    items = {item.key: item for item in problem.items}
+    chosen: dict[int, str] = {}
+    for position, req in enumerate(reqs):
+        keys = {key for keys in req.keys for key in keys}
+        if keys:
+            best = max(
+                sorted(keys),
+                key=lambda k: _value(req, items[k].units, items[k].rank, weights),
+            )
+            chosen[position] = best
+    return _solution(problem, reqs, chosen)
+
+
+def solve_flow(problem: Problem) -> Solution | None:
+    """The exact allocation by min-cost maximum flow, or None when the problem is not of the
+    family (or its weights would overflow 64-bit costs)."""
+    from ortools.graph.python import min_cost_flow
+
+    reqs = requirements(problem)
+    if reqs is None:
+        return None
+    weights = _weights(problem, reqs)
+    if weights is None:
+        return None
+    items = {item.key: item for item in problem.items}
+    item_node = {item.key: len(reqs) + 1 + i for i, item in enumerate(problem.items)}
+    sink = len(reqs) + len(problem.items) + 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs: list[tuple[int, int, str]] = []  # (arc, requirement, key)
+    for position, req in enumerate(reqs):
+        flow.add_arc_with_capacity_and_unit_cost(0, position + 1, 1, 0)
+        for key in sorted({key for keys in req.keys for key in keys}):
+            item = items[key]
+            cost = -_value(req, item.units, item.rank, weights)
+            arc = flow.add_arc_with_capacity_and_unit_cost(position + 1, item_node[key], 1, cost)
+            arcs.append((arc, position, key))
+    for key in items:
+        flow.add_arc_with_capacity_and_unit_cost(item_node[key], sink, 1, 0)
+    flow.set_node_supply(0, len(reqs))
+    flow.set_node_supply(sink, -len(reqs))
+    if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+        return None
+    chosen = {position: key for arc, position, key in arcs if flow.flow(arc)}
+    return _solution(problem, reqs, chosen)
