@@ -380,7 +380,11 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     built = build_cpsat(problem)
     model, met, active, use_vars = built.model, built.met, built.active, built.uses
     deadline = time.monotonic() + time_limit
-    variables = [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]
+    # Each variable once: an option of several items appears under each of them, and a
+    # hint naming a variable twice makes CP-SAT reject the model (MODEL_INVALID), which
+    # silently skipped the tie-break.
+    every = [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]
+    variables = list({var.index: var for var in every}.values())
 
     def run(budget: float | None, threads: int) -> Any:
         engine = cp_model.CpSolver()

@@ -5,7 +5,8 @@ limit of its own) is met exactly when each of its children is. Two children *int
 a holding could be applied in both (overlays read without using, so they do not count), when
 a limit or an exclusive group covers holdings both could use, and through nothing else: the
 rest of the objective (nodes met, credit, splits, order, tie-break) is a sum over leaves.
-:func:`split` groups the root's children into components that do not interact, each a
+:func:`split` groups the root's children into runs of consecutive children that do not
+interact with any child outside the run (so each leaf keeps its catalog order), each a
 :class:`Problem` of its own whose root is an ``all`` over the component's children;
 :func:`solve_split` solves each and joins the answers.
 
@@ -98,12 +99,22 @@ def split(problem: Problem) -> list[Component] | None:
         groups.join(positions)
     for keys in [*(limit.items for limit in problem.limits), *problem.exclusive]:
         groups.join([p for key in keys for p in users.get(key, ())])
-    members: dict[int, list[int]] = {}
+    # Components are runs of consecutive children: within a run every leaf keeps its place
+    # relative to the others, so the catalog-order term ranks the run's leaves as the whole
+    # problem does (its weights differ by a constant, which the named-credit term fixes).
+    last = {}
     for position in range(len(children)):
-        members.setdefault(groups.find(position), []).append(position)
-    if len(members) < 2:
+        last[groups.find(position)] = position
+    runs: list[list[int]] = []
+    end = -1
+    for position in range(len(children)):
+        if position > end:
+            runs.append([])
+        runs[-1].append(position)
+        end = max(end, last[groups.find(position)])
+    if len(runs) < 2:
         return None
-    return [_component(problem, owner, positions) for positions in members.values()]
+    return [_component(problem, owner, positions) for positions in runs]
 
 
 def _component(problem: Problem, owner: list[int], positions: list[int]) -> Component:

@@ -21,7 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathways.solver.problem import OBJECTIVE_BOUND, Node, Problem, Solution
+from pathways.solver.problem import (
+    OBJECTIVE_BOUND,
+    Item,
+    Node,
+    Problem,
+    Solution,
+    order_weights,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,34 +79,66 @@ def requirements(problem: Problem) -> list[Requirement] | None:
 
 @dataclass(frozen=True, slots=True)
 class _Weights:
+    """One integer value per (requirement, leaf, holding) pair whose sum over a maximum
+    matching orders matchings exactly as :func:`~pathways.solver.problem.objective` then
+    :func:`~pathways.solver.problem.tie_break` do (see :func:`_weights`)."""
+
     met: int
     units: int
+    order: int
+    order_of: dict[int, int]
 
 
 def _weights(problem: Problem, reqs: list[Requirement]) -> _Weights | None:
-    """Weights far apart that make one cost of the lexicographic terms below the goal:
-    units applied, then nodes met, then the tie-break; None when they would overflow."""
-    penalty_bound = sum(1 + item.rank for item in problem.items) + 1
-    met_bound = 2 * len(reqs) + 1
-    w_met = penalty_bound
-    w_units = w_met * met_bound
-    max_units = max((item.units for item in problem.items), default=0)
-    if w_units * (max_units + 1) * (len(reqs) + 1) > OBJECTIVE_BOUND:
+    """The weights of the terms that can differ between maximum matchings, each above the
+    whole range of the terms after it; None when they would overflow 64-bit costs.
+
+    Over maximum matchings the number of requirements met is fixed, so the terms are:
+    named requirements met (an ``any`` and its leaf count two, a ``has`` leaf one: only
+    the number of ``any`` matched varies), credit in named requirements (the matched
+    holdings' units), catalog order (each leaf's order weight times the units it takes),
+    then the tie-break (``1 + rank`` per holding used, to minimise). Free electives and
+    split holdings do not occur in the family. A term constant over maximum matchings
+    (every requirement of one kind; every holding of the same units) gets weight 0."""
+    order_of = order_weights(problem)
+    count = len(reqs)
+    ranks = sorted((1 + item.rank for item in problem.items), reverse=True)
+    sizes = sorted((item.units for item in problem.items), reverse=True)
+    tie_span = sum(ranks[:count]) + 1
+    most_units = sum(sizes[:count])
+    order_span = max(order_of.values(), default=0) * most_units + 1
+    kinds = {len(req.leaves) == 1 and req.leaves[0] == req.node for req in reqs}
+    w_order = tie_span
+    w_units = w_order * order_span if len(set(sizes)) > 1 else 0
+    w_met = max(w_units * (most_units + 1), w_order * order_span) if len(kinds) > 1 else 0
+    largest = w_met + w_units * (sizes[0] if sizes else 0) + w_order * (order_span - 1)
+    if (largest + tie_span) * (count + 1) > OBJECTIVE_BOUND:
         return None
-    return _Weights(met=w_met, units=w_units)
+    return _Weights(met=w_met, units=w_units, order=w_order, order_of=order_of)
 
 
-def _value(req: Requirement, units: int, rank: int, weights: _Weights) -> int:
-    met = 1 if len(req.leaves) == 1 and req.leaves[0] == req.node else 2  # an `any` and its leaf
-    return weights.units * units + weights.met * met - (1 + rank)
+def _value(req: Requirement, leaf: int, units: int, rank: int, weights: _Weights) -> int:
+    """What giving the holding (``units``, ``rank``) to ``leaf`` of ``req`` adds."""
+    is_any = req.leaves != (req.node,)
+    return (
+        weights.met * is_any
+        + weights.units * units
+        + weights.order * weights.order_of[leaf] * units
+        - (1 + rank)
+    )
 
 
 def _leaf_for(req: Requirement, key: str) -> int:
-    """The leaf of ``req`` that applies ``key``: the first (catalog order) that accepts it."""
+    """The leaf of ``req`` that applies ``key``: the first listed that accepts it (the
+    largest catalog-order weight, so the best for every term)."""
     for leaf, keys in zip(req.leaves, req.keys, strict=True):
         if key in keys:
             return leaf
     raise KeyError(key)
+
+
+def _pair_value(req: Requirement, item: Item, weights: _Weights) -> int:
+    return _value(req, _leaf_for(req, item.key), item.units, item.rank, weights)
 
 
 def _solution(problem: Problem, reqs: list[Requirement], chosen: dict[int, str]) -> Solution:
@@ -145,7 +184,7 @@ def solve_direct(problem: Problem) -> Solution | None:
         if keys:
             best = max(
                 sorted(keys),
-                key=lambda k: _value(req, items[k].units, items[k].rank, weights),
+                key=lambda k: _pair_value(req, items[k], weights),
             )
             chosen[position] = best
     return _solution(problem, reqs, chosen)
@@ -171,7 +210,7 @@ def solve_flow(problem: Problem) -> Solution | None:
         flow.add_arc_with_capacity_and_unit_cost(0, position + 1, 1, 0)
         for key in sorted({key for keys in req.keys for key in keys}):
             item = items[key]
-            cost = -_value(req, item.units, item.rank, weights)
+            cost = -_pair_value(req, item, weights)
             arc = flow.add_arc_with_capacity_and_unit_cost(position + 1, item_node[key], 1, cost)
             arcs.append((arc, position, key))
     for key in items:
