@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -328,3 +329,16 @@ def test_an_unknown_solver_name_is_refused_with_a_suggestion(
         solve(hard_family(2))
     with pytest.raises(UnknownIdError, match="unknown solver 'flow'"):
         solve(hard_family(2), method="flow")
+
+
+def test_hard_family_audit_through_the_catalog_is_complete_and_proven(tmp_path: Path) -> None:
+    from pathways.catalog.load import load_catalog, load_record
+    from pathways.tools.bench_solver import write_hard_family
+
+    learner = write_hard_family(tmp_path, n=1000)
+    catalog = load_catalog(tmp_path / "catalog", cache=False)
+    decision = audit(catalog, load_record(learner), "u.hard", Options(as_of=AS_OF))
+    assert decision.status == "complete" and decision.optimal
+    assert decision.credits.applied == 3000
+    assert len(decision.unused) == 1000
+    assert {u.reason_code for u in decision.unused} == {"not_needed"}
