@@ -34,6 +34,7 @@ from pathways.solver import (
     solve,
     solve_cpsat,
     solve_direct,
+    solve_exhaustive,
     solve_flow,
     split,
     tie_break,
@@ -60,8 +61,15 @@ def unused_keys(problem: Problem, solution: Solution) -> set[str]:
     return {item.key for item in problem.items} - used
 
 
-def assert_agree(problem: Problem, fast: Solution) -> None:
-    """``fast`` and CP-SAT's answer agree on status, credit per requirement and unused."""
+def assert_agree(problem: Problem, fast: Solution, *, ties_open: bool = False) -> None:
+    """``fast`` and CP-SAT's answer agree: status, every objective term and the tie-break,
+    credit in every requirement, and the holdings left unused.
+
+    ``ties_open``: the problem may reach a general solver (exhaustive or CP-SAT) whose
+    answer the single definition does not pin down: two allocations equal on every term
+    and on the tie-break (``1 + rank`` summed over the uses, so {rank 0, rank 3} ties with
+    {rank 1, rank 2}) may leave different holdings unused. Then only that is allowed to
+    differ, and only when everything else is equal."""
     general = solve_cpsat(problem)
     both = f"fast={fast}\ncpsat={general}"
     recount(problem, fast)
@@ -72,7 +80,11 @@ def assert_agree(problem: Problem, fast: Solution) -> None:
     ), both
     assert tie_break(problem, fast.uses) == tie_break(problem, general.uses), both
     assert credit_by_node(problem, fast) == credit_by_node(problem, general), both
-    assert unused_keys(problem, fast) == unused_keys(problem, general), both
+    same_unused = unused_keys(problem, fast) == unused_keys(problem, general)
+    if ties_open and not same_unused:
+        event("a tie the definition leaves open: different holdings unused")
+        return
+    assert same_unused, both
 
 
 # --------------------------------------------------------------------------- assignment family
@@ -140,7 +152,7 @@ def test_flow_agrees_with_cpsat_and_declines_outside_its_family(case: tuple[Prob
         assert_agree(problem, flow)
         if direct is not None:
             assert_agree(problem, direct)
-    assert_agree(problem, solve(problem))
+    assert_agree(problem, solve(problem), ties_open=spoiler != "none")
 
 
 def test_direct_takes_each_requirements_best_holding_when_nothing_contends() -> None:
@@ -252,7 +264,7 @@ def test_components_agree_with_cpsat(problem: Problem) -> None:
         assert len(parts) >= 2
         seen = [unit for part in parts for unit in part.units]
         assert sorted(seen) == sorted(problem.nodes[0].children)
-    assert_agree(problem, solve(problem))
+    assert_agree(problem, solve(problem), ties_open=True)
 
 
 def test_split_declines_a_root_with_its_own_total_or_minimum() -> None:
@@ -268,6 +280,19 @@ def test_split_declines_a_root_with_its_own_total_or_minimum() -> None:
     assert split(totalled) is None
     resident = replace(plain, limits=(Limit(0, frozenset({"a"}), min_units=3),))
     assert split(resident) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.booleans())
+def test_a_warm_start_never_changes_the_optimum(problem: Problem, from_answer: bool) -> None:
+    cold = solve_cpsat(problem)
+    if from_answer:
+        hint = solve_exhaustive(problem)
+    else:  # an allocation that uses nothing, every node unmet
+        hint = Solution(met=(False,) * len(problem.nodes), active=cold.active, uses={})
+    warm = solve_cpsat(problem, hint=hint)
+    assert warm.optimal
+    assert objective(problem, warm.met, warm.uses) == objective(problem, cold.met, cold.uses)
 
 
 # --------------------------------------------------------------------------- audits

@@ -127,24 +127,27 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
         return solve_cpsat(problem, time_limit=time_limit)
     deadline = time.monotonic() + time_limit
 
-    def part(component: Problem) -> Solution:
+    def part(component: Problem, hint: Solution | None) -> Solution:
         left = max(0.05, deadline - time.monotonic())
-        return solve_component(component, time_limit=left)
+        return solve_component(component, time_limit=left, hint=hint)
 
     parts = split(problem)
     if parts is None:
-        return part(problem)
+        return part(problem, None)
     return solve_split(problem, parts, part)
 
 
-def solve_component(problem: Problem, *, time_limit: float = 10.0) -> Solution:
+def solve_component(
+    problem: Problem, *, time_limit: float = 10.0, hint: Solution | None = None
+) -> Solution:
     """One component: direct assignment where nothing contends, else min-cost flow where the
     shape is an assignment, else the exhaustive reference where the search space is tiny,
-    else CP-SAT. Each path is taken only where it is exact for the shape."""
+    else CP-SAT (started from ``hint``, an earlier answer, when given). Each path is taken
+    only where it is exact for the shape."""
     for fast in (solve_direct, solve_flow):
         answer = fast(problem)
         if answer is not None:
             return answer
     if search_space(problem) * active_set_count(problem) <= EXHAUSTIVE_LIMIT:
         return solve_exhaustive(problem)
-    return solve_cpsat(problem, time_limit=time_limit)
+    return solve_cpsat(problem, time_limit=time_limit, hint=hint)

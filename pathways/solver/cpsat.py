@@ -360,8 +360,18 @@ def objective_stages(problem: Problem, terms: list[Any]) -> list[Any]:
     return stages
 
 
-def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:
+def solve_cpsat(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 1,
+    hint: Solution | None = None,
+) -> Solution:
     """Solve ``problem`` exactly with OR-Tools CP-SAT, in stages.
+
+    ``hint``, an allocation of the same problem found another way (a fast path's answer),
+    is where the search starts: it changes how soon the optimum is found, never which
+    value is optimal.
 
     The :data:`~pathways.solver.problem.OBJECTIVE` terms are maximised in turn, as few
     weighted sums as fit 64-bit integers (:func:`objective_stages`), each stage keeping the
@@ -399,6 +409,8 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
             engine.parameters.max_deterministic_time = budget
         return engine, engine.solve(model)
 
+    if hint is not None:
+        _warm_start(model, built, hint)
     solver: Any = None
     optimal = True
     for stage in objective_stages(problem, built.terms):
@@ -437,6 +449,23 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
         uses=uses,
         optimal=optimal,
     )
+
+
+def _warm_start(model: Any, built: CpAllocation, hint: Solution) -> None:
+    """Hint ``hint``'s allocation: nodes met and active, and every use a single variable
+    decides (a leaf's use of an item through one option or one part); each variable once."""
+    values: dict[int, tuple[Any, bool]] = {}
+    for flags, flagged in ((built.met, hint.met), (built.active, hint.active)):
+        for var, value in zip(flags, flagged, strict=True):
+            values[var.index] = (var, value)
+    for pair, pairs in built.uses.items():
+        if len(pairs) == 1:
+            var = pairs[0][0]
+            used = pair in hint.uses or values.get(var.index, (var, False))[1]
+            values[var.index] = (var, used)
+    model.clear_hints()
+    for var, value in values.values():
+        model.add_hint(var, value)
 
 
 def _hint(model: Any, variables: list[Any], solver: Any) -> None:

@@ -151,16 +151,21 @@ def _component(problem: Problem, owner: list[int], positions: list[int]) -> Comp
 
 
 def solve_split(
-    problem: Problem, parts: Sequence[Component], solve_part: Callable[[Problem], Solution]
+    problem: Problem,
+    parts: Sequence[Component],
+    solve_part: Callable[[Problem, Solution | None], Solution],
 ) -> Solution:
-    """Solve every component with ``solve_part`` and join the answers (exact when
-    ``solve_part`` is; see the module docstring)."""
+    """Solve every component with ``solve_part(component, hint)`` and join the answers
+    (exact when ``solve_part`` is; see the module docstring). A component solved again
+    without its root's term gets its first answer as the hint (a warm start)."""
     root = problem.nodes[0]
     settled = root.waived or root.blocked  # the goal's own "met" does not depend on them
-    answers = [solve_part(part.blocked() if settled else part.problem) for part in parts]
+    answers = [solve_part(part.blocked() if settled else part.problem, None) for part in parts]
     if not settled and not all(answer.met[0] for answer in answers):
         answers = [
-            solve_part(part.blocked()) if answer.met[0] else answer
+            solve_part(part.blocked(), replace(answer, met=(False, *answer.met[1:])))
+            if answer.met[0]
+            else answer
             for part, answer in zip(parts, answers, strict=True)
         ]
     met = [False] * len(problem.nodes)

@@ -111,8 +111,11 @@ def _weights(problem: Problem, reqs: list[Requirement]) -> _Weights | None:
     w_order = tie_span
     w_units = w_order * order_span if len(set(sizes)) > 1 else 0
     w_met = max(w_units * (most_units + 1), w_order * order_span) if len(kinds) > 1 else 0
-    largest = w_met + w_units * (sizes[0] if sizes else 0) + w_order * (order_span - 1)
-    if (largest + tie_span) * (count + 1) > OBJECTIVE_BOUND:
+    top = sizes[0] if sizes else 0
+    largest_arc = (
+        w_met + w_units * top + w_order * max(order_of.values(), default=0) * top + sum(ranks[:1])
+    )
+    if largest_arc * (count + 1) > OBJECTIVE_BOUND:
         return None
     return _Weights(met=w_met, units=w_units, order=w_order, order_of=order_of)
 
