@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from pathways.solver.problem import LEAF_KINDS, Limit, Problem, Solution
+from pathways.solver.problem import LEAF_KINDS, Limit, Node, Problem, Solution
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +67,9 @@ class _Groups:
 def splittable(problem: Problem) -> bool:
     """Whether the root is a plain ``all`` whose children may be solved apart."""
     root = problem.nodes[0]
-    if root.kind != "all" or root.total > 0 or root.overlay or len(root.children) < 2:
-        return False
+    plain = Node(kind="all", children=root.children, waived=root.waived, blocked=root.blocked)
+    if root != plain or len(root.children) < 2:
+        return False  # a total, an overlay, or anything a later field adds stays whole
     if any(node.elective_of == 0 for node in problem.nodes):
         return False
     return not any(limit.scope == 0 and limit.min_units is not None for limit in problem.limits)

@@ -2,8 +2,9 @@
 
 The family (:func:`requirements`): a root ``all`` without a declared total, limits or
 exclusive groups, whose every child is a *requirement* that takes one holding whole — a
-``has`` leaf whose options are single holdings, or an ``any`` over such leaves. Nothing is
-waived, overlaid or ``distinct`` below the root. Such a problem is a bipartite matching of
+``has`` leaf whose options are single holdings, or an ``any`` over such leaves. Nothing below
+the root is waived, overlaid, ``distinct``, forced or otherwise qualified: every other field
+of those nodes is at its default. Such a problem is a bipartite matching of
 requirements to holdings: a requirement is met exactly when it gets a holding, and every
 term of the objective is a sum over matched (requirement, holding) pairs
 (:func:`_value`).
@@ -42,33 +43,31 @@ class Requirement:
 
 
 def _plain_has(node: Node) -> bool:
-    return (
-        node.kind == "has"
-        and not (node.overlay or node.waived or node.blocked)
-        and node.distinct is None
-        and all(len(option) == 1 for option in node.options)
+    """A ``has`` leaf of single-holding options and nothing else: every other field at its
+    default (so a field added to :class:`Node` later keeps such a leaf out of the family)."""
+    return node == Node(kind="has", need=1, options=node.options) and all(
+        len(option) == 1 for option in node.options
     )
+
+
+def _plain_any(node: Node) -> bool:
+    """An ``any`` node and nothing else (every other field at its default)."""
+    return node == Node(kind="any", children=node.children)
 
 
 def requirements(problem: Problem) -> list[Requirement] | None:
     """The root's children as requirements, or None when the problem is not of the family."""
     nodes = problem.nodes
     root = nodes[0]
-    if root.kind != "all" or root.total > 0 or root.overlay or problem.limits:
-        return None
-    if problem.exclusive:
+    plain_root = Node(kind="all", children=root.children, waived=root.waived, blocked=root.blocked)
+    if root != plain_root or problem.limits or problem.exclusive:
         return None
     found: list[Requirement] = []
     for child in root.children:
         node = nodes[child]
         if _plain_has(node):
             leaves: tuple[int, ...] = (child,)
-        elif (
-            node.kind == "any"
-            and not (node.overlay or node.waived or node.blocked)
-            and node.total == 0
-            and all(_plain_has(nodes[c]) for c in node.children)
-        ):
+        elif _plain_any(node) and all(_plain_has(nodes[c]) for c in node.children):
             leaves = node.children
         else:
             return None
