@@ -27,6 +27,7 @@ from pathways.options import Options
 from pathways.solver import (
     Item,
     Limit,
+    NoAllocation,
     Node,
     Problem,
     Solution,
@@ -258,13 +259,19 @@ def forests(draw: st.DrawFn) -> Problem:
 @given(forests())
 def test_components_agree_with_cpsat(problem: Problem) -> None:
     note(repr(problem))
+    try:
+        fast = solve(problem)
+    except NoAllocation:  # forced placements that cannot all hold: CP-SAT says so too
+        with pytest.raises(NoAllocation):
+            solve_cpsat(problem)
+        return
     parts = split(problem)
     event(f"components: {len(parts) if parts else 1}")
     if parts is not None:
         assert len(parts) >= 2
         seen = [unit for part in parts for unit in part.units]
         assert sorted(seen) == sorted(problem.nodes[0].children)
-    assert_agree(problem, solve(problem), ties_open=True)
+    assert_agree(problem, fast, ties_open=True)
 
 
 def test_split_declines_a_root_with_its_own_total_or_minimum() -> None:
@@ -285,7 +292,10 @@ def test_split_declines_a_root_with_its_own_total_or_minimum() -> None:
 @settings(max_examples=150, deadline=None)
 @given(problems(), st.booleans())
 def test_a_warm_start_never_changes_the_optimum(problem: Problem, from_answer: bool) -> None:
-    cold = solve_cpsat(problem)
+    try:
+        cold = solve_cpsat(problem)
+    except NoAllocation:
+        return  # nothing to start from: forced placements that cannot all hold
     if from_answer:
         hint = solve_exhaustive(problem)
     else:  # an allocation that uses nothing, every node unmet
