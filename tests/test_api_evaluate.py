@@ -168,7 +168,9 @@ def test_signed_in_record_over_anonymous_cap_is_accepted(
 def test_solver_time_cap_is_503_json(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     limits: list[float] = []
 
-    def out_of_time(problem: solver.Problem, time_limit: float = 10.0) -> solver.Solution:
+    def out_of_time(
+        problem: solver.Problem, time_limit: float = 10.0, method: str | None = None
+    ) -> solver.Solution:
         limits.append(time_limit)
         raise solver.SolverTimeout("no allocation in time")
 

@@ -193,7 +193,6 @@ def test_audit_cpsat_agrees_with_exhaustive(instance: Any) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(solver, "solve", lambda problem, **_: solver.solve_exhaustive(problem))
         exhaustive = audit(compiled, record, "goal", Options(as_of=AS_OF))
-        patch.setattr(solver, "solve", lambda problem, **kw: solver.solve_cpsat(problem, **kw))
-        cpsat = audit(compiled, record, "goal", Options(as_of=AS_OF))
+    cpsat = audit(compiled, record, "goal", Options(as_of=AS_OF, solver="cpsat"))
     assert cpsat.status == exhaustive.status
     assert cpsat.credits == exhaustive.credits

@@ -208,7 +208,7 @@ def audit(
         exclusive=tuple((source, h.key) for h in transferred.granted for source in h.sources),
     )
     gpa_all = grade_point_average(prepared.graded)
-    solution = solver.solve(problem, time_limit=options.time_limit)
+    solution = solver.solve(problem, time_limit=options.time_limit, method=options.solver)
     return decide(
         catalog=catalog,
         record=record,

@@ -28,6 +28,7 @@ from pathways.evaluate.holdings import Held, grade_point_average
 from pathways.evaluate.matching import (
     Context,
     Mods,
+    PoolIndex,
     check_mods,
     describe_filter,
     matches,
@@ -72,6 +73,7 @@ class Builder:
     ) -> None:
         self.ctx = ctx
         self.pool = pool
+        self.index = PoolIndex.of(ctx, pool)
         self.goal = goal
         self.gpa = gpa
         self.waive = {w.strip().casefold() for w in waive}
@@ -200,7 +202,7 @@ class Builder:
             target = req.has
             if target in catalog.versions:
                 cred = catalog.credential(target, on=self.goal_day)
-                held = [h for h in self.pool if h.credential == target]
+                held = self.index.by_id.get(target)
                 if cred.composite and not held and target not in stack:
                     return self.composite(cred, mods, stack, overlay)
             return self.has_leaf(req, target, mods, overlay)
@@ -342,7 +344,7 @@ class Builder:
         label = req.label or self.name(target)
         index = self._reserve(NodeInfo(label=label, req=req, mods=mods, target=target))
         options = []
-        for option in options_for(self.ctx, target, self.pool):
+        for option in options_for(self.ctx, target, self.index):
             if all(self._eligible(h, mods, index) for h in option):
                 options.append(tuple(h.key for h in option))
         self.nodes[index] = self._excepted(

@@ -112,15 +112,45 @@ def _member_ids(ctx: Context, equivalence: str, on: date | None) -> list[tuple[s
     ]
 
 
-def options_for(ctx: Context, target: str, pool: Sequence[Held]) -> list[tuple[Held, ...]]:
+@dataclass(frozen=True, slots=True)
+class PoolIndex:
+    """A pool of holdings indexed once for many :func:`options_for` questions (an audit asks
+    one per ``has`` leaf, so scanning the pool each time would cost leaves × holdings)."""
+
+    by_id: Mapping[str, list[Held]]
+    """Credential id → its holdings, in pool order."""
+    by_equivalence: Mapping[str, list[Held]]
+    """Equivalence id → holdings of its members (alone or in a sequence), in pool order."""
+    codes: tuple[Held, ...]
+    """Holdings of an equivalence itself (a code deemed held), in pool order."""
+
+    @classmethod
+    def of(cls, ctx: Context, pool: Sequence[Held]) -> PoolIndex:
+        """The index of ``pool``."""
+        by_id: dict[str, list[Held]] = {}
+        by_equivalence: dict[str, list[Held]] = {}
+        member_of = ctx.catalog.member_of
+        for held in pool:
+            if held.credential is None:
+                continue
+            by_id.setdefault(held.credential, []).append(held)
+            for equivalence in member_of.get(held.credential, ()):
+                by_equivalence.setdefault(equivalence, []).append(held)
+        equivalences = ctx.catalog.equivalences
+        codes = tuple(h for h in pool if h.credential in equivalences)
+        return cls(by_id=by_id, by_equivalence=by_equivalence, codes=codes)
+
+
+def options_for(
+    ctx: Context, target: str, pool: Sequence[Held] | PoolIndex
+) -> list[tuple[Held, ...]]:
     """Every set of holdings that together count as holding ``target``.
 
-    See ``has`` in ``docs/semantics.md#requirements``.
+    See ``has`` in ``docs/semantics.md#requirements``. ``pool`` may be given indexed
+    (:class:`PoolIndex`) when many targets are asked about the same pool.
     """
-    by_id: dict[str, list[Held]] = {}
-    for held in pool:
-        if held.credential is not None:
-            by_id.setdefault(held.credential, []).append(held)
+    index = pool if isinstance(pool, PoolIndex) else PoolIndex.of(ctx, pool)
+    by_id = index.by_id
     options: list[tuple[Held, ...]] = []
 
     def add(option: tuple[Held, ...]) -> None:
@@ -133,9 +163,7 @@ def options_for(ctx: Context, target: str, pool: Sequence[Held]) -> list[tuple[H
         for held in by_id.get(ident, ()):
             add((held,))
     if target in ctx.catalog.equivalences:
-        for held in pool:
-            if held.credential is None:
-                continue
+        for held in index.by_equivalence.get(target, ()):
             for members in _member_ids(ctx, target, held.earned):
                 if members == (held.credential,):
                     add((held,))
@@ -149,21 +177,15 @@ def options_for(ctx: Context, target: str, pool: Sequence[Held]) -> list[tuple[H
                     add(parts)
     # The other direction: target and a held course are members of one equivalence.
     for equivalence in ctx.catalog.member_of.get(target, ()):
-        for held in pool:
-            if held.credential is None or held.credential == target:
+        for held in index.by_equivalence.get(equivalence, ()):
+            if held.credential == target:
                 continue
-            if equivalence in ctx.catalog.member_of.get(held.credential, ()):
-                singles = _member_ids(ctx, equivalence, held.earned)
-                if (held.credential,) in singles and (target,) in _member_ids(
-                    ctx, equivalence, None
-                ):
-                    add((held,))
-    for held in pool:
+            singles = _member_ids(ctx, equivalence, held.earned)
+            if (held.credential,) in singles and (target,) in _member_ids(ctx, equivalence, None):
+                add((held,))
+    for held in index.codes:
         # A granted equivalence (an OAN code deemed held) meets its members too.
-        if (
-            held.credential in ctx.catalog.equivalences
-            and held.credential in ctx.catalog.member_of.get(target, ())
-        ):
+        if held.credential in ctx.catalog.member_of.get(target, ()):
             add((held,))
     return options
 

@@ -124,6 +124,8 @@ class _Relevance:
         self._filters: set[Filter] = set()
         self._electives = False
         self._expanded: set[str] = set()
+        self._grants: dict[tuple[str, int], Held] = {}
+        """(rule id, grant position) → the holding the grant would give (asked per filter)."""
 
     def walk(self, req: Requirement, mods: Mods) -> None:
         mods = mods.add(req)
@@ -188,16 +190,23 @@ class _Relevance:
             return
         self._filters.add(loose)
         for rule in self.rules_here.values():
-            if any(self._grant_could_match(rule, g, loose) for g in rule.grants):
+            if rule.id in self.rules:
+                continue  # already relevant: nothing more to learn from its grants
+            if any(self._grant_could_match(rule, p, g, loose) for p, g in enumerate(rule.grants)):
                 self.rule(rule.id)
 
-    def _grant_could_match(self, rule: TransferRule, grant: Any, flt: Filter) -> bool:
+    def _grant_could_match(
+        self, rule: TransferRule, position: int, grant: Any, flt: Filter
+    ) -> bool:
         if grant.credits == "as_earned":
             # Its subject and level are the source's; block credit never matches an id list.
             return flt.ids is None
-        fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
-        position = rule.grants.index(grant)
-        return matches(self.ctx, grant_holding(self.ctx, fired, position, grant), flt, None)
+        held = self._grants.get((rule.id, position))
+        if held is None:
+            fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
+            held = grant_holding(self.ctx, fired, position, grant)
+            self._grants[(rule.id, position)] = held
+        return matches(self.ctx, held, flt, None)
 
     def electives(self) -> None:
         if self._electives:

@@ -25,18 +25,25 @@ Semantics a caller may rely on (both solvers):
 * items in one exclusive group are never both applied (a source and its grants).
 
 Modules: :mod:`.problem` (the types), :mod:`.cpsat` (the general solver),
-:mod:`.exhaustive` (the reference); :func:`solve` chooses between them.
+:mod:`.exhaustive` (the reference), :mod:`.decompose` (independent components) and
+:mod:`.flow` (direct assignment and min-cost flow); :func:`solve` chooses between them.
 """
 
 from __future__ import annotations
 
+import os
+import time
+
+from pathways.errors import UnknownIdError
 from pathways.solver.cpsat import TIE_BREAK_BUDGET, CpAllocation, build_cpsat, solve_cpsat
+from pathways.solver.decompose import Component, solve_split, split
 from pathways.solver.exhaustive import (
     EXHAUSTIVE_LIMIT,
     active_set_count,
     search_space,
     solve_exhaustive,
 )
+from pathways.solver.flow import solve_direct, solve_flow
 from pathways.solver.problem import (
     LEAF_KINDS,
     OBJECTIVE,
@@ -61,7 +68,9 @@ __all__ = [
     "LEAF_KINDS",
     "OBJECTIVE",
     "OBJECTIVE_BOUND",
+    "SOLVERS",
     "TIE_BREAK_BUDGET",
+    "Component",
     "CpAllocation",
     "Item",
     "Limit",
@@ -77,15 +86,68 @@ __all__ = [
     "order_weights",
     "search_space",
     "solve",
+    "solve_component",
     "solve_cpsat",
+    "solve_direct",
     "solve_exhaustive",
+    "solve_flow",
+    "solve_split",
+    "solver_choice",
+    "split",
     "takes_parts",
     "tie_break",
 ]
 
 
-def solve(problem: Problem, *, time_limit: float = 10.0) -> Solution:
-    """Solve exactly: exhaustively when the search space is tiny, else with CP-SAT."""
+SOLVERS = ("auto", "cpsat")
+"""``auto``: the exact fast paths where they apply, CP-SAT for the rest; ``cpsat``: the
+general solver for everything (to compare the two on the same input)."""
+
+
+def solver_choice(choice: str | None = None) -> str:
+    """The solver to use: ``choice``, else the ``PATHWAYS_SOLVER`` environment variable, else
+    ``auto``. Raises :class:`UnknownIdError` (with a suggestion) for any other name."""
+    value = choice if choice is not None else os.environ.get("PATHWAYS_SOLVER") or "auto"
+    if value not in SOLVERS:
+        where = "solver" if choice is not None else "solver (PATHWAYS_SOLVER)"
+        raise UnknownIdError(where, value, SOLVERS)
+    return value
+
+
+def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = None) -> Solution:
+    """Solve ``problem`` exactly (see the module docstring for what that means).
+
+    ``method`` (see :func:`solver_choice`): with ``auto`` the problem is split into
+    independent components (:func:`split`) and each goes to the first exact path whose shape
+    it fits (:func:`solve_component`); with ``cpsat`` the whole problem goes to CP-SAT. Both
+    give an allocation equal on every term of the objective. ``time_limit`` bounds the
+    whole solve; an answer not proven within it comes back with ``optimal=False``.
+    """
+    if solver_choice(method) == "cpsat":
+        return solve_cpsat(problem, time_limit=time_limit)
+    deadline = time.monotonic() + time_limit
+
+    def part(component: Problem, hint: Solution | None) -> Solution:
+        left = max(0.05, deadline - time.monotonic())
+        return solve_component(component, time_limit=left, hint=hint)
+
+    parts = split(problem)
+    if parts is None:
+        return part(problem, None)
+    return solve_split(problem, parts, part)
+
+
+def solve_component(
+    problem: Problem, *, time_limit: float = 10.0, hint: Solution | None = None
+) -> Solution:
+    """One component: direct assignment where nothing contends, else min-cost flow where the
+    shape is an assignment, else the exhaustive reference where the search space is tiny,
+    else CP-SAT (started from ``hint``, an earlier answer, when given). Each path is taken
+    only where it is exact for the shape."""
+    for fast in (solve_direct, solve_flow):
+        answer = fast(problem)
+        if answer is not None:
+            return answer
     if search_space(problem) * active_set_count(problem) <= EXHAUSTIVE_LIMIT:
         return solve_exhaustive(problem)
-    return solve_cpsat(problem, time_limit=time_limit)
+    return solve_cpsat(problem, time_limit=time_limit, hint=hint)

@@ -360,8 +360,18 @@ def objective_stages(problem: Problem, terms: list[Any]) -> list[Any]:
     return stages
 
 
-def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1) -> Solution:
+def solve_cpsat(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 1,
+    hint: Solution | None = None,
+) -> Solution:
     """Solve ``problem`` exactly with OR-Tools CP-SAT, in stages.
+
+    ``hint``, an allocation of the same problem found another way (a fast path's answer),
+    is where the search starts: it changes how soon the optimum is found, never which
+    value is optimal.
 
     The :data:`~pathways.solver.problem.OBJECTIVE` terms are maximised in turn, as few
     weighted sums as fit 64-bit integers (:func:`objective_stages`), each stage keeping the
@@ -380,7 +390,11 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
     built = build_cpsat(problem)
     model, met, active, use_vars = built.model, built.met, built.active, built.uses
     deadline = time.monotonic() + time_limit
-    variables = [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]
+    # Each variable once: an option of several items appears under each of them, and a
+    # hint naming a variable twice makes CP-SAT reject the model (MODEL_INVALID), which
+    # silently skipped the tie-break.
+    every = [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]
+    variables = list({var.index: var for var in every}.values())
 
     def run(budget: float | None, threads: int) -> Any:
         engine = cp_model.CpSolver()
@@ -395,6 +409,8 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
             engine.parameters.max_deterministic_time = budget
         return engine, engine.solve(model)
 
+    if hint is not None:
+        _warm_start(model, built, hint)
     solver: Any = None
     optimal = True
     for stage in objective_stages(problem, built.terms):
@@ -433,6 +449,23 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0, workers: int = 1)
         uses=uses,
         optimal=optimal,
     )
+
+
+def _warm_start(model: Any, built: CpAllocation, hint: Solution) -> None:
+    """Hint ``hint``'s allocation: nodes met and active, and every use a single variable
+    decides (a leaf's use of an item through one option or one part); each variable once."""
+    values: dict[int, tuple[Any, bool]] = {}
+    for flags, flagged in ((built.met, hint.met), (built.active, hint.active)):
+        for var, value in zip(flags, flagged, strict=True):
+            values[var.index] = (var, value)
+    for pair, pairs in built.uses.items():
+        if len(pairs) == 1:
+            var = pairs[0][0]
+            used = pair in hint.uses or values.get(var.index, (var, False))[1]
+            values[var.index] = (var, used)
+    model.clear_hints()
+    for var, value in values.values():
+        model.add_hint(var, value)
 
 
 def _hint(model: Any, variables: list[Any], solver: Any) -> None:

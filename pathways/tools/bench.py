@@ -29,9 +29,15 @@
     ``cpu_ms_per_audit_<setting>`` (the workers' CPU per audit) and
     ``worker_cpu_share_<setting>`` (CPU time over auditing time × workers; 1 = never waiting)
     separate the design's overheads from CPUs taken by other work.
+    Beside them (:mod:`pathways.tools.bench_solver`): ``p50_ms_auto``/``p50_ms_cpsat`` and
+    ``speedup_vs_cpsat`` (the same audits with the general solver forced), ``cpsat_disagree``
+    (audits the two read differently: 0 expected), ``bundled_p50_ms`` (and ``_cpsat``: the
+    README's bundled audit), and the hard family of 1,000 overlapping ``any`` (``hard_s``,
+    ``hard_complete``, ``hard_optimal``; ``hard_cli_s`` through the CLI, cache warm).
 ``plan``
     ``p50_ms``/``p99_ms`` of planning the first pairs in the measured catalog, when
-    :mod:`pathways.plan` exists, else null with a reason.
+    :mod:`pathways.plan` exists, else null with a reason; ``bsb_empty_p50_ms``: Wright
+    State's BSB in Accountancy planned from an empty record in the bundled catalog.
 ``cli``
     From process start to exit, as a user meets them (median of five runs each, the compiled
     cache warm, bytecode cached): ``python_s`` (``python -c pass``, the interpreter alone),
@@ -69,6 +75,14 @@ import yaml
 
 from pathways.errors import PathwaysError
 from pathways.options import Options
+from pathways.tools.bench_solver import (
+    HARD_N,
+    PLAN_GOAL,
+    bundled_audit,
+    bundled_plan,
+    hard_family,
+    speedup_vs_cpsat,
+)
 from pathways.tools.generate import SCALES, generate_catalog
 
 if TYPE_CHECKING:
@@ -88,9 +102,16 @@ TARGETS: dict[str, tuple[str, float]] = {
     "batch.ray_speedup_2_workers": (">=", 1.4),
     "memory.peak_mib": ("<=", 4096.0),
     "cli.audit_s": ("<=", 0.4),
+    "audit.speedup_vs_cpsat": (">=", 4.0),
+    "audit.bundled_p50_ms": ("<=", 3.0),
+    "audit.hard_s": ("<=", 1.0),
+    "audit.hard_cli_s": ("<=", 5.0),
+    "batch.audits_per_s_1_worker": (">=", 73.5),
+    "plan.bsb_empty_p50_ms": ("<=", 250.0),
 }
-"""Issue 8's targets, issue 15's warm load and issue 19's CLI start-up: figure → (comparison,
-bound)."""
+"""Issue 8's targets, issue 15's warm load and allocation targets
+(``batch.audits_per_s_1_worker``: three times the 24.5 of the state run before them) and issue
+19's CLI start-up: figure → (comparison, bound)."""
 
 AS_OF = date(2026, 7, 1)
 SCALE_NAMES = ("the small catalog", "the state catalog")
@@ -450,6 +471,11 @@ def _run(
         by_id[record.learner.id] = record
     pairs = [(by_id[lid], goal) for lid, goal in _targets(small_root)][:audits]
     figures["audit"] = _measure_audits(scale, small_root, catalog, pairs, log)
+    log(f"the same {len(pairs)} audits with the general solver forced; the bundled audit")
+    figures["audit"].update(speedup_vs_cpsat(catalog, pairs, AS_OF))
+    figures["audit"].update(bundled_audit(AS_OF))
+    log(f"the hard family: {HARD_N} overlapping `any`, in process and through the CLI")
+    figures["audit"].update(hard_family(root / "hard", AS_OF))
 
     learners = list(by_id.values())[:batch_learners]
     goals = list(dict.fromkeys(goal for _, goal in pairs))[:batch_goals]
@@ -457,6 +483,8 @@ def _run(
 
     log(f"planning {min(plans, len(pairs))} learner/goal pairs")
     figures["plan"] = _plan_times(catalog, pairs[:plans])
+    log(f"planning {PLAN_GOAL} from an empty record")
+    figures["plan"].update(bundled_plan(AS_OF))
 
     log("timing the CLI from process start (--version, a bundled audit)")
     figures["cli"] = cli_times()
