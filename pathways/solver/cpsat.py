@@ -34,6 +34,14 @@ def _enforce_at_least(model: Any, terms: list[Any], bound: int, flag: Any) -> No
     model.add(sum(terms) >= bound).only_enforce_if(flag)
 
 
+SUBSTANCE = 4
+"""The objective's first terms (goal met, requirements met, credit in named requirements and
+in free electives): what a report says. They are solved to proof; ``optimal`` speaks of them."""
+
+PREFERENCE_BUDGET = 0.5
+"""Deterministic-time budget (CP-SAT's units) of each stage of the later terms (fewest split
+holdings, catalog order), which only choose among allocations that report the same."""
+
 TIE_BREAK_BUDGET = 0.02
 """Deterministic-time budget (CP-SAT's own units, not seconds) for the tie-break stage."""
 
@@ -334,12 +342,13 @@ class _CpBuilder:
         ]
 
 
-def objective_stages(problem: Problem, terms: list[Any]) -> list[Any]:
+def objective_stages(problem: Problem, terms: list[Any], first: int = 0) -> list[Any]:
     """The objective terms folded into as few weighted sums as 64-bit integers allow: each
     stage is exactly lexicographic over its terms (weights above the later terms' ranges),
-    and the stages are solved in turn. Raises :class:`ProblemTooLarge` when one term alone
-    does not fit."""
-    bounds = objective_bounds(problem)
+    and the stages are solved in turn. ``terms`` are the objective's terms from number
+    ``first`` (0-based) on. Raises :class:`ProblemTooLarge` when one term alone does not
+    fit."""
+    bounds = objective_bounds(problem)[first : first + len(terms)]
     stages: list[Any] = []
     current: Any = 0
     span = 1  # the range of the current stage's weighted sum
@@ -413,7 +422,9 @@ def solve_cpsat(
         _warm_start(model, built, hint)
     solver: Any = None
     optimal = True
-    for stage in objective_stages(problem, built.terms):
+    substance = objective_stages(problem, built.terms[:SUBSTANCE])
+    preference = objective_stages(problem, built.terms[SUBSTANCE:], SUBSTANCE)
+    for stage in substance:
         if not isinstance(stage, int):
             model.maximize(stage)
             engine, status = run(None, workers)
@@ -431,6 +442,18 @@ def solve_cpsat(
             if not optimal:
                 break
     assert solver is not None, "the first stage holds the root's variable"
+    for stage in preference if optimal else []:
+        # Within what the report says, the preferred arrangement: sought on one worker under a
+        # deterministic budget (proving the fewest split holdings is a subset sum), so the
+        # same problem always gets the same answer, in bounded time, whatever the load.
+        if not isinstance(stage, int):
+            model.maximize(stage)
+            engine, status = run(PREFERENCE_BUDGET, 1)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            solver = engine
+            model.add(stage >= int(solver.value(stage)))
+            _hint(model, variables, solver)
     if built.penalty:
         # The stable tie-break, on one worker under a deterministic budget so the same problem
         # always gets the same answer whatever the machine's load.
