@@ -264,6 +264,59 @@ def test_institution_extras_name_listed_institutions(
     )
 
 
+def test_institution_identifiers_cite_their_own_file(
+    runner: CliRunner, hand: Path, tmp_path: Path
+) -> None:
+    """A code read elsewhere than the institution's page keeps its own row and source; a code
+    of the wrong shape, one that contradicts the institutions table, a duplicate and an
+    unlisted id are located errors, and the good rows still land with --keep-going."""
+    listed = _write(
+        tmp_path,
+        "institutions-x.csv",
+        "id,name,aliases,kind,opeid,ipeds,closed,source,seen\n"
+        "east,East State College,,technical,,,,https://e.example.edu,2026-12-04\n"
+        "west,West State College,,technical,,123456,,https://w.example.edu,2026-12-04\n",
+    )
+    codes = _write(
+        tmp_path,
+        "institution-identifiers.csv",
+        "id,scheme,value,source,seen\n"
+        "east,ipeds,201283,https://ipeds.example.org/east,2026-12-04\n"
+        "east,opeid,00123400,https://ipeds.example.org/east,2026-12-04\n"
+        "west,ipeds,654321,https://ipeds.example.org/west,2026-12-04\n"
+        "east,ipeds,20128,https://ipeds.example.org/east,2026-12-04\n"
+        "eats,ipeds,201284,https://ipeds.example.org/east,2026-12-04\n"
+        "east,ipeds,201283,https://ipeds.example.org/east,2026-12-04\n"
+        "east,fice,123,https://ipeds.example.org/east,2026-12-04\n",
+    )
+    result = _import(runner, hand, listed, codes)
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    err = result.stderr  # type: ignore[attr-defined]
+    assert f"{codes}:4:3: value: west already has ipeds '123456'" in err
+    assert f"{codes}:5:3: value: '20128' is not an ipeds code (6 digits)" in err
+    assert f"{codes}:6:1: id: 'eats' is not an institution of the tables; did you mean east?" in err
+    assert f"{codes}:7:" in err  # the same row as row 2
+    assert f"{codes}:8:2: scheme:" in err
+    assert not (hand / "generated").exists()
+    assert _import(runner, hand, listed, codes, extra=("--keep-going",)).exit_code == 1  # type: ignore[attr-defined]
+    catalog = load_catalog(hand, cache=False)
+    east, west = catalog.institutions["east"], catalog.institutions["west"]
+    assert (east.identifiers.ipeds, east.identifiers.opeid) == ("201283", "00123400")
+    assert east.source == "https://e.example.edu"
+    assert (west.identifiers.ipeds, west.identifiers.opeid) == ("123456", None)
+
+
+def test_bundled_colleges_carry_their_ipeds_unitids() -> None:
+    """The community and technical colleges' IPEDS UnitIDs from
+    sources/institution-identifiers.csv reach the compiled catalog (Sinclair is 205470)."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    assert catalog.institutions["sinclair"].identifiers.ipeds == "205470"
+    assert catalog.institutions["tri-c"].identifiers.ipeds == "202356"
+    with_ipeds = {i.id for i in catalog.institutions.values() if i.identifiers.ipeds}
+    assert len(with_ipeds) >= 23
+    assert "eastern-gateway" not in with_ipeds
+
+
 EXAMS = """\
 policy,exam,exam_title,subject,min_score,max_score,award,area,credits,rule,source,seen,note
 ohio.clep,clep.german,CLEP German,GER,59,66,block,,8,,https://x.example.edu/clep,2026-12-04,

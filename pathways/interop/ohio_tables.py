@@ -32,6 +32,7 @@ from pathways.interop.tables import Row, Table, exactly, first_seen, slug
 __all__ = [
     "AREAS",
     "EXTRA_COLUMNS",
+    "IDENTIFIER_COLUMNS",
     "INSTITUTION_COLUMNS",
     "OAN_COLUMNS",
     "OT36_COLUMNS",
@@ -42,6 +43,7 @@ __all__ = [
     "oan_policy",
     "ot36_rule",
     "read_extras",
+    "read_identifiers",
     "read_institutions",
     "read_oan_codes",
     "read_ot36",
@@ -66,6 +68,12 @@ OAN_COLUMNS = ("code", "title", "credits", "subject", "source", "seen", "note")
 EXTRA_COLUMNS = ("id", "badge_issuers", "note")
 """``institution-extras.csv``: what the catalog adds to a listed institution that is not a
 fact of the public record: its badge issuer ids and a note (e.g. a tuition estimate)."""
+IDENTIFIER_COLUMNS = ("id", "scheme", "value", "source", "seen")
+"""``institution-identifiers.csv``: one federal code of a listed institution a row (``scheme``
+``ipeds`` for the IPEDS UnitID, ``opeid`` for the OPE id), each citing the file it was read
+in, so a code read elsewhere than the institution's own page keeps its own source."""
+_ID_PATTERNS = {"ipeds": re.compile(r"^[0-9]{6}$"), "opeid": re.compile(r"^[0-9]{6}([0-9]{2})?$")}
+_ID_SHAPES = {"ipeds": "6 digits", "opeid": "6 or 8 digits"}
 
 AREAS: dict[str, tuple[str, str]] = {
     "eng": ("ot36-eng", "English Composition / Oral Communication"),
@@ -244,6 +252,43 @@ def read_extras(tables: Iterable[Table], known: Catalogue) -> None:
             entry["source"] = source
             if row.raw("note"):
                 entry["note"] = row.raw("note")
+
+
+def read_identifiers(tables: Iterable[Table], known: Catalogue) -> None:
+    """Add the codes of ``institution-identifiers.csv`` rows to the institutions the tables
+    list (read after :func:`read_institutions`). An id no table lists, a code of the wrong
+    shape and a code that differs from one already given for the same scheme are errors at
+    the row; the institution's ``source`` stays its own page."""
+    seen: dict[tuple[str, ...], Row] = {}
+    for table in tables:
+        for row in table:
+            before = len(row.problems.errors)
+            ident = row.text("id")
+            scheme = row.choice("scheme", tuple(_ID_PATTERNS))
+            value = row.text("value")
+            row.url("source")
+            row.date("seen")
+            if scheme is not None and value is not None and not _ID_PATTERNS[scheme].match(value):
+                row.error("value", f"{value!r} is not an {scheme} code ({_ID_SHAPES[scheme]})")
+            if not first_seen(seen, row) or len(row.problems.errors) > before:
+                continue
+            assert ident is not None and scheme is not None and value is not None
+            entry = known.new_institutions.get(ident)
+            if entry is None:
+                close = suggest(ident, known.new_institutions)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                row.error("id", f"{ident!r} is not an institution of the tables{hint}")
+                continue
+            if "identifiers" not in entry:  # placed just before the institution's source
+                items = list(entry.items())
+                at = next(i for i, (key, _) in enumerate(items) if key == "source")
+                entry.clear()
+                entry.update([*items[:at], ("identifiers", {}), *items[at:]])
+            codes: dict[str, str] = entry["identifiers"]
+            if codes.get(scheme, value) != value:
+                row.error("value", f"{ident} already has {scheme} {codes[scheme]!r}")
+                continue
+            codes[scheme] = value
 
 
 def _course_row(row: Row, known: Catalogue) -> Course | None:

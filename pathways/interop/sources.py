@@ -37,6 +37,7 @@ from pathways.interop.equivalencies import (
 )
 from pathways.interop.ohio_tables import (
     EXTRA_COLUMNS,
+    IDENTIFIER_COLUMNS,
     INSTITUTION_COLUMNS,
     OAN_COLUMNS,
     OT36_COLUMNS,
@@ -46,6 +47,7 @@ from pathways.interop.ohio_tables import (
     oan_policy,
     ot36_rule,
     read_extras,
+    read_identifiers,
     read_institutions,
     read_oan_codes,
     read_ot36,
@@ -74,6 +76,7 @@ _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ot36", OT36_COLUMNS),
     ("institutions", INSTITUTION_COLUMNS),
     ("extras", EXTRA_COLUMNS),
+    ("identifiers", IDENTIFIER_COLUMNS),
     ("codes", OAN_COLUMNS[:3]),
     ("exams", EXAM_COLUMNS),
     ("ctag", CTAG_COLUMNS[:4]),
@@ -212,6 +215,7 @@ def generate(
     kinds = _classify(tables, problems)
     read_institutions(kinds["institutions"], known)
     read_extras(kinds["extras"], known)
+    read_identifiers(kinds["identifiers"], known)
     read_ot36(kinds["ot36"], known)
     read_oan_codes(kinds["codes"], known)
     rows = read_equivalencies(kinds["registrar"], known, sending=sending, receiving=receiving)
