@@ -347,6 +347,20 @@ def test_csv_header_variants_make_the_same_holdings(catalog: CompiledCatalog, va
     assert result.record.learner.id == "l-9" and not result.record.unmapped
 
 
+def test_csv_college_named_only_by_its_ipeds_unitid(catalog: CompiledCatalog) -> None:
+    """A college export that gives its IPEDS UnitID and no name maps through the bundled Ohio
+    table of UnitIDs (Sinclair is 205470 in data/ohio/sources/institution-identifiers.csv)."""
+    raw = b"student_id,unitid,subject,number,grade,term\nS7,205470,ENG,1101,A,Fall 2024\n"
+    result = run_import(catalog, ("x.csv", raw))
+    assert (result.report.files[0].institution, result.report.files[0].matched_by) == (
+        "sinclair",
+        "ipeds",
+    )
+    assert [(h.credential, h.at) for h in result.record.holdings] == [
+        ("sinclair.eng-1101", "sinclair")
+    ]
+
+
 def test_csv_without_learner_id_needs_the_option(catalog: CompiledCatalog) -> None:
     raw = b"subject,number,grade,term,institution\nENG,1010,A,Fall 2024,Tri-C\n"
     with pytest.raises(Exception, match="--learner"):
