@@ -225,6 +225,12 @@ class Workers:
         """The job that loads and compiles catalog files (raises ``CatalogError``)."""
         return Job(load_sources, load_sources, (sources,))
 
+    def compile_now(self, sources: dict[str, bytes]) -> CompiledCatalog:
+        """:meth:`compile_catalog` run and waited for in this thread: how a server process
+        compiles a version another process published. Raises ``CatalogError`` or
+        :class:`WorkersUnavailable`."""
+        return self.call(self.compile_catalog(sources))
+
     def call(self, job: Job[T]) -> T:
         """Run ``job``, waiting for it in this (worker) thread.
 
