@@ -78,11 +78,7 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 EVALUATION_ERRORS: dict[int | str, dict[str, Any]] = {
     422: INVALID_INPUT,
-    503: {
-        "model": Message,
-        "description": "The solver's time limit was reached, or the worker processes that "
-        "check the record's badges were busy or one stopped (retry).",
-    },
+    503: {"model": Message, "description": "The solver's time limit was reached."},
 }
 
 
@@ -428,7 +424,6 @@ def audit_learner(
     settings: SettingsDep,
     catalog: CatalogDep,
     resolver: ResolverDep,
-    workers: WorkersDep,
     learner_id: LearnerId,
     goal: GoalQuery,
     as_of: date | None = None,
@@ -451,7 +446,6 @@ def audit_learner(
             trust=settings.badge_trust,
             time_limit=settings.solver_seconds,
             badge_resolver=resolver,
-            badge_checker=workers.check_badge_now,
         ),
     )
     return JSONResponse(decision.model_dump(mode="json"))
@@ -464,7 +458,6 @@ def transfer_learner(
     settings: SettingsDep,
     catalog: CatalogDep,
     resolver: ResolverDep,
-    workers: WorkersDep,
     learner_id: LearnerId,
     institution: Annotated[str, Query(min_length=1, max_length=200)],
     as_of: date | None = None,
@@ -484,7 +477,6 @@ def transfer_learner(
             include_discretionary=include_discretionary,
             trust=settings.badge_trust,
             badge_resolver=resolver,
-            badge_checker=workers.check_badge_now,
         ),
     )
     return JSONResponse(statement.model_dump(mode="json"))

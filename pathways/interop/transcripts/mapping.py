@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -321,16 +322,20 @@ class _Index:
 _KEPT_INDEXES = 2
 _indexes: dict[str, _Index] = {}
 """The indexes of the last catalog versions mapped to, by version (a content hash)."""
+_indexes_lock = threading.Lock()
 
 
 def _index(catalog: CompiledCatalog) -> _Index:
-    """The index of ``catalog``, built on its first use and kept with the last few."""
-    found = _indexes.get(catalog.version)
+    """The index of ``catalog``, built on its first use and kept with the last few (safe to
+    call from several threads: at worst two build the same index)."""
+    with _indexes_lock:
+        found = _indexes.get(catalog.version)
     if found is None:
         found = _Index.build(catalog)
-        _indexes[catalog.version] = found
-        while len(_indexes) > _KEPT_INDEXES:
-            del _indexes[next(iter(_indexes))]
+        with _indexes_lock:
+            _indexes[catalog.version] = found
+            while len(_indexes) > _KEPT_INDEXES:
+                del _indexes[next(iter(_indexes))]
     return found
 
 
