@@ -4,9 +4,10 @@ Each server process keeps the compiled catalog of the published version in a
 :class:`CatalogStore`. A request that reads the catalog asks :meth:`CatalogStore.current`,
 which checks the publication pointer (one primary-key lookup, at most once per
 ``check_interval`` seconds) and, when another process published or rolled back, compiles the
-new version from its stored sources and swaps it in. A request works on one
-:class:`Snapshot` from start to end, so it never mixes two versions; the swap is a single
-reference assignment, so readers never see a half-built catalog.
+new version from its stored sources and swaps it in (in a worker process when the store is
+given one: only the first catalog a process serves, at start-up, is compiled in the process).
+A request works on one :class:`Snapshot` from start to end, so it never mixes two versions; the
+swap is a single reference assignment, so readers never see a half-built catalog.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import gc
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -69,10 +71,21 @@ class CatalogStore:
     ``check_interval`` 0 checks the pointer on every call; a positive value checks at most
     that often (a process then serves a new version at most that many seconds late).
     Compiled versions are kept (the ``keep`` most recent), so a rollback swaps instantly.
+    ``compile`` compiles a version's sources once a first one is served (the service runs it
+    in its worker processes; it raises ``CatalogError`` as :func:`load_sources` does, or
+    ``WorkersUnavailable``, answered 503); the first is compiled with :func:`load_sources`.
     """
 
-    def __init__(self, engine: Engine, *, check_interval: float = 0.0, keep: int = 4) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        check_interval: float = 0.0,
+        keep: int = 4,
+        compile: Callable[[dict[str, bytes]], CompiledCatalog] = load_sources,
+    ) -> None:
         self._engine = engine
+        self._compile = compile
         self._interval = check_interval
         self._keep = keep
         self._snapshot: Snapshot | None = None
@@ -145,7 +158,7 @@ class CatalogStore:
         if not sources:
             raise CatalogUnavailable(f"catalog version {version} has no stored files")
         try:
-            return load_sources(sources)
+            return (self._compile if self._snapshot is not None else load_sources)(sources)
         except CatalogError as error:
             # Stored versions were valid when published; a newer engine may reject one.
             raise CatalogUnavailable(

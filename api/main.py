@@ -166,12 +166,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.catalogs = CatalogStore(engine, check_interval=settings.catalog_check_interval)
     app.state.resolver = (
         Resolver.load(settings.badge_resolve_dir) if settings.badge_resolve_dir else None
     )
-    app.state.workers = Workers(
+    app.state.workers = workers = Workers(
         settings.cpu_workers, seconds=settings.cpu_job_seconds, resolver=app.state.resolver
+    )
+    app.state.catalogs = CatalogStore(
+        engine, check_interval=settings.catalog_check_interval, compile=workers.compile_now
     )
     install_handlers(app)
     app.include_router(api_router)

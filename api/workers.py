@@ -183,6 +183,19 @@ class Workers:
             (document, as_of, trust, identity),
         )
 
+    def check_badge_now(
+        self,
+        document: Mapping[str, Any] | str,
+        *,
+        as_of: date,
+        trust: tuple[str, ...],
+        identity: Identity | None,
+    ) -> Checked:
+        """:meth:`check_badge` run and waited for in this (worker) thread: the engine's
+        ``Options.badge_checker``, so that the badges of a record an evaluation reads are
+        checked in the pool. Raises :class:`WorkersUnavailable`."""
+        return self.call(self.check_badge(document, as_of=as_of, trust=trust, identity=identity))
+
     def import_transcripts(
         self, catalog: CompiledCatalog, files: TranscriptFiles, options: ImportOptions
     ) -> Job[ImportResult]:
@@ -211,6 +224,12 @@ class Workers:
     def compile_catalog(sources: dict[str, bytes]) -> Job[CompiledCatalog]:
         """The job that loads and compiles catalog files (raises ``CatalogError``)."""
         return Job(load_sources, load_sources, (sources,))
+
+    def compile_now(self, sources: dict[str, bytes]) -> CompiledCatalog:
+        """:meth:`compile_catalog` run and waited for in this thread: how a server process
+        compiles a version another process published. Raises ``CatalogError`` or
+        :class:`WorkersUnavailable`."""
+        return self.call(self.compile_catalog(sources))
 
     def call(self, job: Job[T]) -> T:
         """Run ``job``, waiting for it in this (worker) thread.

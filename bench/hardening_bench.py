@@ -8,7 +8,9 @@
 * ``health``: only the second half of ``flood``: health latency while 8 verifications of one
   badge with ``--alignments`` alignments run at once, on a server whose verification pool has
   ``--cpu-workers`` processes (0: verification on the request's own thread, as before the pool);
-  with ``--transcript-rows N``, while one transcript of N course lines is imported instead.
+  with ``--transcript-rows N``, while one transcript of N course lines is imported instead;
+  with ``--route audit``, while 8 ``POST /v1/audit`` calls each read that badge inline in
+  the record.
 * ``kill-sweep``: kills (SIGKILL) a process publishing the bundled catalog right after its
   k-th SQL statement, for every k of the transaction, ``--rounds`` times, and checks after
   each kill that the database is consistent (the pointer names a stored version, every
@@ -187,8 +189,9 @@ def health_while(base: str, pid: int, work: Callable[[], list[str]]) -> dict[str
     }
 
 
-def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
-    """Health while 8 verifications of one badge with ``alignments`` alignments run at once."""
+def health_under_badges(base: str, pid: int, alignments: int, route: str) -> dict[str, Any]:
+    """Health while 8 verifications of one badge with ``alignments`` alignments run at once
+    (``route`` ``verify``: ``POST /v1/badges/verify``; ``audit``: inline in an audit's record)."""
     document = badge()
     document.pop("proof")
     document["credentialSubject"]["achievement"]["alignment"] = [
@@ -197,8 +200,17 @@ def health_under_badges(base: str, pid: int, alignments: int) -> dict[str, Any]:
     ]
     signed = KEY.sign(document, created=datetime(2025, 1, 1, tzinfo=UTC))
     payload = {"badge": signed, "trust": [KEY.issuer], "as_of": "2026-03-01"}
+    audit = {
+        "record": {"learner": {"id": "l"}, "holdings": [{"badge": signed}]},
+        "goal": "demo.badge.robotics",
+        "trust": [KEY.issuer],
+        "as_of": "2026-03-01",
+    }
 
     def verify(_: int) -> str:
+        if route == "audit":
+            reply = httpx.post(f"{base}/v1/audit", json=audit, timeout=600)
+            return f"{reply.status_code} {reply.json().get('status')}"
         reply = httpx.post(f"{base}/v1/badges/verify", json=payload, timeout=600)
         verdict = reply.json()
         return f"{reply.status_code} {verdict.get('verified')} {verdict.get('reason_code')}"
@@ -281,6 +293,7 @@ def main() -> None:
     health_args = commands.add_parser("health")
     health_args.add_argument("--alignments", type=int, default=1500)
     health_args.add_argument("--cpu-workers", type=int, default=None)
+    health_args.add_argument("--route", choices=("verify", "audit"), default="verify")
     health_args.add_argument(
         "--transcript-rows", type=int, default=0, help="import a transcript instead of badges"
     )
@@ -304,7 +317,8 @@ def main() -> None:
         if args.command == "health" and args.transcript_rows:
             print(json.dumps(health_under_import(base, pid, args.transcript_rows)))
         else:
-            print(json.dumps(health_under_badges(base, pid, args.alignments)))
+            route = args.route if args.command == "health" else "verify"
+            print(json.dumps(health_under_badges(base, pid, args.alignments, route)))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ so each idea has one name everywhere. What each setting means is in ``docs/seman
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,6 +30,11 @@ class Options:
     * ``trust`` — issuer URLs or DIDs whose badges verify without a catalog claim;
     * ``badge_resolver`` — fetches badge documents (a :class:`pathways.interop.Resolver`;
       ``None``: the default resolver of :func:`pathways.interop.verify_badge`);
+    * ``badge_checker`` — runs a badge's checks instead of
+      :func:`pathways.interop.check_badge` with ``badge_resolver`` (a service runs them in a
+      worker process): called as ``badge_checker(document, as_of=, trust=, identity=)``, it
+      must return what ``check_badge`` would (a :class:`pathways.interop.Checked`) and may
+      raise to abandon the evaluation (the exception reaches the caller unchanged);
     * ``time_limit`` — seconds the exact solver may take before it gives up;
     * ``solver`` — ``auto`` (exact fast paths where a problem's shape allows, CP-SAT for the
       rest) or ``cpsat`` (the general solver for everything, to compare the two); ``None``:
@@ -42,6 +47,7 @@ class Options:
     include_discretionary: bool = False
     trust: Sequence[str] = field(default=())
     badge_resolver: Any = None
+    badge_checker: Callable[..., Any] | None = None
     time_limit: float = 10.0
     solver: str | None = None
 

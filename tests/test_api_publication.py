@@ -302,6 +302,25 @@ def test_other_process_serves_new_version_on_next_request(server: Server) -> Non
     other_engine.dispose()
 
 
+@pytest.mark.parametrize("cpu_workers", [0, 1])
+def test_a_version_another_process_published_is_compiled_in_a_worker(
+    server: Server, cpu_workers: int
+) -> None:
+    other_engine = make_engine(server.url)
+    other = create_app(
+        Settings(database_url=server.url, cpu_workers=cpu_workers), engine=other_engine
+    )
+    with TestClient(other) as other_client:
+        other_client.get("/v1/health")
+        assert other.state.workers.processes() == []  # the first catalog: compiled in-process
+        published = server.publish(**_yaml(SMALL)).json()
+        reply = other_client.get("/v1/credentials")
+        assert reply.headers[CATALOG_VERSION_HEADER] == published["catalog_version"]
+        assert reply.json()["count"] == 3
+        assert len(other.state.workers.processes()) == cpu_workers
+    other_engine.dispose()
+
+
 def test_interval_check_serves_cached_version_between_checks(server: Server) -> None:
     other_engine = make_engine(server.url)
     lazy = create_app(

@@ -114,6 +114,22 @@ def test_unreadable_file_answers_422_located(
     assert (error["file"], error["line"], error["col"]) == ("t.xml", *where)
 
 
+def test_a_transcript_past_the_line_cap_answers_422_at_its_first_line_past_it(
+    client: TestClient,
+) -> None:
+    from pathways.interop.transcripts import MAX_TRANSCRIPT_LINES
+
+    rows = ["subject,number,grade,term,institution"]
+    rows += [f"ZZZ,{1000 + i},A,Fall 2024,Tri-C" for i in range(MAX_TRANSCRIPT_LINES + 1)]
+    reply = client.post(
+        "/v1/records/import",
+        json={"files": [{"name": "big.csv", "content": "\n".join(rows)}], "learner": "l"},
+    )
+    assert reply.status_code == 422
+    (error,) = reply.json()["errors"]
+    assert (error["file"], error["line"], error["col"]) == ("big.csv", MAX_TRANSCRIPT_LINES + 2, 1)
+
+
 def test_bad_options_answer_422(client: TestClient) -> None:
     raw = "subject,number,grade,term,institution\nENG,1010,A,Fall 2024,Tri-C\n"
     no_learner = client.post(

@@ -19,9 +19,10 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 
 from api.catalogs import Snapshot
-from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep
+from api.deps import CatalogDep, OptionalUser, ResolverDep, SettingsDep, WorkersDep
 from api.models import INVALID_INPUT, AuditRequest, Message, TransferRequest, User
 from api.settings import Settings
+from api.workers import Workers
 from pathways.catalog.load import parse_record
 from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import Decision, Statement
@@ -36,7 +37,11 @@ MAX_EXCEPTIONS = 200
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     422: INVALID_INPUT,
-    503: {"model": Message, "description": "The solver's time limit was reached."},
+    503: {
+        "model": Message,
+        "description": "The solver's time limit was reached, or the worker processes that "
+        "check the record's badges were busy or one stopped (retry).",
+    },
 }
 
 
@@ -77,12 +82,14 @@ class EvaluationRequest(Protocol):
 @dataclass(frozen=True)
 class Evaluation:
     """What a stateless evaluation route needs besides its body: the published catalog, the
-    caller (whose caps apply), and the service's settings and badge resolver."""
+    caller (whose caps apply), the service's settings and badge resolver, and the worker
+    processes that check the record's badges."""
 
     catalog: Snapshot
     user: User | None
     settings: Settings
     resolver: Resolver | None
+    workers: Workers
 
     def record(self, body: EvaluationRequest) -> LearnerRecord:
         """The body's record, validated after checking it against the caller's size caps
@@ -91,23 +98,28 @@ class Evaluation:
 
     def options(self, body: EvaluationRequest) -> Options:
         """The engine's options for the request: its own settings, the service's trusted
-        issuers and resolver, and the caller's solver time. A body without ``projected`` is
-        not projected."""
+        issuers and resolver, and the caller's solver time; badges are checked in the worker
+        processes. A body without ``projected`` is not projected."""
         return Options(
             as_of=body.as_of,
             projected=bool(getattr(body, "projected", False)),
             include_discretionary=body.include_discretionary,
             trust=(*self.settings.badge_trust, *body.trust),
             badge_resolver=self.resolver,
+            badge_checker=self.workers.check_badge_now,
             time_limit=solver_seconds(self.user, self.settings),
         )
 
 
 def evaluation(
-    catalog: CatalogDep, user: OptionalUser, settings: SettingsDep, resolver: ResolverDep
+    catalog: CatalogDep,
+    user: OptionalUser,
+    settings: SettingsDep,
+    resolver: ResolverDep,
+    workers: WorkersDep,
 ) -> Evaluation:
     """The request's :class:`Evaluation`."""
-    return Evaluation(catalog, user, settings, resolver)
+    return Evaluation(catalog, user, settings, resolver, workers)
 
 
 EvaluationDep = Annotated[Evaluation, Depends(evaluation)]

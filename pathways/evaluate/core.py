@@ -80,6 +80,7 @@ def transfer(
         projected=False,
         trust=options.trust,
         badge_resolver=options.badge_resolver,
+        badge_checker=options.badge_checker,
     )
     result = fire_rules(ctx, prepared, institution, include_discretionary=include_discretionary)
     credits = Fraction(0)
@@ -187,6 +188,7 @@ def audit(
         projected=projected,
         trust=options.trust,
         badge_resolver=options.badge_resolver,
+        badge_checker=options.badge_checker,
     )
     institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
     if institution is not None:

@@ -7,10 +7,11 @@ repeated course's weaker attempt, a badge that does not verify).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pathways.catalog.grammar import named_ids
@@ -131,15 +132,20 @@ def prepare(
     projected: bool,
     trust: Sequence[str],
     badge_resolver: Any = None,
+    badge_checker: Callable[..., Any] | None = None,
 ) -> Prepared:
-    """Resolve every holding to a :class:`Held` and find those that cannot meet anything."""
+    """Resolve every holding to a :class:`Held` and find those that cannot meet anything.
+
+    A holding's badge is checked by ``badge_checker`` when given (see
+    :class:`~pathways.options.Options`), else with ``badge_resolver``."""
     own: list[Held] = []
     reasons: dict[str, tuple[str, str]] = {}
     badges: list[tuple[int, str, str]] = []
     entries: list[tuple[int, Holding]] = []
     for index, holding in enumerate(record.holdings):
         if holding.badge is not None:
-            verified = _verify_badge(catalog, record, holding, as_of, trust, badge_resolver)
+            check = badge_checker or _checker(badge_resolver)
+            verified = _verify_badge(catalog, record, holding, as_of, trust, check)
             if isinstance(verified, list):
                 entries.extend((index, found) for found in verified)
             else:
@@ -363,22 +369,19 @@ def _verify_badge(
     holding: Holding,
     as_of: date,
     trust: Sequence[str],
-    resolver: Any,
+    check: Callable[..., Any] | None,
 ) -> list[Holding] | tuple[str, str]:
-    """Verify an Open Badges / CLR holding: the holdings it proves, or (reason code, sentence)."""
-    try:
-        from pathways.interop import verify_badge
-    except ImportError:
+    """Verify an Open Badges / CLR holding: the holdings it proves, or (reason code, sentence).
+    ``check`` runs the badge's checks (None: verification is not installed)."""
+    if check is None:
         return ("unverified", "badge verification is not available in this installation")
+    from pathways.interop import conclude_badge
+
     assert holding.badge is not None
-    result = verify_badge(
-        holding.badge,
-        catalog=catalog,
-        as_of=as_of,
-        resolver=resolver,
-        trust=tuple(trust),
-        identity=record.learner.identity,
+    checked = check(
+        holding.badge, as_of=as_of, trust=tuple(trust), identity=record.learner.identity
     )
+    result = conclude_badge(checked, catalog=catalog, trust=tuple(trust))
     found = result.holdings() if result.verified else []  # a CLR carries several
     if found:
         if holding.status != "earned":
@@ -386,6 +389,16 @@ def _verify_badge(
         return found
     code = "revoked" if result.reason_code == "revoked" else "unverified"
     return (code, f"badge not counted: {result.reason_code}: {result.reason}")
+
+
+def _checker(resolver: Any) -> Callable[..., Any] | None:
+    """:func:`~pathways.interop.check_badge` with ``resolver``; None when the interop extra
+    (badge verification) is not installed."""
+    try:
+        from pathways.interop import check_badge
+    except ImportError:
+        return None
+    return partial(check_badge, resolver=resolver)
 
 
 def grade_point_average(held: Iterable[Held], scope_inst: str | None = None) -> float | None:

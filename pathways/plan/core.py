@@ -139,6 +139,7 @@ def plan(
         search_options,
         trust=options.trust,
         badge_resolver=options.badge_resolver,
+        badge_checker=options.badge_checker,
     )
     built = build_model(space, reduce=alternatives == 0)
     search = Search(built, time_limit)

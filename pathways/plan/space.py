@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
@@ -373,6 +373,7 @@ def build_space(
     *,
     trust: Sequence[str],
     badge_resolver: Any,
+    badge_checker: Callable[..., Any] | None,
 ) -> Space:
     goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
     for inst in options.from_institutions:
@@ -380,7 +381,13 @@ def build_space(
             raise UnknownIdError("institution", inst, catalog.institutions)
     ctx = evaluation_context(catalog, record, as_of)
     prepared = prepare(
-        catalog, record, as_of, projected=False, trust=trust, badge_resolver=badge_resolver
+        catalog,
+        record,
+        as_of,
+        projected=False,
+        trust=trust,
+        badge_resolver=badge_resolver,
+        badge_checker=badge_checker,
     )
     institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
     rules_here = catalog.rules_at(institution) if institution is not None else ()

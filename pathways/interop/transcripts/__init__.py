@@ -32,13 +32,20 @@ from pathways.interop.transcripts.mapping import (
     map_transcripts,
 )
 from pathways.interop.transcripts.pesc import read_pesc
-from pathways.interop.transcripts.source import MAX_TRANSCRIPT_BYTES, Transcript, TranscriptError
+from pathways.interop.transcripts.source import (
+    MAX_TRANSCRIPT_BYTES,
+    MAX_TRANSCRIPT_LINES,
+    Transcript,
+    TranscriptError,
+    fail,
+)
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
 
 __all__ = [
     "MAX_TRANSCRIPT_BYTES",
+    "MAX_TRANSCRIPT_LINES",
     "ImportOptions",
     "ImportReport",
     "ImportResult",
@@ -80,7 +87,8 @@ def import_transcripts(
     one record, with the report.
 
     Every file is read before anything is mapped: one unreadable file raises
-    :class:`TranscriptError` carrying the errors of all of them, and nothing is made.
+    :class:`TranscriptError` carrying the errors of all of them, and nothing is made; so do
+    files that hold more than :data:`MAX_TRANSCRIPT_LINES` lines, alone or together.
     """
     transcripts: list[Transcript] = []
     errors: list[LocatedError] = []
@@ -91,6 +99,17 @@ def import_transcripts(
             errors += error.errors
     if errors:
         raise TranscriptError(errors)
+    total = 0
+    for transcript in transcripts:
+        total += len(transcript.courses) + len(transcript.tests) + len(transcript.awards)
+        if total > MAX_TRANSCRIPT_LINES:
+            raise fail(
+                transcript.file,
+                None,
+                None,
+                f"the files hold more than {MAX_TRANSCRIPT_LINES} course, test and award lines "
+                "together (one learner's whole history is a few hundred)",
+            )
     return map_transcripts(catalog, transcripts, options)
 
 

@@ -44,6 +44,7 @@ from typing import Any
 from pathways.errors import LocatedError, suggest
 from pathways.interop.transcripts.source import (
     MAX_TRANSCRIPT_BYTES,
+    MAX_TRANSCRIPT_LINES,
     CourseLine,
     Organization,
     Session,
@@ -55,6 +56,7 @@ from pathways.interop.transcripts.source import (
     parse_amount,
     parse_day,
     term_session,
+    too_many_lines,
 )
 
 __all__ = ["COLUMNS", "read_csv"]
@@ -304,5 +306,7 @@ def _rows(name: str, reader: Any, header: list[str], columns: Mapping[str, int])
                 min(len(cells), len(header)) + 1,
                 f"the row has {len(cells)} fields where the header has {len(header)}",
             )
+        if len(rows) == MAX_TRANSCRIPT_LINES:
+            raise too_many_lines(name, reader.line_num, 1)
         rows.append(_Row(name, reader.line_num, cells, columns))
     return rows

@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -273,6 +274,71 @@ class _Institutions:
         return None, None, []
 
 
+# --------------------------------------------------------------------------- the index
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What mapping a line looks up in a catalog, built once per catalog version.
+
+    Every list keeps the order of ``catalog.versions``, so a lookup here answers exactly what
+    a scan of the catalog would: ``courses`` by issuer; ``by_subject`` by (issuer, slug S) for
+    each id ``<issuer>.S-…``; ``by_title`` by (issuer, normalised title); ``awards`` by issuer
+    (normalised title → id, the last id of a title winning); ``exams`` by test (``ap``,
+    ``clep``: normalised subject → id).
+    """
+
+    institutions: _Institutions
+    by_subject: Mapping[tuple[str, str], list[str]]
+    by_title: Mapping[tuple[str, str], list[str]]
+    awards: Mapping[str, Mapping[str, str]]
+    exams: Mapping[str, Mapping[str, str]]
+
+    @classmethod
+    def build(cls, catalog: CompiledCatalog) -> _Index:
+        """The index of ``catalog`` (one pass over its credentials)."""
+        by_subject: dict[tuple[str, str], list[str]] = {}
+        by_title: dict[tuple[str, str], list[str]] = {}
+        awards: dict[str, dict[str, str]] = {}
+        exams: dict[str, dict[str, str]] = {kind: {} for kind in set(_TESTS.values())}
+        for ident, versions in catalog.versions.items():
+            latest = versions[-1]
+            inst = latest.issuer
+            if inst is not None and latest.kind == "course":
+                by_title.setdefault((inst, _words(latest.title)), []).append(ident)
+                if ident.startswith(f"{inst}."):
+                    rest = ident[len(inst) + 1 :]
+                    for at in [i for i, c in enumerate(rest) if c == "-"]:
+                        by_subject.setdefault((inst, rest[:at]), []).append(ident)
+            if inst is not None and latest.kind in AWARD_KINDS:
+                awards.setdefault(inst, {})[_words(latest.title)] = ident
+            for kind, titles in exams.items():
+                if latest.kind == "exam" and ident.startswith(f"{kind}."):
+                    titles[_words(re.sub(rf"^{kind}\s+", "", _words(latest.title)))] = ident
+        institutions = _Institutions(catalog.institutions)
+        return cls(institutions, by_subject, by_title, awards, exams)
+
+
+_KEPT_INDEXES = 2
+_indexes: dict[str, _Index] = {}
+"""The indexes of the last catalog versions mapped to, by version (a content hash)."""
+_indexes_lock = threading.Lock()
+
+
+def _index(catalog: CompiledCatalog) -> _Index:
+    """The index of ``catalog``, built on its first use and kept with the last few (safe to
+    call from several threads: at worst two build the same index)."""
+    with _indexes_lock:
+        found = _indexes.get(catalog.version)
+    if found is None:
+        found = _Index.build(catalog)
+        with _indexes_lock:
+            _indexes[catalog.version] = found
+            while len(_indexes) > _KEPT_INDEXES:
+                del _indexes[next(iter(_indexes))]
+    return found
+
+
 # --------------------------------------------------------------------------- the mapper
 
 
@@ -292,7 +358,7 @@ class _Mapper:
     catalog: CompiledCatalog
     options: ImportOptions
     as_of: date
-    institutions: _Institutions
+    index: _Index
     holdings: list[tuple[Holding, ReportHolding, str]] = field(default_factory=list)
     unmapped: list[tuple[UnmappedEntry, ReportUnmapped]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -303,7 +369,7 @@ class _Mapper:
         """(id, how matched, reason when not found)."""
         if self.options.institution is not None:
             return self.options.institution, "option", ""
-        found, how, close = self.institutions.find(org)
+        found, how, close = self.index.institutions.find(org)
         if found is not None:
             return found, how, ""
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
@@ -425,22 +491,12 @@ class _Mapper:
         guess = f"{inst}.{_slug(subject)}-{_slug(number)}"
         if guess in self.catalog.versions:
             return guess, []
-        local = [
-            ident
-            for ident, versions in self.catalog.versions.items()
-            if versions[-1].issuer == inst and versions[-1].kind == "course"
-        ]
         # Close ids in the same subject (a mistyped number), then courses with the same title
         # (a renumbered course); ids of other subjects are no help to a registrar.
-        same_subject = [i for i in local if i.startswith(f"{inst}.{_slug(subject)}-")]
-        close = suggest(guess, same_subject)
+        close = suggest(guess, self.index.by_subject.get((inst, _slug(subject)), ()))
         if title:
-            words = _words(title)
-            close += [
-                i
-                for i in local
-                if _words(self.catalog.credential(i).title) == words and i not in close
-            ]
+            same_title = self.index.by_title.get((inst, _words(title)), ())
+            close += [i for i in same_title if i not in close]
         return None, close[:3]
 
     def _course_holding(
@@ -514,11 +570,7 @@ class _Mapper:
         self.keep(holding, line.where, file)
 
     def _exam_id(self, kind: str, subject: str) -> tuple[str | None, list[str]]:
-        exams = {
-            _words(re.sub(rf"^{kind}\s+", "", _words(v[-1].title))): ident
-            for ident, v in self.catalog.versions.items()
-            if v[-1].kind == "exam" and ident.startswith(f"{kind}.")
-        }
+        exams = self.index.exams[kind]
         found = exams.get(_words(subject))
         if found is not None:
             return found, []
@@ -537,11 +589,7 @@ class _Mapper:
             )
             return
         credential = self.options.table.title(inst, line.title)
-        titles = {
-            _words(v[-1].title): ident
-            for ident, v in self.catalog.versions.items()
-            if v[-1].issuer == inst and v[-1].kind in AWARD_KINDS
-        }
+        titles = self.index.awards.get(inst, {})
         credential = credential or titles.get(_words(line.title))
         if credential is None or credential not in self.catalog.versions:
             close = [titles[c] for c in suggest(_words(line.title), titles)]
@@ -624,9 +672,7 @@ def map_transcripts(
         )
     if len(learner_id) > 200:
         raise PathwaysError(f"{where}: the student id is over 200 characters: give --learner ID")
-    mapper = _Mapper(
-        catalog, options, options.as_of or date.today(), _Institutions(catalog.institutions)
-    )
+    mapper = _Mapper(catalog, options, options.as_of or date.today(), _index(catalog))
     files: list[ReportFile] = []
     for transcript in transcripts:
         inst, how, _ = mapper.institution(transcript.source)

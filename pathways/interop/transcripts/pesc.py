@@ -31,6 +31,7 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from pathways.errors import LocatedError
 from pathways.interop.transcripts.source import (
     MAX_TRANSCRIPT_BYTES,
+    MAX_TRANSCRIPT_LINES,
     AwardLine,
     CourseLine,
     Organization,
@@ -42,6 +43,7 @@ from pathways.interop.transcripts.source import (
     keep,
     parse_amount,
     parse_day,
+    too_many_lines,
 )
 
 __all__ = ["ORGANIZATION_CODES", "read_pesc"]
@@ -293,6 +295,7 @@ def read_pesc(name: str, raw: bytes) -> Transcript:
     if student is None:
         raise fail(name, root.line, root.col, "the transcript has no Student element")
     person = student.find("Person")
+    _check_lines(name, student)
     courses: list[CourseLine] = []
     awards: list[AwardLine] = []
     for record in student.all("AcademicRecord"):
@@ -321,6 +324,20 @@ def read_pesc(name: str, raw: bytes) -> Transcript:
         tests=tuple(tests),
         awards=tuple(awards),
     )
+
+
+def _check_lines(name: str, student: _Node) -> None:
+    """Raise :func:`~.source.too_many_lines` when the student's courses, awards and tests are
+    more than :data:`~.source.MAX_TRANSCRIPT_LINES` elements, located at the first past it."""
+    lines = list(student.all("Test"))
+    for record in student.all("AcademicRecord"):
+        lines += record.all("AcademicAward")
+        lines += record.all("Course")
+        for session in record.all("AcademicSession"):
+            lines += session.all("Course")
+    if len(lines) > MAX_TRANSCRIPT_LINES:
+        past = sorted(lines, key=lambda node: (node.line, node.col))[MAX_TRANSCRIPT_LINES]
+        raise too_many_lines(name, past.line, past.col)
 
 
 def _name(node: _Node | None) -> str | None:

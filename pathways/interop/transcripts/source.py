@@ -19,6 +19,7 @@ from pathways.errors import LocatedError, RecordError
 
 __all__ = [
     "MAX_TRANSCRIPT_BYTES",
+    "MAX_TRANSCRIPT_LINES",
     "AwardLine",
     "CourseLine",
     "Organization",
@@ -31,10 +32,26 @@ __all__ = [
     "parse_amount",
     "parse_day",
     "term_session",
+    "too_many_lines",
 ]
 
 MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024
 """The largest transcript file read (a whole college career is a few hundred kilobytes)."""
+
+MAX_TRANSCRIPT_LINES = 2000
+"""The most course, test and award lines one transcript file may hold (a whole college career
+is a few hundred); a file with more is refused, located at the first line past the cap."""
+
+
+def too_many_lines(file: str, line: int | None, col: int | None) -> TranscriptError:
+    """The error for a file whose line at ``line:col`` is past :data:`MAX_TRANSCRIPT_LINES`."""
+    return fail(
+        file,
+        line,
+        col,
+        f"the transcript holds more than {MAX_TRANSCRIPT_LINES} course, test and award lines "
+        "(one learner's whole history is a few hundred): split it or leave out lines",
+    )
 
 
 class TranscriptError(RecordError):
