@@ -14,7 +14,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from pathways.catalog.grammar import Visitor
+from pathways.catalog.grammar import Folder, Visitor, fold
 from pathways.catalog.model import (
     Credential,
     Filter,
@@ -685,11 +685,23 @@ def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
 
 
 def _requirement_text(req: Requirement, tags: Mapping[str, Tag]) -> str:
-    if req.has is not None:
-        return req.has
-    if req.from_ is not None:
+    """``req`` in a few words, for the reason a candidate is dropped."""
+    return fold(req, _Words(tags))
+
+
+class _Words(Folder[str]):
+    """:func:`_requirement_text`, one method per requirement form."""
+
+    def __init__(self, tags: Mapping[str, Tag]) -> None:
+        self.tags = tags
+
+    def has(self, req: Requirement, target: str) -> str:
+        return target
+
+    def group(self, req: Requirement, children: Sequence[str]) -> str:
+        inner = {"all": " and ", "any": " or "}.get(req.kind, ", ").join(children)
+        return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner
+
+    def filtered(self, req: Requirement) -> str:
         amount = credit_count(req.credits) if req.credits is not None else f"{req.count}"
-        return f"{amount} of {describe_filter(req.from_, tags)}"
-    joiner = {"all": " and ", "any": " or "}.get(req.kind, ", ")
-    inner = joiner.join(_requirement_text(c, tags) for c in req.children)
-    return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner
+        return f"{amount} of {describe_filter(req.from_ or Filter(), self.tags)}"
