@@ -203,7 +203,7 @@ def bootstrap(engine: Engine, catalog_dir: str | Path) -> int | None:
     return version.id
 
 
-def _status(
+def dry_run_status(
     catalog: CompiledCatalog, record: LearnerRecord, goal: str, as_of: date, time_limit: float
 ) -> tuple[str, str | None]:
     """The audit status of ``record`` toward ``goal``, or not_evaluable and why."""
@@ -243,8 +243,8 @@ def status_changes(
         record = crud.learner_record(session=session, learner=learner)
         for goal in dict.fromkeys(learner.goals):
             checked += 1
-            old, old_reason = _status(before, record, goal, as_of, time_limit)
-            new, new_reason = _status(after, record, goal, as_of, time_limit)
+            old, old_reason = dry_run_status(before, record, goal, as_of, time_limit)
+            new, new_reason = dry_run_status(after, record, goal, as_of, time_limit)
             if old != new:
                 changes.append(
                     StatusChange(

@@ -1,10 +1,13 @@
-"""The one traversal of the requirement grammar: order, field paths, named ids and folds."""
+"""The one traversal of the requirement grammar: order, field paths, named ids, folds and
+visitors."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pathways.catalog.grammar import Folder, fold, named_ids, walk, walk_located
+import pytest
+
+from pathways.catalog.grammar import Folder, Visitor, fold, named_ids, walk, walk_located
 from pathways.catalog.model import Requirement
 
 TREE = Requirement.model_validate(
@@ -59,7 +62,7 @@ class _Leaves(Folder[int]):
         if req.kind == "all":
             return sum(children)
         if req.kind == "any":
-            return min(children)
+            return min(children, default=0)
         return sum(sorted(children)[: req.at_least or 0])
 
     def filtered(self, req: Requirement) -> int:
@@ -68,3 +71,47 @@ class _Leaves(Folder[int]):
 
 def test_fold_combines_children_bottom_up_and_may_skip_subtrees() -> None:
     assert fold(TREE, _Leaves()) == 3
+
+
+class _Depths(Visitor[int, list[tuple[str, int]]]):
+    """Each node's form and depth, root first: the context is the depth handed down."""
+
+    def has(self, req: Requirement, target: str, context: int) -> list[tuple[str, int]]:
+        return [(f"has {target}", context)]
+
+    def group(self, req: Requirement, context: int) -> list[tuple[str, int]]:
+        below = [pair for child in req.children for pair in self.visit(child, context + 1)]
+        return [(req.kind, context), *below]
+
+    def filtered(self, req: Requirement, context: int) -> list[tuple[str, int]]:
+        return [(req.kind, context)]
+
+
+def test_visitor_sends_each_form_to_its_method_with_the_inherited_context() -> None:
+    assert _Depths().visit(TREE, 0) == [
+        ("all", 0),
+        ("has a", 1),
+        ("any", 1),
+        ("has b", 2),
+        ("credits", 2),
+        ("at_least", 1),
+        ("count", 2),
+        ("has e", 2),
+        ("has f", 1),
+    ]
+
+
+@pytest.mark.parametrize("form", [{"all": []}, {"any": []}, {"at_least": 0, "of": []}])
+def test_an_empty_group_is_still_a_group(form: dict[str, object]) -> None:
+    empty = Requirement.model_validate(form)
+    assert _Depths().visit(empty, 0) == [(empty.kind, 0)]
+    assert fold(empty, _Leaves()) == 0
+
+
+def test_a_visitor_that_misses_a_form_cannot_be_made() -> None:
+    class Partial(Visitor[None, None]):
+        def has(self, req: Requirement, target: str, context: None) -> None:
+            return None
+
+    with pytest.raises(TypeError, match="abstract"):
+        Partial()  # type: ignore[abstract]

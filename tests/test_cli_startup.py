@@ -112,20 +112,20 @@ def test_cp_model_after_pandas_is_the_ordinary_import() -> None:
 def test_each_command_runs_alone_as_it_does_in_the_whole_app() -> None:
     from typer.testing import CliRunner
 
-    from pathways.cli import _app_for, app
+    from pathways.cli import app, app_for
 
     names = [info.name for info in app.registered_commands]
     assert len(names) >= 15 and all(names)
     runner = CliRunner()
     for name in names:
         assert name is not None
-        alone = _app_for([name, "--help"])
+        alone = app_for([name, "--help"])
         assert alone is not app
         whole = runner.invoke(app, [name, "--help"])
         assert whole.exit_code == 0, (name, whole.output)
         assert runner.invoke(alone, [name, "--help"]).output == whole.output, name
     for args in ([], ["--help"], ["--version"], ["keys", "new"], ["audti"]):
-        assert _app_for(args) is app
+        assert app_for(args) is app
 
 
 def test_catalog_models_give_json_schemas_before_any_validation() -> None:

@@ -91,8 +91,9 @@ def _component(ident: str, name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def test_current_pathway_with_constraint_and_transfer_value() -> None:
-    document = {
+def _pathway_with_transfer_value() -> dict[str, Any]:
+    """A current pathway: a credit constraint over two components, one with a transfer value."""
+    return {
         "@context": "https://credreg.net/ctdl/schema/context/json",
         "@graph": [
             {
@@ -175,6 +176,10 @@ def test_current_pathway_with_constraint_and_transfer_value() -> None:
             },
         ],
     }
+
+
+def test_current_pathway_with_constraint_and_transfer_value() -> None:
+    document = _pathway_with_transfer_value()
     result = import_ctdl([document], guarantee="guaranteed")
     load_sources({"ctdl.yaml": yaml.safe_dump(result.data, sort_keys=False)})
     catalog = result.catalog()

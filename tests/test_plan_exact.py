@@ -82,8 +82,9 @@ def prerequisite(draw: st.DrawFn, before: list[str]) -> dict[str, Any] | None:
     return {draw(st.sampled_from(["all", "any"])): [{"has": p} for p in picks]}
 
 
-@st.composite
-def instances(draw: st.DrawFn) -> dict[str, Any]:
+def _credentials(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The courses, certifications, exam and goal of an instance (drawn in this order)."""
+
     def maybe(value: float) -> float | None:
         return None if draw(st.integers(0, 6)) == 0 else value
 
@@ -140,6 +141,11 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     credentials.append(goal)
     if draw(st.integers(0, 3)) == 0:
         credentials[len(COURSES)]["valid_for"] = "P1Y"  # k0 lapses
+    return credentials
+
+
+def _rules(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The transfer rules of an instance: each candidate rule in or out."""
     rules: list[dict[str, Any]] = []
     candidates_rules = [
         {"id": "ra", "policy": "g", "when": {"has": "k0"}, "grants": [{"credential": "c0"}]},
@@ -172,6 +178,13 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
         rules[0]["effective"] = {"to": "2025-12-31"}  # fires on older holdings only
     if not any(r["id"] == "rc" for r in rules):
         rules = [{k: v for k, v in r.items() if k != "supersedes"} for r in rules]
+    return rules
+
+
+@st.composite
+def instances(draw: st.DrawFn) -> dict[str, Any]:
+    credentials = _credentials(draw)
+    rules = _rules(draw)
     catalog = {
         "institutions": [
             {"id": "uni", "name": "Uni", "kind": "university", "state": "OH"},

@@ -249,9 +249,9 @@ def test_a_thousand_requirement_answer_not_proven_says_so_everywhere(
     import pytest
     from rich.console import Console
 
-    from api.catalogs import _status
+    from api.catalogs import dry_run_status
     from pathways import solver
-    from pathways.batch.run import _audit_chunk, _Job
+    from pathways.batch.run import Job, audit_chunk
     from pathways.present.report import render_decision
 
     cat, rec = _thousand(tmp_path)
@@ -273,10 +273,10 @@ def test_a_thousand_requirement_answer_not_proven_says_so_everywhere(
     assert "complete (not proven)" in text.splitlines()[1]
     assert "time ran out" in text
     # A batch row (the worker's own function: the pool's processes do not see the patch).
-    (row,), _ = _audit_chunk(cat, [(0, rec)], _Job(("big",), 6.0, Options(as_of=AS_OF)))
+    (row,), _ = audit_chunk(cat, [(0, rec)], Job(("big",), 6.0, Options(as_of=AS_OF)))
     assert (row.status, row.finding) == ("complete (not proven)", "completed_not_awarded")
     # A stored record's audit, as the registrar's catalog dry run reports it.
-    status, reason = _status(cat, rec, "big", AS_OF, 10.0)
+    status, reason = dry_run_status(cat, rec, "big", AS_OF, 10.0)
     assert status == "complete (not proven)" and reason and "time ran out" in reason
 
 

@@ -79,7 +79,7 @@ class TranscriptImport(BaseModel):
     """The learner record the transcripts make, and the report on what was mapped."""
 
     record: dict[str, Any] = PydanticField(
-        description="A learner record (DESIGN §4), ready for /v1/audit; lines no catalog "
+        description="A learner record (docs/semantics.md), ready for /v1/audit; lines no catalog "
         "credential claims are in its unmapped list.",
         json_schema_extra={"type": "object"},
     )

@@ -47,7 +47,7 @@ from api.deps import CatalogDep
 from api.models import LocatedErrorsPublic, Message, ValidationErrorsPublic
 from api.routes.evaluate import EvaluationDep
 from pathways.catalog.compile import CompiledCatalog
-from pathways.catalog.grammar import walk
+from pathways.catalog.grammar import Visitor, walk
 from pathways.catalog.load import DEFAULT_CATALOG, parse_record
 from pathways.catalog.model import LearnerRecord, Requirement
 from pathways.errors import UnknownIdError
@@ -194,27 +194,52 @@ def _needs(
     catalog: CompiledCatalog, goal: str, on: date, done: set[str], waived: set[str]
 ) -> _Needs:
     """Walk the goal's requirement tree in effect ``on`` (composites not ``done`` inlined)."""
-    found = _Needs({}, {}, {})
+    walker = _NeedsWalk(catalog, on, done, waived)
+    root = catalog.credential(goal, on=on)
+    if root.requires is not None:
+        walker.enter(root.requires, (True, root.title, (goal,)))
+    return walker.found
 
-    def visit(req: Requirement, must: bool, context: str, stack: tuple[str, ...]) -> None:
+
+_NeedsAt = tuple[bool, str, tuple[str, ...]]
+"""Whether the learner must meet the requirement, the label it goes under, and the composites
+being inlined around it."""
+
+
+class _NeedsWalk(Visitor[_NeedsAt, None]):
+    """:func:`_needs`, one method per requirement form."""
+
+    def __init__(
+        self, catalog: CompiledCatalog, on: date, done: set[str], waived: set[str]
+    ) -> None:
+        self.catalog, self.on, self.done, self.waived = catalog, on, done, waived
+        self.found = _Needs({}, {}, {})
+
+    def enter(self, req: Requirement, at: _NeedsAt) -> None:
+        """Visit ``req`` under its own label (or its parent's), unless that label is waived."""
+        must, context, stack = at
         label = req.label or context
-        if label.strip().casefold() in waived:
-            for ident in _named(catalog, req, on, stack):
-                found.waived.setdefault(ident, label)
+        if label.strip().casefold() in self.waived:
+            for ident in _named(self.catalog, req, self.on, stack):
+                self.found.waived.setdefault(ident, label)
             return
-        if req.kind == "has":
-            assert req.has is not None
-            target = req.has
-            (found.required if must else found.offered).setdefault(target, label)
-            if target in catalog.versions and target not in done and target not in stack:
-                cred = catalog.credential(target, on=on)
-                if cred.requires is not None:
-                    if cred.title.strip().casefold() in waived:
-                        for ident in _named(catalog, cred.requires, on, (*stack, target)):
-                            found.waived.setdefault(ident, cred.title)
-                    else:
-                        visit(cred.requires, must, cred.title, (*stack, target))
-            return
+        self.visit(req, (must, label, stack))
+
+    def has(self, req: Requirement, target: str, context: _NeedsAt) -> None:
+        must, label, stack = context
+        found, catalog = self.found, self.catalog
+        (found.required if must else found.offered).setdefault(target, label)
+        if target in catalog.versions and target not in self.done and target not in stack:
+            cred = catalog.credential(target, on=self.on)
+            if cred.requires is not None:
+                if cred.title.strip().casefold() in self.waived:
+                    for ident in _named(catalog, cred.requires, self.on, (*stack, target)):
+                        found.waived.setdefault(ident, cred.title)
+                else:
+                    self.enter(cred.requires, (must, cred.title, (*stack, target)))
+
+    def group(self, req: Requirement, context: _NeedsAt) -> None:
+        must, label, stack = context
         children = req.children
         if req.kind == "all":
             inner = must
@@ -223,12 +248,10 @@ def _needs(
         else:  # any: a choice, unless there is only one option
             inner = must and len(children) == 1
         for child in children:
-            visit(child, inner, label, stack)
+            self.enter(child, (inner, label, stack))
 
-    root = catalog.credential(goal, on=on)
-    if root.requires is not None:
-        visit(root.requires, True, root.title, (goal,))
-    return found
+    def filtered(self, req: Requirement, context: _NeedsAt) -> None:
+        """A credits/count leaf names no id the map draws."""
 
 
 def _named(

@@ -188,7 +188,7 @@ def _holds(record: LearnerRecord, goal: str, as_of: date) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
+class Job:
     """What every worker needs besides the catalog: the goals, the threshold, the options."""
 
     goals: tuple[str, ...]
@@ -196,9 +196,11 @@ class _Job:
     options: Options
 
 
-def _audit_chunk(
-    catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
+def audit_chunk(
+    catalog: CompiledCatalog, chunk: Sequence[tuple[int, LearnerRecord]], job: Job
 ) -> tuple[list[BatchRow], float]:
+    """One worker's share of a batch: a row per (learner, goal) of ``chunk`` (in order) and
+    the CPU seconds its audits took; what every worker runs, in whichever process it lives."""
     from pathways.evaluate import audit
     from pathways.solver import SolverTimeout
 
@@ -271,10 +273,10 @@ def _worker_ready() -> int:
 
 
 def _worker_audit(
-    chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
+    chunk: Sequence[tuple[int, LearnerRecord]], job: Job
 ) -> tuple[list[BatchRow], float]:
     assert _WORKER_CATALOG is not None, "worker used before its initializer ran"
-    return _audit_chunk(_WORKER_CATALOG, chunk, job)
+    return audit_chunk(_WORKER_CATALOG, chunk, job)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -288,7 +290,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def _run_local(
     catalog: CompiledCatalog,
     chunks: list[list[tuple[int, LearnerRecord]]],
-    job: _Job,
+    job: Job,
     workers: int,
     advance: Callable[[int], None],
 ) -> tuple[list[BatchRow], float, float, float]:
@@ -336,9 +338,9 @@ class _RayAuditor:
         return os.getpid()
 
     def run(
-        self, chunk: Sequence[tuple[int, LearnerRecord]], job: _Job
+        self, chunk: Sequence[tuple[int, LearnerRecord]], job: Job
     ) -> tuple[list[BatchRow], float]:
-        return _audit_chunk(self.catalog, chunk, job)
+        return audit_chunk(self.catalog, chunk, job)
 
 
 _LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
@@ -374,7 +376,7 @@ def _import_ray(*, local: bool) -> Any:
 def _run_ray(
     catalog: CompiledCatalog,
     chunks: list[list[tuple[int, LearnerRecord]]],
-    job: _Job,
+    job: Job,
     workers: int,
     address: str | None,
     advance: Callable[[int], None],
@@ -471,7 +473,7 @@ def run_batch(
     # One date for the whole run, fixed here: workers never disagree about "today".
     options = options or Options()
     as_of = options.day()
-    job = _Job(goal_ids, float(within), replace(options, as_of=as_of))
+    job = Job(goal_ids, float(within), replace(options, as_of=as_of))
     advance = progress or (lambda _n: None)
     chunks = _chunks(records, len(goal_ids), workers) if records and goal_ids else []
     if not chunks:

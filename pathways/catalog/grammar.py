@@ -7,9 +7,14 @@ instead of spelling out the forms again:
 * :func:`walk` — every node, root first, children left to right;
 * :func:`walk_located` — the same with each node's field path (for located errors);
 * :func:`named_ids` — the ids a tree names (``has`` targets, then filter ``ids``), in order;
-* :func:`fold` — a bottom-up computation, one :class:`Folder` method per form.
+* :func:`fold` — a bottom-up computation, one :class:`Folder` method per form;
+* :class:`Visitor` — a top-down walk that hands each node a context inherited from its parent
+  (modifiers, whether the node must be met, the composites being expanded) and decides itself
+  whether and how to enter children.
 
-Adding a requirement form means teaching these functions (and :class:`Folder`) about it.
+Adding a requirement form means teaching these functions, :class:`Folder` and
+:class:`Visitor` about it; mypy then names every folder and visitor that lacks the new method
+(the methods are abstract).
 """
 
 from __future__ import annotations
@@ -20,15 +25,31 @@ from typing import Generic, TypeVar
 
 from pathways.catalog.model import Requirement
 
-__all__ = ["Folder", "fold", "group_key", "named_ids", "walk", "walk_located"]
+__all__ = [
+    "Folder",
+    "Visitor",
+    "fold",
+    "group_key",
+    "is_group",
+    "named_ids",
+    "walk",
+    "walk_located",
+]
 
 T = TypeVar("T")
+C = TypeVar("C", contravariant=True)
+R = TypeVar("R", covariant=True)
 Path_ = tuple[str | int, ...]
 
 
 def group_key(req: Requirement) -> str:
     """The field a group keeps its children under: ``all``, ``any`` or ``of`` (at_least)."""
     return "all" if req.all is not None else "any" if req.any is not None else "of"
+
+
+def is_group(req: Requirement) -> bool:
+    """Whether ``req`` is an ``all``, ``any`` or ``at_least`` group (even with no children)."""
+    return req.credits is None and req.count is None and req.has is None
 
 
 def walk(req: Requirement | None) -> Iterator[Requirement]:
@@ -92,6 +113,32 @@ def fold(req: Requirement, folder: Folder[T]) -> T:
         return early
     if req.has is not None:
         return folder.has(req, req.has)
-    if req.children:
+    if is_group(req):
         return folder.group(req, [fold(child, folder) for child in req.children])
     return folder.filtered(req)
+
+
+class Visitor(ABC, Generic[C, R]):
+    """A top-down walk of a requirement tree: :meth:`visit` sends each node to the method of
+    its form with the caller's context ``C``; the methods return ``R`` and visit children
+    themselves (through :meth:`visit`, with the context the children should inherit)."""
+
+    def visit(self, req: Requirement, context: C) -> R:
+        """Dispatch ``req`` on its form: ``has`` leaf, group, or ``credits``/``count`` leaf."""
+        if req.has is not None:
+            return self.has(req, req.has, context)
+        if is_group(req):
+            return self.group(req, context)
+        return self.filtered(req, context)
+
+    @abstractmethod
+    def has(self, req: Requirement, target: str, context: C) -> R:
+        """A ``has`` leaf naming ``target``."""
+
+    @abstractmethod
+    def group(self, req: Requirement, context: C) -> R:
+        """An ``all``, ``any`` or ``at_least`` group (``req.children``, ``req.kind``)."""
+
+    @abstractmethod
+    def filtered(self, req: Requirement, context: C) -> R:
+        """A ``credits`` or ``count`` leaf (``req.from_`` is its filter)."""

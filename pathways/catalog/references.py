@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
-from pathways.catalog.grammar import walk_located
+from pathways.catalog.grammar import Visitor, walk_located
 from pathways.catalog.model import (
     Credential,
     Effective,
@@ -41,24 +41,31 @@ def scan_requirement(req: Requirement, refs: list[Ref], leaves: list[str], units
 
     The fast path of compiling: no field paths (see :func:`requirement_refs` for those).
     """
-    stack = [req]
-    while stack:
-        node = stack.pop().__dict__
-        has = node["has"]
-        if has is not None:
-            leaves.append(has)
-            continue
-        credits = node["credits"]
-        if credits is not None:
-            units.add(credits.denominator)
-        flt = node["from_"]
+    _Scan(refs, leaves, units).visit(req, None)
+
+
+class _Scan(Visitor[None, None]):
+    """:func:`scan_requirement`, one method per requirement form."""
+
+    def __init__(self, refs: list[Ref], leaves: list[str], units: set[int]) -> None:
+        self.refs, self.leaves, self.units = refs, leaves, units
+
+    def has(self, req: Requirement, target: str, context: None) -> None:
+        self.leaves.append(target)
+
+    def group(self, req: Requirement, context: None) -> None:
+        # Right to left: the order the compiler has always linked ids in (edge order).
+        for child in reversed(req.children):
+            self.visit(child, None)
+
+    def filtered(self, req: Requirement, context: None) -> None:
+        if req.credits is not None:
+            self.units.add(req.credits.denominator)
+        flt = req.from_
         if flt is not None:
             if flt.ids:
-                leaves.extend(flt.ids)
-            scan_filter(flt, refs)
-        children = node["all"] or node["any"] or node["of"]
-        if children:
-            stack.extend(children)
+                self.leaves.extend(flt.ids)
+            scan_filter(flt, self.refs)
 
 
 def scan_filter(flt: Filter, refs: list[Ref]) -> None:

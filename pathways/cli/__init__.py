@@ -148,7 +148,7 @@ for _name in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)
 
 
-def _app_for(args: list[str]) -> typer.Typer:
+def app_for(args: list[str]) -> typer.Typer:
     """The app that runs ``pathways ARGS``: when ARGS start with a command's name, an app
     holding only that command's module (Click builds every command of an app before it runs
     one, about 30 ms for all of them); otherwise (help, a group, a typo) the whole :data:`app`.
@@ -171,4 +171,4 @@ def command() -> Any:
 
 def main() -> None:
     """Run the ``pathways`` command line."""
-    _app_for(sys.argv[1:])(prog_name="pathways")
+    app_for(sys.argv[1:])(prog_name="pathways")

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, cast
 
 from pathways import solver
-from pathways.catalog.grammar import Folder, fold, walk
+from pathways.catalog.grammar import Folder, Visitor, fold, walk
 from pathways.catalog.model import (
     Credential,
     Exception_,
@@ -55,8 +55,21 @@ class NodeInfo:
     target: str | None = None
 
 
-class Builder:
-    """Expands a goal into a :class:`solver.Problem`, remembering what every node means."""
+@dataclass(frozen=True)
+class Place:
+    """Where a requirement sits as :class:`Builder` expands it: the modifiers of the path to
+    it, the composites being expanded around it, whether it is an overlay, and the credential
+    whose tree it belongs to."""
+
+    mods: Mods
+    stack: tuple[str, ...]
+    overlay: bool
+    owner: Credential
+
+
+class Builder(Visitor[Place, int]):
+    """Expands a goal into a :class:`solver.Problem`, remembering what every node means (a
+    :class:`~pathways.catalog.grammar.Visitor`: one method per requirement form)."""
 
     def __init__(
         self,
@@ -193,40 +206,41 @@ class Builder:
         overlay: bool,
         owner: Credential,
     ) -> int:
-        mods = mods.add(req)
-        overlay = overlay or req.shares
+        """Add the nodes of ``req`` (read with the modifiers ``mods`` of the path to it, inside
+        the composites ``stack``, as an overlay if ``overlay``, for ``owner``); return its
+        node."""
+        place = Place(mods.add(req), stack, overlay or req.shares, owner)
+        return self.visit(req, place)
+
+    def has(self, req: Requirement, target: str, context: Place) -> int:
+        catalog = self.ctx.catalog
+        if target in catalog.versions:
+            cred = catalog.credential(target, on=self.goal_day)
+            held = self.index.by_id.get(target)
+            if cred.composite and not held and target not in context.stack:
+                return self.composite(cred, context.mods, context.stack, context.overlay)
+        return self.has_leaf(req, target, context.mods, context.overlay)
+
+    def group(self, req: Requirement, context: Place) -> int:
+        kind = req.kind
+        label = req.label or {"all": "All of", "any": "One of"}.get(kind, f"{req.at_least} of")
+        index = self._reserve(NodeInfo(label=label, req=req, mods=context.mods))
+        children = tuple(
+            self.requirement(child, context.mods, context.stack, context.overlay, context.owner)
+            for child in req.children
+        )
+        self.nodes[index] = solver.Node(
+            kind=cast(solver.NodeKind, kind),
+            need=req.at_least or 0,
+            children=children,
+            overlay=context.overlay,
+            waived=self._waived(req.label or ""),
+        )
+        return index
+
+    def filtered(self, req: Requirement, context: Place) -> int:
         kind = req.kind
         catalog = self.ctx.catalog
-        if kind == "has":
-            assert req.has is not None
-            target = req.has
-            if target in catalog.versions:
-                cred = catalog.credential(target, on=self.goal_day)
-                held = self.index.by_id.get(target)
-                if cred.composite and not held and target not in stack:
-                    return self.composite(cred, mods, stack, overlay)
-            return self.has_leaf(req, target, mods, overlay)
-        if kind in ("all", "any", "at_least"):
-            label = (
-                req.label
-                or {
-                    "all": "All of",
-                    "any": "One of",
-                    "at_least": f"{req.at_least} of",
-                }[kind]
-            )
-            index = self._reserve(NodeInfo(label=label, req=req, mods=mods))
-            children = tuple(
-                self.requirement(child, mods, stack, overlay, owner) for child in req.children
-            )
-            self.nodes[index] = solver.Node(
-                kind=cast(solver.NodeKind, kind),
-                need=req.at_least or 0,
-                children=children,
-                overlay=overlay,
-                waived=self._waived(req.label or ""),
-            )
-            return index
         flt = req.from_ or Filter()
         what = describe_filter(flt, catalog.tags)
         if kind == "credits":
@@ -235,13 +249,13 @@ class Builder:
         else:
             default = f"{req.count} of {what}"
         label = req.label or default
-        index = self._reserve(NodeInfo(label=label, req=req, mods=mods, flt=flt))
+        index = self._reserve(NodeInfo(label=label, req=req, mods=context.mods, flt=flt))
         options = [
             (candidate.key,)
             for candidate in self.pool
-            if matches(self.ctx, candidate, flt, owner.issuer)
+            if matches(self.ctx, candidate, flt, context.owner.issuer)
             and not (kind == "credits" and candidate.credits <= 0)
-            and self._eligible(candidate, mods, index)
+            and self._eligible(candidate, context.mods, index)
         ]
         distinct = (req.distinct.by, req.distinct.at_least) if req.distinct else None
         need = (
@@ -256,7 +270,7 @@ class Builder:
                 kind=cast(solver.NodeKind, kind),
                 need=need,
                 options=tuple(options),
-                overlay=overlay,
+                overlay=context.overlay,
                 waived=self._waived(label),
                 distinct=distinct,
                 split=req.split,

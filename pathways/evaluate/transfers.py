@@ -18,6 +18,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
+from pathways.catalog.grammar import Visitor
 from pathways.catalog.model import (
     Filter,
     Grant,
@@ -76,27 +77,45 @@ def when_choices(
     A holding that fails a grade, score or date modifier is recorded in ``misses`` (first
     reason kept); empty means the rule does not fire on ``pool``.
     """
-    mods = mods.add(req)
-    kind = req.kind
-    wide = limit * 4  # how many sets a node enumerates before cutting to ``limit``
-    found: list[tuple[Held, ...]]
-    if kind == "has":
-        assert req.has is not None
+    return _Choices(ctx, pool, limit, enough, misses).visit(req, mods.add(req))
+
+
+Choices = list[tuple[Held, ...]]
+
+
+@dataclass
+class _Choices(Visitor[Mods, Choices]):
+    """:func:`when_choices`, one method per requirement form; the context is the modifiers
+    of the path to the requirement (its own included)."""
+
+    ctx: Context
+    pool: Sequence[Held]
+    limit: int
+    enough: Callable[[tuple[Held, ...]], bool] | None
+    misses: dict[str, tuple[str, str]] | None
+
+    @property
+    def wide(self) -> int:
+        """How many sets a node enumerates before cutting to ``limit``."""
+        return self.limit * 4
+
+    def has(self, req: Requirement, target: str, context: Mods) -> Choices:
         found = []
-        for option in options_for(ctx, req.has, pool):
-            failure = next((f for h in option if (f := check_mods(h, mods, ctx.as_of))), None)
+        for option in options_for(self.ctx, target, self.pool):
+            failure = next(
+                (f for h in option if (f := check_mods(h, context, self.ctx.as_of))), None
+            )
             if failure is None:
                 found.append(option)
-            elif misses is not None:
+            elif self.misses is not None:
                 for h in option:
-                    misses.setdefault(h.key, failure)
+                    self.misses.setdefault(h.key, failure)
         found.sort(key=lambda o: (max(h.earned or date.min for h in o), [h.key for h in o]))
-        return _cut(found, limit, enough)
-    if kind in ("all", "any", "at_least"):
-        children = [
-            when_choices(ctx, child, pool, mods, limit=limit, enough=enough, misses=misses)
-            for child in req.children
-        ]
+        return _cut(found, self.limit, self.enough)
+
+    def group(self, req: Requirement, context: Mods) -> Choices:
+        kind = req.kind
+        children = [self.visit(child, context.add(child)) for child in req.children]
         combos: Iterable[tuple[tuple[Held, ...], ...]]
         if kind == "any":
             combos = ((c,) for lst in children for c in lst)
@@ -110,25 +129,33 @@ def when_choices(
             )
         found = [
             tuple({h.key: h for part in combo for h in part}.values())
-            for combo in itertools.islice(combos, wide)
+            for combo in itertools.islice(combos, self.wide)
         ]
-        return _cut(found, limit, enough)
-    flt = req.from_ or Filter()
-    matching = []
-    for held in sorted(pool, key=lambda h: (h.earned or date.min, h.key)):
-        if not matches(ctx, held, flt, None):
-            continue
-        failure = check_mods(held, mods, ctx.as_of)
-        if failure is None:
-            matching.append(held)
-        elif misses is not None:
-            misses.setdefault(held.key, failure)
-    if kind == "count":
-        count = req.count or 0
-        found = list(itertools.islice(itertools.combinations(matching, count), wide))
-        return _cut(found, limit, enough)
-    need: Fraction = req.credits or Fraction(0)
-    found = []
+        return _cut(found, self.limit, self.enough)
+
+    def filtered(self, req: Requirement, context: Mods) -> Choices:
+        flt = req.from_ or Filter()
+        matching = []
+        for held in sorted(self.pool, key=lambda h: (h.earned or date.min, h.key)):
+            if not matches(self.ctx, held, flt, None):
+                continue
+            failure = check_mods(held, context, self.ctx.as_of)
+            if failure is None:
+                matching.append(held)
+            elif self.misses is not None:
+                self.misses.setdefault(held.key, failure)
+        if req.kind == "count":
+            count = req.count or 0
+            found = list(itertools.islice(itertools.combinations(matching, count), self.wide))
+            return _cut(found, self.limit, self.enough)
+        return _cut(
+            _credit_sets(matching, req.credits or Fraction(0), self.wide), self.limit, self.enough
+        )
+
+
+def _credit_sets(matching: list[Held], need: Fraction, wide: int) -> Choices:
+    """Up to ``wide`` sets of ``matching`` (in order) whose credit first reaches ``need``."""
+    found: Choices = []
     rest = [Fraction(0)] * (len(matching) + 1)  # credit of matching[i:], to prune dead ends
     for i in reversed(range(len(matching))):
         rest[i] = rest[i + 1] + matching[i].credits
@@ -145,7 +172,7 @@ def when_choices(
             grow((*prefix, matching[i]), total + matching[i].credits, i + 1)
 
     grow((), Fraction(0), 0)
-    return _cut(found, limit, enough)
+    return found
 
 
 def _cut(

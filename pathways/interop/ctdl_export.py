@@ -25,7 +25,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from pathways.catalog.grammar import walk
+from pathways.catalog.grammar import Visitor, walk
 from pathways.catalog.model import (
     Catalog,
     Credential,
@@ -89,7 +89,7 @@ def _matching(catalog: Catalog, flt: Filter) -> list[str]:
 
 
 @dataclass
-class _Exporter:
+class _Exporter(Visitor[None, dict[str, Any]]):
     catalog: Catalog
     goal: str
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -218,45 +218,54 @@ class _Exporter:
                 yield from (self.component(i) for i in _matching(self.catalog, node.from_))
 
     def condition(self, requirement: Requirement) -> dict[str, Any]:
-        node = self._condition(requirement)
+        node = self.visit(requirement, None)
         constraints = [_modifier_constraint(*pair) for pair in _set_modifiers(requirement)]
         if constraints:
             node["ceterms:hasConstraint"] = [*node.get("ceterms:hasConstraint", ()), *constraints]
         return node
 
-    def _condition(self, requirement: Requirement) -> dict[str, Any]:
-        node: dict[str, Any] = {"@type": "ceterms:ComponentCondition"}
-        if requirement.label:
-            node["ceterms:name"] = _lang(requirement.label)
-        form = requirement.kind
-        if form == "has":
-            node["ceterms:requiredNumber"] = 1
-            node["ceterms:targetComponent"] = [self.component(str(requirement.has))]
-            return node
-        if form in ("credits", "count"):
-            assert requirement.from_ is not None
-            ids = _matching(self.catalog, requirement.from_)
-            node["ceterms:targetComponent"] = [self.component(i) for i in ids]
-            flt = requirement.from_
-            if not ids or flt.via is not None or flt.earned_at is not None:
-                # Say in words what the target list cannot (re-imported, it becomes the label).
-                node["ceterms:description"] = _lang(_describe(requirement))
-            if form == "count":
-                node["ceterms:requiredNumber"] = requirement.count
-            else:
-                node["ceterms:hasConstraint"] = [_credit_constraint(requirement.credits)]
-            return node
-        children = list(requirement.children)
+    def has(self, req: Requirement, target: str, context: None) -> dict[str, Any]:
+        node = _condition_node(req)
+        node["ceterms:requiredNumber"] = 1
+        node["ceterms:targetComponent"] = [self.component(target)]
+        return node
+
+    def filtered(self, req: Requirement, context: None) -> dict[str, Any]:
+        node = _condition_node(req)
+        assert req.from_ is not None
+        ids = _matching(self.catalog, req.from_)
+        node["ceterms:targetComponent"] = [self.component(i) for i in ids]
+        flt = req.from_
+        if not ids or flt.via is not None or flt.earned_at is not None:
+            # Say in words what the target list cannot (re-imported, it becomes the label).
+            node["ceterms:description"] = _lang(_describe(req))
+        if req.kind == "count":
+            node["ceterms:requiredNumber"] = req.count
+        else:
+            node["ceterms:hasConstraint"] = [_credit_constraint(req.credits)]
+        return node
+
+    def group(self, req: Requirement, context: None) -> dict[str, Any]:
+        node = _condition_node(req)
+        children = list(req.children)
         bare = [c.kind == "has" and not c.label and not _set_modifiers(c) for c in children]
         targets = [self.component(str(c.has)) for c, b in zip(children, bare, strict=True) if b]
         nested = [self.condition(c) for c, b in zip(children, bare, strict=True) if not b]
-        required = {"all": len(children), "any": 1}.get(form, requirement.at_least)
+        required = {"all": len(children), "any": 1}.get(req.kind, req.at_least)
         node["ceterms:requiredNumber"] = required
         if targets:
             node["ceterms:targetComponent"] = targets
         if nested:
             node["ceterms:hasCondition"] = nested
         return node
+
+
+def _condition_node(requirement: Requirement) -> dict[str, Any]:
+    """A bare ``ceterms:ComponentCondition`` carrying the requirement's label, if any."""
+    node: dict[str, Any] = {"@type": "ceterms:ComponentCondition"}
+    if requirement.label:
+        node["ceterms:name"] = _lang(requirement.label)
+    return node
 
 
 def _describe(requirement: Requirement) -> str:

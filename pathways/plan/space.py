@@ -14,6 +14,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from pathways.catalog.grammar import Folder, Visitor, fold
 from pathways.catalog.model import (
     Credential,
     Filter,
@@ -100,8 +101,10 @@ class SearchOptions:
     from_institutions: tuple[str, ...]
 
 
-class _Relevance:
-    """Every credential id and transfer rule that can count toward a goal (a closure)."""
+class _Relevance(Visitor[Mods, None]):
+    """Every credential id and transfer rule that can count toward a goal (a closure); a
+    :class:`~pathways.catalog.grammar.Visitor` of requirements with the modifiers of the path
+    to each."""
 
     def __init__(
         self,
@@ -128,14 +131,17 @@ class _Relevance:
         """(rule id, grant position) → the holding the grant would give (asked per filter)."""
 
     def walk(self, req: Requirement, mods: Mods) -> None:
-        mods = mods.add(req)
-        if req.has is not None:
-            self.has(req.has, mods)
-        elif req.from_ is not None:
-            self.filter(req.from_, mods)
-        else:
-            for child in req.children:
-                self.walk(child, mods)
+        self.visit(req, mods.add(req))
+
+    def has(self, req: Requirement, target: str, context: Mods) -> None:
+        self.credential(target, context)
+
+    def group(self, req: Requirement, context: Mods) -> None:
+        for child in req.children:
+            self.walk(child, context)
+
+    def filtered(self, req: Requirement, context: Mods) -> None:
+        self.filter(req.from_ or Filter(), context)
 
     def _score(self, ident: str, mods: Mods) -> None:
         if mods.min_score is not None:
@@ -143,7 +149,7 @@ class _Relevance:
             if known is None or mods.min_score < known:
                 self.min_score[ident] = mods.min_score
 
-    def has(self, ident: str, mods: Mods) -> None:
+    def credential(self, ident: str, mods: Mods) -> None:
         catalog = self.ctx.catalog
         self._score(ident, mods)
         self.reads.setdefault(ident, set()).add(mods)
@@ -151,11 +157,11 @@ class _Relevance:
             return
         self.ids.add(ident)
         for substitute in self.ctx.substitutes.get(ident, ()):
-            self.has(substitute, mods)
+            self.credential(substitute, mods)
         if ident in catalog.equivalences:
             for member in catalog.equivalences[ident].members:
                 for part in member.all:
-                    self.has(part, mods)
+                    self.credential(part, mods)
         elif ident in catalog.versions:
             cred = catalog.credential(ident, on=self.ctx.as_of)
             if cred.composite or catalog.credential(ident, on=self.goal_day).composite:
@@ -170,7 +176,7 @@ class _Relevance:
             elif cred.prerequisites is not None:
                 self.walk(cred.prerequisites, Mods())
             for equivalence in catalog.member_of.get(ident, ()):
-                self.has(equivalence, Mods())
+                self.credential(equivalence, Mods())
         for rule in catalog.rules_granting.get(ident, ()):
             self.rule(rule.id)
 
@@ -185,7 +191,7 @@ class _Relevance:
         for held in self.universe:
             if matches(self.ctx, held, loose, None):
                 assert held.credential is not None
-                self.has(held.credential, mods)
+                self.credential(held.credential, mods)
         if loose in self._filters:
             return
         self._filters.add(loose)
@@ -217,7 +223,7 @@ class _Relevance:
                 held.level in COLLEGE_LEVELS or (held.level is None and held.kind == "course")
             ):
                 assert held.credential is not None
-                self.has(held.credential, Mods())
+                self.credential(held.credential, Mods())
         for rule in self.rules_here.values():
             self.rule(rule.id)
 
@@ -400,7 +406,7 @@ def build_space(
     held = {h.credential for h in prepared.valid if h.credential}
 
     relevance = _Relevance(ctx, rules_here, _universe(catalog, allowed, as_of), held, goal_day)
-    relevance.has(goal_cred.id, Mods())
+    relevance.credential(goal_cred.id, Mods())
     retakes = _retakes(prepared, relevance, as_of)
 
     candidates: dict[str, Held] = {}
@@ -605,40 +611,61 @@ def meets(
     A composite that is not held is met by its requirement tree (credit total and limits
     are not checked).
     """
-    mods = (mods or Mods()).add(req)
-    kind = req.kind
-    if kind == "has":
-        assert req.has is not None
-        for option in options_for(ctx, req.has, pool):
+    return _Meets(ctx, pool).visit(req, ((mods or Mods()).add(req), self_inst, stack))
+
+
+_MeetsAt = tuple[Mods, str | None, tuple[str, ...]]
+"""The modifiers of the path to a requirement (its own included), the issuer whose tree it
+is, and the composites being expanded around it."""
+
+
+class _Meets(Visitor[_MeetsAt, bool]):
+    """:func:`meets`, one method per requirement form."""
+
+    def __init__(self, ctx: Context, pool: Sequence[Held]) -> None:
+        self.ctx, self.pool = ctx, pool
+
+    def _child(self, req: Requirement, at: _MeetsAt) -> bool:
+        mods, self_inst, stack = at
+        return self.visit(req, (mods.add(req), self_inst, stack))
+
+    def has(self, req: Requirement, target: str, context: _MeetsAt) -> bool:
+        ctx, (mods, _, stack) = self.ctx, context
+        for option in options_for(ctx, target, self.pool):
             if all(check_mods(h, mods, ctx.as_of) is None for h in option):
                 return True
-        if req.has in ctx.catalog.versions and req.has not in stack:
-            cred = ctx.catalog.credential(req.has, on=ctx.as_of)
+        if target in ctx.catalog.versions and target not in stack:
+            cred = ctx.catalog.credential(target, on=ctx.as_of)
             if cred.requires is not None:
-                return meets(ctx, cred.requires, pool, cred.issuer, mods, (*stack, req.has))
+                return self._child(cred.requires, (mods, cred.issuer, (*stack, target)))
         return False
-    if kind in ("all", "any", "at_least"):
-        met = sum(meets(ctx, c, pool, self_inst, mods, stack) for c in req.children)
-        need = {"all": len(req.children), "any": 1}.get(kind, req.at_least or 0)
+
+    def group(self, req: Requirement, context: _MeetsAt) -> bool:
+        met = sum(self._child(c, context) for c in req.children)
+        need = {"all": len(req.children), "any": 1}.get(req.kind, req.at_least or 0)
         return met >= need
-    flt = req.from_ or Filter()
-    matching = [
-        h
-        for h in pool
-        if matches(ctx, h, flt, self_inst)
-        and check_mods(h, mods, ctx.as_of) is None
-        and not (kind == "credits" and h.credits <= 0)
-    ]
-    if req.distinct is not None:
-        values = {
-            getattr(h, req.distinct.by if req.distinct.by != "earned_at" else "at")
-            for h in matching
-        }
-        if len(values - {None}) < req.distinct.at_least:
-            return False
-    if kind == "count":
-        return len(matching) >= (req.count or 0)
-    return sum((h.credits for h in matching), Fraction(0)) >= (req.credits or Fraction(0))
+
+    def filtered(self, req: Requirement, context: _MeetsAt) -> bool:
+        ctx, (mods, self_inst, _) = self.ctx, context
+        kind = req.kind
+        flt = req.from_ or Filter()
+        matching = [
+            h
+            for h in self.pool
+            if matches(ctx, h, flt, self_inst)
+            and check_mods(h, mods, ctx.as_of) is None
+            and not (kind == "credits" and h.credits <= 0)
+        ]
+        if req.distinct is not None:
+            values = {
+                getattr(h, req.distinct.by if req.distinct.by != "earned_at" else "at")
+                for h in matching
+            }
+            if len(values - {None}) < req.distinct.at_least:
+                return False
+        if kind == "count":
+            return len(matching) >= (req.count or 0)
+        return sum((h.credits for h in matching), Fraction(0)) >= (req.credits or Fraction(0))
 
 
 def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
@@ -665,11 +692,23 @@ def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
 
 
 def _requirement_text(req: Requirement, tags: Mapping[str, Tag]) -> str:
-    if req.has is not None:
-        return req.has
-    if req.from_ is not None:
+    """``req`` in a few words, for the reason a candidate is dropped."""
+    return fold(req, _Words(tags))
+
+
+class _Words(Folder[str]):
+    """:func:`_requirement_text`, one method per requirement form."""
+
+    def __init__(self, tags: Mapping[str, Tag]) -> None:
+        self.tags = tags
+
+    def has(self, req: Requirement, target: str) -> str:
+        return target
+
+    def group(self, req: Requirement, children: Sequence[str]) -> str:
+        inner = {"all": " and ", "any": " or "}.get(req.kind, ", ").join(children)
+        return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner
+
+    def filtered(self, req: Requirement) -> str:
         amount = credit_count(req.credits) if req.credits is not None else f"{req.count}"
-        return f"{amount} of {describe_filter(req.from_, tags)}"
-    joiner = {"all": " and ", "any": " or "}.get(req.kind, ", ")
-    inner = joiner.join(_requirement_text(c, tags) for c in req.children)
-    return f"{req.at_least} of {inner}" if req.kind == "at_least" else inner
+        return f"{amount} of {describe_filter(req.from_ or Filter(), self.tags)}"
