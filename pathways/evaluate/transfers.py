@@ -25,7 +25,14 @@ from pathways.catalog.model import (
     TransferRule,
 )
 from pathways.evaluate.holdings import Held, Prepared, native_at
-from pathways.evaluate.matching import Context, Mods, check_mods, matches, options_for
+from pathways.evaluate.matching import (
+    Context,
+    Mods,
+    PoolIndex,
+    check_mods,
+    matches,
+    options_for,
+)
 from pathways.evaluate.results import GrantedCredit, TransferLine, number
 
 if TYPE_CHECKING:
@@ -63,6 +70,7 @@ def when_choices(
     limit: int = 1,
     enough: Callable[[tuple[Held, ...]], bool] | None = None,
     misses: dict[str, tuple[str, str]] | None = None,
+    index: PoolIndex | None = None,
 ) -> list[tuple[Held, ...]]:
     """The source sets in ``pool`` that meet ``req`` (a rule's ``when``), best first: the one
     place that says which holdings a rule fires on.
@@ -74,7 +82,8 @@ def when_choices(
     earliest-earned matching holdings that reach it. A holding appears once in a set. The list
     holds at most ``limit`` sets and ends after the first set for which ``enough`` holds.
     A holding that fails a grade, score or date modifier is recorded in ``misses`` (first
-    reason kept); empty means the rule does not fire on ``pool``.
+    reason kept); empty means the rule does not fire on ``pool``. ``index``, when given, is
+    ``pool`` indexed (:class:`PoolIndex`), for a caller asking many questions of one pool.
     """
     mods = mods.add(req)
     kind = req.kind
@@ -83,7 +92,7 @@ def when_choices(
     if kind == "has":
         assert req.has is not None
         found = []
-        for option in options_for(ctx, req.has, pool):
+        for option in options_for(ctx, req.has, pool if index is None else index):
             failure = next((f for h in option if (f := check_mods(h, mods, ctx.as_of))), None)
             if failure is None:
                 found.append(option)
@@ -93,8 +102,11 @@ def when_choices(
         found.sort(key=lambda o: (max(h.earned or date.min for h in o), [h.key for h in o]))
         return _cut(found, limit, enough)
     if kind in ("all", "any", "at_least"):
+        index = PoolIndex.of(ctx, pool) if index is None else index
         children = [
-            when_choices(ctx, child, pool, mods, limit=limit, enough=enough, misses=misses)
+            when_choices(
+                ctx, child, pool, mods, limit=limit, enough=enough, misses=misses, index=index
+            )
             for child in req.children
         ]
         combos: Iterable[tuple[tuple[Held, ...], ...]]
@@ -173,9 +185,10 @@ def fire_rules(
     reasons: dict[str, tuple[str, str]] = {}
     fired: list[Fired] = []
     pool = [h for h in prepared.valid if not native_at(h, institution)]
+    index = PoolIndex.of(ctx, pool)
     for rule in sorted(catalog.rules_at(institution), key=lambda r: r.id):
         misses: dict[str, tuple[str, str]] = {}
-        choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses)
+        choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses, index=index)
         if not choices:
             for key, why in misses.items():
                 reasons.setdefault(key, why)

@@ -101,15 +101,13 @@ class _CpBuilder:
     """The variables and constraints of :func:`build_cpsat`, added in a fixed order."""
 
     def __init__(self, problem: Problem) -> None:
-        from pathways.ortools_import import load_cp_model
-
-        cp_model = load_cp_model()  # without pandas when it can
+        from pathways.ortools_import import new_cp_model
 
         self.problem = problem
         self.nodes = problem.nodes
         self.items = {item.key: item for item in problem.items}
         self.below = subtree_leaves(problem)
-        self.model = model = cp_model.CpModel()
+        self.model = model = new_cp_model()  # without pandas, without camelCase aliases
         self.met = [model.new_bool_var(f"m{i}") for i in range(len(self.nodes))]
         self.active = [model.new_bool_var(f"a{i}") for i in range(len(self.nodes))]
         model.add(self.active[0] == 1)
