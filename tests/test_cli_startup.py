@@ -67,10 +67,10 @@ print(json.dumps({_LOADED}))
 
 _SOLVE = """
 import json, sys
-from pathways.ortools_import import load_cp_model
+from pathways.ortools_import import load_cp_model, new_cp_model
 cp_model = load_cp_model()
 from ortools.sat.python import cp_model as imported
-model = cp_model.CpModel()
+model = new_cp_model()
 x = model.new_int_var(0, 10, "x")
 model.add(x >= 3)
 model.minimize(x)
@@ -81,6 +81,9 @@ found = {
     "optimal": status == cp_model.OPTIMAL,
     "x": solver.value(x),
     "pandas_after_solve": "pandas" in sys.modules,
+    "is_cp_model": isinstance(model, cp_model.CpModel),
+    "camel_case_aliases": hasattr(model, "NewIntVar") or hasattr(model, "AddImplication"),
+    "ordinary_model_has_them": hasattr(cp_model.CpModel(), "NewIntVar"),
 }
 import pandas
 series = model.new_int_var_series("v", pandas.Index(range(3)), 0, 5)
@@ -96,6 +99,9 @@ def test_cp_model_solves_and_its_pandas_helpers_still_work(plain: str) -> None:
     assert found["same_module"] is True
     assert found["optimal"] is True and found["x"] == 3
     assert found["pandas_after_solve"] is bool(plain)
+    assert found["is_cp_model"] is True
+    assert found["camel_case_aliases"] is False  # new_cp_model skips them, nothing else
+    assert found["ordinary_model_has_them"] is True
     assert found["series_is_pandas"] is True
     assert found["pd_is_pandas"] is True
 

@@ -34,7 +34,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from pathways.catalog.compile import CompiledCatalog, gc_paused
 from pathways.errors import PathwaysError
@@ -51,6 +51,7 @@ _TABLES = ("versions", "equivalences", "rules")
 _INDEXES = ("member_of", "badge_classes", "ctids", "rules_by_source", "rules_granting", "rules_at")
 
 V = TypeVar("V")
+_T = TypeVar("_T")
 Buffer = bytes | bytearray | memoryview | Any  # an mmap.mmap is a buffer too
 
 
@@ -267,6 +268,15 @@ class _Section(Mapping[str, V]):
 
     def __getitem__(self, key: str) -> V:
         return self._dict()[key]
+
+    @overload
+    def get(self, key: str, /) -> V | None: ...
+    @overload
+    def get(self, key: str, default: V | _T, /) -> V | _T: ...
+    def get(self, key: str, default: object = None, /) -> object:
+        """The dict's own ``get`` (a miss raises no exception: matching asks for every
+        holding's equivalences, and most holdings have none)."""
+        return self._dict().get(key, default)
 
     def __contains__(self, key: object) -> bool:
         return key in self._dict()

@@ -49,6 +49,13 @@ class Mods:
     windows: tuple[str, ...] = ()
 
     def add(self, req: Requirement) -> Mods:
+        if (
+            req.min_grade is None
+            and req.min_score is None
+            and req.min_hours is None
+            and not req.earned_within
+        ):
+            return self  # nothing to add (most nodes): the same modifiers, no new object
         grade = self.min_grade
         if req.min_grade is not None and (
             grade is None or GRADE_POINTS[req.min_grade] > GRADE_POINTS[grade]

@@ -26,7 +26,14 @@ from pathways.catalog.model import (
     TransferRule,
 )
 from pathways.evaluate.holdings import Held, Prepared, native_at
-from pathways.evaluate.matching import Context, Mods, check_mods, matches, options_for
+from pathways.evaluate.matching import (
+    Context,
+    Mods,
+    PoolIndex,
+    check_mods,
+    matches,
+    options_for,
+)
 from pathways.evaluate.results import GrantedCredit, TransferLine, number
 
 if TYPE_CHECKING:
@@ -64,6 +71,7 @@ def when_choices(
     limit: int = 1,
     enough: Callable[[tuple[Held, ...]], bool] | None = None,
     misses: dict[str, tuple[str, str]] | None = None,
+    index: PoolIndex | None = None,
 ) -> list[tuple[Held, ...]]:
     """The source sets in ``pool`` that meet ``req`` (a rule's ``when``), best first: the one
     place that says which holdings a rule fires on.
@@ -75,9 +83,10 @@ def when_choices(
     earliest-earned matching holdings that reach it. A holding appears once in a set. The list
     holds at most ``limit`` sets and ends after the first set for which ``enough`` holds.
     A holding that fails a grade, score or date modifier is recorded in ``misses`` (first
-    reason kept); empty means the rule does not fire on ``pool``.
+    reason kept); empty means the rule does not fire on ``pool``. ``index``, when given, is
+    ``pool`` indexed (:class:`PoolIndex`), for a caller asking many questions of one pool.
     """
-    return _Choices(ctx, pool, limit, enough, misses).visit(req, mods.add(req))
+    return _Choices(ctx, pool, limit, enough, misses, index).visit(req, mods.add(req))
 
 
 Choices = list[tuple[Held, ...]]
@@ -93,6 +102,8 @@ class _Choices(Visitor[Mods, Choices]):
     limit: int
     enough: Callable[[tuple[Held, ...]], bool] | None
     misses: dict[str, tuple[str, str]] | None
+    index: PoolIndex | None
+    """``pool`` indexed, made by the first group that needs it (a leaf alone scans)."""
 
     @property
     def wide(self) -> int:
@@ -101,7 +112,9 @@ class _Choices(Visitor[Mods, Choices]):
 
     def has(self, req: Requirement, target: str, context: Mods) -> Choices:
         found = []
-        for option in options_for(self.ctx, target, self.pool):
+        for option in options_for(
+            self.ctx, target, self.pool if self.index is None else self.index
+        ):
             failure = next(
                 (f for h in option if (f := check_mods(h, context, self.ctx.as_of))), None
             )
@@ -115,6 +128,8 @@ class _Choices(Visitor[Mods, Choices]):
 
     def group(self, req: Requirement, context: Mods) -> Choices:
         kind = req.kind
+        if self.index is None:
+            self.index = PoolIndex.of(self.ctx, self.pool)
         children = [self.visit(child, context.add(child)) for child in req.children]
         combos: Iterable[tuple[tuple[Held, ...], ...]]
         if kind == "any":
@@ -200,9 +215,10 @@ def fire_rules(
     reasons: dict[str, tuple[str, str]] = {}
     fired: list[Fired] = []
     pool = [h for h in prepared.valid if not native_at(h, institution)]
+    index = PoolIndex.of(ctx, pool)
     for rule in sorted(catalog.rules_at(institution), key=lambda r: r.id):
         misses: dict[str, tuple[str, str]] = {}
-        choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses)
+        choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses, index=index)
         if not choices:
             for key, why in misses.items():
                 reasons.setdefault(key, why)

@@ -330,11 +330,11 @@ def _assign(offers: Sequence[tuple[str, Funding, int]]) -> list[int]:
                 best[ident] = position
         keep = set(best.values())
         return [cents if i in keep else 0 for i, (_, _, cents) in enumerate(offers)]
-    from pathways.ortools_import import load_cp_model
+    from pathways.ortools_import import load_cp_model, new_cp_model
 
     cp_model = load_cp_model()  # without pandas when it can
 
-    model = cp_model.CpModel()
+    model = new_cp_model()
     take = [model.new_bool_var(f"take{i}") for i in range(len(offers))]
     pay = [model.new_int_var(0, cents, f"pay{i}") for i, (_, _, cents) in enumerate(offers)]
     for var, amount in zip(take, pay, strict=True):
