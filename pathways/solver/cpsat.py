@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -440,18 +441,11 @@ def solve_cpsat(
             if not optimal:
                 break
     assert solver is not None, "the first stage holds the root's variable"
-    for stage in preference if optimal else []:
+    if optimal:
         # Within what the report says, the preferred arrangement: sought on one worker under a
         # deterministic budget (proving the fewest split holdings is a subset sum), so the
         # same problem always gets the same answer, in bounded time, whatever the load.
-        if not isinstance(stage, int):
-            model.maximize(stage)
-            engine, status = run(PREFERENCE_BUDGET, 1)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                break
-            solver = engine
-            model.add(stage >= int(solver.value(stage)))
-            _hint(model, variables, solver)
+        solver = _prefer(model, preference, lambda: run(PREFERENCE_BUDGET, 1), variables, solver)
     if built.penalty:
         # The stable tie-break, on one worker under a deterministic budget so the same problem
         # always gets the same answer whatever the machine's load.
@@ -459,14 +453,39 @@ def solve_cpsat(
         engine, status = run(TIE_BREAK_BUDGET, 1)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             solver = engine
+    return _solution(built, solver, optimal)
 
+
+def _prefer(
+    model: Any, stages: list[Any], run: Callable[[], Any], variables: list[Any], solver: Any
+) -> Any:
+    """Maximise each of ``stages`` in turn with ``run`` (a budgeted solve), keeping what each
+    reaches; the solver of the last stage that found an allocation (``solver`` if none)."""
+    from pathways.ortools_import import load_cp_model
+
+    cp_model = load_cp_model()
+    for stage in stages:
+        if isinstance(stage, int):
+            continue
+        model.maximize(stage)
+        engine, status = run()
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        solver = engine
+        model.add(stage >= int(solver.value(stage)))
+        _hint(model, variables, solver)
+    return solver
+
+
+def _solution(built: CpAllocation, solver: Any, optimal: bool) -> Solution:
+    """The allocation ``solver`` holds, read off ``built``'s variables."""
     uses: dict[tuple[int, str], int] = {}
-    for (leaf, key), pairs in use_vars.items():
+    for (leaf, key), pairs in built.uses.items():
         if any(solver.value(var) for var, _ in pairs):
             uses[(leaf, key)] = sum(int(solver.value(units)) for _, units in pairs)
     return Solution(
-        met=tuple(bool(solver.value(v)) for v in met),
-        active=tuple(bool(solver.value(v)) for v in active),
+        met=tuple(bool(solver.value(v)) for v in built.met),
+        active=tuple(bool(solver.value(v)) for v in built.active),
         uses=uses,
         optimal=optimal,
     )
