@@ -240,11 +240,8 @@ def read_extras(tables: Iterable[Table], known: Catalogue) -> None:
                     row.error("badge_issuers", f"{issuer!r} is not an https issuer id")
             if ident is None or not first_seen(seen, row):
                 continue
-            entry = known.new_institutions.get(ident)
+            entry = _institution_entry(known, ident, row)
             if entry is None:
-                close = suggest(ident, known.new_institutions)
-                hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                row.error("id", f"{ident!r} is not an institution of the tables{hint}")
                 continue
             source = entry.pop("source")
             if issuers:
@@ -252,6 +249,17 @@ def read_extras(tables: Iterable[Table], known: Catalogue) -> None:
             entry["source"] = source
             if row.raw("note"):
                 entry["note"] = row.raw("note")
+
+
+def _institution_entry(known: Catalogue, ident: str, row: Row) -> dict[str, Any] | None:
+    """The entry the tables made for institution ``ident``; None, with an error at the row's
+    ``id`` naming the nearest ids, when the tables list no such institution."""
+    entry = known.new_institutions.get(ident)
+    if entry is None:
+        close = suggest(ident, known.new_institutions)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        row.error("id", f"{ident!r} is not an institution of the tables{hint}")
+    return entry
 
 
 def read_identifiers(tables: Iterable[Table], known: Catalogue) -> None:
@@ -273,11 +281,8 @@ def read_identifiers(tables: Iterable[Table], known: Catalogue) -> None:
             if not first_seen(seen, row) or len(row.problems.errors) > before:
                 continue
             assert ident is not None and scheme is not None and value is not None
-            entry = known.new_institutions.get(ident)
+            entry = _institution_entry(known, ident, row)
             if entry is None:
-                close = suggest(ident, known.new_institutions)
-                hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                row.error("id", f"{ident!r} is not an institution of the tables{hint}")
                 continue
             if "identifiers" not in entry:  # placed just before the institution's source
                 items = list(entry.items())
