@@ -184,6 +184,8 @@ def _holding(credential_id: str, facts: Facts) -> Holding:
         credential=credential_id,
         earned=facts.earned,
         credits=facts.credits,
+        grade=facts.grade,
+        score=facts.score,
         issuer=facts.issuer,
         evidence=facts.credential_id,
         achievement_type=facts.achievement_type,
