@@ -140,3 +140,26 @@ def test_a_bad_tags_entry_is_a_located_error(tmp_path: Path) -> None:
     assert "t.yaml:3:5: tags.1: missing required key 'title'" in result.output
     assert "unknown key 'titel'; did you mean 'title'?" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_batch_row_says_its_distance_in_words() -> None:
+    """No "requirement(s)", no "0 credits short" (issue 19 point 12)."""
+    from pathways.cli.scale import _shortfall
+
+    assert _shortfall(3, 2) == "3 credits short, 2 requirements unmet"
+    assert _shortfall(1, 1) == "1 credit short, 1 requirement unmet"
+    assert _shortfall(0, 1) == "1 requirement unmet"
+    assert _shortfall(14 / 3, 3) == "4.67 credits short, 3 requirements unmet"
+
+
+def test_a_changed_limit_of_one_reads_singular() -> None:
+    from pathways.present.report import _exception_words
+
+    words = _exception_words(
+        {"kind": "change_limit", "in": "Writing", "credits": "1", "by": "registrar", "reason": "x"}
+    )
+    assert "needs 1 credit " in words
+    words = _exception_words(
+        {"kind": "change_limit", "in": "Labs", "count": "1", "by": "registrar", "reason": "x"}
+    )
+    assert "needs 1 item " in words

@@ -6,6 +6,8 @@ from the document they are given, so the text and the ``--json`` output always a
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -94,7 +96,11 @@ def _unused_table(unused: list[Unused]) -> Table:
 def _exception_words(exc: dict[str, str]) -> str:
     """One applied exception as a sentence of the text report."""
     if exc["kind"] == "change_limit":
-        amount = f"{exc['credits']} credits" if "credits" in exc else f"{exc['count']} items"
+        amount = (
+            credit_count(Fraction(exc["credits"]))
+            if "credits" in exc
+            else credit_count(int(exc["count"]), "item")
+        )
         what = f"Changed limit: {exc['in']} needs {amount}"
     elif exc["kind"] == "also_allow":
         what = f"Also allowed: {exc['credential']} may count in {exc['in']}"
