@@ -55,6 +55,7 @@ function stepsTable(steps, caption) {
           {},
           s.title,
           s.retake ? " (retake: no attempt held counts here)" : "",
+          s.in_record ? ` (${s.in_record.replaceAll("_", " ")})` : "",
           h("div", { class: "hint" }, h("code", {}, s.credential), s.issuer ? ` · ${s.kind} · ${s.issuer}` : ` · ${s.kind}`),
           s.after?.length ? h("div", { class: "hint" }, `after ${s.after.join(", ")}`) : null,
         ),
