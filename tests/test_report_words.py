@@ -163,3 +163,17 @@ def test_a_changed_limit_of_one_reads_singular() -> None:
         {"kind": "change_limit", "in": "Labs", "count": "1", "by": "registrar", "reason": "x"}
     )
     assert "needs 1 item " in words
+
+
+def test_a_holding_set_aside_is_named_by_its_title_in_the_why() -> None:
+    """The "Not counted" table shows the id; its sentence names the course (point 12)."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "data/learners/veteran-navy.yaml", "--goal", "osu.aa", "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    title = catalog.credential("osu.history-2001").title
+    assert f"{title} is in progress" in result.stdout
+    assert "osu.history-2001 is in progress" not in result.stdout
