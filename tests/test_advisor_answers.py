@@ -185,7 +185,7 @@ def test_a_plan_says_credit_earned_against_credit_missing(tmp_path: Path) -> Non
     args = ["plan", str(path), "--goal", "g", "--catalog", str(tmp_path / "catalog")]
     result = CliRunner().invoke(cli, [*args, "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
-    assert "6 credits earned (6 still missing)" in result.output
+    assert "6 credits to earn (the goal still needs 6 now)" in result.output
 
 
 # --------------------------------------------------------------------------- item 8

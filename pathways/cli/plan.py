@@ -232,9 +232,10 @@ def _totals_text(totals: Totals) -> str:
     cost = ("≥ " if "cost" in totals.unknown else "") + _money(totals.cost)
     weeks = ("≥ " if "weeks" in totals.unknown else "") + f"{credit_figure(totals.weeks)} weeks"
     out = ("≥ " if "cost" in totals.unknown else "") + _money(totals.out_of_pocket)
-    text = f"{credit_count(totals.credits)} earned"
+    # The plan's credit is yet to be earned; "missing" is the goal's shortfall before it.
+    text = f"{credit_count(totals.credits)} to earn"
     if totals.missing is not None:
-        text += f" ({credit_figure(totals.missing)} still missing)"
+        text += f" (the goal still needs {credit_figure(totals.missing)} now)"
     text += f", {cost}, {weeks}, out of pocket {out}"
     return text if not bound else text + "  (lower bounds: some values are unknown)"
 

@@ -28,7 +28,7 @@ function totalsList(totals) {
   return h(
     "dl",
     { class: "totals" },
-    h("dt", {}, "Credits earned (own or granted)"),
+    h("dt", {}, "Credits to earn (own or granted)"),
     h("dd", {}, creditsText(totals.credits)),
     totals.missing === null || totals.missing === undefined ? null : h("dt", {}, "Still missing now"),
     totals.missing === null || totals.missing === undefined ? null : h("dd", {}, creditsText(totals.missing)),
