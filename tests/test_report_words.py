@@ -177,3 +177,14 @@ def test_a_holding_set_aside_is_named_by_its_title_in_the_why() -> None:
     title = catalog.credential("osu.history-2001").title
     assert f"{title} is in progress" in result.stdout
     assert "osu.history-2001 is in progress" not in result.stdout
+
+
+def test_a_transfer_statement_names_the_institution() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["transfer", "data/learners/lpn-to-rn.yaml", "--to", "tri-c", "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    name = load_catalog(DEFAULT_CATALOG).institutions["tri-c"].name
+    assert result.stdout.startswith(f"Transfer to {name} (tri-c)  learner")

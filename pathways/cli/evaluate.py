@@ -149,7 +149,9 @@ def _present(
     elif isinstance(document, Decision):
         report_console().print(render_decision(document))
     else:
-        report_console().print(render_statement(document))
+        institution = compiled.institutions.get(document.institution)
+        name = institution.name if institution is not None else None
+        report_console().print(render_statement(document, name))
 
 
 def reasons(as_json: JsonOption = False) -> None:

@@ -154,10 +154,13 @@ def render_decision(decision: Decision) -> RenderableType:
     return Group(*parts)
 
 
-def render_statement(statement: Statement) -> RenderableType:
-    """The transfer statement: lines with policy, guarantee and citation, then the rest."""
+def render_statement(statement: Statement, institution_name: str | None = None) -> RenderableType:
+    """The transfer statement: lines with policy, guarantee and citation, then the rest.
+    With ``institution_name`` the heading names the institution ("Transfer to Thomas Edison
+    State University (tesu)"); without it, by its id."""
     head = Text()
-    head.append(f"Transfer to {statement.institution}", style="bold")
+    where = f"{institution_name} ({statement.institution})" if institution_name else None
+    head.append(f"Transfer to {where or statement.institution}", style="bold")
     head.append(f"  learner {statement.learner}, as of {statement.as_of}")
     summary = Text(
         f"{credit_count(statement.credits)} guaranteed, "
