@@ -188,3 +188,17 @@ def test_a_transfer_statement_names_the_institution() -> None:
     assert result.exit_code == 0, result.output
     name = load_catalog(DEFAULT_CATALOG).institutions["tri-c"].name
     assert result.stdout.startswith(f"Transfer to {name} (tri-c)  learner")
+
+
+def test_transfer_lines_name_the_policy_by_its_title() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "data/learners/cyber-security-plus.yaml", "--goal", "tri-c.aas.cybersecurity",
+         "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    catalog = load_catalog(DEFAULT_CATALOG)
+    itag = next(p.title for p in catalog.catalog.policies if p.id == "ohio.itag")
+    assert f"{itag}, guaranteed" in result.stdout
+    assert "ohio.itag, guaranteed" not in result.stdout
