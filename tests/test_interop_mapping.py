@@ -122,6 +122,7 @@ def test_badge_class_maps_and_carries_facts_into_the_holding(catalog: CompiledCa
     result = check(badge(KEY), catalog)
     assert result.verified and result.reason_code is None
     assert result.credential == "cc.python"
+    assert result.reason == "verified; counts as Python (cc.python)"
     holding = result.holding
     assert holding is not None
     assert holding.credential == "cc.python"
