@@ -249,6 +249,12 @@ def _with_result(kind: str, value: object) -> dict[str, Any]:
 def test_badge_results_carry_grade_and_score_into_the_holding(catalog: CompiledCatalog) -> None:
     assert check(_with_result("LetterGrade", "B-"), catalog).holding.grade == "B-"
     assert check(_with_result("ScaledScore", "61"), catalog).holding.score == 61.0
+    # A result with only a status (no value), or naming no description, reads as no grade.
+    assert check(_with_result("LetterGrade", None), catalog).holding.grade is None
+    odd = badge(KEY)
+    odd.pop("proof")
+    odd["credentialSubject"]["result"] = [{"type": ["Result"], "resultDescription": ["x"]}]
+    assert check(KEY.sign(odd, created=CREATED), catalog).holding.grade is None
 
 
 @pytest.mark.parametrize(

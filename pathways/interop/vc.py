@@ -376,19 +376,24 @@ def _results(
     subject: dict[str, Any], achievement: dict[str, Any]
 ) -> tuple[str | None, float | None]:
     """The grade and score an ``AchievementSubject`` states: each ``result`` whose
-    ``resultDescription`` is of type ``LetterGrade`` or ``ScaledScore`` (CLR 2.0 / OB 3.0).
+    ``resultDescription`` is of type ``LetterGrade`` or ``ScaledScore`` (CLR 2.0 / OB 3.0) and
+    that states a ``value``.
     A letter grade the catalog does not know, or a score that is not a number, is malformed."""
     kinds = {
-        d.get("id"): d.get("resultType")
+        d["id"]: d.get("resultType")
         for d in as_list(achievement.get("resultDescription"))
-        if isinstance(d, dict)
+        if isinstance(d, dict) and isinstance(d.get("id"), str)
     }
     grade: str | None = None
     score: float | None = None
     for result in as_list(subject.get("result")):
         if not isinstance(result, dict):
             continue
-        kind, value = kinds.get(result.get("resultDescription")), result.get("value")
+        described = result.get("resultDescription")
+        kind = kinds.get(described) if isinstance(described, str) else None
+        value = result.get("value")
+        if value is None:
+            continue  # a status or a rubric level only: no grade or score to read
         if kind == "LetterGrade":
             if value not in GRADES:
                 known = ", ".join(GRADES)
