@@ -202,3 +202,14 @@ def test_transfer_lines_name_the_policy_by_its_title() -> None:
     itag = next(p.title for p in catalog.catalog.policies if p.id == "ohio.itag")
     assert f"{itag}, guaranteed" in result.stdout
     assert "ohio.itag, guaranteed" not in result.stdout
+
+
+def test_a_complete_goal_in_a_comparison_has_nothing_left_to_earn() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["compare", "data/learners/ladder-accounting.yaml", "--goals", "tri-c.cert.accounting",
+         "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "nothing left to earn" in result.stdout and "0 credits to earn" not in result.stdout

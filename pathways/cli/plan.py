@@ -228,6 +228,8 @@ def _amount(value: float | None, unit: str = "") -> str:
 def _totals_text(totals: Totals) -> str:
     from pathways.evaluate.results import credit_count, credit_figure
 
+    if not (totals.credits or totals.missing or totals.cost or totals.weeks or totals.unknown):
+        return "nothing left to earn"
     bound = "≥ " if totals.lower_bound else ""
     cost = ("≥ " if "cost" in totals.unknown else "") + _money(totals.cost)
     weeks = ("≥ " if "weeks" in totals.unknown else "") + f"{credit_figure(totals.weeks)} weeks"
