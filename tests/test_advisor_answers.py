@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from pathways.batch import run_batch
 from pathways.catalog.load import DEFAULT_CATALOG, load_catalog, load_record
+from pathways.catalog.model import Holding
 from pathways.cli import app as cli
 from pathways.evaluate import audit, transfer
 from pathways.interop import verify_badge
@@ -184,7 +185,7 @@ def test_a_plan_says_credit_earned_against_credit_missing(tmp_path: Path) -> Non
     args = ["plan", str(path), "--goal", "g", "--catalog", str(tmp_path / "catalog")]
     result = CliRunner().invoke(cli, [*args, "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
-    assert "6 credits earned (6 still missing)" in result.output
+    assert "6 credits to earn (the goal still needs 6 now)" in result.output
 
 
 # --------------------------------------------------------------------------- item 8
@@ -208,6 +209,38 @@ def test_a_pathways_clr_export_imports_back_to_the_same_credentials() -> None:
     # Without trust in the exporter the same achievements map, but do not count.
     untrusted = verify_badge(clr, catalog=catalog, as_of=AS_OF, identity=record.learner.identity)
     assert {inner.reason_code for inner in untrusted.nested} == {"untrusted_issuer"}
+
+
+def test_a_clr_round_trip_keeps_grades_so_min_grade_requirements_still_hold() -> None:
+    """The export states each grade (and score) as a CLR 2.0 ``result``; the import reads it
+    back, so an audit of the re-imported holdings matches the record's own."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    record = load_record(LEARNERS / "ladder-accounting.yaml", catalog)
+    exam = {"credential": "ap.psychology", "earned": "2024-07-10", "score": 4}
+    holdings = (*record.holdings, Holding.model_validate(exam))
+    record = record.model_copy(update={"holdings": holdings})
+    registrar = SigningKey.generate()
+    created = datetime(2026, 5, 1, tzinfo=UTC)
+    clr = export_clr(record, catalog=catalog, as_of=AS_OF, key=registrar, created=created)
+    result = verify_badge(
+        clr, catalog=catalog, as_of=AS_OF, trust=[registrar.issuer],
+        identity=record.learner.identity,
+    )  # fmt: skip
+    assert result.verified, result.reason
+    back = sorted((h.credential, h.grade, h.score) for h in result.holdings() if h.credential)
+    assert back == sorted(
+        (h.credential, h.grade, h.score)
+        for h in record.holdings
+        if h.status == "earned" and h.credential
+    )
+    assert ("tri-c.math-1410", "C", None) in back and ("ap.psychology", None, 4.0) in back
+    again = record.model_copy(update={"holdings": tuple(result.holdings())})
+    for goal_id in ("tri-c.cert.accounting", "tri-c.aa.business-ogtp"):
+        before = audit(catalog, record, goal_id, Options(as_of=AS_OF))
+        after = audit(catalog, again, goal_id, Options(as_of=AS_OF))
+        same = (before.status, before.credits, before.gpa)
+        assert (after.status, after.credits, after.gpa) == same
+        assert "below_min_grade" not in {u.reason_code for u in after.unused}
 
 
 # --------------------------------------------------------------------------- item 6

@@ -67,7 +67,7 @@ def test_audit_cli_text_report_marks_the_tree() -> None:
     assert done.returncode == 0, done.stderr  # an incomplete audit is a success
     assert "in progress" in done.stdout
     assert "✓" in done.stdout and "✗" in done.stdout
-    assert "itag.security-plus.tri-c  ohio.itag, guaranteed" in done.stdout
+    assert "itag.security-plus.tri-c  Industry-Recognized Credential Transfer" in done.stdout
     # piped output is wide enough, and each citation sits whole on its own line
     json_done = run("audit", str(LEARNER), "--goal", "tri-c.aas.cybersecurity", "--json")
     citations = {line["citation"] for line in json.loads(json_done.stdout)["transfers"]}

@@ -92,3 +92,29 @@ def test_wrong_kind_of_value_names_what_it_should_be(write_catalog: CatalogWrite
     text = HEAD.replace("credits: 3}", "credits: 3, tags: {a: 1}}", 1)
     [error] = _errors(write_catalog, text)
     assert "credentials.0.tags" in error and "should be a list" in error
+
+
+def test_a_misspelt_enum_value_gets_a_suggestion(write_catalog: CatalogWriter) -> None:
+    text = HEAD.replace("kind: university", "kind: universty").replace(
+        "credits: 3}\n  - {id: uni.c2", "credits: 3, level: lowr}\n  - {id: uni.c2"
+    )
+    errors = _errors(write_catalog, text)
+    kind = next(e for e in errors if "institutions.0.kind:" in e)
+    assert "bad.yaml:2:" in kind and kind.endswith("did you mean 'university'?")
+    level = next(e for e in errors if "credentials.0.level:" in e)
+    assert level.endswith("did you mean 'lower'?")
+
+
+def test_a_value_far_from_every_choice_gets_no_suggestion(write_catalog: CatalogWriter) -> None:
+    [error] = _errors(write_catalog, HEAD.replace("kind: university", "kind: zzz"))
+    assert "should be 'community-college'" in error and "did you mean" not in error
+
+
+def test_a_key_of_another_entry_kind_is_not_blamed_on_indentation(
+    write_catalog: CatalogWriter,
+) -> None:
+    """``issuer`` is a credential's key, not a policy's: a flow mapping has no indentation to
+    blame, so the message says the key is not one of this entry's."""
+    text = HEAD.replace("{id: g, title: G,", "{id: g, title: G, issuer: uni,")
+    [error] = _errors(write_catalog, text)
+    assert "policies.0:" in error and "'issuer' is not a key of this entry" in error

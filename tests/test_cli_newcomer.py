@@ -154,3 +154,19 @@ def test_unknown_credential_in_a_learner_file_is_located(
     assert (
         f"{record}:4:65: holdings.1.at: unknown institution 'tri-cc'; did you mean 'tri-c'?" in err
     )
+
+
+def test_every_command_writing_a_file_says_where(tmp_path: Path) -> None:
+    """``-o``/``--export`` name the file written on stderr, in words (issue 19 point 14)."""
+    key, clr, ctdl, guide = (tmp_path / n for n in ("k.json", "c.json", "p.json", "g.csv"))
+    assert _run("keys", "new", str(key))[0] == 0
+    learner = "data/learners/ladder-accounting.yaml"
+    code, _, err = _run("clr", "export", learner, "--key", str(key), "-o", str(clr))
+    assert code == 0 and err.startswith("wrote a signed CLR of ") and err.endswith(f"{clr}\n")
+    nested = json.loads(clr.read_text())["credentialSubject"]["verifiableCredential"]
+    assert "(s)" not in err and f" {len(nested)} achievements " in err
+    code, _, err = _run("ctdl", "export", "tri-c.cert.accounting", "-o", str(ctdl))
+    assert (code, err) == (0, f"wrote the CTDL pathway of tri-c.cert.accounting to {ctdl}\n")
+    code, _, err = _run("import-equivalencies", "--export", str(guide), "--from", "sinclair")
+    rows = len(guide.read_text().splitlines()) - 1
+    assert (code, err) == (0, f"wrote {rows} equivalency rows to {guide}\n") and rows > 1

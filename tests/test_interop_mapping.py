@@ -122,6 +122,7 @@ def test_badge_class_maps_and_carries_facts_into_the_holding(catalog: CompiledCa
     result = check(badge(KEY), catalog)
     assert result.verified and result.reason_code is None
     assert result.credential == "cc.python"
+    assert result.reason == "verified; counts as Python (cc.python)"
     holding = result.holding
     assert holding is not None
     assert holding.credential == "cc.python"
@@ -230,6 +231,41 @@ def test_badge_for_someone_else_does_not_count(catalog: CompiledCatalog) -> None
         catalog, parse_record(_record([{"badge": other}])), "cc.cert", Options(as_of=AS_OF)
     )
     assert decision.status == "in_progress"
+
+
+def _with_result(kind: str, value: object) -> dict[str, Any]:
+    """A badge stating one ``result`` of ``kind`` (a CLR 2.0 ``resultType``), signed by KEY."""
+    document = badge(KEY)
+    document.pop("proof")
+    subject = document["credentialSubject"]
+    ident = f"{PYTHON_CLASS}#{kind}"
+    subject["achievement"]["resultDescription"] = [
+        {"id": ident, "type": ["ResultDescription"], "name": kind, "resultType": kind}
+    ]
+    subject["result"] = [{"type": ["Result"], "resultDescription": ident, "value": value}]
+    return KEY.sign(document, created=CREATED)
+
+
+def test_badge_results_carry_grade_and_score_into_the_holding(catalog: CompiledCatalog) -> None:
+    assert check(_with_result("LetterGrade", "B-"), catalog).holding.grade == "B-"
+    assert check(_with_result("ScaledScore", "61"), catalog).holding.score == 61.0
+    # A result with only a status (no value), or naming no description, reads as no grade.
+    assert check(_with_result("LetterGrade", None), catalog).holding.grade is None
+    odd = badge(KEY)
+    odd.pop("proof")
+    odd["credentialSubject"]["result"] = [{"type": ["Result"], "resultDescription": ["x"]}]
+    assert check(KEY.sign(odd, created=CREATED), catalog).holding.grade is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"), [("LetterGrade", "Q"), ("ScaledScore", "high"), ("ScaledScore", True)]
+)
+def test_badge_result_pathways_cannot_read_is_malformed(
+    catalog: CompiledCatalog, kind: str, value: object
+) -> None:
+    result = check(_with_result(kind, value), catalog)
+    assert result.reason_code == "malformed"
+    assert repr(value) in result.reason
 
 
 # --------------------------------------------------------------------------- CLR export

@@ -116,3 +116,16 @@ def test_compare_cli_needs_a_goal_and_known_goals() -> None:
     done = run("compare", str(LEARNER), "--goals", "tri-c.aa.busines-ogtp")
     assert done.returncode == 1
     assert "did you mean" in done.stderr
+
+
+def test_plan_cli_marks_a_step_dated_after_the_as_of_date(tmp_path: Path) -> None:
+    """The text report says the record already lists the step, though it does not count yet."""
+    record = tmp_path / "l.yaml"
+    record.write_text(
+        "learner: {id: l-1}\n"
+        "holdings:\n"
+        "  - {credential: tri-c.acct-1320, earned: 2027-05-08, grade: A}\n"
+    )
+    result = run("plan", str(record), "--goal", "tri-c.cert.accounting", "--as-of", "2026-12-04")
+    assert result.returncode == 0, result.stderr
+    assert "(not yet earned)" in result.stdout

@@ -181,6 +181,19 @@ def test_plan_lists_courses_in_progress_as_steps_and_says_so() -> None:
     ]
 
 
+def test_plan_marks_a_step_the_record_dates_after_the_as_of_date() -> None:
+    """A holding dated after the as-of date does not count yet; the plan proposes it and says
+    the record already lists it (issue 19 point 6)."""
+    cat = compiled([course("u1"), course("u2"), goal({"all": [{"has": "u1"}, {"has": "u2"}]})])
+    later = AS_OF.replace(year=AS_OF.year + 1).isoformat()
+    record = learner({"credential": "u1", "earned": later, "grade": "A"})
+    document = plan(cat, record, "goal", Options(as_of=AS_OF))
+    assert [(s.credential, s.in_record) for s in document.steps] == [
+        ("u1", "not_yet_earned"),
+        ("u2", None),
+    ]
+
+
 def test_plan_takes_an_advisors_substitution_into_account() -> None:
     cat = compiled([course("u2", cost=900), course("u5", cost=100), goal({"has": "u2"})])
     record = LearnerRecord.model_validate(

@@ -140,3 +140,76 @@ def test_a_bad_tags_entry_is_a_located_error(tmp_path: Path) -> None:
     assert "t.yaml:3:5: tags.1: missing required key 'title'" in result.output
     assert "unknown key 'titel'; did you mean 'title'?" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_batch_row_says_its_distance_in_words() -> None:
+    """No "requirement(s)", no "0 credits short" (issue 19 point 12)."""
+    from pathways.cli.scale import _shortfall
+
+    assert _shortfall(3, 2) == "3 credits short, 2 requirements unmet"
+    assert _shortfall(1, 1) == "1 credit short, 1 requirement unmet"
+    assert _shortfall(0, 1) == "1 requirement unmet"
+    assert _shortfall(14 / 3, 3) == "4.67 credits short, 3 requirements unmet"
+
+
+def test_a_changed_limit_of_one_reads_singular() -> None:
+    from pathways.present.report import _exception_words
+
+    words = _exception_words(
+        {"kind": "change_limit", "in": "Writing", "credits": "1", "by": "registrar", "reason": "x"}
+    )
+    assert "needs 1 credit " in words
+    words = _exception_words(
+        {"kind": "change_limit", "in": "Labs", "count": "1", "by": "registrar", "reason": "x"}
+    )
+    assert "needs 1 item " in words
+
+
+def test_a_holding_set_aside_is_named_by_its_title_in_the_why() -> None:
+    """The "Not counted" table shows the id; its sentence names the course (point 12)."""
+    catalog = load_catalog(DEFAULT_CATALOG)
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "data/learners/veteran-navy.yaml", "--goal", "osu.aa", "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    title = catalog.credential("osu.history-2001").title
+    assert f"{title} is in progress" in result.stdout
+    assert "osu.history-2001 is in progress" not in result.stdout
+
+
+def test_a_transfer_statement_names_the_institution() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["transfer", "data/learners/lpn-to-rn.yaml", "--to", "tri-c", "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    name = load_catalog(DEFAULT_CATALOG).institutions["tri-c"].name
+    assert result.stdout.startswith(f"Transfer to {name} (tri-c)  learner")
+
+
+def test_transfer_lines_name_the_policy_by_its_title() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "data/learners/cyber-security-plus.yaml", "--goal", "tri-c.aas.cybersecurity",
+         "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    catalog = load_catalog(DEFAULT_CATALOG)
+    itag = next(p.title for p in catalog.catalog.policies if p.id == "ohio.itag")
+    assert f"{itag}, guaranteed" in result.stdout
+    assert "ohio.itag, guaranteed" not in result.stdout
+
+
+def test_a_complete_goal_in_a_comparison_has_nothing_left_to_earn() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["compare", "data/learners/ladder-accounting.yaml", "--goals", "tri-c.cert.accounting",
+         "--as-of", "2026-12-04"],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "nothing left to earn" in result.stdout and "0 credits to earn" not in result.stdout

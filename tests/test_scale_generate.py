@@ -195,6 +195,30 @@ def test_to_yaml_round_trips_through_both_parsers(document: dict[str, object]) -
     assert yaml_rs.loads(text) == document
 
 
+def test_generate_titles_every_tag_a_report_names(
+    generated: tuple[Path, GenerateSummary], compiled: CompiledCatalog
+) -> None:
+    """Reports name a ``tags`` filter by its title, never as "tagged ID" (issue 19, point 12)."""
+    root, _ = generated
+    named = {
+        tag
+        for cred in compiled.catalog.credentials
+        for req in _requirements(cred.requires)
+        if req.from_ is not None
+        for tag in req.from_.tags or ()
+    }
+    assert named and named <= set(compiled.tags)
+    assert all(tag.title and tag.title != tag.id for tag in compiled.tags.values())
+    goals = [r.split(",")[1] for r in (root / "targets.csv").read_text().splitlines()[1:6]]
+    learners = sorted((root / "learners").glob("*.yaml"))[:5]
+    for learner, goal in zip(learners, goals, strict=True):
+        result = CliRunner().invoke(
+            app, ["audit", str(learner), "--goal", goal, "--catalog", str(root / "catalog")]
+        )
+        assert result.exit_code == 0, result.output
+        assert "needs" in result.stdout and "tagged" not in result.stdout
+
+
 def test_generated_records_validate_as_models(generated: tuple[Path, GenerateSummary]) -> None:
     root, _ = generated
     for path in sorted((root / "learners").glob("*.yaml"))[:5]:

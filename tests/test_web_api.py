@@ -325,3 +325,35 @@ def test_page_assets_and_element_ids_resolve() -> None:
         ident = re.search(r'\bid="([^"]+)"', control)
         assert ident, control
         assert f'for="{ident.group(1)}"' in html or "aria-label" in control, control
+
+
+def test_one_flag_name_in_every_api_request_and_on_the_page() -> None:
+    """Issue 14 item 5: CLI ``--include-discretionary``, API ``include_discretionary``, and
+    the page's checkbox say the same thing."""
+    import importlib
+    import pkgutil
+
+    from pydantic import BaseModel
+
+    import api.routes
+    from api import models
+
+    modules = [models] + [
+        importlib.import_module(f"api.routes.{m.name}")
+        for m in pkgutil.iter_modules(api.routes.__path__)
+    ]
+    fields = {
+        (cls.__name__, name)
+        for module in modules
+        for cls in vars(module).values()
+        if isinstance(cls, type) and issubclass(cls, BaseModel)
+        for name in cls.model_fields
+        if "discretionary" in name
+    }
+    for request in ("AuditRequest", "PlanRequest", "CompareRequest", "TransferRequest"):
+        assert (request, "include_discretionary") in fields
+    assert {name for _, name in fields} == {"include_discretionary"}
+    page = (STATIC_DIR / "index.html").read_text()
+    box = re.search(r'<input type="checkbox" id="discretionary"[^>]*>\s*<label[^>]*>([^<]*)<', page)
+    assert box is not None and 'name="include_discretionary"' in box.group(0)
+    assert box.group(1).endswith("(include discretionary)")

@@ -430,7 +430,9 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "too_long":
         return f"takes at most {_items(ctx.get('max_length', 0))}"
     if kind in ("literal_error", "enum"):
-        return f"should be {ctx.get('expected', 'one of the allowed values')}"
+        expected = str(ctx.get("expected", "one of the allowed values"))
+        close = suggest(str(error.get("input")), re.findall(r"'([^']*)'", expected), n=1)
+        return f"should be {expected}" + (f"; did you mean {close[0]!r}?" if close else "")
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == ID_PATTERN:
             return (
@@ -484,7 +486,8 @@ def _validation_errors(
                         f"{key!r} does not belong inside {'.'.join(map(str, shown))}; "
                         f"it is a key of the entry around it: indent it as far as "
                         f"{str(shown[-1])!r}" if isinstance(shown[-1], str) else
-                        f"{key!r} does not belong here; check its indentation"
+                        f"{key!r} is not a key of this entry (it is one elsewhere in the "
+                        "catalog language); check the entry's kind and its indentation"
                     )  # fmt: skip
                     close = []
             if close:

@@ -27,6 +27,7 @@ from pathways.cli.common import (
     AsOfOption,
     CatalogOption,
     JsonOption,
+    counted,
     exit_on_error,
     load,
     print_json,
@@ -124,7 +125,7 @@ def import_badge(
             from pathways.catalog.load import load_record
 
             identity = load_record(learner).learner.identity
-        with working(f"verifying {len(files)} badge file(s)"):
+        with working(f"verifying {counted(len(files), 'badge file')}"):
             results = import_badges(
                 files,
                 catalog=compiled,
@@ -142,7 +143,7 @@ def import_badge(
     else:
         _print_results(results)
     if added is not None:
-        typer.echo(f"added {added} holding(s) to {learner}", err=json_output)
+        typer.echo(f"added {counted(added, 'holding')} to {learner}", err=json_output)
     if not all(result.verified for result in results):
         raise typer.Exit(1)
 
@@ -220,6 +221,7 @@ def ctdl_export(
             sys.stdout.write(text)
         else:
             write_atomically(out, text)
+            typer.echo(f"wrote the CTDL pathway of {goal} to {out}", err=True)
 
 
 # --------------------------------------------------------------------------- clr
@@ -267,6 +269,10 @@ def clr_export(
             sys.stdout.write(text)
         else:
             write_atomically(out, text)
+            count = len(document["credentialSubject"]["verifiableCredential"])
+            signed = "signed" if signing is not None else "unsigned"
+            achievements = counted(count, "achievement")
+            typer.echo(f"wrote a {signed} CLR of {achievements} to {out}", err=True)
 
 
 IssuerOption = Annotated[

@@ -37,6 +37,7 @@ __all__ = [
     "AsOfOption",
     "CatalogOption",
     "JsonOption",
+    "counted",
     "exit_on_error",
     "load",
     "parse_date",
@@ -45,6 +46,12 @@ __all__ = [
 
 DEFAULT_CATALOG: Path = Path(__file__).resolve().parent.parent.parent / "data" / "ohio"
 """The bundled catalog (the same directory as :data:`pathways.catalog.load.DEFAULT_CATALOG`)."""
+
+
+def counted(amount: int, noun: str) -> str:
+    """``1 holding``, ``3 holdings``: a count with its noun, singular for exactly one (an
+    advisor reads "1 credit", never "1 credit(s)")."""
+    return f"{amount} {noun}{'' if amount == 1 else 's'}"
 
 
 def parse_date(value: str | date) -> date:

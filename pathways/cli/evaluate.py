@@ -144,12 +144,15 @@ def _present(
         compiled = load(catalog)
         record = load_record(learner, compiled)
         document = run(compiled, record, _resolver(resolve))
+    policies = {policy.id: policy.title for policy in compiled.catalog.policies}
     if as_json:
         print_json(document.model_dump(mode="json"))
     elif isinstance(document, Decision):
-        report_console().print(render_decision(document))
+        report_console().print(render_decision(document, policies))
     else:
-        report_console().print(render_statement(document))
+        institution = compiled.institutions.get(document.institution)
+        name = institution.name if institution is not None else None
+        report_console().print(render_statement(document, name, policies))
 
 
 def reasons(as_json: JsonOption = False) -> None:

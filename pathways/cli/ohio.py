@@ -23,6 +23,7 @@ from pathways.cli.common import (
     AsOfOption,
     CatalogOption,
     JsonOption,
+    counted,
     exit_on_error,
     load,
     print_json,
@@ -76,7 +77,7 @@ def import_equivalencies(
         )
     except TableError as error:
         typer.echo(str(error), err=True)
-        typer.echo(f"{len(error.errors)} bad row(s); nothing was written", err=True)
+        typer.echo(f"{counted(len(error.errors), 'bad row')}; nothing was written", err=True)
         raise typer.Exit(1) from None
     except PathwaysError as error:
         typer.echo(str(error), err=True)
@@ -91,7 +92,7 @@ def import_equivalencies(
         typer.echo(f"{problem} (left out)", err=True)
     counts = result.counts
     typer.echo(
-        f"wrote {len(written)} file(s) to {output}: {counts['tables']} tables, "
+        f"wrote {counted(len(written), 'file')} to {output}: {counts['tables']} tables, "
         f"{counts['rows']} rows, {counts['institutions']} new institutions, "
         f"{counts['courses']} new courses"
     )
@@ -118,6 +119,8 @@ def _export(path: Path, catalog: Path, sending: str | None, receiving: str | Non
     except OSError as error:
         typer.echo(f"{path}: cannot write: {error.strerror or error}", err=True)
         raise typer.Exit(1) from None
+    rows = counted(text.count("\n") - 1, "equivalency row")
+    typer.echo(f"wrote {rows} to {path}", err=True)
 
 
 def lookup(
@@ -154,7 +157,7 @@ def lookup(
             typer.echo(f"  {'':<20} rule {route.rule} ({route.policy}){via}")
             if route.citation:
                 typer.echo(f"  {'':<20} {route.citation}")
-    typer.echo(f"credit at {result.institutions} institution(s)")
+    typer.echo(f"credit at {counted(result.institutions, 'institution')}")
 
 
 def register(app: typer.Typer) -> None:

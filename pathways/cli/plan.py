@@ -228,13 +228,16 @@ def _amount(value: float | None, unit: str = "") -> str:
 def _totals_text(totals: Totals) -> str:
     from pathways.evaluate.results import credit_count, credit_figure
 
+    if not (totals.credits or totals.missing or totals.cost or totals.weeks or totals.unknown):
+        return "nothing left to earn"
     bound = "≥ " if totals.lower_bound else ""
     cost = ("≥ " if "cost" in totals.unknown else "") + _money(totals.cost)
     weeks = ("≥ " if "weeks" in totals.unknown else "") + f"{credit_figure(totals.weeks)} weeks"
     out = ("≥ " if "cost" in totals.unknown else "") + _money(totals.out_of_pocket)
-    text = f"{credit_count(totals.credits)} earned"
+    # The plan's credit is yet to be earned; "missing" is the goal's shortfall before it.
+    text = f"{credit_count(totals.credits)} to earn"
     if totals.missing is not None:
-        text += f" ({credit_figure(totals.missing)} still missing)"
+        text += f" (the goal still needs {credit_figure(totals.missing)} now)"
     text += f", {cost}, {weeks}, out of pocket {out}"
     return text if not bound else text + "  (lower bounds: some values are unknown)"
 

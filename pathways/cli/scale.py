@@ -25,6 +25,7 @@ from pathways.cli.common import (
     CatalogOption,
     DiscretionaryOption,
     JsonOption,
+    counted,
     exit_on_error,
     load,
     print_json,
@@ -131,6 +132,15 @@ def _load_records(source: Path) -> list[Any]:
     return records
 
 
+def _shortfall(gap: float, unmet: int) -> str:
+    """A batch row's distance in words: "3 credits short, 2 requirements unmet" (the credit
+    part left out when no credit is missing, only named requirements)."""
+    from pathways.evaluate.results import credit_count
+
+    unmet_words = f"{counted(unmet, 'requirement')} unmet"
+    return f"{credit_count(gap)} short, {unmet_words}" if gap > 0 else unmet_words
+
+
 def _split_goals(goals: list[str]) -> list[str]:
     return [g.strip() for item in goals for g in item.split(",") if g.strip()]
 
@@ -228,7 +238,7 @@ def batch(
         what = (
             "completed, not awarded"
             if row.finding == "completed_not_awarded"
-            else f"{row.gap:g} credits short, {row.unmet} requirement(s) unmet"
+            else _shortfall(row.gap, row.unmet)
         )
         typer.echo(f"  {row.learner}  {row.goal}  {what}")
 

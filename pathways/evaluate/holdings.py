@@ -339,27 +339,28 @@ def _invalidity(
     See ``docs/semantics.md#what-meets-a-requirement``.
     """
     holding = record.holdings[held.index or 0]
+    cred = held.cred
+    assert cred is not None
+    # The sentence names the credential by its title: the report's holding column has the id.
     if holding.status != "earned" and not projected:
-        return ("in_progress", f"{held.credential} is {holding.status.replace('_', ' ')}")
+        return ("in_progress", f"{cred.title} is {holding.status.replace('_', ' ')}")
     if holding.status == "earned" and held.earned is not None and held.earned > as_of:
         return (
             "not_yet_earned",
-            f"{held.credential} is dated {held.earned}, after the as-of date {as_of}",
+            f"{cred.title} is dated {held.earned}, after the as-of date {as_of}",
         )
     if graded and held.grade in NO_CREDIT_GRADES:
         return ("below_min_grade", f"grade {held.grade} earns no credit")
-    cred = held.cred
-    assert cred is not None
     if held.earned is not None and cred.effective and not cred.effective.contains(held.earned):
         return (
             "not_effective",
-            f"{held.credential} was not in effect on {held.earned} (the date it was earned)",
+            f"{cred.title} was not in effect on {held.earned} (the date it was earned)",
         )
     if cred.valid_for and held.earned is not None:
         day = judge_day(held, as_of)
         lapse = add_duration(held.earned, cred.valid_for)
         if lapse < day:
-            return ("expired", f"{held.credential} expired on {lapse} (valid for {cred.valid_for})")
+            return ("expired", f"{cred.title} expired on {lapse} (valid for {cred.valid_for})")
     return None
 
 

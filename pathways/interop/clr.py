@@ -8,7 +8,9 @@ What goes in:
 * every earned catalog holding, as an ``AchievementCredential`` issued by the exporter
   (achievement id: the credential's first ``badge_classes`` entry, else
   ``urn:pathways:credential:<id>``; its CTID as a ``ceterms:Credential`` alignment, its
-  credits as ``creditsAvailable``), which the exporter vouches for with its key;
+  credits as ``creditsAvailable``; the holding's grade and score as ``result`` entries and
+  its own credits as ``creditsEarned``, so a re-import keeps them), which the exporter
+  vouches for with its key;
 * an ``isParentOf`` association from each exported composite to each exported credential
   its requirement tree names.
 
@@ -83,6 +85,10 @@ _ACHIEVEMENT_TYPE = {
     "master": "MasterDegree",
     "transfer-block": "ext:TransferBlock",
 }
+
+
+RESULT_NAMES = {"LetterGrade": "Grade", "ScaledScore": "Score"}
+"""The ``resultType`` of a holding's grade and score in an exported credential, and its name."""
 
 
 class ClrExportError(PathwaysError):
@@ -176,6 +182,29 @@ def _achievement(credential: Credential) -> dict[str, Any]:
     return achievement
 
 
+def _add_results(subject: dict[str, Any], holding: Holding) -> None:
+    """Put a holding's grade, score and own credits on its ``AchievementSubject``, as CLR 2.0
+    states them: a ``result`` per value, each naming the achievement's ``resultDescription``
+    (``LetterGrade`` for a grade, ``ScaledScore`` for a score), and ``creditsEarned``."""
+    achievement = subject["achievement"]
+    values = [
+        (kind, value)
+        for kind, value in (("LetterGrade", holding.grade), ("ScaledScore", holding.score))
+        if value is not None
+    ]
+    descriptions, results = [], []
+    for kind, value in values:
+        ident = f"{achievement['id']}#{kind}"
+        descriptions.append({"id": ident, "type": ["ResultDescription"], "name": RESULT_NAMES[kind],
+                             "resultType": kind})  # fmt: skip
+        results.append({"type": ["Result"], "resultDescription": ident, "value": str(value)})
+    if results:
+        achievement["resultDescription"] = descriptions
+        subject["result"] = results
+    if holding.credits is not None:
+        subject["creditsEarned"] = float(holding.credits)
+
+
 def _stamp(version: str, moment: datetime) -> dict[str, str]:
     text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"issuanceDate": text} if version == V1 else {"validFrom": text}
@@ -267,6 +296,7 @@ def export_clr(
                 "achievement": achievement,
             },
         }
+        _add_results(document["credentialSubject"], holding)
         if holding.earned is not None:
             document["awardedDate"] = f"{holding.earned.isoformat()}T00:00:00Z"
         issued.append(key.sign(document, created=moment) if key else document)

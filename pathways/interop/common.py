@@ -64,6 +64,10 @@ class Facts:
     alignments: tuple[str, ...] = ()
     achievement_type: str | None = None
     credits: Fraction | None = None
+    grade: str | None = None
+    """A ``LetterGrade`` result (one of the catalog's grades)."""
+    score: float | None = None
+    """A ``ScaledScore`` result."""
     earned: date | None = None
     kind: str = "credential"
     """``assertion`` (OB 2.0), ``achievement`` (OB 3.0), ``clr`` or ``credential`` (other VC)."""

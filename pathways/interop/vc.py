@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, get_args
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyld.jsonld import JsonLdError
 
+from pathways.catalog.model import MAX_SCORE, Grade
 from pathways.interop.common import (
     Facts,
     Settings,
@@ -54,6 +55,8 @@ __all__ = ["VC_CONTEXTS", "verify_credential", "verify_vc_jwt"]
 VC_CONTEXTS = ("https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/credentials/v2")
 """A Verifiable Credential's first ``@context`` is one of these (VCDM 1.1, VCDM 2.0)."""
 
+GRADES: tuple[str, ...] = get_args(Grade)
+"""The letter grades a ``LetterGrade`` result may carry: the catalog's."""
 _CTID = re.compile(
     r"ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
 )
@@ -358,6 +361,49 @@ def _alignment_facts(achievement: dict[str, Any]) -> tuple[tuple[str, ...], tupl
     return tuple(dict.fromkeys(alignments)), tuple(dict.fromkeys(ctids))
 
 
+def _score(value: Any) -> float:
+    """A ``ScaledScore`` result's value (a JSON number or its text) as a number."""
+    try:
+        score = float(value) if isinstance(value, int | float | str) else float("nan")
+    except ValueError:
+        score = float("nan")
+    if isinstance(value, bool) or not abs(score) <= MAX_SCORE:
+        raise Rejected("malformed", f"score result {value!r} is not a number Pathways reads")
+    return score
+
+
+def _results(
+    subject: dict[str, Any], achievement: dict[str, Any]
+) -> tuple[str | None, float | None]:
+    """The grade and score an ``AchievementSubject`` states: each ``result`` whose
+    ``resultDescription`` is of type ``LetterGrade`` or ``ScaledScore`` (CLR 2.0 / OB 3.0) and
+    that states a ``value``.
+    A letter grade the catalog does not know, or a score that is not a number, is malformed."""
+    kinds = {
+        d["id"]: d.get("resultType")
+        for d in as_list(achievement.get("resultDescription"))
+        if isinstance(d, dict) and isinstance(d.get("id"), str)
+    }
+    grade: str | None = None
+    score: float | None = None
+    for result in as_list(subject.get("result")):
+        if not isinstance(result, dict):
+            continue
+        described = result.get("resultDescription")
+        kind = kinds.get(described) if isinstance(described, str) else None
+        value = result.get("value")
+        if value is None:
+            continue  # a status or a rubric level only: no grade or score to read
+        if kind == "LetterGrade":
+            if value not in GRADES:
+                known = ", ".join(GRADES)
+                raise Rejected("malformed", f"result {value!r} is not a grade ({known})")
+            grade = value
+        elif kind == "ScaledScore":
+            score = _score(value)
+    return grade, score
+
+
 def _facts(credential: dict[str, Any], identity: str, start: datetime | None) -> Facts:
     kinds = types_of(credential)
     subject = as_list(credential.get("credentialSubject"))[0]
@@ -377,6 +423,7 @@ def _facts(credential: dict[str, Any], identity: str, start: datetime | None) ->
     if earned is None:
         raise Rejected("malformed", "an achievement credential needs validFrom or issuanceDate")
     alignments, ctids = _alignment_facts(achievement)
+    grade, score = _results(subject, achievement)
     achievement_type = achievement.get("achievementType")
     return Facts(
         issuer=identity,
@@ -385,7 +432,9 @@ def _facts(credential: dict[str, Any], identity: str, start: datetime | None) ->
         ctids=ctids,
         alignments=alignments,
         achievement_type=achievement_type if isinstance(achievement_type, str) else None,
-        credits=_credits(achievement.get("creditsAvailable")),
+        credits=_credits(subject.get("creditsEarned", achievement.get("creditsAvailable"))),
+        grade=grade,
+        score=score,
         earned=earned,
         kind="achievement",
     )

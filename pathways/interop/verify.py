@@ -174,6 +174,10 @@ class _Mapper:
         institution = self.catalog.institutions.get(credential.issuer or "")
         return institution is not None and issuer in institution.badge_issuers
 
+    def title(self, credential_id: str, on: date | None) -> str:
+        """The credential in an advisor's words: "Teamwork (demo.badge.teamwork)"."""
+        return f"{self.catalog.credential(credential_id, on=on).title} ({credential_id})"
+
     def institution_name(self, credential_id: str, on: date | None) -> str:
         owner = self.catalog.credential(credential_id, on=on).issuer
         return owner or "no institution"
@@ -184,6 +188,8 @@ def _holding(credential_id: str, facts: Facts) -> Holding:
         credential=credential_id,
         earned=facts.earned,
         credits=facts.credits,
+        grade=facts.grade,
+        score=facts.score,
         issuer=facts.issuer,
         evidence=facts.credential_id,
         achievement_type=facts.achievement_type,
@@ -219,7 +225,7 @@ def _conclude(
             return BadgeResult(
                 file=file,
                 verified=True,
-                reason=f"verified; counts as {credential_id}",
+                reason=f"verified; counts as {mapper.title(credential_id, facts.earned)}",
                 credential=credential_id,
                 holding=_holding(credential_id, facts),
             )

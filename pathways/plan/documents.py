@@ -65,8 +65,9 @@ class Step(_Doc):
     """Steps of this plan it must follow (they meet its prerequisites)."""
     score: float | None = None
     """For an exam: the score the plan assumes (its lowest qualifying tier)."""
-    in_record: Literal["in_progress", "planned"] | None = None
-    """The record already lists it as in progress or planned (it does not count yet)."""
+    in_record: Literal["in_progress", "planned", "not_yet_earned"] | None = None
+    """The record already lists it as in progress, planned, or earned on a date after the
+    plan's as-of date (it does not count yet)."""
     retake: bool = False
     """The learner holds it, but no attempt counts where the goal reads it (a grade below the
     minimum, a failing score, outside a window): the plan earns it again."""

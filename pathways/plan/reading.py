@@ -168,9 +168,10 @@ def read_route(built: Built, found: Found, missing: float) -> tuple[list[Step], 
     satisfies = _satisfies(built, found, schedule)
     creds = [space.candidates[k].cred for k in schedule.order]
     pending = {
-        h.credential: h.status
+        h.credential: "not_yet_earned" if h.status == "earned" else h.status
         for h in space.record.holdings
-        if h.credential is not None and h.status != "earned"
+        if h.credential is not None
+        and (h.status != "earned" or (h.earned is not None and h.earned > space.ctx.as_of))
     }
     paid = fund(space.catalog, space.record, [c.id for c in creds if c], space.ctx.as_of)
     credit = brought(space, present, schedule.order)

@@ -6,6 +6,9 @@ from the document they are given, so the text and the ``--json`` output always a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from fractions import Fraction
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -53,16 +56,20 @@ def _tree(node: NodeResult, parent: Tree | None = None) -> Tree:
     return branch
 
 
-def _transfer_lines(lines: list[TransferLine], title: str) -> Text:
-    """One entry per rule: its id, policy and guarantee, what it reads and grants, its status,
-    and its citation on a line of its own (URLs stay whole at any width)."""
+def _transfer_lines(
+    lines: list[TransferLine], title: str, policies: Mapping[str, str] | None
+) -> Text:
+    """One entry per rule: its id, policy (by its title in ``policies``, else its id) and
+    guarantee, what it reads and grants, its status, and its citation on a line of its own
+    (URLs stay whole at any width)."""
     text = Text()
     text.append(f"{title}\n", style="bold")
     for line in lines:
         used = line.applied is not False and line.status == "granted"
         text.append("  ✓ " if used else "  · ", style="bold green" if used else "dim")
         text.append(line.rule, style="bold")
-        text.append(f"  {line.policy}, {line.guarantee}", style="cyan")
+        policy = (policies or {}).get(line.policy, line.policy)
+        text.append(f"  {policy}, {line.guarantee}", style="cyan")
         status: str = line.status
         if line.applied is not None:
             status += ", applied" if line.applied else ", not applied"
@@ -94,7 +101,11 @@ def _unused_table(unused: list[Unused]) -> Table:
 def _exception_words(exc: dict[str, str]) -> str:
     """One applied exception as a sentence of the text report."""
     if exc["kind"] == "change_limit":
-        amount = f"{exc['credits']} credits" if "credits" in exc else f"{exc['count']} items"
+        amount = (
+            credit_count(Fraction(exc["credits"]))
+            if "credits" in exc
+            else credit_count(int(exc["count"]), "item")
+        )
         what = f"Changed limit: {exc['in']} needs {amount}"
     elif exc["kind"] == "also_allow":
         what = f"Also allowed: {exc['credential']} may count in {exc['in']}"
@@ -103,8 +114,11 @@ def _exception_words(exc: dict[str, str]) -> str:
     return f"{what} by {exc['by']} ({exc['reason']})"
 
 
-def render_decision(decision: Decision) -> RenderableType:
-    """The audit as a requirement tree with ✓/…/✗ marks, transfer lines and unused holdings."""
+def render_decision(
+    decision: Decision, policy_titles: Mapping[str, str] | None = None
+) -> RenderableType:
+    """The audit as a requirement tree with ✓/…/✗ marks, transfer lines (each policy by its
+    title in ``policy_titles``, else its id) and unused holdings."""
     status_style = "bold green" if decision.status == "complete" else "bold yellow"
     head = Text()
     head.append(f"{decision.title} ({decision.goal})", style="bold")
@@ -142,16 +156,24 @@ def render_decision(decision: Decision) -> RenderableType:
             )
         )
     if decision.transfers:
-        parts.append(_transfer_lines(decision.transfers, "Transfer credit"))
+        parts.append(_transfer_lines(decision.transfers, "Transfer credit", policy_titles))
     if decision.unused:
         parts.append(_unused_table(decision.unused))
     return Group(*parts)
 
 
-def render_statement(statement: Statement) -> RenderableType:
-    """The transfer statement: lines with policy, guarantee and citation, then the rest."""
+def render_statement(
+    statement: Statement,
+    institution_name: str | None = None,
+    policy_titles: Mapping[str, str] | None = None,
+) -> RenderableType:
+    """The transfer statement: lines with policy, guarantee and citation, then the rest.
+    With ``institution_name`` the heading names the institution ("Transfer to Thomas Edison
+    State University (tesu)"); without it, by its id. ``policy_titles`` (policy id → title)
+    names each transfer line's policy in words."""
     head = Text()
-    head.append(f"Transfer to {statement.institution}", style="bold")
+    where = f"{institution_name} ({statement.institution})" if institution_name else None
+    head.append(f"Transfer to {where or statement.institution}", style="bold")
     head.append(f"  learner {statement.learner}, as of {statement.as_of}")
     summary = Text(
         f"{credit_count(statement.credits)} guaranteed, "
@@ -159,7 +181,7 @@ def render_statement(statement: Statement) -> RenderableType:
     )
     parts: list[RenderableType] = [head, summary]
     if statement.transfers:
-        parts.append(_transfer_lines(statement.transfers, "Rules that fire"))
+        parts.append(_transfer_lines(statement.transfers, "Rules that fire", policy_titles))
     else:
         parts.append(Text("No transfer rule fires for these holdings.", style="yellow"))
     if statement.unused:

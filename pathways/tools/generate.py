@@ -55,6 +55,7 @@ from pathways.tools.vocabulary import (
     SUBJECT_NAMES,
     TOWNS,
     VOCATIONAL,
+    tag_title,
 )
 from pathways.tools.world import Institution, Json, World, credits_of
 from pathways.tools.yaml_emit import to_yaml
@@ -570,6 +571,26 @@ def _world(
     return world
 
 
+def _tag_ids(node: object, found: set[str]) -> None:
+    """Add to ``found`` every tag a credential carries or a requirement's filter names."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "tags":
+                found.update([value] if isinstance(value, str) else value)
+            else:
+                _tag_ids(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _tag_ids(item, found)
+
+
+def _tags(world: World, rules: list[Json]) -> list[Json]:
+    """The catalog's ``tags`` section: a title for every tag the generated catalog uses."""
+    found: set[str] = set()
+    _tag_ids([list(world.versions.values()), rules, [i.rules for i in world.institutions]], found)
+    return [{"id": tag, "title": tag_title(tag)} for tag in sorted(found)]
+
+
 def _write_catalog(
     catalog_dir: Path,
     seed: int,
@@ -591,6 +612,7 @@ def _write_catalog(
         "statewide.credentials.yaml": {"credentials": list(credentials.values())},
         "statewide.equivalences.yaml": {"equivalences": list(equivalences.values())},
         "statewide.rules.yaml": {"transfer_rules": state_rules},
+        "statewide.tags.yaml": {"tags": _tags(world, state_rules)},
     }
     for name, doc in statewide_docs.items():
         catalog_bytes += _write(catalog_dir / name, to_yaml(doc, header))

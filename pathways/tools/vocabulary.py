@@ -64,6 +64,28 @@ PROFESSIONAL: tuple[tuple[str, str], ...] = (
 )
 SUBJECT_NAMES = {code: name for code, name, *_ in (*ARTS_SCIENCES, *PROFESSIONAL)}
 GE_AREA = {code: area for code, _, area in ARTS_SCIENCES}
+
+# What each generated tag means, as reports print it ("needs 3 more credits of OT36
+# Mathematics"): the general-education areas, as the generated programs label them, and the
+# two course groupings; a subject's tag (its code in lower case) reads as the subject's name.
+_GROUP_TITLES = {
+    GE_ENGLISH: "OT36 English",
+    GE_MATH: "OT36 Mathematics",
+    GE_AH: "OT36 Arts and Humanities",
+    GE_SS: "OT36 Social Sciences",
+    GE_NS: "OT36 Natural Sciences",
+    "lab": "Laboratory Science",
+    "writing-intensive": "Writing Intensive",
+}
+
+
+def tag_title(tag: str) -> str:
+    """The words a report shows for a generated ``tag``; ``KeyError`` for a tag nobody named."""
+    if tag in _GROUP_TITLES:
+        return _GROUP_TITLES[tag]
+    return SUBJECT_NAMES[tag.upper()]
+
+
 RELATED = {
     "ACCT": ("BUS",), "BUS": ("ACCT", "MKTG"), "MKTG": ("BUS", "GRPH"), "ITNT": ("CSCI", "CYBR"),
     "CSCI": ("ITNT", "MATH"), "CYBR": ("ITNT", "CSCI"), "NURS": ("HLTH", "BIOL"),

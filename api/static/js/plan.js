@@ -28,7 +28,7 @@ function totalsList(totals) {
   return h(
     "dl",
     { class: "totals" },
-    h("dt", {}, "Credits earned (own or granted)"),
+    h("dt", {}, "Credits to earn (own or granted)"),
     h("dd", {}, creditsText(totals.credits)),
     totals.missing === null || totals.missing === undefined ? null : h("dt", {}, "Still missing now"),
     totals.missing === null || totals.missing === undefined ? null : h("dd", {}, creditsText(totals.missing)),
@@ -55,6 +55,7 @@ function stepsTable(steps, caption) {
           {},
           s.title,
           s.retake ? " (retake: no attempt held counts here)" : "",
+          s.in_record ? ` (${s.in_record.replaceAll("_", " ")})` : "",
           h("div", { class: "hint" }, h("code", {}, s.credential), s.issuer ? ` · ${s.kind} · ${s.issuer}` : ` · ${s.kind}`),
           s.after?.length ? h("div", { class: "hint" }, `after ${s.after.join(", ")}`) : null,
         ),
