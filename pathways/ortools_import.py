@@ -37,6 +37,9 @@ __all__ = ["load_cp_model", "new_cp_model"]
 
 _NAME = "ortools.sat.python.cp_model"
 _lock = threading.Lock()
+_loaded: types.ModuleType | None = None
+"""The module once wholly executed: threads read this, never ``sys.modules``, which holds the
+module while its code still runs (another thread must not see it half made)."""
 
 
 class _Placeholder:
@@ -88,20 +91,25 @@ def _import_without_pandas() -> types.ModuleType:
 
 
 def load_cp_model() -> types.ModuleType:
-    """``ortools.sat.python.cp_model`` (imported once; see the module docstring)."""
-    found = sys.modules.get(_NAME)
-    if found is not None:
-        return found
+    """``ortools.sat.python.cp_model`` (imported once; see the module docstring). Safe from
+    any thread: a caller gets the module only once its code has run to the end."""
+    global _loaded
+    if _loaded is not None:
+        return _loaded
     with _lock:
+        if _loaded is not None:
+            return _loaded
+        module: types.ModuleType | None = None
         found = sys.modules.get(_NAME)
-        if found is not None:
-            return found
-        if "pandas" not in sys.modules and not os.environ.get("PATHWAYS_PLAIN_ORTOOLS_IMPORT"):
+        if found is not None and not getattr(found.__spec__, "_initializing", False):
+            module = found  # imported the ordinary way, and finished
+        elif "pandas" not in sys.modules and not os.environ.get("PATHWAYS_PLAIN_ORTOOLS_IMPORT"):
             try:
-                return _import_without_pandas()
+                module = _import_without_pandas()
             except Exception:  # the private path failed: the ordinary import decides
                 sys.modules.pop(_NAME, None)
-        return importlib.import_module(_NAME)
+        _loaded = module if module is not None else importlib.import_module(_NAME)
+        return _loaded
 
 
 @functools.cache

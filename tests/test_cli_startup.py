@@ -147,3 +147,36 @@ def test_catalog_models_give_json_schemas_before_any_validation() -> None:
     )
     assert {"Catalog", "LearnerRecord", "Institution", "Funding"} <= set(found)
     assert all(isinstance(size, int) and size > 50 for size in found.values())
+
+
+def test_a_thread_never_gets_cp_model_half_imported() -> None:
+    # The server answers an audit and a plan at once on two threads. Thread A's private import
+    # is held in the middle of running cp_model's code; thread B asking then must wait for the
+    # whole module (it once got the half-made one: "no attribute 'CpModel'", a 500).
+    code = """
+import importlib.util, json, threading
+import pathways.ortools_import as oi
+spec = importlib.util.find_spec(oi._NAME)
+running, release = threading.Event(), threading.Event()
+real_exec = spec.loader.exec_module
+def held_exec(module):
+    running.set()
+    release.wait(30)
+    real_exec(module)
+spec.loader.exec_module = held_exec
+oi.importlib.util.find_spec = lambda name: spec
+got = {}
+a = threading.Thread(target=lambda: got.setdefault("a", oi.load_cp_model()))
+a.start()
+running.wait(30)
+b = threading.Thread(target=lambda: got.setdefault("b", oi.load_cp_model()))
+b.start()
+b.join(0.5)
+waited = b.is_alive()
+release.set()
+a.join(30)
+b.join(30)
+whole = hasattr(got["b"], "CpModel")
+print(json.dumps({"waited": waited, "whole": whole, "same": got["a"] is got["b"]}))
+"""
+    assert _fresh(code) == {"waited": True, "whole": True, "same": True}
