@@ -249,7 +249,7 @@ class Reference:
             if rule["when"].get("has") == EXAM
         ]
         self.scores = {EXAM: float(min(tiers))} if tiers else {}
-        prepared = prepare(self.catalog, self.record, AS_OF, projected=False, trust=())
+        prepared = prepare(self.catalog, self.record, AS_OF, projected=False, options=Options())
         valid = {h.credential for h in prepared.valid if h.credential}
         allowed = {"uni", *self.sources}
         allowed |= {

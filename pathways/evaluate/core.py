@@ -78,9 +78,7 @@ def transfer(
         record,
         as_of,
         projected=False,
-        trust=options.trust,
-        badge_resolver=options.badge_resolver,
-        badge_checker=options.badge_checker,
+        options=options,
     )
     result = fire_rules(ctx, prepared, institution, include_discretionary=include_discretionary)
     credits = Fraction(0)
@@ -186,9 +184,7 @@ def audit(
         record,
         as_of,
         projected=projected,
-        trust=options.trust,
-        badge_resolver=options.badge_resolver,
-        badge_checker=options.badge_checker,
+        options=options,
     )
     institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
     if institution is not None:

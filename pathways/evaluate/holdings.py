@@ -29,6 +29,7 @@ from pathways.evaluate.results import Unused
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
+    from pathways.options import Options
 
 
 # --------------------------------------------------------------------------- holdings
@@ -130,22 +131,21 @@ def prepare(
     as_of: date,
     *,
     projected: bool,
-    trust: Sequence[str],
-    badge_resolver: Any = None,
-    badge_checker: Callable[..., Any] | None = None,
+    options: Options,
 ) -> Prepared:
     """Resolve every holding to a :class:`Held` and find those that cannot meet anything.
 
-    A holding's badge is checked by ``badge_checker`` when given (see
-    :class:`~pathways.options.Options`), else with ``badge_resolver``."""
+    A holding's badge is checked by ``options.badge_checker`` when given (see
+    :class:`~pathways.options.Options`), else with ``options.badge_resolver``, trusting the
+    catalog's issuers and ``options.trust``."""
     own: list[Held] = []
     reasons: dict[str, tuple[str, str]] = {}
     badges: list[tuple[int, str, str]] = []
     entries: list[tuple[int, Holding]] = []
     for index, holding in enumerate(record.holdings):
         if holding.badge is not None:
-            check = badge_checker or _checker(badge_resolver)
-            verified = _verify_badge(catalog, record, holding, as_of, trust, check)
+            check = options.badge_checker or _checker(options.badge_resolver)
+            verified = _verify_badge(catalog, record, holding, as_of, options.trust, check)
             if isinstance(verified, list):
                 entries.extend((index, found) for found in verified)
             else:

@@ -137,9 +137,7 @@ def plan(
         goal,
         as_of,
         search_options,
-        trust=options.trust,
-        badge_resolver=options.badge_resolver,
-        badge_checker=options.badge_checker,
+        evaluation=options,
     )
     built = build_model(space, reduce=alternatives == 0)
     search = Search(built, time_limit)

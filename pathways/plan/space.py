@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
@@ -48,6 +48,7 @@ from pathways.evaluate.transfers import (
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
+    from pathways.options import Options
 
 from pathways.plan.documents import (
     MAX_SOURCE_CHOICES,
@@ -377,9 +378,7 @@ def build_space(
     as_of: date,
     options: SearchOptions,
     *,
-    trust: Sequence[str],
-    badge_resolver: Any,
-    badge_checker: Callable[..., Any] | None,
+    evaluation: Options,
 ) -> Space:
     goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
     for inst in options.from_institutions:
@@ -391,9 +390,7 @@ def build_space(
         record,
         as_of,
         projected=False,
-        trust=trust,
-        badge_resolver=badge_resolver,
-        badge_checker=badge_checker,
+        options=evaluation,
     )
     institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
     rules_here = catalog.rules_at(institution) if institution is not None else ()
