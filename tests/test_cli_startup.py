@@ -180,3 +180,46 @@ whole = hasattr(got["b"], "CpModel")
 print(json.dumps({"waited": waited, "whole": whole, "same": got["a"] is got["b"]}))
 """
     assert _fresh(code) == {"waited": True, "whole": True, "same": True}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pathways.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_read_only_command_flushes_all_its_output_before_it_skips_teardown() -> None:
+    # audit, transfer, reasons, plan and compare end with os._exit once their output is
+    # flushed: the whole document arrives through a pipe, and the exit status is kept.
+    done = _cli(
+        "plan", str(LEARNER), "--goal", "wright-state.bsb.accountancy", "--as-of",
+        "2026-06-01", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)  # a long document, cut nowhere
+    assert plan["goal"] == "wright-state.bsb.accountancy" and plan["steps"]
+    refused = _cli("audit", str(LEARNER), "--goal", "tri-c.cert.cybersecurty")
+    assert refused.returncode == 1 and not refused.stdout
+    assert "did you mean tri-c.cert.cybersecurity" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_an_audit_outside_the_flow_family_never_loads_the_flow_solver() -> None:
+    code = f"""
+import contextlib, io, json, sys
+from pathways.cli import app
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        app(["audit", {str(LEARNER)!r}, "--goal", "tri-c.cert.cybersecurity"])
+    except SystemExit:
+        pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("ortools."))))
+"""
+    loaded = _fresh(code)
+    assert isinstance(loaded, list)
+    assert "ortools.sat.python.cp_model" in loaded  # the goal has a declared total: CP-SAT
+    assert "ortools.graph.python.min_cost_flow" not in loaded

@@ -195,14 +195,16 @@ def solve_direct(problem: Problem) -> Solution | None:
 def solve_flow(problem: Problem) -> Solution | None:
     """The exact allocation by min-cost maximum flow, or None when the problem is not of the
     family (or its weights would overflow 64-bit costs)."""
-    from ortools.graph.python import min_cost_flow
-
     reqs = requirements(problem)
     if reqs is None:
         return None
     weights = _weights(problem, reqs)
     if weights is None:
         return None
+    # Imported only for a problem of the family: the module costs ~30 ms to load, which a
+    # command line audit that never uses it should not pay.
+    from ortools.graph.python import min_cost_flow
+
     items = {item.key: item for item in problem.items}
     item_node = {item.key: len(reqs) + 1 + i for i, item in enumerate(problem.items)}
     sink = len(reqs) + len(problem.items) + 1
