@@ -120,7 +120,7 @@ def test_plan_chooses_cheapest_route_through_a_certification() -> None:
     )
     by_cost = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")
     assert steps(by_cost) == ["k1"]
-    assert by_cost.steps[0].satisfies == ["U1 (u1) (via k1-u1)"]
+    assert by_cost.steps[0].satisfies == ["U1 (u1) (through Guaranteed rule k1-u1)"]
     assert by_cost.totals is not None and by_cost.totals.cost == 250
     by_credits = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="credits")
     assert steps(by_credits) == ["k1"]  # 0 credits to earn beats the 3-credit course
@@ -340,7 +340,7 @@ def test_plan_exam_reaches_its_lowest_qualifying_tier() -> None:
     document = plan(cat, learner(), "goal", Options(as_of=AS_OF), optimize="cost")
     # Planned at the lowest tier the exam gives 3 credits, not 6: the course is still needed.
     assert steps(document) == ["u1", "x1"]
-    assert "6 credits of HIS (via tier1)" in document.steps[1].satisfies
+    assert "6 credits of HIS (through Guaranteed rule tier1)" in document.steps[1].satisfies
     # A learner who already scored 60 has the higher tier: nothing left to earn.
     scored = learner({"credential": "x1", "earned": "2025-01-01", "score": 61})
     assert plan(cat, scored, "goal", Options(as_of=AS_OF)).status == "complete"

@@ -254,7 +254,7 @@ def _steps_table(steps: list[Step], title: str) -> RenderableType:
         satisfies = "; ".join(step.satisfies)
         if step.after:
             satisfies += ("; " if satisfies else "") + "after " + ", ".join(step.after)
-        funding = "; ".join(f"{f.program} {_money(f.amount)}" for f in step.funding)
+        funding = "; ".join(f"{f.title} {_money(f.amount)}" for f in step.funding)
         title = step.title + (f" ({step.in_record.replace('_', ' ')})" if step.in_record else "")
         title += " (retake)" if step.retake else ""
         table.add_row(

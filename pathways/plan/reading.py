@@ -112,6 +112,16 @@ def _schedule(space: Space, steps: frozenset[str], present: set[str]) -> Schedul
     return Schedule(order=order, start=start, finish=finish, deps=deps)
 
 
+def _rule_name(space: Space, rule_id: str) -> str:
+    """A transfer rule as an advisor reads it: its label (``CTIT001 Basic``), else its
+    policy's title and its id (``Ohio CLEP equivalencies rule clep.amgov.tier1``)."""
+    rule = space.catalog.rules[rule_id]
+    if rule.label:
+        return rule.label
+    policy = space.catalog.policies.get(rule.policy)
+    return f"{policy.title if policy else rule.policy} rule {rule_id}"
+
+
 def _satisfies(built: Built, found: Found, schedule: Schedule) -> dict[str, list[str]]:
     """Per step: the labels of the goal's requirements it (or its grant) is applied to, in
     tree order, then the steps whose prerequisites it meets."""
@@ -125,8 +135,9 @@ def _satisfies(built: Built, found: Found, schedule: Schedule) -> dict[str, list
             labels[own[key]].append(label)
         elif key in grant_of:
             grant = grant_of[key]
+            through = _rule_name(space, grant.rule)
             for ident in space.rules[grant.rule].alts[grant.alt].cands:
-                labels[ident].append(f"{label} (via {grant.rule})")
+                labels[ident].append(f"{label} (through {through})")
     for ident in schedule.order:
         for before in schedule.deps[ident]:
             labels[before].append(f"prerequisite of {ident}")
