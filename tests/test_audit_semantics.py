@@ -862,3 +862,34 @@ def test_transfer_statement_says_how_an_unconverted_course_still_counts(tmp_path
     assert reasons["uni.hist-101"][1].endswith(
         "its own credit may still meet cc's requirements (audit a goal)"
     )
+
+
+def test_rules_skipped_for_a_pool_never_fire_on_it_nor_record_a_miss() -> None:
+    # fire_rules (and the planner) skip a rule whose `when` names no id a holding of the pool
+    # bears (`readers`); for every bundled learner at every institution, each skipped rule
+    # finds no source set and records no reason, so transfer reads exactly as before.
+    from pathways.catalog.load import DEFAULT_CATALOG, load_record
+    from pathways.evaluate.holdings import native_at, prepare
+    from pathways.evaluate.matching import Mods, PoolIndex, evaluation_context
+    from pathways.evaluate.transfers import readers, when_choices
+
+    catalog = load_catalog(DEFAULT_CATALOG)
+    skipped = kept = 0
+    for path in sorted((DEFAULT_CATALOG.parent / "learners").glob("*.yaml")):
+        record = load_record(path)
+        ctx = evaluation_context(catalog, record, AS_OF)
+        prepared = prepare(catalog, record, AS_OF, projected=False, options=Options())
+        for institution in catalog.institutions:
+            pool = [h for h in prepared.valid if not native_at(h, institution)]
+            index = PoolIndex.of(ctx, pool)
+            rules = catalog.rules_at(institution)
+            read = {rule.id for rule in readers(ctx, rules, index)}
+            kept += len(read)
+            for rule in rules:
+                if rule.id in read:
+                    continue
+                skipped += 1
+                misses: dict[str, tuple[str, str]] = {}
+                found = when_choices(ctx, rule.when, pool, Mods(), misses=misses, index=index)
+                assert found == [] and misses == {}, (path.name, institution, rule.id)
+    assert skipped > 10 * kept  # the check ran on many rules, most of them skipped

@@ -50,6 +50,7 @@ from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from pathways.catalog.grammar import Folder, fold
 from pathways.catalog.model import (
     Catalog,
     Credential,
@@ -58,6 +59,7 @@ from pathways.catalog.model import (
     Funding,
     Institution,
     Policy,
+    Requirement,
     Tag,
     TransferRule,
 )
@@ -266,6 +268,7 @@ class CompiledCatalog:
         "_catalog",
         "_graph",
         "_image",
+        "_rule_sources",
         "_rules_at",
         "_rules_at_ids",
         "_topo_order",
@@ -301,6 +304,7 @@ class CompiledCatalog:
     tags: Mapping[str, Tag]
     _catalog: Catalog | None
     _graph: nx.DiGraph | _GraphData | _PendingGraph | Callable[[], _GraphData]
+    _rule_sources: dict[str, frozenset[str] | None]
     _rules_at: dict[str, tuple[TransferRule, ...]]
     _rules_at_ids: Mapping[str, tuple[str, ...]]
     _topo_order: tuple[str, ...] | Callable[[], tuple[str, ...]]
@@ -309,6 +313,7 @@ class CompiledCatalog:
 
     def __init__(self, **fields: Any) -> None:
         fields.setdefault("_rules_at", {})
+        fields.setdefault("_rule_sources", {})
         fields.setdefault("_image", None)
         missing = set(self.__slots__) - set(fields)
         if missing:
@@ -424,6 +429,20 @@ class CompiledCatalog:
             found = tuple(self.rules[i] for i in self._rules_at_ids.get(institution, ()))
             self._rules_at[institution] = found
         return found
+
+    def rule_sources(self, rule_id: str) -> frozenset[str] | None:
+        """The ids a holding must bear for rule ``rule_id``'s ``when`` to read it, or None
+        when the ``when`` reads a filter by anything but ``ids``.
+
+        Each ``has: X`` contributes ``X`` and the equivalences ``X`` is a member of; a
+        filter contributes its ``ids`` (None without them). A holding of credential ``c``
+        can meet such a ``when`` (or fail one of its modifiers) only if ``c`` or an
+        equivalence ``c`` is a member of is among these ids, or ``c`` substitutes for one of
+        them in the learner's record: a caller may skip the rule for a pool of holdings that
+        bear none of them."""
+        if rule_id not in self._rule_sources:
+            self._rule_sources[rule_id] = fold(self.rules[rule_id].when, _Sources(self.member_of))
+        return self._rule_sources[rule_id]
 
     def to_units(self, credits: Fraction | int) -> int:
         """``credits`` (semester hours) as a whole number of units (``credits * unit``).
@@ -879,3 +898,27 @@ def _in_scope(policy: Policy, institution: Institution) -> bool:
         and (scope.control is None or institution.control == scope.control)
         and (scope.kind is None or institution.kind in scope.kind)
     )
+
+
+class _Sources(Folder["frozenset[str] | None"]):
+    """:meth:`CompiledCatalog.rule_sources` of one ``when``: the ids its ``has`` leaves name
+    with their equivalences and the ``ids`` its filters list, or None as soon as a filter
+    reads anything but ``ids`` (a filter's ``ids`` match a holding of one of them or of a
+    member of one of them)."""
+
+    def __init__(self, member_of: Mapping[str, tuple[str, ...]]) -> None:
+        self.member_of = member_of
+
+    def has(self, req: Requirement, target: str) -> frozenset[str] | None:
+        return frozenset((target, *self.member_of.get(target, ())))
+
+    def group(
+        self, req: Requirement, children: Sequence[frozenset[str] | None]
+    ) -> frozenset[str] | None:
+        if any(child is None for child in children):
+            return None
+        return frozenset().union(*(child for child in children if child is not None))
+
+    def filtered(self, req: Requirement) -> frozenset[str] | None:
+        ids = req.from_.ids if req.from_ is not None else None
+        return None if ids is None else frozenset(ids)

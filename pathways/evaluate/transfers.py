@@ -216,7 +216,7 @@ def fire_rules(
     fired: list[Fired] = []
     pool = [h for h in prepared.valid if not native_at(h, institution)]
     index = PoolIndex.of(ctx, pool)
-    for rule in sorted(catalog.rules_at(institution), key=lambda r: r.id):
+    for rule in readers(ctx, sorted(catalog.rules_at(institution), key=lambda r: r.id), index):
         misses: dict[str, tuple[str, str]] = {}
         choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses, index=index)
         if not choices:
@@ -249,6 +249,23 @@ def fire_rules(
     native = held_cover(catalog, (h.credential for h in prepared.valid if h.credential))
     granted = _give(ctx, fired, above, native)
     return TransferResult(fired=fired, granted=granted, reasons=reasons)
+
+
+def readers(ctx: Context, rules: Iterable[TransferRule], index: PoolIndex) -> list[TransferRule]:
+    """The rules of ``rules`` (in order) whose ``when`` may read a holding of the indexed
+    pool; :func:`when_choices` finds nothing and records no miss for the others (most of an
+    institution's rules, for most learners), so a caller may skip them. A rule is kept when
+    :meth:`~pathways.catalog.compile.CompiledCatalog.rule_sources` is None or meets the
+    pool's ids: each holding's credential, the equivalences it is a member of, and every id
+    a holding substitutes for."""
+    borne = set(index.by_id) | set(index.by_equivalence)
+    for target, substitutes in ctx.substitutes.items():
+        if any(s in index.by_id for s in substitutes):
+            borne.add(target)
+    sources = ctx.catalog.rule_sources
+    return [
+        rule for rule in rules if (named := sources(rule.id)) is None or not named.isdisjoint(borne)
+    ]
 
 
 def _give(

@@ -31,6 +31,7 @@ from pathways.evaluate.holdings import Held, Prepared, native_at, own_credit_in_
 from pathways.evaluate.matching import (
     Context,
     Mods,
+    PoolIndex,
     check_mods,
     describe_filter,
     evaluation_context,
@@ -42,6 +43,7 @@ from pathways.evaluate.transfers import (
     Fired,
     grant_holding,
     held_cover,
+    readers,
     superseding,
     when_choices,
 )
@@ -501,7 +503,7 @@ def _earning_rules(space: Space, others: Sequence[TransferRule]) -> list[Transfe
     ]
     return [
         rule
-        for rule in others
+        for rule in readers(ctx, others, PoolIndex.of(ctx, sources))
         if any(
             any(h.key.endswith("#plan") for h in option)
             for option in _source_choices(ctx, rule.when, sources)
