@@ -62,6 +62,31 @@ class Held:
     counts_toward: tuple[str, ...] | None = None
     label: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        cred: Credential,
+        *,
+        key: str,
+        index: int | None,
+        earned: date | None,
+        grade: str | None,
+        score: float | None,
+        hours: float | None,
+        credits: Fraction,
+        at: str | None,
+        claimed: date | None = None,
+    ) -> Held:
+        """A holding of ``cred`` (an own holding, or a plan's candidate): what the catalog
+        says of the credential (id, kind, subject, level, tags, issuer, badge type) copied
+        from it, the rest as given; never a grant."""
+        return cls(
+            key=key, credential=cred.id, cred=cred, index=index, earned=earned, grade=grade,
+            score=score, hours=hours, credits=credits, kind=cred.kind, subject=cred.subject,
+            level=cred.level, tags=cred.tags, issuer=cred.issuer, badge_type=cred.badge_type,
+            at=at, claimed=claimed,
+        )  # fmt: skip
+
     @property
     def granted(self) -> bool:
         return self.rule is not None
@@ -181,22 +206,15 @@ def prepare(
             credits = max(Fraction(0), credits - inside)
         if holding.grade in NO_CREDIT_GRADES:
             credits = Fraction(0)
-        held = Held(
+        held = Held.of(
+            cred,
             key="",
-            credential=ident,
-            cred=cred,
             index=index,
             earned=earned,
             grade=holding.grade,
             score=holding.score,
             hours=holding.hours if holding.hours is not None else cred.hours,
             credits=credits,
-            kind=cred.kind,
-            subject=cred.subject,
-            level=cred.level,
-            tags=cred.tags,
-            issuer=cred.issuer,
-            badge_type=cred.badge_type,
             at=holding.at or cred.issuer,
             claimed=holding.claimed,
         )

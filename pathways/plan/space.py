@@ -293,22 +293,17 @@ class Space:
 
 
 def candidate_held(cred: Credential, as_of: date, score: float | None) -> Held:
-    return Held(
+    """A plan's candidate: ``cred`` as if earned on ``as_of`` at its issuer (a course with a
+    passing grade, an exam with ``score``); its key ends in ``#plan``."""
+    return Held.of(
+        cred,
         key=f"{cred.id}#plan",
-        credential=cred.id,
-        cred=cred,
         index=None,
         earned=as_of,
         grade="P" if cred.kind == "course" else None,
         score=score,
         hours=cred.hours,
         credits=cred.credits,
-        kind=cred.kind,
-        subject=cred.subject,
-        level=cred.level,
-        tags=cred.tags,
-        issuer=cred.issuer,
-        badge_type=cred.badge_type,
         at=cred.issuer,
     )
 
