@@ -127,8 +127,8 @@ class Visitor(ABC, Generic[C, R]):
         """Dispatch ``req`` on its form: ``has`` leaf, group, or ``credits``/``count`` leaf."""
         if req.has is not None:
             return self.has(req, req.has, context)
-        if is_group(req):
-            return self.group(req, context)
+        if req.credits is None and req.count is None:  # is_group, inline: the compiler's
+            return self.group(req, context)  # reference scan visits every node of a catalog
         return self.filtered(req, context)
 
     @abstractmethod
