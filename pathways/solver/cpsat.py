@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,6 +42,16 @@ in free electives): what a report says. They are solved to proof; ``optimal`` sp
 PREFERENCE_BUDGET = 0.5
 """Deterministic-time budget (CP-SAT's units) of each stage of the later terms (fewest split
 holdings, catalog order), which only choose among allocations that report the same."""
+
+WHOLE_BUDGET = 0.01
+"""Deterministic-time budget (CP-SAT's units) of the first attempt, every term and the
+tie-break proven at once; past it the terms are solved stage by stage."""
+
+WHOLE_ITEMS = 20
+"""The most holdings a problem may have for that first attempt. On 176 audit problems of the
+bundled and generated catalogs, every one with up to 21 holdings was proven whole, in 35-45 %
+less time than stage by stage; most with 24 or more were not, and the failed attempt cost
+more than it saved."""
 
 TIE_BREAK_BUDGET = 0.02
 """Deterministic-time budget (CP-SAT's own units, not seconds) for the tie-break stage."""
@@ -347,7 +357,11 @@ def objective_stages(problem: Problem, terms: list[Any], first: int = 0) -> list
     and the stages are solved in turn. ``terms`` are the objective's terms from number
     ``first`` (0-based) on. Raises :class:`ProblemTooLarge` when one term alone does not
     fit."""
-    bounds = objective_bounds(problem)[first : first + len(terms)]
+    return fold_stages(problem, terms, objective_bounds(problem)[first : first + len(terms)])
+
+
+def fold_stages(problem: Problem, terms: list[Any], bounds: Sequence[int]) -> list[Any]:
+    """:func:`objective_stages` of ``terms`` whose absolute values are at most ``bounds``."""
     stages: list[Any] = []
     current: Any = 0
     span = 1  # the range of the current stage's weighted sum
@@ -381,7 +395,10 @@ def solve_cpsat(
     is where the search starts: it changes how soon the optimum is found, never which
     value is optimal.
 
-    The :data:`~pathways.solver.problem.OBJECTIVE` terms are maximised in turn, as few
+    A problem of at most :data:`WHOLE_ITEMS` holdings whose terms and tie-break fit one
+    64-bit weighted sum is first solved whole, under :data:`WHOLE_BUDGET`: proven, that
+    answer is the exact optimum of every term and of the tie-break. Otherwise the
+    :data:`~pathways.solver.problem.OBJECTIVE` terms are maximised in turn, as few
     weighted sums as fit 64-bit integers (:func:`objective_stages`), each stage keeping the
     value the previous one reached, with ``workers`` search workers; a last stage minimises
     the tie-break with one worker under a deterministic budget, so equal inputs always give
@@ -419,6 +436,9 @@ def solve_cpsat(
 
     if hint is not None:
         _warm_start(model, built, hint)
+    whole = _whole(problem, built, lambda: run(WHOLE_BUDGET, workers), variables)
+    if whole is not None:
+        return _solution(built, whole, True)
     solver: Any = None
     optimal = True
     substance = objective_stages(problem, built.terms[:SUBSTANCE])
@@ -454,6 +474,49 @@ def solve_cpsat(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             solver = engine
     return _solution(built, solver, optimal)
+
+
+def _whole(
+    problem: Problem, built: CpAllocation, run: Callable[[], Any], variables: list[Any]
+) -> Any:
+    """The solver holding the proven optimum of every objective term and the tie-break at
+    once, when the problem has at most :data:`WHOLE_ITEMS` holdings, the terms fit one
+    64-bit weighted sum and ``run`` (a budgeted solve) proves it; else None, with the best
+    allocation it found (if any) hinted for the stages. One solve instead of one per stage."""
+    from pathways.ortools_import import load_cp_model
+
+    cp_model = load_cp_model()
+    try:
+        stages = fold_stages(
+            problem,
+            [*built.terms, -sum(built.penalty)],
+            [*objective_bounds(problem), _penalty_bound(problem)],
+        )
+    except ProblemTooLarge:
+        return None  # the stages say so, term by term
+    if len(stages) != 1 or isinstance(stages[0], int) or len(problem.items) > WHOLE_ITEMS:
+        return None
+    built.model.maximize(stages[0])
+    engine, status = run()
+    if status == cp_model.INFEASIBLE:
+        raise NoAllocation("no allocation honours every placement the exceptions make")
+    if status == cp_model.OPTIMAL:
+        return engine
+    if status == cp_model.FEASIBLE:
+        _hint(built.model, variables, engine)
+    return None
+
+
+def _penalty_bound(problem: Problem) -> int:
+    """An upper bound of the tie-break (``1 + rank`` over every use a leaf could make)."""
+    rank = {item.key: item.rank for item in problem.items}
+    return sum(
+        1 + rank[key]
+        for node in problem.nodes
+        if node.kind in LEAF_KINDS
+        for option in node.options
+        for key in option
+    )
 
 
 def _prefer(
