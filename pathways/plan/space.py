@@ -447,7 +447,8 @@ def build_space(
     rules = [
         r for r in rules_here if r.id in relevance.rules or set(r.supersedes) & relevance.rules
     ]
-    rules += _earning_rules(space, [r for r in rules_here if r not in rules])
+    chosen = {r.id for r in rules}  # by id: comparing rule models field by field is slow
+    rules += _earning_rules(space, [r for r in rules_here if r.id not in chosen])
     _fill_rules(space, rules)
     _prune_unachievable(space, rules)
     return space
