@@ -15,11 +15,13 @@ from pathways.solver import (
     Node,
     Problem,
     Solution,
+    cpsat,
     objective,
     solve,
     solve_cpsat,
     solve_exhaustive,
     takes_parts,
+    tie_break,
 )
 
 
@@ -298,3 +300,24 @@ def test_earlier_requirement_filled_first() -> None:
     problem = Problem(items=items, nodes=nodes)
     for solution in (solve_cpsat(problem), solve_exhaustive(problem)):
         assert {key for (leaf, key) in solution.uses if leaf == 1} == {"g0", "g1", "g2", "g3"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems())
+def test_solving_whole_first_gives_what_the_stages_give(problem: Problem) -> None:
+    # A small problem is first solved whole (every term and the tie-break in one sum, kept
+    # only when proven); forced through the stages instead, CP-SAT reaches the same objective
+    # and tie-break, proven alike.
+    note(repr(problem))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat, "WHOLE_ITEMS", -1)
+        try:
+            staged = solve_cpsat(problem)
+        except NoAllocation:
+            with pytest.raises(NoAllocation):
+                solve_cpsat(problem)
+            return
+    whole = solve_cpsat(problem)
+    assert objective(problem, whole.met, whole.uses) == objective(problem, staged.met, staged.uses)
+    assert tie_break(problem, whole.uses) == tie_break(problem, staged.uses)
+    assert whole.optimal and staged.optimal

@@ -485,6 +485,8 @@ def _whole(
     allocation it found (if any) hinted for the stages. One solve instead of one per stage."""
     from pathways.ortools_import import load_cp_model
 
+    if len(problem.items) > WHOLE_ITEMS:
+        return None
     cp_model = load_cp_model()
     try:
         stages = fold_stages(
@@ -494,7 +496,7 @@ def _whole(
         )
     except ProblemTooLarge:
         return None  # the stages say so, term by term
-    if len(stages) != 1 or isinstance(stages[0], int) or len(problem.items) > WHOLE_ITEMS:
+    if len(stages) != 1 or isinstance(stages[0], int):
         return None
     built.model.maximize(stages[0])
     engine, status = run()
