@@ -216,7 +216,7 @@ def fire_rules(
     fired: list[Fired] = []
     pool = [h for h in prepared.valid if not native_at(h, institution)]
     index = PoolIndex.of(ctx, pool)
-    for rule in readers(ctx, sorted(catalog.rules_at(institution), key=lambda r: r.id), index):
+    for rule in readers(ctx, catalog.rules_at(institution), index):  # sorted by id already
         misses: dict[str, tuple[str, str]] = {}
         choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses, index=index)
         if not choices:
