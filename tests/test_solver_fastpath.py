@@ -71,7 +71,7 @@ def assert_agree(problem: Problem, fast: Solution, *, ties_open: bool = False) -
     and on the tie-break (``1 + rank`` summed over the uses, so {rank 0, rank 3} ties with
     {rank 1, rank 2}) may leave different holdings unused. Then only that is allowed to
     differ, and only when everything else is equal."""
-    general = solve_cpsat(problem)
+    general = solve(problem, method="cpsat")
     both = f"fast={fast}\ncpsat={general}"
     recount(problem, fast)
     assert fast.optimal and general.optimal, both

@@ -37,6 +37,7 @@ import time
 from pathways.errors import UnknownIdError
 from pathways.solver.cpsat import TIE_BREAK_BUDGET, CpAllocation, build_cpsat, solve_cpsat
 from pathways.solver.decompose import Component, solve_split, split
+from pathways.solver.electives import has_electives, settle_electives, solve_electives
 from pathways.solver.exhaustive import (
     EXHAUSTIVE_LIMIT,
     active_set_count,
@@ -85,10 +86,12 @@ __all__ = [
     "objective",
     "order_weights",
     "search_space",
+    "settle_electives",
     "solve",
     "solve_component",
     "solve_cpsat",
     "solve_direct",
+    "solve_electives",
     "solve_exhaustive",
     "solve_flow",
     "solve_split",
@@ -120,11 +123,12 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
     ``method`` (see :func:`solver_choice`): with ``auto`` the problem is split into
     independent components (:func:`split`) and each goes to the first exact path whose shape
     it fits (:func:`solve_component`); with ``cpsat`` the whole problem goes to CP-SAT. Both
-    give an allocation equal on every term of the objective. ``time_limit`` bounds the
+    give an allocation equal on every term of the objective, its free-elective credit
+    settled in catalog order (:func:`settle_electives`). ``time_limit`` bounds the
     whole solve; an answer not proven within it comes back with ``optimal=False``.
     """
     if solver_choice(method) == "cpsat":
-        return solve_cpsat(problem, time_limit=time_limit)
+        return settle_electives(problem, solve_cpsat(problem, time_limit=time_limit))
     deadline = time.monotonic() + time_limit
 
     def part(component: Problem, hint: Solution | None) -> Solution:
@@ -132,9 +136,8 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
         return solve_component(component, time_limit=left, hint=hint)
 
     parts = split(problem)
-    if parts is None:
-        return part(problem, None)
-    return solve_split(problem, parts, part)
+    answer = part(problem, None) if parts is None else solve_split(problem, parts, part)
+    return settle_electives(problem, answer)
 
 
 def solve_component(
@@ -143,7 +146,20 @@ def solve_component(
     """One component: direct assignment where nothing contends, else min-cost flow where the
     shape is an assignment, else the exhaustive reference where the search space is tiny,
     else CP-SAT (started from ``hint``, an earlier answer, when given). Each path is taken
-    only where it is exact for the shape."""
+    only where it is exact for the shape. A component with free electives first tries the
+    certificate of :func:`solve_electives` (its named part solved by :func:`solve`); when that
+    does not prove its answer, the answer is CP-SAT's warm start."""
+    if has_electives(problem):
+        started = time.monotonic()
+
+        def named(relaxed: Problem) -> Solution:
+            return solve(relaxed, time_limit=time_limit, method="auto")
+
+        answer, filled = solve_electives(problem, named)
+        if answer is not None:
+            return answer
+        hint = hint or filled
+        time_limit = max(0.05, time_limit - (time.monotonic() - started))
     for fast in (solve_direct, solve_flow):
         answer = fast(problem)
         if answer is not None:

@@ -229,7 +229,7 @@ def solve_exhaustive(problem: Problem) -> Solution:
         if not forced <= active:
             continue
         live = [leaf for leaf in leaves if leaf in active]
-        for combo in itertools.product(*(choices[leaf] for leaf in live)):
+        for combo in _within_capacity(problem, live, choices):
             alloc = {leaf: taken for leaf, taken in zip(live, combo, strict=True) if taken}
             result = _evaluate(problem, active, alloc, below)
             if result is None:
@@ -246,6 +246,46 @@ def solve_exhaustive(problem: Problem) -> Solution:
     if best is None:  # without forced placements the empty allocation is always feasible
         raise NoAllocation("no allocation honours every placement the exceptions make")
     return best[1]
+
+
+def _within_capacity(
+    problem: Problem, live: list[int], choices: Mapping[int, list[dict[str, int]]]
+) -> Iterator[tuple[dict[str, int], ...]]:
+    """The product of the live leaves' choices, less every combination that applies an item
+    beyond its units or uses it whole twice (outside overlays), pruned as soon as a prefix
+    does: those are exactly the combinations :func:`_evaluate` would refuse first."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    used: dict[str, int] = dict.fromkeys(units, 0)
+    whole: dict[str, int] = dict.fromkeys(units, 0)
+    combo: list[dict[str, int]] = []
+
+    def walk(position: int) -> Iterator[tuple[dict[str, int], ...]]:
+        if position == len(live):
+            yield tuple(combo)
+            return
+        leaf = live[position]
+        counted = not nodes[leaf].overlay
+        once = nodes[leaf].kind in ("has", "count")
+        for taken in choices[leaf]:
+            if counted and any(
+                used[key] + amount > units[key] or (once and whole[key])
+                for key, amount in taken.items()
+            ):
+                continue
+            if counted:
+                for key, amount in taken.items():
+                    used[key] += amount
+                    whole[key] += once
+            combo.append(taken)
+            yield from walk(position + 1)
+            combo.pop()
+            if counted:
+                for key, amount in taken.items():
+                    used[key] -= amount
+                    whole[key] -= once
+
+    return walk(0)
 
 
 def _full_active(nodes: tuple[Node, ...], active: frozenset[int]) -> tuple[bool, ...]:
@@ -272,7 +312,25 @@ def _evaluate_scope_unmet(
     return _evaluate(blocked, active, alloc, below)
 
 
-EXHAUSTIVE_LIMIT = 4096
+def allocation_met(
+    problem: Problem, active: frozenset[int], uses: Mapping[tuple[int, str], int]
+) -> tuple[bool, ...] | None:
+    """The met flag of every node under one allocation (``uses`` as in :class:`Solution`, by
+    active leaves only, each use a whole option or a part a leaf may take), read as the
+    reference reads it: a scope whose minimum-credit limit fails is unmet. None when the
+    allocation is infeasible (an item over-used, a limit or exclusive group broken, free
+    electives past their room)."""
+    alloc: dict[int, dict[str, int]] = {}
+    for (leaf, key), units in uses.items():
+        alloc.setdefault(leaf, {})[key] = units
+    below = subtree_leaves(problem)
+    result = _evaluate(problem, active, alloc, below)
+    if result is None:
+        result = _evaluate_scope_unmet(problem, active, alloc, below)
+    return None if result is None else result[0]
+
+
+EXHAUSTIVE_LIMIT = 512
 """Problems whose search space is at most this many allocations take the exhaustive path."""
 
 

@@ -44,7 +44,7 @@ def _reading(decision: Decision) -> tuple[Any, ...]:
 
     def rows(node: NodeResult) -> list[tuple[str, str, float]]:
         found: list[tuple[str, str, float]] = [
-            (node.id, node.status, sum(a.credits for a in node.applied))
+            (node.id, node.status, round(sum(a.credits for a in node.applied), 6))
         ]
         for child in node.children:
             found += rows(child)

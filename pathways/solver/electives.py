@@ -1,0 +1,546 @@
+"""Free electives by certificate: the named requirements solved alone, the electives filled
+after, and the answer kept only when bounds prove it optimal for the whole problem.
+
+A composite with a declared total couples every holding through its free electives, so the
+decomposition and the assignment paths cannot take it. But a learner short of the total
+usually has every remaining holding fit in the electives, and a learner past it usually has
+whole holdings that fill it exactly; either way the hard part is the named requirements'
+alone. :func:`solve_electives` tests that, exactly:
+
+1. *The relaxation* ``R``: the problem without its free-elective leaves, without composite
+   totals and reserves and without minimum-credit limits. Any allocation of the whole problem,
+   its electives removed, is an allocation of ``R`` in which every node met before is still
+   met, with the same named credit, no more split holdings and the same catalog-order value.
+   So ``R``'s optimum (solved by any exact path: it has no electives, so it decomposes) bounds
+   the first three objective terms, and fixes the least split holdings and the best order an
+   allocation equal to it on those terms can reach.
+2. *The fill*: ``R``'s answer, then every elective leaf in catalog order (a composite's own
+   electives are listed after the composites inside it) takes what the named requirements
+   left, up to its room: everything when it fits, else the cheapest whole holdings that fill
+   the room exactly, else by rank with the last holding divided.
+3. *The certificate*: the joined allocation ``A`` is feasible (read by the reference's own
+   evaluation), equals ``R``'s optimum on goal met, requirements met and named credit, and
+   on split holdings and catalog order, and either
+
+   * applies every unit any allocation could apply (every holding some requirement may take,
+     and of each group of mutually exclusive holdings the heaviest choice), so no allocation
+     with that named credit has more elective credit, and reaches the least tie-break of
+     applying every unit: each holding of the heaviest choice once, and each always-active
+     overlay that can be met at its cheapest reading; or
+   * splits no holding anywhere and has as much elective credit as the root's total allows
+     (:func:`_elective_bound`), and reaches the least tie-break of whole holdings summing to
+     its units (a knapsack over the holdings), plus the overlays' cheapest readings.
+
+   Every term an allocation could beat ``A`` on is then bounded by ``A``'s own value, so
+   ``A`` is optimal with the general solver's tie-break. When any test fails, ``A`` (if
+   feasible) is handed to CP-SAT as a warm start instead.
+
+Which elective leaf holds a unit of elective credit is not a term of the objective, so
+every solver's answer is put in one canonical arrangement by :func:`settle_electives`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from pathways.solver.exhaustive import allocation_met
+from pathways.solver.problem import (
+    LEAF_KINDS,
+    Item,
+    Limit,
+    Node,
+    Problem,
+    Solution,
+    objective,
+    subtree_leaves,
+    tie_break,
+)
+
+EXCLUSIVE_COMPONENT_LIMIT = 12
+"""The most holdings one connected group of exclusive pairs may have for the certificate
+(its heaviest choice is found by trying every subset)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Relaxed:
+    """The relaxation of a problem with free electives; ``kept[i]`` is the original index of
+    the relaxation's node ``i``."""
+
+    problem: Problem
+    kept: tuple[int, ...]
+
+
+def has_electives(problem: Problem) -> bool:
+    """Whether some composite of ``problem`` has a free-elective leaf."""
+    return any(node.elective_of is not None for node in problem.nodes)
+
+
+def relax(problem: Problem) -> Relaxed | None:
+    """The relaxation ``R`` (module docstring, step 1), or None for a shape the certificate
+    does not cover: an elective leaf with a forced placement, of a composite that is not an
+    ``all``."""
+    nodes = problem.nodes
+    for node in nodes:
+        if node.elective_of is not None and (node.forced or nodes[node.elective_of].kind != "all"):
+            return None
+    kept = tuple(i for i, node in enumerate(nodes) if node.elective_of is None)
+    new = {old: position for position, old in enumerate(kept)}
+    relaxed = tuple(
+        replace(
+            nodes[old],
+            children=tuple(new[c] for c in nodes[old].children if c in new),
+            total=0,
+            reserve=0,
+        )
+        for old in kept
+    )
+    limits = tuple(
+        Limit(new[limit.scope], limit.items, limit.max_units)
+        for limit in problem.limits
+        if limit.max_units is not None
+    )
+    return Relaxed(Problem(problem.items, relaxed, limits, problem.exclusive), kept)
+
+
+def solve_electives(
+    problem: Problem, solve_named: Callable[[Problem], Solution]
+) -> tuple[Solution | None, Solution | None]:
+    """``(answer, hint)``: ``answer`` is an optimal allocation of ``problem`` proven by the
+    certificate (module docstring), else None; ``hint`` is the filled allocation when it is
+    feasible but not proven (a warm start for the general solver), else None.
+
+    ``solve_named`` must solve a problem without free electives exactly (the relaxation);
+    :class:`~pathways.solver.problem.NoAllocation` from it propagates (no allocation of the
+    relaxation means none of the problem)."""
+    relaxed = relax(problem)
+    if relaxed is None:
+        return None, None
+    named = solve_named(relaxed.problem)
+    if not named.optimal:
+        return None, None
+    uses, active = _fill(problem, relaxed, named)
+    met = allocation_met(problem, frozenset(i for i, flag in enumerate(active) if flag), uses)
+    if met is None:
+        return None, None
+    joined = Solution(met=met, active=tuple(active), uses=uses)
+    if _proven(problem, relaxed.problem, named, joined):
+        return joined, None
+    return None, joined
+
+
+def _never_met(problem: Problem) -> list[bool]:
+    """For every node, whether no allocation can meet it (a leaf nothing can fill, or a
+    group whose met children are never enough)."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    never = [False] * len(nodes)
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        named = [c for c in node.children if nodes[c].elective_of is None]
+        if node.waived or node.elective_of is not None:
+            continue
+        if node.kind == "has":
+            never[index] = not node.options
+        elif node.kind == "count":
+            never[index] = len(node.options) < node.need
+        elif node.kind == "credits":
+            never[index] = sum(units[option[0]] for option in node.options) < node.need
+        elif node.kind == "all":
+            never[index] = any(never[c] for c in named)
+        else:
+            need = 1 if node.kind == "any" else node.need
+            never[index] = sum(not never[c] for c in named) < need
+    return never
+
+
+def _fill(
+    problem: Problem, relaxed: Relaxed, named: Solution
+) -> tuple[dict[tuple[int, str], int], list[bool]]:
+    """``R``'s answer in the problem's numbering, then every elective leaf filled in catalog
+    order (a composite's own electives are listed after the composites inside it)."""
+    nodes = problem.nodes
+    kept = relaxed.kept
+    uses = {(kept[leaf], key): units for (leaf, key), units in named.uses.items()}
+    active = [False] * len(nodes)
+    for position, old in enumerate(kept):
+        active[old] = named.active[position]
+    electives = [i for i, node in enumerate(nodes) if node.elective_of is not None]
+    for leaf in electives:
+        active[leaf] = active[nodes[leaf].elective_of or 0]
+    room = _Room(problem, uses)
+    for leaf in electives:
+        if active[leaf]:
+            room.fill(leaf, uses, active)
+    return uses, active
+
+
+def settle_electives(problem: Problem, solution: Solution) -> Solution:
+    """The canonical form of an optimal allocation: the same named allocation and the same
+    units of each holding in free electives, that credit placed leaf by leaf in catalog
+    order (a composite's own electives are listed after the composites inside it, so they
+    fill before the enclosing composite's), each leaf up to its room, holdings by rank. The
+    objective does not tell such arrangements apart; this rule does, so every solver reports
+    the same credit in each requirement. Holdings are first placed whole only; if that
+    arrangement is not equal to ``solution`` on every term and on the tie-break, a holding
+    may be divided where a leaf's room ends; if neither is, ``solution`` is returned
+    unchanged (as it is with fewer than two active elective leaves)."""
+    nodes = problem.nodes
+    electives = [
+        i for i, node in enumerate(nodes) if node.elective_of is not None and solution.active[i]
+    ]
+    if len(electives) < 2:
+        return solution
+    score = (objective(problem, solution.met, solution.uses), tie_break(problem, solution.uses))
+    for whole in (True, False):
+        uses = _placed(problem, solution, electives, whole=whole)
+        if uses is None:
+            continue
+        met = allocation_met(problem, frozenset(_indices(solution.active)), uses)
+        if met is not None and (objective(problem, met, uses), tie_break(problem, uses)) == score:
+            return Solution(met=met, active=solution.active, uses=uses, optimal=solution.optimal)
+    return solution
+
+
+def _indices(flags: Iterable[bool]) -> Iterable[int]:
+    return (i for i, flag in enumerate(flags) if flag)
+
+
+def _placed(
+    problem: Problem, solution: Solution, electives: list[int], *, whole: bool
+) -> dict[tuple[int, str], int] | None:
+    """``solution``'s named uses, and its elective units of each holding placed in catalog
+    order (see :func:`settle_electives`); None when some units find no room."""
+    nodes = problem.nodes
+    amounts: dict[str, int] = {}
+    uses: dict[tuple[int, str], int] = {}
+    for (leaf, key), units in solution.uses.items():
+        if nodes[leaf].elective_of is not None:
+            amounts[key] = amounts.get(key, 0) + units
+        else:
+            uses[(leaf, key)] = units
+    below = subtree_leaves(problem)
+    active = frozenset(_indices(solution.active))
+    rank = {item.key: item.rank for item in problem.items}
+    for leaf in electives:
+        owner = nodes[leaf].elective_of or 0
+        composite = nodes[owner]
+        room = composite.total - sum(
+            units
+            for (other, _), units in uses.items()
+            if other in below[owner] and not nodes[other].overlay
+        )
+        if composite.reserve > 0:
+            met = allocation_met(problem, active, uses)
+            if met is None or not all(met[c] for c in composite.children if c != leaf):
+                room = min(room, composite.total - composite.reserve)
+        for key in sorted((option[0] for option in nodes[leaf].options), key=rank.__getitem__):
+            amount = amounts.get(key, 0)
+            take = amount if amount <= room or not whole else 0
+            take = min(take, room)
+            if take > 0:
+                uses[(leaf, key)] = take
+                amounts[key] = amount - take
+                room -= take
+    return None if any(amounts.values()) else uses
+
+
+class _Room:
+    """What is left for free electives while they are filled: units of each holding, the
+    holdings an exclusive pair already rules out, and each maximum-credit limit's slack."""
+
+    def __init__(self, problem: Problem, uses: dict[tuple[int, str], int]) -> None:
+        self.problem = problem
+        self.below = subtree_leaves(problem)
+        self.items = {item.key: item for item in problem.items}
+        self.left = {item.key: item.units for item in problem.items}
+        self.excluded: set[str] = set()
+        self.limit_left = [
+            limit.max_units if limit.max_units is not None else -1 for limit in problem.limits
+        ]
+        for (leaf, key), units in uses.items():
+            if not problem.nodes[leaf].overlay:
+                self.take(leaf, key, units)
+
+    def take(self, leaf: int, key: str, units: int) -> None:
+        self.left[key] -= units
+        for group in self.problem.exclusive:
+            if key in group:
+                self.excluded.update(other for other in group if other != key)
+        for position, limit in enumerate(self.problem.limits):
+            counted = limit.max_units is not None and key in limit.items
+            if counted and leaf in self.below[limit.scope]:
+                self.limit_left[position] -= units
+
+    def limit_room(self, leaf: int, key: str) -> int | None:
+        bounds = [
+            self.limit_left[position]
+            for position, limit in enumerate(self.problem.limits)
+            if limit.max_units is not None
+            and key in limit.items
+            and leaf in self.below[limit.scope]
+        ]
+        return min(bounds) if bounds else None
+
+    def fill(self, leaf: int, uses: dict[tuple[int, str], int], active: list[bool]) -> None:
+        """Fill elective ``leaf`` by rank up to its composite's room (its total less what the
+        rest of the composite applies; its total less its reserve while a named part of it
+        is unmet)."""
+        problem, nodes = self.problem, self.problem.nodes
+        owner = nodes[leaf].elective_of or 0
+        composite = nodes[owner]
+        applied = sum(
+            units
+            for (other, _), units in uses.items()
+            if other in self.below[owner] and not nodes[other].overlay
+        )
+        room = composite.total - applied
+        if composite.reserve > 0:
+            met = allocation_met(
+                problem, frozenset(i for i, flag in enumerate(active) if flag), uses
+            )
+            if met is None or not all(met[c] for c in composite.children if c != leaf):
+                room = min(room, composite.total - composite.reserve)
+        keys = sorted((option[0] for option in nodes[leaf].options), key=self._rank)
+        keys = [key for key in keys if self.left[key] > 0 and key not in self.excluded]
+        if 0 < room < sum(self.left[key] for key in keys):
+            exact = self.exactly([key for key in keys if self.unlimited(leaf, key, keys)], room)
+            if exact is not None:
+                keys, room = exact, sum(self.left[key] for key in exact)
+        for key in keys:
+            if room <= 0:
+                break
+            take = min(self.left[key], room)
+            bound = self.limit_room(leaf, key)
+            if bound is not None:
+                take = min(take, bound)
+            if take <= 0 or key in self.excluded:
+                continue
+            uses[(leaf, key)] = take
+            self.take(leaf, key, take)
+            room -= take
+
+    def unlimited(self, leaf: int, key: str, keys: list[str]) -> bool:
+        """Whether ``leaf`` may take ``key`` whole whatever else of ``keys`` it takes: every
+        maximum-credit limit over it has room for all of them."""
+        return all(
+            self.limit_left[position] >= sum(self.left[k] for k in keys if k in limit.items)
+            for position, limit in enumerate(self.problem.limits)
+            if limit.max_units is not None
+            and key in limit.items
+            and leaf in self.below[limit.scope]
+        )
+
+    def exactly(self, keys: list[str], room: int) -> list[str] | None:
+        """The cheapest (tie-break) whole holdings among ``keys`` filling exactly ``room``
+        units, no exclusive pair together; None when no such choice exists."""
+        pairs = _pairs(self.problem, set(keys))
+        groups = _connected([self.items[key] for key in keys], pairs)
+        if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
+            return None
+        found = _cheapest_sum([list(_choices(group, pairs)) for group in groups], room)
+        return None if found is None else sorted(found[1], key=self._rank)
+
+    def _rank(self, key: str) -> tuple[int, str]:
+        return self.items[key].rank, key
+
+
+def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solution) -> bool:
+    """Whether ``joined`` meets every bound of the certificate (module docstring, step 3)."""
+    bound = objective(relaxed, named.met, named.uses)
+    reached = objective(problem, joined.met, joined.uses)
+    if reached[:3] != bound[:3] or reached[4:] != bound[4:]:
+        return False
+    heaviest = _heaviest(problem)
+    if heaviest is None:
+        return False
+    floor = _overlay_floor(problem)
+    applied = joined.applied_units(problem)
+    if applied == heaviest[0]:
+        return tie_break(problem, joined.uses) == heaviest[1] + floor
+    # Short of every unit: the electives must stand at their bound, and with no holding
+    # split anywhere every allocation equal so far applies whole holdings summing to the
+    # same units, so the cheapest such choice bounds the tie-break.
+    if bound[4] != 0 or reached[3] != _elective_bound(problem, bound[2]):
+        return False
+    usable = _usable(problem)
+    pairs = _pairs(problem, usable)
+    groups = _connected([item for item in problem.items if item.key in usable], pairs)
+    cheapest = _cheapest_sum([list(_choices(group, pairs)) for group in groups], applied)
+    return cheapest is not None and tie_break(problem, joined.uses) == cheapest[0] + floor
+
+
+def _elective_bound(problem: Problem, named: int) -> int | None:
+    """The most elective credit an allocation with ``named`` units in named requirements can
+    have, when the root has free electives: they fill only below the root's total, so either
+    the total less ``named``, or (the root's electives empty) what the composites inside can
+    hold; each inner composite holds at most its total or what the composites inside it hold.
+    None when the root has no free electives of its own."""
+    nodes = problem.nodes
+    owners = sorted({node.elective_of for node in nodes if node.elective_of is not None})
+    if not owners or owners[0] != 0:
+        return None
+    parent = {child: index for index, node in enumerate(nodes) for child in node.children}
+    never = _never_met(problem)
+    holds = {owner: 0 for owner in owners}  # what the owners inside each owner can hold
+
+    def reserved(owner: int, most: int) -> int:
+        """``most``, or less while the reserve stays: a named part that is never met keeps
+        the composite's own electives within its total less its reserve."""
+        node = nodes[owner]
+        if node.reserve > 0 and any(
+            never[c] for c in node.children if nodes[c].elective_of is None
+        ):
+            return min(most, holds[owner] + max(0, node.total - node.reserve))
+        return most
+
+    for owner in reversed(owners[1:]):
+        outer = parent[owner]
+        while outer not in holds:
+            outer = parent[outer]
+        holds[outer] += reserved(owner, max(nodes[owner].total, holds[owner]))
+    return reserved(0, max(nodes[0].total - named, holds[0]))
+
+
+def _heaviest(problem: Problem) -> tuple[int, int] | None:
+    """The most units any allocation can apply, and the least tie-break of applying them with
+    each holding used once: over every holding some non-overlay leaf may take, of each
+    connected group of exclusive pairs its heaviest subset with no pair in it. None when such
+    a group is too large to try every subset."""
+    usable = _usable(problem)
+    pairs = _pairs(problem, usable)
+    units = total_cost = 0
+    for group in _connected([item for item in problem.items if item.key in usable], pairs):
+        if len(group) > EXCLUSIVE_COMPONENT_LIMIT:
+            return None
+        best = max(_choices(group, pairs), key=lambda c: (c[0], -c[1]))
+        units += best[0]
+        total_cost += best[1]
+    return units, total_cost
+
+
+def _usable(problem: Problem) -> set[str]:
+    """The holdings some non-overlay leaf may take."""
+    return {
+        key
+        for node in problem.nodes
+        if node.kind in LEAF_KINDS and not node.overlay
+        for option in node.options
+        for key in option
+    }
+
+
+def _pairs(problem: Problem, keys: set[str]) -> list[tuple[str, str]]:
+    """The exclusive pairs among ``keys``."""
+    return [
+        (a, b)
+        for group in problem.exclusive
+        for a, b in itertools.combinations(group, 2)
+        if a in keys and b in keys
+    ]
+
+
+def _cheapest_sum(
+    groups: list[list[tuple[int, int, tuple[str, ...]]]], target: int
+) -> tuple[int, list[str]] | None:
+    """At most one choice ``(units, tie-break, keys)`` from each group, the units summing to
+    exactly ``target`` at the least tie-break: ``(tie-break, keys)``, or None when no choice
+    sums to it (a knapsack by dynamic programming over the sums reached)."""
+    best: dict[int, int] = {0: 0}
+    layers: list[dict[int, tuple[int, int]]] = []
+    for group in groups:
+        reached = dict(best)
+        took: dict[int, tuple[int, int]] = {}
+        for position, (units, cost, _) in enumerate(group):
+            if units <= 0:
+                continue
+            for total, spent in best.items():
+                after = total + units
+                if after <= target and spent + cost < reached.get(after, spent + cost + 1):
+                    reached[after] = spent + cost
+                    took[after] = (total, position)
+        layers.append(took)
+        best = reached
+    if target not in best:
+        return None
+    keys: list[str] = []
+    total = target
+    for group, took in zip(reversed(groups), reversed(layers), strict=True):
+        if total in took:
+            total, position = took[total]
+            keys.extend(group[position][2])
+    return best[target], keys
+
+
+def _connected(items: list[Item], pairs: list[tuple[str, str]]) -> list[list[Item]]:
+    """The items grouped by the exclusive pairs that join them (a single item alone)."""
+    group = {item.key: [item] for item in items}
+    for a, b in pairs:
+        if group[a] is not group[b]:
+            merged = group[a] + group[b]
+            for item in merged:
+                group[item.key] = merged
+    seen: set[int] = set()
+    found = []
+    for item in items:
+        if id(group[item.key]) not in seen:
+            seen.add(id(group[item.key]))
+            found.append(group[item.key])
+    return found
+
+
+def _choices(
+    group: list[Item], pairs: list[tuple[str, str]]
+) -> Iterable[tuple[int, int, tuple[str, ...]]]:
+    """``(units, tie-break, keys)`` of every subset of ``group`` holding no exclusive pair."""
+    keys = {item.key for item in group}
+    inside = [(a, b) for a, b in pairs if a in keys]
+    for size in range(len(group) + 1):
+        for chosen in itertools.combinations(group, size):
+            names = {item.key for item in chosen}
+            if any(a in names and b in names for a, b in inside):
+                continue
+            yield (
+                sum(item.units for item in chosen),
+                sum(1 + item.rank for item in chosen if item.units > 0),
+                tuple(item.key for item in chosen),
+            )
+
+
+def _overlay_floor(problem: Problem) -> int:
+    """A lower bound of the tie-break every optimal allocation spends on overlays: an overlay
+    leaf that is always active (every ancestor an ``all``) and can be met is met by every
+    optimal allocation (reading costs nothing else), so it spends at least its cheapest
+    reading; any other overlay may spend nothing."""
+    nodes = problem.nodes
+    items = {item.key: item for item in problem.items}
+    parent = {child: index for index, node in enumerate(nodes) for child in node.children}
+    floor = 0
+    for index, node in enumerate(nodes):
+        if node.overlay and node.kind in LEAF_KINDS and _always_active(index, parent, nodes):
+            floor += _cheapest_reading(node, items)
+    return floor
+
+
+def _always_active(index: int, parent: dict[int, int], nodes: tuple[Node, ...]) -> bool:
+    while index in parent:
+        index = parent[index]
+        if nodes[index].kind != "all":
+            return False
+    return True
+
+
+def _cheapest_reading(node: Node, items: dict[str, Item]) -> int:
+    """The least tie-break that meets overlay ``node`` on its own; 0 when it may stay unmet
+    at no cost to the objective (waived, blocked, a ``distinct`` rule, or nothing meets it)."""
+    if node.waived or node.blocked or node.distinct is not None:
+        return 0
+    costs = sorted(sum(1 + items[key].rank for key in option) for option in node.options)
+    if node.kind == "has":
+        return costs[0] if costs else 0
+    if node.kind == "count":
+        return sum(costs[: node.need]) if len(costs) >= node.need else 0
+    reachable = sum(items[option[0]].units for option in node.options)
+    positive = [1 + items[o[0]].rank for o in node.options if items[o[0]].units > 0]
+    return min(positive) if node.need > 0 and reachable >= node.need and positive else 0
