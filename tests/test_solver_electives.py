@@ -185,10 +185,10 @@ def test_a_complete_learner_fills_the_total_with_whole_holdings() -> None:
     assert_proven_optimal(problem, answer)
 
 
-def test_an_unavoidable_split_is_declined_and_left_to_the_general_solver() -> None:
-    # Total 6: the named leaf takes h1 whole (4 credits beat 3), leaving 2 of room that
-    # only part of h0 can fill. The certificate cannot prove the fewest split holdings, so
-    # it hands the filled answer to CP-SAT, which confirms it.
+def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
+    # Total 6: the named leaf takes h1 whole (4 credits beat 3), leaving 2 of room that only
+    # part of h0 can fill. No whole holdings sum to 6, so every allocation splits one, and
+    # h0 and h1 are the cheapest holdings covering 6.
     items = (Item("h0", 3, 0), Item("h1", 4, 1))
     problem = Problem(
         items=items,
@@ -198,7 +198,27 @@ def test_an_unavoidable_split_is_declined_and_left_to_the_general_solver() -> No
             Node(kind="credits", need=6, options=(("h0",), ("h1",)), elective_of=0),
         ),
     )
+    answer, _ = solve_electives(problem, named_solver)
+    assert answer is not None
+    assert answer.uses == {(1, "h1"): 4, (2, "h0"): 2}
+    assert_proven_optimal(problem, answer)
+
+
+def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> None:
+    # Total 10 with 6 credits held: the relaxation meets the composite (it has no total),
+    # the goal cannot, so the bound on requirements met is not reached and CP-SAT decides,
+    # starting from the filled allocation.
+    items = (Item("h0", 3, 0), Item("h1", 3, 1))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2), total=10),
+            Node(kind="has", need=1, options=(("h0",),)),
+            Node(kind="credits", need=10, options=(("h1",),), elective_of=0),
+        ),
+    )
     answer, hint = solve_electives(problem, named_solver)
     assert answer is None and hint is not None
-    assert hint.uses == {(1, "h1"): 4, (2, "h0"): 2}
+    assert hint.uses == {(1, "h0"): 3, (2, "h1"): 3}
+    assert not hint.met[0]
     assert_agree(problem, solve(problem))

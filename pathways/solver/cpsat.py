@@ -421,10 +421,11 @@ def solve_cpsat(
     every = [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]
     variables = list({var.index: var for var in every}.values())
 
-    def run(budget: float | None, threads: int) -> Any:
+    def run(budget: float | None, threads: int, *, presolve: bool = True) -> Any:
         engine = cp_model.CpSolver()
         engine.parameters.num_workers = threads
         engine.parameters.random_seed = 0
+        engine.parameters.cp_model_presolve = presolve
         # Linearise the enforced (reified) constraints too: without it the LP bound on
         # "nodes met" is loose and proving the optimum of a ring of overlapping `any` takes
         # seconds.
@@ -436,7 +437,7 @@ def solve_cpsat(
 
     if hint is not None:
         _warm_start(model, built, hint)
-    whole = _whole(problem, built, lambda: run(WHOLE_BUDGET, workers), variables)
+    whole = _whole(problem, built, lambda: run(WHOLE_BUDGET, workers, presolve=False), variables)
     if whole is not None:
         return _solution(built, whole, True)
     solver: Any = None

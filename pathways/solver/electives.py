@@ -177,73 +177,113 @@ def _fill(
 
 
 def settle_electives(problem: Problem, solution: Solution) -> Solution:
-    """The canonical form of an optimal allocation: the same named allocation and the same
-    units of each holding in free electives, that credit placed leaf by leaf in catalog
-    order (a composite's own electives are listed after the composites inside it, so they
-    fill before the enclosing composite's), each leaf up to its room, holdings by rank. The
-    objective does not tell such arrangements apart; this rule does, so every solver reports
-    the same credit in each requirement. Holdings are first placed whole only; if that
-    arrangement is not equal to ``solution`` on every term and on the tie-break, a holding
-    may be divided where a leaf's room ends; if neither is, ``solution`` is returned
-    unchanged (as it is with fewer than two active elective leaves)."""
+    """The canonical form of an optimal allocation. The objective does not say which elective
+    leaf holds a unit of elective credit, nor which of the holdings in free electives is the
+    one taken in part; this rule does, so every solver reports the same credit in each
+    requirement. With the same named allocation, the same holdings in free electives and the
+    same elective credit in all, the elective leaves are filled in catalog order (a
+    composite's own electives are listed after the composites inside it, so they fill before
+    the enclosing composite's), each up to its room: first every holding whole (what the
+    named requirements leave of it), by rank, in the earliest leaf with room for it; then the
+    credit still to place, from the one holding left, in the earliest leaf with room for it.
+    ``solution`` comes back unchanged when it has fewer than two active elective leaves, or
+    when the settled arrangement cannot be built or is not equal to it on every term and on
+    the tie-break."""
     nodes = problem.nodes
     electives = [
         i for i, node in enumerate(nodes) if node.elective_of is not None and solution.active[i]
     ]
     if len(electives) < 2:
         return solution
-    score = (objective(problem, solution.met, solution.uses), tie_break(problem, solution.uses))
-    for whole in (True, False):
-        uses = _placed(problem, solution, electives, whole=whole)
-        if uses is None:
-            continue
-        met = allocation_met(problem, frozenset(_indices(solution.active)), uses)
-        if met is not None and (objective(problem, met, uses), tie_break(problem, uses)) == score:
-            return Solution(met=met, active=solution.active, uses=uses, optimal=solution.optimal)
-    return solution
+    uses = _Placement(problem, solution).place(electives)
+    if uses is None:
+        return solution
+    met = allocation_met(problem, frozenset(_indices(solution.active)), uses)
+    if met is None or (objective(problem, met, uses), tie_break(problem, uses)) != (
+        objective(problem, solution.met, solution.uses),
+        tie_break(problem, solution.uses),
+    ):
+        return solution
+    return Solution(met=met, active=solution.active, uses=uses, optimal=solution.optimal)
 
 
 def _indices(flags: Iterable[bool]) -> Iterable[int]:
     return (i for i, flag in enumerate(flags) if flag)
 
 
-def _placed(
-    problem: Problem, solution: Solution, electives: list[int], *, whole: bool
-) -> dict[tuple[int, str], int] | None:
-    """``solution``'s named uses, and its elective units of each holding placed in catalog
-    order (see :func:`settle_electives`); None when some units find no room."""
-    nodes = problem.nodes
-    amounts: dict[str, int] = {}
-    uses: dict[tuple[int, str], int] = {}
-    for (leaf, key), units in solution.uses.items():
-        if nodes[leaf].elective_of is not None:
-            amounts[key] = amounts.get(key, 0) + units
-        else:
-            uses[(leaf, key)] = units
-    below = subtree_leaves(problem)
-    active = frozenset(_indices(solution.active))
-    rank = {item.key: item.rank for item in problem.items}
-    for leaf in electives:
+class _Placement:
+    """:func:`settle_electives`' arrangement of one solution's elective credit."""
+
+    def __init__(self, problem: Problem, solution: Solution) -> None:
+        self.problem = problem
+        nodes = problem.nodes
+        self.uses = {
+            (leaf, key): units
+            for (leaf, key), units in solution.uses.items()
+            if nodes[leaf].elective_of is None
+        }
+        rank = {item.key: item.rank for item in problem.items}
+        self.chosen = sorted(
+            {key for (leaf, key) in solution.uses if nodes[leaf].elective_of is not None},
+            key=lambda key: (rank[key], key),
+        )
+        self.credit = sum(
+            units
+            for (leaf, _), units in solution.uses.items()
+            if nodes[leaf].elective_of is not None
+        )
+        named = {key: 0 for key in self.chosen}
+        for (leaf, key), units in self.uses.items():
+            if key in named and not nodes[leaf].overlay:
+                named[key] += units
+        whole = {item.key: item.units for item in problem.items}
+        self.left = {key: whole[key] - named[key] for key in self.chosen}
+        self.below = subtree_leaves(problem)
+        self.active = frozenset(_indices(solution.active))
+
+    def room(self, leaf: int) -> int:
+        """What elective ``leaf`` may still take: its composite's total less what the rest of
+        the composite applies, and its total less its reserve while a named part is unmet."""
+        nodes = self.problem.nodes
         owner = nodes[leaf].elective_of or 0
         composite = nodes[owner]
         room = composite.total - sum(
             units
-            for (other, _), units in uses.items()
-            if other in below[owner] and not nodes[other].overlay
+            for (other, _), units in self.uses.items()
+            if other in self.below[owner] and not nodes[other].overlay
         )
         if composite.reserve > 0:
-            met = allocation_met(problem, active, uses)
+            met = allocation_met(self.problem, self.active, self.uses)
             if met is None or not all(met[c] for c in composite.children if c != leaf):
-                room = min(room, composite.total - composite.reserve)
-        for key in sorted((option[0] for option in nodes[leaf].options), key=rank.__getitem__):
-            amount = amounts.get(key, 0)
-            take = amount if amount <= room or not whole else 0
-            take = min(take, room)
-            if take > 0:
-                uses[(leaf, key)] = take
-                amounts[key] = amount - take
-                room -= take
-    return None if any(amounts.values()) else uses
+                held = sum(units for (other, _), units in self.uses.items() if other == leaf)
+                room = min(room, composite.total - composite.reserve - held)
+        return room
+
+    def place(self, electives: list[int]) -> dict[tuple[int, str], int] | None:
+        """The named uses and the settled elective uses; None when the credit finds no room
+        as the rule places it."""
+        nodes = self.problem.nodes
+        eligible = {leaf: {option[0] for option in nodes[leaf].options} for leaf in electives}
+        placed: set[str] = set()
+        for leaf in electives:
+            room = self.room(leaf)
+            for key in self.chosen:
+                amount = self.left[key]
+                if key in eligible[leaf] and key not in placed and amount <= min(room, self.credit):
+                    self.uses[(leaf, key)] = amount
+                    placed.add(key)
+                    room -= amount
+                    self.credit -= amount
+        rest = [key for key in self.chosen if key not in placed]
+        if not rest and self.credit == 0:
+            return self.uses
+        if len(rest) != 1 or not 0 < self.credit <= self.left[rest[0]]:
+            return None
+        for leaf in electives:
+            if rest[0] in eligible[leaf] and self.room(leaf) >= self.credit:
+                self.uses[(leaf, rest[0])] = self.credit
+                return self.uses
+        return None
 
 
 class _Room:
@@ -305,9 +345,12 @@ class _Room:
         keys = sorted((option[0] for option in nodes[leaf].options), key=self._rank)
         keys = [key for key in keys if self.left[key] > 0 and key not in self.excluded]
         if 0 < room < sum(self.left[key] for key in keys):
-            exact = self.exactly([key for key in keys if self.unlimited(leaf, key, keys)], room)
-            if exact is not None:
-                keys, room = exact, sum(self.left[key] for key in exact)
+            free = [key for key in keys if self.unlimited(leaf, key, keys)]
+            chosen = self.cheapest(free, room, at_least=False) or self.cheapest(
+                free, room, at_least=True
+            )
+            if chosen is not None:
+                keys = chosen
         for key in keys:
             if room <= 0:
                 break
@@ -332,14 +375,16 @@ class _Room:
             and leaf in self.below[limit.scope]
         )
 
-    def exactly(self, keys: list[str], room: int) -> list[str] | None:
-        """The cheapest (tie-break) whole holdings among ``keys`` filling exactly ``room``
-        units, no exclusive pair together; None when no such choice exists."""
+    def cheapest(self, keys: list[str], room: int, *, at_least: bool) -> list[str] | None:
+        """The cheapest (tie-break) whole holdings among ``keys`` that fill exactly ``room``
+        units, or with ``at_least`` reach it (the last by rank then taken in part), no
+        exclusive pair together, by rank; None when no such choice exists."""
         pairs = _pairs(self.problem, set(keys))
         groups = _connected([self.items[key] for key in keys], pairs)
         if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
             return None
-        found = _cheapest_sum([list(_choices(group, pairs)) for group in groups], room)
+        choices = [list(_choices(group, pairs)) for group in groups]
+        found = _cheapest_sum(choices, room, at_least=at_least)
         return None if found is None else sorted(found[1], key=self._rank)
 
     def _rank(self, key: str) -> tuple[int, str]:
@@ -350,25 +395,38 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     """Whether ``joined`` meets every bound of the certificate (module docstring, step 3)."""
     bound = objective(relaxed, named.met, named.uses)
     reached = objective(problem, joined.met, joined.uses)
-    if reached[:3] != bound[:3] or reached[4:] != bound[4:]:
+    if reached[:3] != bound[:3] or reached[5] != bound[5]:
         return False
     heaviest = _heaviest(problem)
     if heaviest is None:
         return False
-    floor = _overlay_floor(problem)
+    spent = tie_break(problem, joined.uses) - _overlay_floor(problem)
     applied = joined.applied_units(problem)
     if applied == heaviest[0]:
-        return tie_break(problem, joined.uses) == heaviest[1] + floor
-    # Short of every unit: the electives must stand at their bound, and with no holding
-    # split anywhere every allocation equal so far applies whole holdings summing to the
-    # same units, so the cheapest such choice bounds the tie-break.
+        return reached[4] == bound[4] and spent == heaviest[1]
+    # Short of every unit: the electives must stand at their bound, and the named part split
+    # nothing. Every allocation equal so far then applies the same units: with no split, whole
+    # holdings summing to them; when no whole holdings sum to them, at least one split, and
+    # holdings covering them. The cheapest such choice bounds the tie-break.
     if bound[4] != 0 or reached[3] != _elective_bound(problem, bound[2]):
         return False
     usable = _usable(problem)
     pairs = _pairs(problem, usable)
     groups = _connected([item for item in problem.items if item.key in usable], pairs)
-    cheapest = _cheapest_sum([list(_choices(group, pairs)) for group in groups], applied)
-    return cheapest is not None and tie_break(problem, joined.uses) == cheapest[0] + floor
+    choices = [list(_choices(group, pairs)) for group in groups]
+    exact = _cheapest_sum(choices, applied)
+    if reached[4] == 0:
+        return exact is not None and spent == exact[0]
+    if reached[4] != -1 or exact is not None or _named_parts(problem):
+        return False
+    cover = _cheapest_sum(choices, applied, at_least=True)
+    return cover is not None and spent == cover[0]
+
+
+def _named_parts(problem: Problem) -> bool:
+    """Whether a named requirement may take part of a holding (a ``split`` credits leaf): then
+    an allocation may put its one split there, outside what the relaxation's order bounds."""
+    return any(node.split and node.elective_of is None for node in problem.nodes)
 
 
 def _elective_bound(problem: Problem, named: int) -> int | None:
@@ -442,11 +500,13 @@ def _pairs(problem: Problem, keys: set[str]) -> list[tuple[str, str]]:
 
 
 def _cheapest_sum(
-    groups: list[list[tuple[int, int, tuple[str, ...]]]], target: int
+    groups: list[list[tuple[int, int, tuple[str, ...]]]], target: int, *, at_least: bool = False
 ) -> tuple[int, list[str]] | None:
     """At most one choice ``(units, tie-break, keys)`` from each group, the units summing to
-    exactly ``target`` at the least tie-break: ``(tie-break, keys)``, or None when no choice
-    sums to it (a knapsack by dynamic programming over the sums reached)."""
+    exactly ``target`` (with ``at_least``, to ``target`` or more) at the least tie-break:
+    ``(tie-break, keys)``, or None when no choice reaches it (a knapsack by dynamic
+    programming over the sums reached, sums past ``target`` counted as ``target`` when
+    ``at_least``)."""
     best: dict[int, int] = {0: 0}
     layers: list[dict[int, tuple[int, int]]] = []
     for group in groups:
@@ -456,7 +516,7 @@ def _cheapest_sum(
             if units <= 0:
                 continue
             for total, spent in best.items():
-                after = total + units
+                after = min(total + units, target) if at_least else total + units
                 if after <= target and spent + cost < reached.get(after, spent + cost + 1):
                     reached[after] = spent + cost
                     took[after] = (total, position)

@@ -330,8 +330,13 @@ def allocation_met(
     return None if result is None else result[0]
 
 
-EXHAUSTIVE_LIMIT = 512
-"""Problems whose search space is at most this many allocations take the exhaustive path."""
+EXHAUSTIVE_LIMIT = 128
+"""Problems whose search space is at most this many allocations take the exhaustive path.
+
+Where enumeration stops paying (2026-12-04, Intel Xeon; 269 components of the bundled and
+generated audits, and of their relaxations without electives, mean time per component):
+up to 16 allocations 0.13 ms against CP-SAT's 0.79 ms, up to 64 0.54 against 1.12, up to
+128 1.18 against 1.31, up to 256 1.88 against 1.58, up to 1,024 6.5 against 2.0."""
 
 
 def active_set_count(problem: Problem) -> int:

@@ -19,7 +19,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,26 +65,64 @@ def speedup_vs_cpsat(
     catalog: CompiledCatalog, pairs: list[tuple[LearnerRecord, str]], as_of: date
 ) -> dict[str, Any]:
     """``p50_ms_auto``/``p50_ms_cpsat`` over ``pairs``, ``speedup_vs_cpsat`` (total time
-    forced over total time auto) and ``cpsat_disagree`` (audits that read differently)."""
+    forced over total time auto) and ``cpsat_disagree`` (audits that read differently), split
+    by the two allocations' objective and tie-break: ``cpsat_disagree_ties`` (equal on every
+    term and on the tie-break: a choice the definition leaves open), ``cpsat_disagree_auto_better``
+    (CP-SAT's budgeted later stages stopped short of the fast path's proven answer) and
+    ``cpsat_disagree_auto_worse`` (a fast path behind CP-SAT: a defect)."""
     from pathways.evaluate import audit
 
     auto, forced = Options(as_of=as_of), Options(as_of=as_of, solver="cpsat")
     auto_ms: list[float] = []
     cpsat_ms: list[float] = []
-    disagree = 0
-    for record, goal in pairs:
-        answers: dict[str, Decision] = {}
-        for name, options, samples in (("auto", auto, auto_ms), ("cpsat", forced, cpsat_ms)):
-            started = time.perf_counter()
-            answers[name] = audit(catalog, record, goal, options)
-            samples.append((time.perf_counter() - started) * 1000)
-        disagree += _reading(answers["auto"]) != _reading(answers["cpsat"])
+    verdicts = {"ties": 0, "auto_better": 0, "auto_worse": 0}
+    with _allocations() as seen:
+        for record, goal in pairs:
+            answers: dict[str, Decision] = {}
+            scores = {}
+            for name, options, samples in (("auto", auto, auto_ms), ("cpsat", forced, cpsat_ms)):
+                started = time.perf_counter()
+                answers[name] = audit(catalog, record, goal, options)
+                samples.append((time.perf_counter() - started) * 1000)
+                scores[name] = seen[-1]  # the audit's own allocation: recorded last
+                seen.clear()
+            if _reading(answers["auto"]) != _reading(answers["cpsat"]):
+                if scores["auto"] == scores["cpsat"]:
+                    verdicts["ties"] += 1
+                else:
+                    verdicts[
+                        "auto_better" if scores["auto"] > scores["cpsat"] else "auto_worse"
+                    ] += 1
     return {
         "p50_ms_auto": round(statistics.median(auto_ms), 2),
         "p50_ms_cpsat": round(statistics.median(cpsat_ms), 2),
         "speedup_vs_cpsat": round(sum(cpsat_ms) / sum(auto_ms), 2),
-        "cpsat_disagree": disagree,
+        "cpsat_disagree": sum(verdicts.values()),
+        **{f"cpsat_disagree_{name}": count for name, count in verdicts.items()},
     }
+
+
+@contextmanager
+def _allocations() -> Iterator[list[tuple[tuple[int, ...], int]]]:
+    """While open, every allocation :func:`pathways.solver.solve` returns, as its objective
+    vector followed by the negated tie-break (larger is better), in the order the calls
+    return (a solve inside a solve returns first)."""
+    from pathways import solver
+
+    seen: list[tuple[tuple[int, ...], int]] = []
+    original = solver.solve
+
+    def recorded(problem: solver.Problem, **options: Any) -> solver.Solution:
+        answer = original(problem, **options)
+        score = solver.objective(problem, answer.met, answer.uses)
+        seen.append((score, -solver.tie_break(problem, answer.uses)))
+        return answer
+
+    solver.solve = recorded
+    try:
+        yield seen
+    finally:
+        solver.solve = original
 
 
 def bundled_audit(as_of: date, runs: int = 50) -> dict[str, Any]:
