@@ -35,7 +35,13 @@ import os
 import time
 
 from pathways.errors import UnknownIdError
-from pathways.solver.cpsat import TIE_BREAK_BUDGET, CpAllocation, build_cpsat, solve_cpsat
+from pathways.solver.cpsat import (
+    TIE_BREAK_BUDGET,
+    CpAllocation,
+    Settler,
+    build_cpsat,
+    solve_cpsat,
+)
 from pathways.solver.decompose import Component, solve_split, split
 from pathways.solver.electives import has_electives, settle_electives, solve_electives
 from pathways.solver.exhaustive import (
@@ -148,17 +154,21 @@ def solve_component(
     else CP-SAT (started from ``hint``, an earlier answer, when given). Each path is taken
     only where it is exact for the shape. A component with free electives first tries the
     certificate of :func:`solve_electives` (its named part solved by :func:`solve`); when that
-    does not prove its answer, the answer is CP-SAT's warm start."""
+    does not prove its answer, CP-SAT solves it as it would alone (its budgeted later stages
+    depend on where they start, so a warm start would change answers the objective leaves
+    open) unless, once it has proven the report's terms, the certificate proves its
+    allocation best on the later ones too."""
+    settled: Settler | None = None
     if has_electives(problem):
         started = time.monotonic()
 
         def named(relaxed: Problem) -> Solution:
             return solve(relaxed, time_limit=time_limit, method="auto")
 
-        answer, filled = solve_electives(problem, named)
-        if answer is not None:
-            return answer
-        hint = hint or filled
+        attempt = solve_electives(problem, named)
+        if attempt.answer is not None:
+            return attempt.answer
+        settled = attempt.settled
         time_limit = max(0.05, time_limit - (time.monotonic() - started))
     for fast in (solve_direct, solve_flow):
         answer = fast(problem)
@@ -166,4 +176,4 @@ def solve_component(
             return answer
     if search_space(problem) * active_set_count(problem) <= EXHAUSTIVE_LIMIT:
         return solve_exhaustive(problem)
-    return solve_cpsat(problem, time_limit=time_limit, hint=hint)
+    return solve_cpsat(problem, time_limit=time_limit, hint=hint, settled=settled)

@@ -42,9 +42,10 @@ every solver's answer is put in one canonical arrangement by :func:`settle_elect
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from pathways.solver.cpsat import Settler
 from pathways.solver.exhaustive import allocation_met
 from pathways.solver.problem import (
     LEAF_KINDS,
@@ -104,30 +105,64 @@ def relax(problem: Problem) -> Relaxed | None:
     return Relaxed(Problem(problem.items, relaxed, limits, problem.exclusive), kept)
 
 
-def solve_electives(
-    problem: Problem, solve_named: Callable[[Problem], Solution]
-) -> tuple[Solution | None, Solution | None]:
-    """``(answer, hint)``: ``answer`` is an optimal allocation of ``problem`` proven by the
-    certificate (module docstring), else None; ``hint`` is the filled allocation when it is
-    feasible but not proven (a warm start for the general solver), else None.
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What :func:`solve_electives` found: ``answer``, proven optimal; else ``hint``, the
+    filled allocation (feasible, not proven), and ``settled``, which gives it back once the
+    general solver has proven the report's terms if it is then best on the later ones (see
+    :data:`~pathways.solver.cpsat.Settler`)."""
+
+    answer: Solution | None = None
+    hint: Solution | None = None
+    settled: Settler | None = None
+
+
+def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]) -> Attempt:
+    """The certificate's attempt at ``problem`` (module docstring).
 
     ``solve_named`` must solve a problem without free electives exactly (the relaxation);
     :class:`~pathways.solver.problem.NoAllocation` from it propagates (no allocation of the
     relaxation means none of the problem)."""
     relaxed = relax(problem)
     if relaxed is None:
-        return None, None
+        return Attempt()
     named = solve_named(relaxed.problem)
     if not named.optimal:
-        return None, None
+        return Attempt()
     uses, active = _fill(problem, relaxed, named)
     met = allocation_met(problem, frozenset(i for i, flag in enumerate(active) if flag), uses)
     if met is None:
-        return None, None
+        return Attempt()
     joined = Solution(met=met, active=tuple(active), uses=uses)
     if _proven(problem, relaxed.problem, named, joined):
-        return joined, None
-    return None, joined
+        return Attempt(answer=joined)
+    return Attempt(hint=joined, settled=_settler(problem, relaxed.problem, named, joined))
+
+
+def _settler(
+    problem: Problem, relaxed: Problem, named: Solution, joined: Solution
+) -> Settler | None:
+    """Once the general solver proves the report's terms, ``joined`` when it is best on the
+    later ones too: it reaches those terms, has the relaxation's catalog order, and either the
+    relaxation's split holdings or one split more where no whole holdings can sum to the
+    credit applied (and no named requirement takes parts). The fewest split holdings and the
+    best order are then ``joined``'s, by the bounds of the module docstring."""
+    bound = objective(relaxed, named.met, named.uses)
+    reached = objective(problem, joined.met, joined.uses)
+    if reached[:3] != bound[:3] or reached[5] != bound[5]:
+        return None
+
+    def settled(report: Sequence[int]) -> Solution | None:
+        if tuple(report) != reached[:4]:
+            return None
+        if reached[4] == bound[4]:
+            return joined
+        if reached[4] != -1 or bound[4] != 0 or _named_parts(problem):
+            return None
+        whole = _cheapest_sum(_usable_choices(problem), reached[2] + reached[3])
+        return joined if whole is None else None
+
+    return settled
 
 
 def _never_met(problem: Problem) -> list[bool]:
@@ -410,10 +445,7 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     # holdings covering them. The cheapest such choice bounds the tie-break.
     if bound[4] != 0 or reached[3] != _elective_bound(problem, bound[2]):
         return False
-    usable = _usable(problem)
-    pairs = _pairs(problem, usable)
-    groups = _connected([item for item in problem.items if item.key in usable], pairs)
-    choices = [list(_choices(group, pairs)) for group in groups]
+    choices = _usable_choices(problem)
     exact = _cheapest_sum(choices, applied)
     if reached[4] == 0:
         return exact is not None and spent == exact[0]
@@ -487,6 +519,15 @@ def _usable(problem: Problem) -> set[str]:
         for option in node.options
         for key in option
     }
+
+
+def _usable_choices(problem: Problem) -> list[list[tuple[int, int, tuple[str, ...]]]]:
+    """The usable holdings as groups of alternatives for :func:`_cheapest_sum`: each connected
+    group of exclusive pairs offers its subsets holding no pair."""
+    usable = _usable(problem)
+    pairs = _pairs(problem, usable)
+    groups = _connected([item for item in problem.items if item.key in usable], pairs)
+    return [list(_choices(group, pairs)) for group in groups]
 
 
 def _pairs(problem: Problem, keys: set[str]) -> list[tuple[str, str]]:
