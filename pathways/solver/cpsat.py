@@ -457,28 +457,8 @@ def solve_cpsat(
     whole = _whole(problem, built, lambda: run(WHOLE_BUDGET, workers, presolve=False), variables)
     if whole is not None:
         return _solution(built, whole, True)
-    solver: Any = None
-    optimal = True
-    substance = objective_stages(problem, built.terms[:SUBSTANCE])
+    solver, optimal = _report(problem, built, lambda: run(None, workers), variables, time_limit)
     preference = objective_stages(problem, built.terms[SUBSTANCE:], SUBSTANCE)
-    for stage in substance:
-        if not isinstance(stage, int):
-            model.maximize(stage)
-            engine, status = run(None, workers)
-            if status == cp_model.INFEASIBLE:
-                raise NoAllocation("no allocation honours every placement the exceptions make")
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                if solver is None:
-                    raise SolverTimeout(f"no allocation found within {time_limit:g} s")
-                optimal = False  # keep the previous stage's answer, unproven
-                break
-            solver = engine
-            optimal = optimal and status == cp_model.OPTIMAL
-            model.add(stage >= int(solver.value(stage)))
-            _hint(model, variables, solver)
-            if not optimal:
-                break
-    assert solver is not None, "the first stage holds the root's variable"
     reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
     best = settled(reached) if optimal and settled is not None else None
     if best is not None:
@@ -502,6 +482,44 @@ def solve_cpsat(
     if best is not None:
         return replace(best, optimal=True)
     return _solution(built, solver, optimal)
+
+
+def _report(
+    problem: Problem,
+    built: CpAllocation,
+    run: Callable[[], Any],
+    variables: list[Any],
+    time_limit: float,
+) -> tuple[Any, bool]:
+    """Maximise the report's terms (:data:`SUBSTANCE`) stage by stage with ``run``, each stage
+    keeping what the previous reached: the solver of the last stage that found an allocation,
+    and whether every stage proved its optimum. Raises :class:`NoAllocation` when forced
+    placements leave none, :class:`SolverTimeout` when the first stage finds none in time."""
+    from pathways.ortools_import import load_cp_model
+
+    cp_model = load_cp_model()
+    solver: Any = None
+    optimal = True
+    for stage in objective_stages(problem, built.terms[:SUBSTANCE]):
+        if isinstance(stage, int):
+            continue
+        built.model.maximize(stage)
+        engine, status = run()
+        if status == cp_model.INFEASIBLE:
+            raise NoAllocation("no allocation honours every placement the exceptions make")
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if solver is None:
+                raise SolverTimeout(f"no allocation found within {time_limit:g} s")
+            optimal = False  # keep the previous stage's answer, unproven
+            break
+        solver = engine
+        optimal = optimal and status == cp_model.OPTIMAL
+        built.model.add(stage >= int(solver.value(stage)))
+        _hint(built.model, variables, solver)
+        if not optimal:
+            break
+    assert solver is not None, "the first stage holds the root's variable"
+    return solver, optimal
 
 
 def _whole(

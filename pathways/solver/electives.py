@@ -27,13 +27,16 @@ alone. :func:`solve_electives` tests that, exactly:
      with that named credit has more elective credit, and reaches the least tie-break of
      applying every unit: each holding of the heaviest choice once, and each always-active
      overlay that can be met at its cheapest reading; or
-   * splits no holding anywhere and has as much elective credit as the root's total allows
-     (:func:`_elective_bound`), and reaches the least tie-break of whole holdings summing to
-     its units (a knapsack over the holdings), plus the overlays' cheapest readings.
+   * has as much elective credit as the root's total allows (:func:`_elective_bound`) and
+     either splits nothing and reaches the least tie-break of whole holdings summing to its
+     units (a knapsack over the holdings), or, when no whole holdings sum to them (so every
+     allocation splits one) and no named requirement takes parts, splits one and reaches
+     the least tie-break of holdings covering them; plus the overlays' cheapest readings.
 
    Every term an allocation could beat ``A`` on is then bounded by ``A``'s own value, so
-   ``A`` is optimal with the general solver's tie-break. When any test fails, ``A`` (if
-   feasible) is handed to CP-SAT as a warm start instead.
+   ``A`` is optimal with the general solver's tie-break. When any test fails, the general
+   solver decides; once it has proven the report's terms, :func:`_settler` may still show
+   ``A`` best on the later ones, sparing their budgeted search.
 
 Which elective leaf holds a unit of elective credit is not a term of the objective, so
 every solver's answer is put in one canonical arrangement by :func:`settle_electives`.
