@@ -188,4 +188,5 @@ def solve_split(
         active=tuple(active),
         uses=uses,
         optimal=all(answer.optimal for answer in answers),
+        preferences_proven=all(answer.preferences_proven for answer in answers),
     )

@@ -47,6 +47,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from pathways.solver.cpsat import Settler
 from pathways.solver.exhaustive import allocation_met
@@ -130,16 +131,27 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
     if relaxed is None:
         return Attempt()
     named = solve_named(relaxed.problem)
-    if not named.optimal:
+    if not (named.optimal and named.preferences_proven):
+        return Attempt()  # the bounds on the later terms would not be proven
+    filled = []
+    for whole in (False, True):
+        uses, active = _fill(problem, relaxed, named, whole=whole)
+        met = allocation_met(problem, frozenset(_indices(active)), uses)
+        if met is None:
+            continue
+        joined = Solution(met=met, active=tuple(active), uses=uses)
+        if _proven(problem, relaxed.problem, named, joined):
+            return Attempt(answer=joined)
+        filled.append(joined)
+    if not filled:
         return Attempt()
-    uses, active = _fill(problem, relaxed, named)
-    met = allocation_met(problem, frozenset(i for i, flag in enumerate(active) if flag), uses)
-    if met is None:
-        return Attempt()
-    joined = Solution(met=met, active=tuple(active), uses=uses)
-    if _proven(problem, relaxed.problem, named, joined):
-        return Attempt(answer=joined)
-    return Attempt(hint=joined, settled=_settler(problem, relaxed.problem, named, joined))
+    settlers = [_settler(problem, relaxed.problem, named, joined) for joined in filled]
+
+    def settled(report: Sequence[int]) -> Solution | None:
+        found = (settler(report) for settler in settlers if settler is not None)
+        return next((best for best in found if best is not None), None)
+
+    return Attempt(hint=filled[0], settled=settled)
 
 
 def _settler(
@@ -194,7 +206,7 @@ def _never_met(problem: Problem) -> list[bool]:
 
 
 def _fill(
-    problem: Problem, relaxed: Relaxed, named: Solution
+    problem: Problem, relaxed: Relaxed, named: Solution, *, whole: bool
 ) -> tuple[dict[tuple[int, str], int], list[bool]]:
     """``R``'s answer in the problem's numbering, then every elective leaf filled in catalog
     order (a composite's own electives are listed after the composites inside it)."""
@@ -207,7 +219,7 @@ def _fill(
     electives = [i for i, node in enumerate(nodes) if node.elective_of is not None]
     for leaf in electives:
         active[leaf] = active[nodes[leaf].elective_of or 0]
-    room = _Room(problem, uses)
+    room = _Room(problem, uses, whole=whole)
     for leaf in electives:
         if active[leaf]:
             room.fill(leaf, uses, active)
@@ -242,7 +254,7 @@ def settle_electives(problem: Problem, solution: Solution) -> Solution:
         tie_break(problem, solution.uses),
     ):
         return solution
-    return Solution(met=met, active=solution.active, uses=uses, optimal=solution.optimal)
+    return replace(solution, met=met, uses=uses)
 
 
 def _indices(flags: Iterable[bool]) -> Iterable[int]:
@@ -326,10 +338,13 @@ class _Placement:
 
 class _Room:
     """What is left for free electives while they are filled: units of each holding, the
-    holdings an exclusive pair already rules out, and each maximum-credit limit's slack."""
+    holdings an exclusive pair already rules out, and each maximum-credit limit's slack.
+    ``whole``: where no whole holdings fill a leaf's room exactly, leave it short rather than
+    take a holding in part (what is left may still fill a later leaf)."""
 
-    def __init__(self, problem: Problem, uses: dict[tuple[int, str], int]) -> None:
+    def __init__(self, problem: Problem, uses: dict[tuple[int, str], int], *, whole: bool) -> None:
         self.problem = problem
+        self.whole = whole
         self.below = subtree_leaves(problem)
         self.items = {item.key: item for item in problem.items}
         self.left = {item.key: item.units for item in problem.items}
@@ -384,8 +399,8 @@ class _Room:
         keys = [key for key in keys if self.left[key] > 0 and key not in self.excluded]
         if 0 < room < sum(self.left[key] for key in keys):
             free = [key for key in keys if self.unlimited(leaf, key, keys)]
-            chosen = self.cheapest(free, room, at_least=False) or self.cheapest(
-                free, room, at_least=True
+            chosen = self.cheapest(free, room, "exactly") or self.cheapest(
+                free, room, "at_most" if self.whole else "at_least"
             )
             if chosen is not None:
                 keys = chosen
@@ -413,16 +428,16 @@ class _Room:
             and leaf in self.below[limit.scope]
         )
 
-    def cheapest(self, keys: list[str], room: int, *, at_least: bool) -> list[str] | None:
-        """The cheapest (tie-break) whole holdings among ``keys`` that fill exactly ``room``
-        units, or with ``at_least`` reach it (the last by rank then taken in part), no
-        exclusive pair together, by rank; None when no such choice exists."""
+    def cheapest(self, keys: list[str], room: int, reach: Reach) -> list[str] | None:
+        """The cheapest (tie-break) whole holdings among ``keys`` that fill ``room`` units as
+        ``reach`` says (see :func:`_cheapest_sum`; with ``at_least`` the last by rank is then
+        taken in part), no exclusive pair together, by rank; None when there are none."""
         pairs = _pairs(self.problem, set(keys))
         groups = _connected([self.items[key] for key in keys], pairs)
         if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
             return None
         choices = [list(_choices(group, pairs)) for group in groups]
-        found = _cheapest_sum(choices, room, at_least=at_least)
+        found = _cheapest_sum(choices, room, reach)
         return None if found is None else sorted(found[1], key=self._rank)
 
     def _rank(self, key: str) -> tuple[int, str]:
@@ -454,7 +469,7 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
         return exact is not None and spent == exact[0]
     if reached[4] != -1 or exact is not None or _named_parts(problem):
         return False
-    cover = _cheapest_sum(choices, applied, at_least=True)
+    cover = _cheapest_sum(choices, applied, "at_least")
     return cover is not None and spent == cover[0]
 
 
@@ -543,14 +558,17 @@ def _pairs(problem: Problem, keys: set[str]) -> list[tuple[str, str]]:
     ]
 
 
+Reach = Literal["exactly", "at_least", "at_most"]
+
+
 def _cheapest_sum(
-    groups: list[list[tuple[int, int, tuple[str, ...]]]], target: int, *, at_least: bool = False
+    groups: list[list[tuple[int, int, tuple[str, ...]]]], target: int, reach: Reach = "exactly"
 ) -> tuple[int, list[str]] | None:
     """At most one choice ``(units, tie-break, keys)`` from each group, the units summing to
-    exactly ``target`` (with ``at_least``, to ``target`` or more) at the least tie-break:
-    ``(tie-break, keys)``, or None when no choice reaches it (a knapsack by dynamic
-    programming over the sums reached, sums past ``target`` counted as ``target`` when
-    ``at_least``)."""
+    exactly ``target`` (``at_least``: to ``target`` or more; ``at_most``: as many units as
+    can be had without passing ``target``) at the least tie-break: ``(tie-break, keys)``, or
+    None when no choice reaches it. A knapsack by dynamic programming over the sums reached
+    (for ``at_least`` a sum past ``target`` counts as ``target``)."""
     best: dict[int, int] = {0: 0}
     layers: list[dict[int, tuple[int, int]]] = []
     for group in groups:
@@ -560,21 +578,22 @@ def _cheapest_sum(
             if units <= 0:
                 continue
             for total, spent in best.items():
-                after = min(total + units, target) if at_least else total + units
+                after = min(total + units, target) if reach == "at_least" else total + units
                 if after <= target and spent + cost < reached.get(after, spent + cost + 1):
                     reached[after] = spent + cost
                     took[after] = (total, position)
         layers.append(took)
         best = reached
-    if target not in best:
+    total = max(best) if reach == "at_most" else target
+    if total not in best:
         return None
+    found = best[total]
     keys: list[str] = []
-    total = target
     for group, took in zip(reversed(groups), reversed(layers), strict=True):
         if total in took:
             total, position = took[total]
             keys.extend(group[position][2])
-    return best[target], keys
+    return found, keys
 
 
 def _connected(items: list[Item], pairs: list[tuple[str, str]]) -> list[list[Item]]:

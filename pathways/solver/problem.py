@@ -108,6 +108,11 @@ class Solution:
     uses: Mapping[tuple[int, str], int]
     """(leaf index, item key) → units applied; present whenever the leaf uses the item."""
     optimal: bool = True
+    """The report's terms (goal met, requirements met, named and elective credit) are
+    proven best."""
+    preferences_proven: bool = True
+    """The later terms (fewest split holdings, catalog order) are proven best too; False when
+    the general solver's budgeted stages for them stopped short of a proof."""
 
     def applied_units(self, problem: Problem) -> int:
         """Units applied over non-overlay leaves (named requirements and free electives)."""
