@@ -12,6 +12,8 @@ cases below pin proven and declined ones.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
@@ -233,4 +235,28 @@ def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> No
     assert answer is None and hint is not None
     assert hint.uses == {(1, "h0"): 3, (2, "h1"): 3}
     assert not hint.met[0]
+    assert_agree(problem, solve(problem))
+
+
+def test_a_relaxation_whose_later_terms_are_unproven_bounds_nothing() -> None:
+    # The same learner as the first case, short of the total, but the relaxation's split and
+    # order terms come back unproven (CP-SAT's budget ran out): they bound nothing, so the
+    # certificate declines instead of calling its answer proven.
+    items = tuple(Item(f"h{i}", 3, rank=i) for i in range(4))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2, 3), total=12, reserve=6),
+            Node(kind="has", need=1, options=(("h0",),)),
+            Node(kind="credits", need=3, options=(("h1",), ("h2",))),
+            Node(kind="credits", need=12, options=tuple((i.key,) for i in items), elective_of=0),
+        ),
+    )
+    assert solve_electives(problem, named_solver).answer is not None
+
+    def unproven(relaxed: Problem) -> Solution:
+        return replace(solve(relaxed), preferences_proven=False)
+
+    attempt = solve_electives(problem, unproven)
+    assert attempt.answer is None and attempt.hint is None
     assert_agree(problem, solve(problem))
