@@ -140,15 +140,15 @@ def test_what_the_certificate_proves_is_optimal_and_solve_agrees(problem: Proble
             solve(problem)
         return
     attempt = solve_electives(problem, named_solver)
-    answer, hint = attempt.answer, attempt.hint
+    answer = attempt.answer
     if answer is not None:
         event("proved by the certificate")
-        assert hint is None
+        assert attempt.settled is None
         assert_proven_optimal(problem, answer)
     elif relax(problem) is None:
         event("not tried")
     else:
-        event("declined with a filled allocation" if hint is not None else "declined")
+        event("declined")
         if attempt.settled is not None:
             # Told the report's terms CP-SAT proved, the certificate may settle the rest.
             general = solve_cpsat(problem)
@@ -219,8 +219,7 @@ def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
 
 def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> None:
     # Total 10 with 6 credits held: the relaxation meets the composite (it has no total),
-    # the goal cannot, so the bound on requirements met is not reached and CP-SAT decides,
-    # starting from the filled allocation.
+    # the goal cannot, so the bound on requirements met is not reached and CP-SAT decides.
     items = (Item("h0", 3, 0), Item("h1", 3, 1))
     problem = Problem(
         items=items,
@@ -231,11 +230,11 @@ def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> No
         ),
     )
     attempt = solve_electives(problem, named_solver)
-    answer, hint = attempt.answer, attempt.hint
-    assert answer is None and hint is not None
-    assert hint.uses == {(1, "h0"): 3, (2, "h1"): 3}
-    assert not hint.met[0]
-    assert_agree(problem, solve(problem))
+    assert attempt.answer is None and attempt.settled is None
+    general = solve(problem)
+    assert general.uses == {(1, "h0"): 3, (2, "h1"): 3}
+    assert not general.met[0]
+    assert_agree(problem, general)
 
 
 def test_a_relaxation_whose_later_terms_are_unproven_bounds_nothing() -> None:
@@ -258,5 +257,5 @@ def test_a_relaxation_whose_later_terms_are_unproven_bounds_nothing() -> None:
         return replace(solve(relaxed), preferences_proven=False)
 
     attempt = solve_electives(problem, unproven)
-    assert attempt.answer is None and attempt.hint is None
+    assert attempt.answer is None and attempt.settled is None
     assert_agree(problem, solve(problem))

@@ -111,13 +111,12 @@ def relax(problem: Problem) -> Relaxed | None:
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """What :func:`solve_electives` found: ``answer``, proven optimal; else ``hint``, the
-    filled allocation (feasible, not proven), and ``settled``, which gives it back once the
-    general solver has proven the report's terms if it is then best on the later ones (see
+    """What :func:`solve_electives` found: ``answer``, proven optimal; else possibly
+    ``settled``, which gives back a filled allocation once the general solver has proven the
+    report's terms, if that allocation is then best on the later ones (see
     :data:`~pathways.solver.cpsat.Settler`)."""
 
     answer: Solution | None = None
-    hint: Solution | None = None
     settled: Settler | None = None
 
 
@@ -143,15 +142,15 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
         if _proven(problem, relaxed.problem, named, joined):
             return Attempt(answer=joined)
         filled.append(joined)
-    if not filled:
+    found = [_settler(problem, relaxed.problem, named, joined) for joined in filled]
+    settlers = [settler for settler in found if settler is not None]
+    if not settlers:
         return Attempt()
-    settlers = [_settler(problem, relaxed.problem, named, joined) for joined in filled]
 
     def settled(report: Sequence[int]) -> Solution | None:
-        found = (settler(report) for settler in settlers if settler is not None)
-        return next((best for best in found if best is not None), None)
+        return next((best for best in (s(report) for s in settlers) if best is not None), None)
 
-    return Attempt(hint=filled[0], settled=settled)
+    return Attempt(settled=settled)
 
 
 def _settler(
