@@ -161,10 +161,11 @@ def test_what_the_certificate_proves_is_optimal_and_solve_agrees(problem: Proble
     assert_agree(problem, solve(problem), ties_open=True)
 
 
-def test_a_learner_short_of_the_total_is_proven() -> None:
-    # All of (has h0, 3 credits of h1/h2), total 12, free electives: everything fits.
+def short_of_the_total() -> Problem:
+    """All of (has h0, 3 credits of h1/h2), total 12 with a reserve of 6, free electives
+    over all four 3-credit holdings: everything the learner holds fits."""
     items = tuple(Item(f"h{i}", 3, rank=i) for i in range(4))
-    problem = Problem(
+    return Problem(
         items=items,
         nodes=(
             Node(kind="all", children=(1, 2, 3), total=12, reserve=6),
@@ -173,24 +174,36 @@ def test_a_learner_short_of_the_total_is_proven() -> None:
             Node(kind="credits", need=12, options=tuple((i.key,) for i in items), elective_of=0),
         ),
     )
+
+
+def test_a_learner_short_of_the_total_is_proven() -> None:
+    problem = short_of_the_total()
     answer = solve_electives(problem, named_solver).answer
     assert answer is not None
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (3, "h2"): 3, (3, "h3"): 3}
     assert_proven_optimal(problem, answer)
 
 
+def one_requirement(total: int, named: Node, items: tuple[Item, ...], electives: str) -> Problem:
+    """A composite of ``total`` credits: the ``named`` requirement and free electives over
+    the holdings whose keys are in ``electives``."""
+    options = tuple((item.key,) for item in items if item.key in electives.split())
+    return Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2), total=total),
+            named,
+            Node(kind="credits", need=total, options=options, elective_of=0),
+        ),
+    )
+
+
 def test_a_complete_learner_fills_the_total_with_whole_holdings() -> None:
     # Total 9: the named 3 credits take h0; of h1 (4), h2 (3), h3 (3) the electives need 6,
     # which h2 and h3 fill exactly: no holding is split and h1 (4) is left unused.
     items = (Item("h0", 3, 0), Item("h1", 4, 1), Item("h2", 3, 2), Item("h3", 3, 3))
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 2), total=9),
-            Node(kind="credits", need=3, options=(("h0",),)),
-            Node(kind="credits", need=9, options=tuple((i.key,) for i in items), elective_of=0),
-        ),
-    )
+    named = Node(kind="credits", need=3, options=(("h0",),))
+    problem = one_requirement(9, named, items, "h0 h1 h2 h3")
     answer = solve_electives(problem, named_solver).answer
     assert answer is not None
     assert answer.met[0]
@@ -203,14 +216,8 @@ def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
     # part of h0 can fill. No whole holdings sum to 6, so every allocation splits one, and
     # h0 and h1 are the cheapest holdings covering 6.
     items = (Item("h0", 3, 0), Item("h1", 4, 1))
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 2), total=6),
-            Node(kind="credits", need=3, options=(("h0",), ("h1",))),
-            Node(kind="credits", need=6, options=(("h0",), ("h1",)), elective_of=0),
-        ),
-    )
+    named = Node(kind="credits", need=3, options=(("h0",), ("h1",)))
+    problem = one_requirement(6, named, items, "h0 h1")
     answer = solve_electives(problem, named_solver).answer
     assert answer is not None
     assert answer.uses == {(1, "h1"): 4, (2, "h0"): 2}
@@ -221,14 +228,8 @@ def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> No
     # Total 10 with 6 credits held: the relaxation meets the composite (it has no total),
     # the goal cannot, so the bound on requirements met is not reached and CP-SAT decides.
     items = (Item("h0", 3, 0), Item("h1", 3, 1))
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 2), total=10),
-            Node(kind="has", need=1, options=(("h0",),)),
-            Node(kind="credits", need=10, options=(("h1",),), elective_of=0),
-        ),
-    )
+    named = Node(kind="has", need=1, options=(("h0",),))
+    problem = one_requirement(10, named, items, "h1")
     attempt = solve_electives(problem, named_solver)
     assert attempt.answer is None and attempt.settled is None
     general = solve(problem)
@@ -241,16 +242,7 @@ def test_a_relaxation_whose_later_terms_are_unproven_bounds_nothing() -> None:
     # The same learner as the first case, short of the total, but the relaxation's split and
     # order terms come back unproven (CP-SAT's budget ran out): they bound nothing, so the
     # certificate declines instead of calling its answer proven.
-    items = tuple(Item(f"h{i}", 3, rank=i) for i in range(4))
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 2, 3), total=12, reserve=6),
-            Node(kind="has", need=1, options=(("h0",),)),
-            Node(kind="credits", need=3, options=(("h1",), ("h2",))),
-            Node(kind="credits", need=12, options=tuple((i.key,) for i in items), elective_of=0),
-        ),
-    )
+    problem = short_of_the_total()
     assert solve_electives(problem, named_solver).answer is not None
 
     def unproven(relaxed: Problem) -> Solution:
