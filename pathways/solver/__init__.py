@@ -25,8 +25,10 @@ Semantics a caller may rely on (both solvers):
 * items in one exclusive group are never both applied (a source and its grants).
 
 Modules: :mod:`.problem` (the types), :mod:`.cpsat` (the general solver),
-:mod:`.exhaustive` (the reference), :mod:`.decompose` (independent components) and
-:mod:`.flow` (direct assignment and min-cost flow); :func:`solve` chooses between them.
+:mod:`.exhaustive` (the reference), :mod:`.decompose` (independent components),
+:mod:`.flow` (direct assignment and min-cost flow) and :mod:`.electives` (free electives by
+certificate, and the one arrangement of elective credit every answer is given);
+:func:`solve` chooses between them.
 """
 
 from __future__ import annotations
