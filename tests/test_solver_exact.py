@@ -311,6 +311,7 @@ def test_solving_whole_first_gives_what_the_stages_give(problem: Problem) -> Non
     note(repr(problem))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cpsat, "WHOLE_ITEMS", -1)
+        patch.setattr(cpsat, "WHOLE_ITEMS_NAMED", -1)
         try:
             staged = solve_cpsat(problem)
         except NoAllocation:

@@ -173,8 +173,10 @@ def _settler(
             return joined
         if reached[4] != -1 or bound[4] != 0 or _named_parts(problem):
             return None
-        whole = _cheapest_sum(_usable_choices(problem), reached[2] + reached[3])
-        return joined if whole is None else None
+        choices = _usable_choices(problem)
+        if choices is None:
+            return None
+        return joined if _cheapest_sum(choices, reached[2] + reached[3]) is None else None
 
     return settled
 
@@ -260,6 +262,32 @@ def _indices(flags: Iterable[bool]) -> Iterable[int]:
     return (i for i, flag in enumerate(flags) if flag)
 
 
+def _elective_room(
+    problem: Problem,
+    below: list[list[int]],
+    active: frozenset[int],
+    uses: dict[tuple[int, str], int],
+    leaf: int,
+) -> int:
+    """What elective ``leaf`` may still take under ``uses``: its composite's total less what
+    the composite applies, and, while a named part of the composite is unmet, its total less
+    its reserve less what the leaf already holds."""
+    nodes = problem.nodes
+    owner = nodes[leaf].elective_of or 0
+    composite = nodes[owner]
+    room = composite.total - sum(
+        units
+        for (other, _), units in uses.items()
+        if other in below[owner] and not nodes[other].overlay
+    )
+    if composite.reserve > 0:
+        met = allocation_met(problem, active, uses)
+        if met is None or not all(met[c] for c in composite.children if c != leaf):
+            held = sum(units for (other, _), units in uses.items() if other == leaf)
+            room = min(room, composite.total - composite.reserve - held)
+    return room
+
+
 class _Placement:
     """:func:`settle_electives`' arrangement of one solution's elective credit."""
 
@@ -291,22 +319,8 @@ class _Placement:
         self.active = frozenset(_indices(solution.active))
 
     def room(self, leaf: int) -> int:
-        """What elective ``leaf`` may still take: its composite's total less what the rest of
-        the composite applies, and its total less its reserve while a named part is unmet."""
-        nodes = self.problem.nodes
-        owner = nodes[leaf].elective_of or 0
-        composite = nodes[owner]
-        room = composite.total - sum(
-            units
-            for (other, _), units in self.uses.items()
-            if other in self.below[owner] and not nodes[other].overlay
-        )
-        if composite.reserve > 0:
-            met = allocation_met(self.problem, self.active, self.uses)
-            if met is None or not all(met[c] for c in composite.children if c != leaf):
-                held = sum(units for (other, _), units in self.uses.items() if other == leaf)
-                room = min(room, composite.total - composite.reserve - held)
-        return room
+        """What elective ``leaf`` may still take (:func:`_elective_room`)."""
+        return _elective_room(self.problem, self.below, self.active, self.uses, leaf)
 
     def place(self, electives: list[int]) -> dict[tuple[int, str], int] | None:
         """The named uses and the settled elective uses; None when the credit finds no room
@@ -379,21 +393,8 @@ class _Room:
         """Fill elective ``leaf`` by rank up to its composite's room (its total less what the
         rest of the composite applies; its total less its reserve while a named part of it
         is unmet)."""
-        problem, nodes = self.problem, self.problem.nodes
-        owner = nodes[leaf].elective_of or 0
-        composite = nodes[owner]
-        applied = sum(
-            units
-            for (other, _), units in uses.items()
-            if other in self.below[owner] and not nodes[other].overlay
-        )
-        room = composite.total - applied
-        if composite.reserve > 0:
-            met = allocation_met(
-                problem, frozenset(i for i, flag in enumerate(active) if flag), uses
-            )
-            if met is None or not all(met[c] for c in composite.children if c != leaf):
-                room = min(room, composite.total - composite.reserve)
+        nodes = self.problem.nodes
+        room = _elective_room(self.problem, self.below, frozenset(_indices(active)), uses, leaf)
         keys = sorted((option[0] for option in nodes[leaf].options), key=self._rank)
         keys = [key for key in keys if self.left[key] > 0 and key not in self.excluded]
         if 0 < room < sum(self.left[key] for key in keys):
@@ -431,11 +432,9 @@ class _Room:
         """The cheapest (tie-break) whole holdings among ``keys`` that fill ``room`` units as
         ``reach`` says (see :func:`_cheapest_sum`; with ``at_least`` the last by rank is then
         taken in part), no exclusive pair together, by rank; None when there are none."""
-        pairs = _pairs(self.problem, set(keys))
-        groups = _connected([self.items[key] for key in keys], pairs)
-        if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
+        choices = _alternatives(self.problem, [self.items[key] for key in keys])
+        if choices is None:
             return None
-        choices = [list(_choices(group, pairs)) for group in groups]
         found = _cheapest_sum(choices, room, reach)
         return None if found is None else sorted(found[1], key=self._rank)
 
@@ -449,9 +448,10 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     reached = objective(problem, joined.met, joined.uses)
     if reached[:3] != bound[:3] or reached[5] != bound[5]:
         return False
-    heaviest = _heaviest(problem)
-    if heaviest is None:
+    choices = _usable_choices(problem)
+    if choices is None:
         return False
+    heaviest = _heaviest(choices)
     spent = tie_break(problem, joined.uses) - _overlay_floor(problem)
     applied = joined.applied_units(problem)
     if applied == heaviest[0]:
@@ -462,7 +462,6 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     # holdings covering them. The cheapest such choice bounds the tie-break.
     if bound[4] != 0 or reached[3] != _elective_bound(problem, bound[2]):
         return False
-    choices = _usable_choices(problem)
     exact = _cheapest_sum(choices, applied)
     if reached[4] == 0:
         return exact is not None and spent == exact[0]
@@ -510,21 +509,16 @@ def _elective_bound(problem: Problem, named: int) -> int | None:
     return reserved(0, max(nodes[0].total - named, holds[0]))
 
 
-def _heaviest(problem: Problem) -> tuple[int, int] | None:
+Choices = list[list[tuple[int, int, tuple[str, ...]]]]
+"""Groups of alternatives ``(units, tie-break, keys)``: at most one taken from each group."""
+
+
+def _heaviest(choices: Choices) -> tuple[int, int]:
     """The most units any allocation can apply, and the least tie-break of applying them with
-    each holding used once: over every holding some non-overlay leaf may take, of each
-    connected group of exclusive pairs its heaviest subset with no pair in it. None when such
-    a group is too large to try every subset."""
-    usable = _usable(problem)
-    pairs = _pairs(problem, usable)
-    units = total_cost = 0
-    for group in _connected([item for item in problem.items if item.key in usable], pairs):
-        if len(group) > EXCLUSIVE_COMPONENT_LIMIT:
-            return None
-        best = max(_choices(group, pairs), key=lambda c: (c[0], -c[1]))
-        units += best[0]
-        total_cost += best[1]
-    return units, total_cost
+    each holding used once: of each group of ``choices`` its heaviest alternative, the
+    cheapest among equals."""
+    best = [max(group, key=lambda choice: (choice[0], -choice[1])) for group in choices]
+    return sum(choice[0] for choice in best), sum(choice[1] for choice in best)
 
 
 def _usable(problem: Problem) -> set[str]:
@@ -538,12 +532,20 @@ def _usable(problem: Problem) -> set[str]:
     }
 
 
-def _usable_choices(problem: Problem) -> list[list[tuple[int, int, tuple[str, ...]]]]:
-    """The usable holdings as groups of alternatives for :func:`_cheapest_sum`: each connected
-    group of exclusive pairs offers its subsets holding no pair."""
+def _usable_choices(problem: Problem) -> Choices | None:
+    """The holdings some non-overlay leaf may take, as :func:`_alternatives`."""
     usable = _usable(problem)
-    pairs = _pairs(problem, usable)
-    groups = _connected([item for item in problem.items if item.key in usable], pairs)
+    return _alternatives(problem, [item for item in problem.items if item.key in usable])
+
+
+def _alternatives(problem: Problem, items: list[Item]) -> Choices | None:
+    """``items`` as groups of alternatives for :func:`_cheapest_sum`: each connected group of
+    exclusive pairs offers its subsets holding no pair (a lone item: itself or nothing). None
+    when a group is too large to try every subset (:data:`EXCLUSIVE_COMPONENT_LIMIT`)."""
+    pairs = _pairs(problem, {item.key for item in items})
+    groups = _connected(items, pairs)
+    if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
+        return None
     return [list(_choices(group, pairs)) for group in groups]
 
 
@@ -561,7 +563,7 @@ Reach = Literal["exactly", "at_least", "at_most"]
 
 
 def _cheapest_sum(
-    groups: list[list[tuple[int, int, tuple[str, ...]]]], target: int, reach: Reach = "exactly"
+    groups: Choices, target: int, reach: Reach = "exactly"
 ) -> tuple[int, list[str]] | None:
     """At most one choice ``(units, tie-break, keys)`` from each group, the units summing to
     exactly ``target`` (``at_least``: to ``target`` or more; ``at_most``: as many units as
