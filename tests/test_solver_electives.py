@@ -224,16 +224,30 @@ def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
     assert_proven_optimal(problem, answer)
 
 
-def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> None:
-    # Total 10 with 6 credits held: the relaxation meets the composite (it has no total),
-    # the goal cannot, so the bound on requirements met is not reached and CP-SAT decides.
+def test_a_total_past_every_holding_is_unmet_in_the_relaxation_too() -> None:
+    # Total 10 with 6 credits held: no allocation meets the composite, so the relaxation
+    # leaves it unmet too, and the learner's whole record applied is proven best.
     items = (Item("h0", 3, 0), Item("h1", 3, 1))
     named = Node(kind="has", need=1, options=(("h0",),))
     problem = one_requirement(10, named, items, "h1")
+    answer = solve_electives(problem, named_solver).answer
+    assert answer is not None
+    assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3}
+    assert not answer.met[0]
+    assert_proven_optimal(problem, answer)
+
+
+def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> None:
+    # Total 6 and 6 credits held, but the named 3 credits take h0 or h1 whole only while
+    # short, and no elective takes the other: the relaxation meets the composite (it has no
+    # total), the goal cannot, so the bound on goal met is not reached and CP-SAT decides.
+    items = (Item("h0", 3, 0), Item("h1", 3, 1))
+    named = Node(kind="credits", need=3, options=(("h0",), ("h1",)))
+    problem = one_requirement(6, named, items, "")
     attempt = solve_electives(problem, named_solver)
     assert attempt.answer is None and attempt.settled is None
     general = solve(problem)
-    assert general.uses == {(1, "h0"): 3, (2, "h1"): 3}
+    assert general.uses == {(1, "h0"): 3}
     assert not general.met[0]
     assert_agree(problem, general)
 

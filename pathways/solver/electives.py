@@ -8,9 +8,11 @@ whole holdings that fill it exactly; either way the hard part is the named requi
 alone. :func:`solve_electives` tests that, exactly:
 
 1. *The relaxation* ``R``: the problem without its free-elective leaves, without composite
-   totals and reserves and without minimum-credit limits. Any allocation of the whole problem,
-   its electives removed, is an allocation of ``R`` in which every node met before is still
-   met, with the same named credit, no more split holdings and the same catalog-order value.
+   totals and reserves and without minimum-credit limits; a composite whose total exceeds
+   every unit the leaves below it could apply stays unmet in ``R`` too. Any allocation of the
+   whole problem, its electives removed, is an allocation of ``R`` in which every node met
+   before is still met, with the same named credit, no more split holdings and the same
+   catalog-order value.
    So ``R``'s optimum (solved by any exact path: it has no electives, so it decomposes) bounds
    the first three objective terms, and fixes the least split holdings and the best order an
    allocation equal to it on those terms can reach.
@@ -92,12 +94,14 @@ def relax(problem: Problem) -> Relaxed | None:
             return None
     kept = tuple(i for i, node in enumerate(nodes) if node.elective_of is None)
     new = {old: position for position, old in enumerate(kept)}
+    short = _short_of_total(problem)
     relaxed = tuple(
         replace(
             nodes[old],
             children=tuple(new[c] for c in nodes[old].children if c in new),
             total=0,
             reserve=0,
+            blocked=nodes[old].blocked or short[old],
         )
         for old in kept
     )
@@ -107,6 +111,34 @@ def relax(problem: Problem) -> Relaxed | None:
         if limit.max_units is not None
     )
     return Relaxed(Problem(problem.items, relaxed, limits, problem.exclusive), kept)
+
+
+def _short_of_total(problem: Problem) -> list[bool]:
+    """For every node, whether it is a composite no allocation can meet because its total
+    exceeds every unit the leaves below it could apply (each holding some non-overlay leaf
+    there may take, of each group of exclusive holdings the heaviest choice). Dropping the
+    total from the relaxation would otherwise let it meet such a composite and bound the goal
+    above anything reachable."""
+    nodes = problem.nodes
+    below = subtree_leaves(problem)
+    units = {item.key: item.units for item in problem.items}
+    short = [False] * len(nodes)
+    for index, node in enumerate(nodes):
+        if node.total <= 0 or node.waived or node.blocked:
+            continue
+        usable = {
+            key
+            for leaf in below[index]
+            if not nodes[leaf].overlay
+            for option in nodes[leaf].options
+            for key in option
+        }
+        if sum(units[key] for key in usable) < node.total:
+            short[index] = True
+            continue
+        choices = _alternatives(problem, [item for item in problem.items if item.key in usable])
+        short[index] = choices is not None and _heaviest(choices)[0] < node.total
+    return short
 
 
 @dataclass(frozen=True, slots=True)
