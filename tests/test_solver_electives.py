@@ -224,6 +224,29 @@ def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
     assert_proven_optimal(problem, answer)
 
 
+def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold() -> None:
+    # A goal of 10 with an inner composite of 8 whose named requirement needs h0 (6): with
+    # the goal met the inner electives hold at most 2, so the electives hold at most 4 in
+    # all (h1 and h2), h3 is left over, and the certificate proves the fill.
+    items = (Item("h0", 6, 0), Item("h1", 2, 1), Item("h2", 2, 2), Item("h3", 2, 3))
+    every = tuple((item.key,) for item in items)
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 4), total=10),
+            Node(kind="all", children=(2, 3), total=8),
+            Node(kind="credits", need=6, options=(("h0",),)),
+            Node(kind="credits", need=8, options=every, elective_of=1),
+            Node(kind="credits", need=10, options=every, elective_of=0),
+        ),
+    )
+    answer = solve_electives(problem, named_solver).answer
+    assert answer is not None
+    assert answer.met[0]
+    assert answer.uses == {(2, "h0"): 6, (3, "h1"): 2, (4, "h2"): 2}
+    assert_proven_optimal(problem, answer)
+
+
 def test_a_total_past_every_holding_is_unmet_in_the_relaxation_too() -> None:
     # Total 10 with 6 credits held: no allocation meets the composite, so the relaxation
     # leaves it unmet too, and the learner's whole record applied is proven best.

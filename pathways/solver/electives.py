@@ -492,7 +492,7 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     # nothing. Every allocation equal so far then applies the same units: with no split, whole
     # holdings summing to them; when no whole holdings sum to them, at least one split, and
     # holdings covering them. The cheapest such choice bounds the tie-break.
-    if bound[4] != 0 or reached[3] != _elective_bound(problem, bound[2]):
+    if bound[4] != 0 or reached[3] != _elective_bound(problem, bound[2], bound[0] == 1):
         return False
     exact = _cheapest_sum(choices, applied)
     if reached[4] == 0:
@@ -509,18 +509,20 @@ def _named_parts(problem: Problem) -> bool:
     return any(node.split and node.elective_of is None for node in problem.nodes)
 
 
-def _elective_bound(problem: Problem, named: int) -> int | None:
+def _elective_bound(problem: Problem, named: int, goal_met: bool) -> int | None:
     """The most elective credit an allocation with ``named`` units in named requirements can
-    have, when the root has free electives: they fill only below the root's total, so either
-    the total less ``named``, or (the root's electives empty) what the composites inside can
-    hold; each inner composite holds at most its total or what the composites inside it hold.
-    None when the root has no free electives of its own."""
+    have (and, with ``goal_met``, the goal met), when the root has free electives: they fill
+    only below the root's total, so either the total less ``named``, or (the root's electives
+    empty) what the composites inside can hold; each inner composite holds at most its total
+    less the named credit it must hold (:func:`_least_named`), or what the composites inside
+    it hold. None when the root has no free electives of its own."""
     nodes = problem.nodes
     owners = sorted({node.elective_of for node in nodes if node.elective_of is not None})
     if not owners or owners[0] != 0:
         return None
     parent = {child: index for index, node in enumerate(nodes) for child in node.children}
     never = _never_met(problem)
+    least = _least_named(problem) if goal_met else [0] * len(nodes)
     holds = {owner: 0 for owner in owners}  # what the owners inside each owner can hold
 
     def reserved(owner: int, most: int) -> int:
@@ -537,8 +539,50 @@ def _elective_bound(problem: Problem, named: int) -> int | None:
         outer = parent[owner]
         while outer not in holds:
             outer = parent[outer]
-        holds[outer] += reserved(owner, max(nodes[owner].total, holds[owner]))
+        own = max(0, nodes[owner].total - least[owner])
+        holds[outer] += reserved(owner, max(own, holds[owner]))
     return reserved(0, max(nodes[0].total - named, holds[0]))
+
+
+def _least_reaching(weights: list[int], need: int) -> int:
+    """The smallest sum of some of ``weights`` (each at most once) that reaches ``need``:
+    what a met ``credits`` leaf applies at least, whether it takes whole holdings or parts
+    (``need`` itself when no choice reaches it, as a leaf taking parts stops there)."""
+    reached = 1  # bit s: some choice sums to s
+    for weight in weights:
+        reached |= reached << weight
+    above = reached >> need
+    return need + (above & -above).bit_length() - 1 if above else need
+
+
+def _least_named(problem: Problem) -> list[int]:
+    """For every node, the fewest units the named leaves below it (not overlays) apply in any
+    allocation that meets the goal: the goal met, every named child of a met ``all`` that is
+    not waived is met, and a met leaf applies at least the lightest choice of its options
+    reaching its need (a ``credits`` leaf), its lightest option (``has``) or its ``need``
+    lightest options (``count``)."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    met = [False] * len(nodes)
+    met[0] = not nodes[0].waived
+    least = [0] * len(nodes)
+    for index, node in enumerate(nodes):  # parents come before their children
+        if not met[index]:
+            continue
+        if node.kind == "all":
+            for child in node.children:
+                met[child] = nodes[child].elective_of is None and not nodes[child].waived
+        elif node.kind in LEAF_KINDS and not node.overlay:
+            weights = sorted(sum(units[key] for key in option) for option in node.options)
+            if node.kind == "credits":
+                least[index] = _least_reaching(weights, node.need)
+            elif node.kind == "has":
+                least[index] = weights[0] if weights else 0
+            elif node.kind == "count":
+                least[index] = sum(weights[: node.need])
+    for index in reversed(range(len(nodes))):
+        least[index] += sum(least[child] for child in nodes[index].children)
+    return least
 
 
 Choices = list[list[tuple[int, int, tuple[str, ...]]]]
