@@ -247,6 +247,25 @@ def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold()
     assert_proven_optimal(problem, answer)
 
 
+def test_the_tie_break_is_bounded_by_the_named_part_plus_the_cheapest_electives() -> None:
+    # Total 6: the named requirement must take h2, the electives (h0, h1, h3) need 3 and take
+    # h0. Whole holdings summing to 6 could cost less (h0 and h1), but not with h2 named: the
+    # named part's least tie-break plus the cheapest electives proves the fill.
+    items = (Item("h0", 3, 0), Item("h1", 3, 1), Item("h2", 3, 2), Item("h3", 3, 3))
+    named = Node(kind="has", need=1, options=(("h2",),))
+    problem = one_requirement(6, named, items, "h0 h1 h3")
+    answer = solve_electives(problem, named_solver).answer
+    assert answer is not None
+    assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
+    assert_proven_optimal(problem, answer)
+
+    def unproven(relaxed: Problem) -> Solution:
+        return replace(solve(relaxed), tie_break_proven=False)
+
+    # A named part whose tie-break was not proven least bounds nothing.
+    assert solve_electives(problem, unproven).answer is None
+
+
 def test_a_total_past_every_holding_is_unmet_in_the_relaxation_too() -> None:
     # Total 10 with 6 credits held: no allocation meets the composite, so the relaxation
     # leaves it unmet too, and the learner's whole record applied is proven best.

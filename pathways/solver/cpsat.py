@@ -63,7 +63,7 @@ more than it saved."""
 Settler = Callable[[Sequence[int]], Solution | None]
 """Given the values of the report's terms, proven best (goal met, requirements met, named and
 elective credit), an allocation reaching them that is proven best on the later terms too, or
-None."""
+None; its ``tie_break_proven`` says whether its tie-break is proven least as well."""
 
 WHOLE_ITEMS_NAMED = 60
 """The same for a problem without free electives (a certificate's relaxation, a plain
@@ -428,7 +428,8 @@ def solve_cpsat(
     value is optimal. ``settled`` is asked, once the report's terms are proven, for an
     allocation proven best on the later terms too; when it gives one, their budgeted stages
     are skipped and only the tie-break is sought among allocations equal to it on every term,
-    starting from it (it itself if that search finds nothing).
+    starting from it (it itself if that search finds nothing), unless its tie-break is proven
+    least too (``tie_break_proven``): then it is the answer.
 
     A problem of at most :data:`WHOLE_ITEMS` holdings whose terms and tie-break fit one
     64-bit weighted sum is first solved whole, under :data:`WHOLE_BUDGET`: proven, that
@@ -480,6 +481,8 @@ def solve_cpsat(
     reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
     best = settled(reached) if optimal and settled is not None else None
     proven = best is not None
+    if best is not None and best.tie_break_proven:
+        return replace(best, optimal=True, preferences_proven=True)
     if best is not None:
         # Proven best on the later terms too: hold them there.
         later = objective(problem, best.met, best.uses)[SUBSTANCE:]
@@ -499,10 +502,10 @@ def solve_cpsat(
         model.minimize(sum(built.penalty))
         engine, status = run(TIE_BREAK_BUDGET if best is None else SETTLED_TIE_BREAK_BUDGET, 1)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _solution(built, engine, optimal, proven)
+            return _solution(built, engine, optimal, proven, proven and status == cp_model.OPTIMAL)
     if best is not None:
         return replace(best, optimal=True, preferences_proven=True)
-    return _solution(built, solver, optimal, proven)
+    return _solution(built, solver, optimal, proven, proven)
 
 
 def _report(
@@ -613,7 +616,11 @@ def _prefer(
 
 
 def _solution(
-    built: CpAllocation, solver: Any, optimal: bool, preferences_proven: bool = True
+    built: CpAllocation,
+    solver: Any,
+    optimal: bool,
+    preferences_proven: bool = True,
+    tie_break_proven: bool = True,
 ) -> Solution:
     """The allocation ``solver`` holds, read off ``built``'s variables."""
     uses: dict[tuple[int, str], int] = {}
@@ -626,6 +633,7 @@ def _solution(
         uses=uses,
         optimal=optimal,
         preferences_proven=preferences_proven,
+        tie_break_proven=tie_break_proven,
     )
 
 

@@ -189,4 +189,5 @@ def solve_split(
         uses=uses,
         optimal=all(answer.optimal for answer in answers),
         preferences_proven=all(answer.preferences_proven for answer in answers),
+        tie_break_proven=all(answer.tie_break_proven for answer in answers),
     )

@@ -31,14 +31,18 @@ alone. :func:`solve_electives` tests that, exactly:
      overlay that can be met at its cheapest reading; or
    * has as much elective credit as the root's total allows (:func:`_elective_bound`) and
      either splits nothing and reaches the least tie-break of whole holdings summing to its
-     units (a knapsack over the holdings), or, when no whole holdings sum to them (so every
-     allocation splits one) and no named requirement takes parts, splits one and reaches
-     the least tie-break of holdings covering them; plus the overlays' cheapest readings.
+     units (a knapsack over the holdings; plus the overlays' cheapest readings) or that of
+     :func:`_split_free_floor` (``R``'s tie-break, when proven least, plus the cheapest
+     whole holdings an elective may take summing to the elective credit), or, when no whole
+     holdings sum to them (so every allocation splits one) and no named requirement takes
+     parts, splits one and reaches the least tie-break of holdings covering them (plus the
+     overlays' cheapest readings).
 
    Every term an allocation could beat ``A`` on is then bounded by ``A``'s own value, so
    ``A`` is optimal with the general solver's tie-break. When any test fails, the general
    solver decides; once it has proven the report's terms, :func:`_settler` may still show
-   ``A`` best on the later ones, sparing their budgeted search.
+   ``A`` best on the later ones, sparing their budgeted search, and, when
+   :func:`_split_free_floor` bounds its tie-break, the tie-break's search too.
 
 Which elective leaf holds a unit of elective credit is not a term of the objective, so
 every solver's answer is put in one canonical arrangement by :func:`settle_electives`.
@@ -202,15 +206,40 @@ def _settler(
         if tuple(report) != reached[:4]:
             return None
         if reached[4] == bound[4]:
-            return joined
+            least = _split_free_floor(problem, relaxed, named, reached)
+            return replace(joined, tie_break_proven=tie_break(problem, joined.uses) == least)
         if reached[4] != -1 or bound[4] != 0 or _named_parts(problem):
             return None
         choices = _usable_choices(problem)
         if choices is None:
             return None
-        return joined if _cheapest_sum(choices, reached[2] + reached[3]) is None else None
+        if _cheapest_sum(choices, reached[2] + reached[3]) is not None:
+            return None
+        return replace(joined, tie_break_proven=False)
 
     return settled
+
+
+def _split_free_floor(
+    problem: Problem, relaxed: Problem, named: Solution, reached: Sequence[int]
+) -> int | None:
+    """A lower bound of the tie-break of every allocation equal to ``reached`` on every term
+    that splits nothing (else None): its named part is an allocation of the relaxation equal
+    to ``named`` on every term, so it spends at least ``named``'s tie-break when that is proven
+    least, and its electives are whole holdings some elective leaf may take, summing to the
+    elective credit, so they spend at least the cheapest such holdings."""
+    if reached[4] != 0 or not named.tie_break_proven:
+        return None
+    eligible = {
+        key
+        for node in problem.nodes
+        if node.elective_of is not None
+        for option in node.options
+        for key in option
+    }
+    choices = _alternatives(problem, [item for item in problem.items if item.key in eligible])
+    cheapest = None if choices is None else _cheapest_sum(choices, reached[3])
+    return None if cheapest is None else tie_break(relaxed, named.uses) + cheapest[0]
 
 
 def _never_met(problem: Problem) -> list[bool]:
@@ -496,7 +525,8 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
         return False
     exact = _cheapest_sum(choices, applied)
     if reached[4] == 0:
-        return exact is not None and spent == exact[0]
+        least = _split_free_floor(problem, relaxed, named, reached)
+        return (exact is not None and spent == exact[0]) or tie_break(problem, joined.uses) == least
     if reached[4] != -1 or exact is not None or _named_parts(problem):
         return False
     cover = _cheapest_sum(choices, applied, "at_least")

@@ -113,6 +113,9 @@ class Solution:
     preferences_proven: bool = True
     """The later terms (fewest split holdings, catalog order) are proven best too; False when
     the general solver's budgeted stages for them stopped short of a proof."""
+    tie_break_proven: bool = True
+    """The tie-break is proven least among allocations equal on every term; False when the
+    general solver's budgeted search for it (or for the later terms) stopped short."""
 
     def applied_units(self, problem: Problem) -> int:
         """Units applied over non-overlay leaves (named requirements and free electives)."""
