@@ -247,6 +247,33 @@ def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold()
     assert_proven_optimal(problem, answer)
 
 
+def test_an_inner_composite_holds_the_named_credit_nothing_outside_it_can_take() -> None:
+    # The goal can never be met (a required holding is missing) and keeps its whole total in
+    # reserve, so only the inner composite (total 6) holds electives. The named 3 credits
+    # all lie inside it, as nothing outside can take credit: its electives hold at most 3,
+    # which h1 fills, and the certificate proves the fill without knowing what is met.
+    items = (
+        Item("h0", 3, 0), Item("h1", 3, 1), Item("e1", 2, 2), Item("e2", 2, 3), Item("e3", 2, 4),
+    )  # fmt: skip
+    every = tuple((item.key,) for item in items)
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 4, 5), total=10, reserve=10),
+            Node(kind="all", children=(2, 3), total=6),
+            Node(kind="credits", need=3, options=(("h0",), ("h1",))),
+            Node(kind="credits", need=6, options=every, elective_of=1),
+            Node(kind="has", need=1),
+            Node(kind="credits", need=10, options=every, elective_of=0),
+        ),
+    )
+    answer = solve_electives(problem, named_solver).answer
+    assert answer is not None
+    assert not answer.met[0]
+    assert answer.uses == {(2, "h0"): 3, (3, "h1"): 3}
+    assert_proven_optimal(problem, answer)
+
+
 def test_the_tie_break_is_bounded_by_the_named_part_plus_the_cheapest_electives() -> None:
     # Total 6: the named requirement must take h2, the electives (h0, h1, h3) need 3 and take
     # h0. Whole holdings summing to 6 could cost less (h0 and h1), but not with h2 named: the

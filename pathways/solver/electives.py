@@ -544,8 +544,10 @@ def _elective_bound(problem: Problem, named: int, goal_met: bool) -> int | None:
     have (and, with ``goal_met``, the goal met), when the root has free electives: they fill
     only below the root's total, so either the total less ``named``, or (the root's electives
     empty) what the composites inside can hold; each inner composite holds at most its total
-    less the named credit it must hold (:func:`_least_named`), or what the composites inside
-    it hold. None when the root has no free electives of its own."""
+    less the named credit it must hold — what its named leaves apply at least when the goal is
+    met (:func:`_least_named`), and ``named`` less the most the named leaves outside it can
+    apply (:func:`_most_named`) — or what the composites inside it hold. None when the root
+    has no free electives of its own."""
     nodes = problem.nodes
     owners = sorted({node.elective_of for node in nodes if node.elective_of is not None})
     if not owners or owners[0] != 0:
@@ -553,6 +555,7 @@ def _elective_bound(problem: Problem, named: int, goal_met: bool) -> int | None:
     parent = {child: index for index, node in enumerate(nodes) for child in node.children}
     never = _never_met(problem)
     least = _least_named(problem) if goal_met else [0] * len(nodes)
+    most = _most_named(problem)
     holds = {owner: 0 for owner in owners}  # what the owners inside each owner can hold
 
     def reserved(owner: int, most: int) -> int:
@@ -569,9 +572,40 @@ def _elective_bound(problem: Problem, named: int, goal_met: bool) -> int | None:
         outer = parent[owner]
         while outer not in holds:
             outer = parent[outer]
-        own = max(0, nodes[owner].total - least[owner])
+        inside = max(least[owner], named - (most[0] - most[owner]))
+        own = max(0, nodes[owner].total - inside)
         holds[outer] += reserved(owner, max(own, holds[owner]))
     return reserved(0, max(nodes[0].total - named, holds[0]))
+
+
+def _most_named(problem: Problem) -> list[int]:
+    """For every node, the most units the named leaves below it (not overlays) can apply: a
+    ``credits`` leaf its need when it takes parts, else less than its need plus its heaviest
+    option (it takes whole holdings only while short), and never more than its options hold;
+    a ``has`` leaf its heaviest option, a ``count`` leaf its ``need`` heaviest options."""
+    nodes = problem.nodes
+    units = {item.key: item.units for item in problem.items}
+    most = [0] * len(nodes)
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        if node.kind not in LEAF_KINDS:
+            most[index] = sum(most[child] for child in node.children)
+            continue
+        if node.overlay or node.elective_of is not None:
+            continue
+        weights = sorted(
+            (sum(units[key] for key in option) for option in node.options), reverse=True
+        )
+        if node.kind == "credits":
+            held = sum(weights)
+            most[index] = min(
+                held, node.need if node.split else max(0, node.need - 1 + max(weights, default=0))
+            )
+        elif node.kind == "has":
+            most[index] = max(weights, default=0)
+        else:
+            most[index] = sum(weights[: node.need])
+    return most
 
 
 def _least_reaching(weights: list[int], need: int) -> int:
