@@ -119,6 +119,14 @@ def composites(draw: st.DrawFn) -> Problem:
     return Problem(items=items, nodes=tuple(nodes), limits=tuple(limits), exclusive=exclusive)
 
 
+def proven(problem: Problem) -> Solution:
+    """The certificate's answer to ``problem``, which must be proven and CP-SAT's optimum."""
+    answer = solve_electives(problem, named_solver).answer
+    assert answer is not None, "the certificate declined"
+    assert_proven_optimal(problem, answer)
+    return answer
+
+
 def assert_proven_optimal(problem: Problem, answer: Solution) -> None:
     """A proven answer is CP-SAT's optimum on every term and on the tie-break."""
     general = solve_cpsat(problem)
@@ -178,10 +186,8 @@ def short_of_the_total() -> Problem:
 
 def test_a_learner_short_of_the_total_is_proven() -> None:
     problem = short_of_the_total()
-    answer = solve_electives(problem, named_solver).answer
-    assert answer is not None
+    answer = proven(problem)
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (3, "h2"): 3, (3, "h3"): 3}
-    assert_proven_optimal(problem, answer)
 
 
 def one_requirement(total: int, named: Node, items: tuple[Item, ...], electives: str) -> Problem:
@@ -204,11 +210,9 @@ def test_a_complete_learner_fills_the_total_with_whole_holdings() -> None:
     items = (Item("h0", 3, 0), Item("h1", 4, 1), Item("h2", 3, 2), Item("h3", 3, 3))
     named = Node(kind="credits", need=3, options=(("h0",),))
     problem = one_requirement(9, named, items, "h0 h1 h2 h3")
-    answer = solve_electives(problem, named_solver).answer
-    assert answer is not None
+    answer = proven(problem)
     assert answer.met[0]
     assert answer.uses == {(1, "h0"): 3, (2, "h2"): 3, (2, "h3"): 3}
-    assert_proven_optimal(problem, answer)
 
 
 def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
@@ -218,10 +222,8 @@ def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
     items = (Item("h0", 3, 0), Item("h1", 4, 1))
     named = Node(kind="credits", need=3, options=(("h0",), ("h1",)))
     problem = one_requirement(6, named, items, "h0 h1")
-    answer = solve_electives(problem, named_solver).answer
-    assert answer is not None
+    answer = proven(problem)
     assert answer.uses == {(1, "h1"): 4, (2, "h0"): 2}
-    assert_proven_optimal(problem, answer)
 
 
 def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold() -> None:
@@ -240,11 +242,9 @@ def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold()
             Node(kind="credits", need=10, options=every, elective_of=0),
         ),
     )
-    answer = solve_electives(problem, named_solver).answer
-    assert answer is not None
+    answer = proven(problem)
     assert answer.met[0]
     assert answer.uses == {(2, "h0"): 6, (3, "h1"): 2, (4, "h2"): 2}
-    assert_proven_optimal(problem, answer)
 
 
 def test_an_inner_composite_holds_the_named_credit_nothing_outside_it_can_take() -> None:
@@ -267,11 +267,9 @@ def test_an_inner_composite_holds_the_named_credit_nothing_outside_it_can_take()
             Node(kind="credits", need=10, options=every, elective_of=0),
         ),
     )
-    answer = solve_electives(problem, named_solver).answer
-    assert answer is not None
+    answer = proven(problem)
     assert not answer.met[0]
     assert answer.uses == {(2, "h0"): 3, (3, "h1"): 3}
-    assert_proven_optimal(problem, answer)
 
 
 def test_the_tie_break_is_bounded_by_the_named_part_plus_the_cheapest_electives() -> None:
@@ -281,10 +279,8 @@ def test_the_tie_break_is_bounded_by_the_named_part_plus_the_cheapest_electives(
     items = (Item("h0", 3, 0), Item("h1", 3, 1), Item("h2", 3, 2), Item("h3", 3, 3))
     named = Node(kind="has", need=1, options=(("h2",),))
     problem = one_requirement(6, named, items, "h0 h1 h3")
-    answer = solve_electives(problem, named_solver).answer
-    assert answer is not None
+    answer = proven(problem)
     assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
-    assert_proven_optimal(problem, answer)
 
     def unproven(relaxed: Problem) -> Solution:
         return replace(solve(relaxed), tie_break_proven=False)
@@ -299,11 +295,9 @@ def test_a_total_past_every_holding_is_unmet_in_the_relaxation_too() -> None:
     items = (Item("h0", 3, 0), Item("h1", 3, 1))
     named = Node(kind="has", need=1, options=(("h0",),))
     problem = one_requirement(10, named, items, "h1")
-    answer = solve_electives(problem, named_solver).answer
-    assert answer is not None
+    answer = proven(problem)
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3}
     assert not answer.met[0]
-    assert_proven_optimal(problem, answer)
 
 
 def test_a_total_out_of_reach_is_declined_and_left_to_the_general_solver() -> None:
