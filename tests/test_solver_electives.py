@@ -33,7 +33,7 @@ from pathways.solver import (
     solve_electives,
     tie_break,
 )
-from pathways.solver.electives import relax
+from pathways.solver.electives import _least_named, relax
 
 
 def named_solver(relaxed: Problem) -> Solution:
@@ -245,6 +245,21 @@ def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold()
     answer = proven(problem)
     assert answer.met[0]
     assert answer.uses == {(2, "h0"): 6, (3, "h1"): 2, (4, "h2"): 2}
+
+
+def test_a_met_requirement_takes_its_need_in_part_or_its_lightest_whole_choice() -> None:
+    # With the goal met, the requirement taking parts applies exactly its 3 of h0 (5); the
+    # one taking holdings whole cannot stop short of a whole h1 (5).
+    items = (Item("h0", 5, 0), Item("h1", 5, 1))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2)),
+            Node(kind="credits", need=3, options=(("h0",),), split=True),
+            Node(kind="credits", need=3, options=(("h1",),)),
+        ),
+    )
+    assert _least_named(problem) == [8, 3, 5]
 
 
 def test_an_inner_composite_holds_the_named_credit_nothing_outside_it_can_take() -> None:

@@ -610,8 +610,8 @@ def _most_named(problem: Problem) -> list[int]:
 
 def _least_reaching(weights: list[int], need: int) -> int:
     """The smallest sum of some of ``weights`` (each at most once) that reaches ``need``:
-    what a met ``credits`` leaf applies at least, whether it takes whole holdings or parts
-    (``need`` itself when no choice reaches it, as a leaf taking parts stops there)."""
+    what a met ``credits`` leaf taking whole holdings applies at least (``need`` itself when
+    no choice reaches it: such a leaf is never met)."""
     reached = 1  # bit s: some choice sums to s
     for weight in weights:
         reached |= reached << weight
@@ -622,9 +622,9 @@ def _least_reaching(weights: list[int], need: int) -> int:
 def _least_named(problem: Problem) -> list[int]:
     """For every node, the fewest units the named leaves below it (not overlays) apply in any
     allocation that meets the goal: the goal met, every named child of a met ``all`` that is
-    not waived is met, and a met leaf applies at least the lightest choice of its options
-    reaching its need (a ``credits`` leaf), its lightest option (``has``) or its ``need``
-    lightest options (``count``)."""
+    not waived is met, and a met leaf applies at least its need (a ``credits`` leaf taking
+    parts), the lightest choice of its options reaching its need (one taking holdings whole),
+    its lightest option (``has``) or its ``need`` lightest options (``count``)."""
     nodes = problem.nodes
     units = {item.key: item.units for item in problem.items}
     met = [False] * len(nodes)
@@ -639,7 +639,7 @@ def _least_named(problem: Problem) -> list[int]:
         elif node.kind in LEAF_KINDS and not node.overlay:
             weights = sorted(sum(units[key] for key in option) for option in node.options)
             if node.kind == "credits":
-                least[index] = _least_reaching(weights, node.need)
+                least[index] = node.need if node.split else _least_reaching(weights, node.need)
             elif node.kind == "has":
                 least[index] = weights[0] if weights else 0
             elif node.kind == "count":
