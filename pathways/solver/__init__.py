@@ -45,7 +45,7 @@ from pathways.solver.cpsat import (
     solve_cpsat,
 )
 from pathways.solver.decompose import Component, solve_split, split
-from pathways.solver.electives import has_electives, settle_electives, solve_electives
+from pathways.solver.electives import settle_electives, solve_electives
 from pathways.solver.exhaustive import (
     EXHAUSTIVE_LIMIT,
     active_set_count,
@@ -66,6 +66,7 @@ from pathways.solver.problem import (
     ProblemTooLarge,
     Solution,
     SolverTimeout,
+    has_electives,
     objective,
     order_weights,
     takes_parts,

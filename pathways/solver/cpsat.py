@@ -17,6 +17,7 @@ from pathways.solver.problem import (
     Solution,
     SolverTimeout,
     check_order,
+    has_electives,
     objective,
     objective_bounds,
     order_weights,
@@ -555,8 +556,7 @@ def _whole(
     allocation it found (if any) hinted for the stages. One solve instead of one per stage."""
     from pathways.ortools_import import load_cp_model
 
-    electives = any(node.elective_of is not None for node in problem.nodes)
-    if len(problem.items) > (WHOLE_ITEMS if electives else WHOLE_ITEMS_NAMED):
+    if len(problem.items) > (WHOLE_ITEMS if has_electives(problem) else WHOLE_ITEMS_NAMED):
         return None
     cp_model = load_cp_model()
     bounds = [*objective_bounds(problem), _penalty_bound(problem)]

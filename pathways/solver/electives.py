@@ -83,11 +83,6 @@ class Relaxed:
     kept: tuple[int, ...]
 
 
-def has_electives(problem: Problem) -> bool:
-    """Whether some composite of ``problem`` has a free-elective leaf."""
-    return any(node.elective_of is not None for node in problem.nodes)
-
-
 def relax(problem: Problem) -> Relaxed | None:
     """The relaxation ``R`` (module docstring, step 1), or None for a shape the certificate
     does not cover: an elective leaf with a forced placement, of a composite that is not an
@@ -130,13 +125,7 @@ def _short_of_total(problem: Problem) -> list[bool]:
     for index, node in enumerate(nodes):
         if node.total <= 0 or node.waived or node.blocked:
             continue
-        usable = {
-            key
-            for leaf in below[index]
-            if not nodes[leaf].overlay
-            for option in nodes[leaf].options
-            for key in option
-        }
+        usable = _takeable(problem, (leaf for leaf in below[index] if not nodes[leaf].overlay))
         if sum(units[key] for key in usable) < node.total:
             short[index] = True
             continue
@@ -230,13 +219,8 @@ def _split_free_floor(
     elective credit, so they spend at least the cheapest such holdings."""
     if reached[4] != 0 or not named.tie_break_proven:
         return None
-    eligible = {
-        key
-        for node in problem.nodes
-        if node.elective_of is not None
-        for option in node.options
-        for key in option
-    }
+    electives = (i for i, node in enumerate(problem.nodes) if node.elective_of is not None)
+    eligible = _takeable(problem, electives)
     choices = _alternatives(problem, [item for item in problem.items if item.key in eligible])
     cheapest = None if choices is None else _cheapest_sum(choices, reached[3])
     return None if cheapest is None else tie_break(relaxed, named.uses) + cheapest[0]
@@ -513,7 +497,8 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     if choices is None:
         return False
     heaviest = _heaviest(choices)
-    spent = tie_break(problem, joined.uses) - _overlay_floor(problem)
+    spending = tie_break(problem, joined.uses)
+    spent = spending - _overlay_floor(problem)
     applied = joined.applied_units(problem)
     if applied == heaviest[0]:
         return reached[4] == bound[4] and spent == heaviest[1]
@@ -526,7 +511,7 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     exact = _cheapest_sum(choices, applied)
     if reached[4] == 0:
         least = _split_free_floor(problem, relaxed, named, reached)
-        return (exact is not None and spent == exact[0]) or tie_break(problem, joined.uses) == least
+        return (exact is not None and spent == exact[0]) or spending == least
     if reached[4] != -1 or exact is not None or _named_parts(problem):
         return False
     cover = _cheapest_sum(choices, applied, "at_least")
@@ -555,7 +540,7 @@ def _elective_bound(problem: Problem, named: int, goal_met: bool) -> int | None:
     parent = {child: index for index, node in enumerate(nodes) for child in node.children}
     never = _never_met(problem)
     least = _least_named(problem) if goal_met else [0] * len(nodes)
-    most = _most_named(problem)
+    most_named = _most_named(problem)
     holds = {owner: 0 for owner in owners}  # what the owners inside each owner can hold
 
     def reserved(owner: int, most: int) -> int:
@@ -572,7 +557,7 @@ def _elective_bound(problem: Problem, named: int, goal_met: bool) -> int | None:
         outer = parent[owner]
         while outer not in holds:
             outer = parent[outer]
-        inside = max(least[owner], named - (most[0] - most[owner]))
+        inside = max(least[owner], named - (most_named[0] - most_named[owner]))
         own = max(0, nodes[owner].total - inside)
         holds[outer] += reserved(owner, max(own, holds[owner]))
     return reserved(0, max(nodes[0].total - named, holds[0]))
@@ -661,15 +646,18 @@ def _heaviest(choices: Choices) -> tuple[int, int]:
     return sum(choice[0] for choice in best), sum(choice[1] for choice in best)
 
 
+def _takeable(problem: Problem, leaves: Iterable[int]) -> set[str]:
+    """The holdings some of ``leaves`` may take."""
+    nodes = problem.nodes
+    return {key for leaf in leaves for option in nodes[leaf].options for key in option}
+
+
 def _usable(problem: Problem) -> set[str]:
     """The holdings some non-overlay leaf may take."""
-    return {
-        key
-        for node in problem.nodes
-        if node.kind in LEAF_KINDS and not node.overlay
-        for option in node.options
-        for key in option
-    }
+    nodes = problem.nodes
+    return _takeable(
+        problem, (i for i, node in enumerate(nodes) if node.kind in LEAF_KINDS and not node.overlay)
+    )
 
 
 def _usable_choices(problem: Problem) -> Choices | None:

@@ -153,6 +153,11 @@ and among those the smallest :func:`tie_break`. The terms, as :func:`objective` 
 Then the stable tie-break :func:`tie_break`: the fewest uses, then items of lower ``rank``."""
 
 
+def has_electives(problem: Problem) -> bool:
+    """Whether some composite of ``problem`` has a free-elective leaf."""
+    return any(node.elective_of is not None for node in problem.nodes)
+
+
 def takes_parts(node: Node) -> bool:
     """Whether a leaf may take part of an item: a ``credits`` leaf with ``split``, or a free
     electives leaf (which fills only up to its composite's total)."""
