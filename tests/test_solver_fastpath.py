@@ -31,6 +31,7 @@ from pathways.solver import (
     Node,
     Problem,
     Solution,
+    chain,
     objective,
     solve,
     solve_cpsat,
@@ -219,12 +220,14 @@ def test_hard_family_small_enough_for_cpsat_agrees() -> None:
 
 @st.composite
 def forests(draw: st.DrawFn) -> Problem:
-    """A root ``all`` over two to four random trees (each from the exact tests' generator,
-    limits and exclusive groups included), sharing some holdings or none."""
+    """A root ``all`` (sometimes waived or blocked) over two to four random trees (each from
+    the exact tests' generator, limits and exclusive groups included), sharing some holdings
+    or none; sometimes the trees hang below a chain of one or two plain ``all`` nodes."""
     trees = draw(st.lists(problems(), min_size=2, max_size=4))
     share = draw(st.booleans())
+    links = draw(st.integers(0, 2))
     items: dict[str, Item] = {}
-    nodes: list[Node] = [Node(kind="all")]
+    nodes: list[Node] = [Node(kind="all", children=(1,)) for _ in range(links + 1)]
     roots: list[int] = []
     limits: list[Limit] = []
     exclusive: list[tuple[str, ...]] = []
@@ -248,7 +251,11 @@ def forests(draw: st.DrawFn) -> Problem:
             keys = frozenset(rename[k] for k in limit.items)
             limits.append(replace(limit, scope=limit.scope + offset, items=keys))
         exclusive += [tuple(rename[k] for k in group) for group in tree.exclusive]
-    nodes[0] = Node(kind="all", children=tuple(roots), waived=draw(st.integers(0, 9)) == 0)
+    for link in range(links):
+        nodes[link] = Node(kind="all", children=(link + 1,))
+    state = draw(st.sampled_from(("plain", "plain", "plain", "waived", "blocked")))
+    nodes[links] = Node(kind="all", children=tuple(roots))
+    nodes[0] = replace(nodes[0], waived=state == "waived", blocked=state == "blocked")
     return Problem(
         items=tuple(items.values()),
         nodes=tuple(nodes),
@@ -272,7 +279,8 @@ def test_components_agree_with_cpsat(problem: Problem) -> None:
     if parts is not None:
         assert len(parts) >= 2
         seen = [unit for part in parts for unit in part.units]
-        assert sorted(seen) == sorted(problem.nodes[0].children)
+        top = ([0, *chain(problem)])[-1]
+        assert sorted(seen) == sorted(problem.nodes[top].children)
     assert_agree(problem, fast, ties_open=True)
 
 
@@ -289,6 +297,39 @@ def test_split_declines_a_root_with_its_own_total_or_minimum() -> None:
     assert split(totalled) is None
     resident = replace(plain, limits=(Limit(0, frozenset({"a"}), min_units=3),))
     assert split(resident) is None
+
+
+def _chained(x_units: int, z_units: int) -> Problem:
+    """A blocked goal over one plain group (a chain) of three requirements: ``any`` of x or
+    of y-and-z, then y, then q. Meeting the group's every requirement (x, y, q) and meeting
+    the most inside its first (y and z, with q) tie on nodes met, 4 each counting the group."""
+    items = (Item("x", x_units, 0), Item("y", 3, 1), Item("z", z_units, 2), Item("q", 3, 3))
+    has = [Node(kind="has", need=1, options=((key,),)) for key in "xyzyq"]
+    nodes = (
+        Node(kind="all", children=(1,), blocked=True),
+        Node(kind="all", children=(2, 7, 8)),
+        Node(kind="any", children=(3, 4)),
+        has[0],
+        Node(kind="all", children=(5, 6)),
+        has[1],
+        has[2],
+        has[3],
+        has[4],
+    )
+    return Problem(items=items, nodes=nodes)
+
+
+@pytest.mark.parametrize(("x_units", "z_units", "group_met"), [(5, 3, True), (3, 5, False)])
+def test_a_chain_under_a_blocked_goal_keeps_the_better_join(
+    x_units: int, z_units: int, group_met: bool
+) -> None:
+    problem = _chained(x_units, z_units)
+    assert chain(problem) == [1]
+    parts = split(problem)
+    assert parts is not None and [p.units for p in parts] == [(2, 7), (8,)]
+    answer = solve(problem)
+    assert answer.met[1] is group_met  # the heavier of x and z decides, on credit
+    assert_agree(problem, answer)
 
 
 @settings(max_examples=150, deadline=None)

@@ -44,7 +44,7 @@ from pathways.solver.cpsat import (
     build_cpsat,
     solve_cpsat,
 )
-from pathways.solver.decompose import Component, solve_split, split
+from pathways.solver.decompose import Component, chain, solve_split, split
 from pathways.solver.electives import settle_electives, solve_electives
 from pathways.solver.exhaustive import (
     EXHAUSTIVE_LIMIT,
@@ -92,6 +92,7 @@ __all__ = [
     "Solution",
     "SolverTimeout",
     "build_cpsat",
+    "chain",
     "objective",
     "order_weights",
     "search_space",
@@ -130,8 +131,8 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
     """Solve ``problem`` exactly (see the module docstring for what that means).
 
     ``method`` (see :func:`solver_choice`): with ``auto`` the problem is split into
-    independent components (:func:`split`) and each goes to the first exact path whose shape
-    it fits (:func:`solve_component`); with ``cpsat`` the whole problem goes to CP-SAT. Both
+    independent components (:func:`split`, again inside each component that splits) and
+    each goes to the first exact path whose shape it fits (:func:`solve_component`); with ``cpsat`` the whole problem goes to CP-SAT. Both
     give an allocation equal on every term of the objective, its free-elective credit
     settled in catalog order (:func:`settle_electives`). ``time_limit`` bounds the
     whole solve; an answer not proven within it comes back with ``optimal=False``.
@@ -141,12 +142,13 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
     deadline = time.monotonic() + time_limit
 
     def part(component: Problem, hint: Solution | None) -> Solution:
+        parts = split(component)
+        if parts is not None:  # a component whose own root splits again (below a chain)
+            return solve_split(component, parts, part)
         left = max(0.05, deadline - time.monotonic())
         return solve_component(component, time_limit=left, hint=hint)
 
-    parts = split(problem)
-    answer = part(problem, None) if parts is None else solve_split(problem, parts, part)
-    return settle_electives(problem, answer)
+    return settle_electives(problem, part(problem, None))
 
 
 def solve_component(

@@ -19,6 +19,15 @@ the join is optimal. If some component proves its root cannot be met, the goal c
 met either, and a component that met its own root may have traded nodes or credit for it;
 those components are solved again with their root blocked (the term dropped), so each part
 is optimal for the terms that remain.
+
+A *chain* (:func:`chain`) is a run of plain ``all`` nodes below the root, each its parent's
+only child (a program whose requirements sit in one group): the components are then those
+of the chain's last node, and every chain node is met exactly when every component's root
+is. With the goal's own term in play that changes nothing above. With the goal waived or
+blocked, the chain's nodes are the only term joining the components: an optimal allocation
+either meets every component's root (and is then the best such, the first join) or may
+leave some unmet (and is then no better than the best blocked join), so both joins are
+made and the better one, by the whole problem's objective and tie-break, is kept.
 """
 
 from __future__ import annotations
@@ -26,7 +35,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from pathways.solver.problem import LEAF_KINDS, Limit, Node, Problem, Solution
+from pathways.solver.problem import (
+    LEAF_KINDS,
+    Limit,
+    Node,
+    Problem,
+    Solution,
+    objective,
+    tie_break,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,24 +82,53 @@ class _Groups:
 
 
 def splittable(problem: Problem) -> bool:
-    """Whether the root is a plain ``all`` whose children may be solved apart."""
+    """Whether the root is a plain ``all`` whose children (or, below a :func:`chain`, whose
+    chain's last node's children) may be solved apart."""
     root = problem.nodes[0]
     plain = Node(kind="all", children=root.children, waived=root.waived, blocked=root.blocked)
-    if root != plain or len(root.children) < 2:
+    if root != plain:
         return False  # a total, an overlay, or anything a later field adds stays whole
+    if len(problem.nodes[_top(problem)].children) < 2:
+        return False
     if any(node.elective_of == 0 for node in problem.nodes):
         return False
     return not any(limit.scope == 0 and limit.min_units is not None for limit in problem.limits)
 
 
+def chain(problem: Problem) -> list[int]:
+    """The plain ``all`` nodes below the root, each the only child of the one above (the
+    root's only child first): no total, overlay, waiver, block, limit or free electives of
+    their own. Empty when the root has several children or its child is anything else."""
+    nodes = problem.nodes
+    scoped = {limit.scope for limit in problem.limits}
+    owners = {node.elective_of for node in nodes}
+    found: list[int] = []
+    parent = nodes[0]
+    while len(parent.children) == 1:
+        child = parent.children[0]
+        node = nodes[child]
+        if node != Node(kind="all", children=node.children) or child in scoped | owners:
+            break
+        found.append(child)
+        parent = node
+    return found
+
+
+def _top(problem: Problem) -> int:
+    """The node whose children :func:`split` groups: the chain's last node, else the root."""
+    links = chain(problem)
+    return links[-1] if links else 0
+
+
 def split(problem: Problem) -> list[Component] | None:
-    """The components of ``problem`` in the order of the root's children, or None when the
-    root cannot be split or everything interacts (one component)."""
+    """The components of ``problem`` in the order of the root's children (of its chain's last
+    node's, when it has a :func:`chain`), or None when the root cannot be split or
+    everything interacts (one component)."""
     if not splittable(problem):
         return None
     nodes = problem.nodes
-    children = nodes[0].children
-    owner = [-1] * len(nodes)  # node → position of the root child above it
+    children = nodes[_top(problem)].children
+    owner = [-1] * len(nodes)  # node → position of the top's child above it
     for position, child in enumerate(children):
         stack = [child]
         while stack:
@@ -115,12 +161,14 @@ def split(problem: Problem) -> list[Component] | None:
         end = max(end, last[groups.find(position)])
     if len(runs) < 2:
         return None
-    return [_component(problem, owner, positions) for positions in runs]
+    return [_component(problem, children, owner, positions) for positions in runs]
 
 
-def _component(problem: Problem, owner: list[int], positions: list[int]) -> Component:
+def _component(
+    problem: Problem, children: tuple[int, ...], owner: list[int], positions: list[int]
+) -> Component:
     nodes = problem.nodes
-    units = tuple(nodes[0].children[p] for p in positions)
+    units = tuple(children[p] for p in positions)
     chosen = set(positions)
     order = [0] + [i for i in range(1, len(nodes)) if owner[i] in chosen]
     new = {old: new for new, old in enumerate(order)}
@@ -161,17 +209,37 @@ def solve_split(
     without its root's term gets its first answer as the hint (a warm start)."""
     root = problem.nodes[0]
     settled = root.waived or root.blocked  # the goal's own "met" does not depend on them
-    answers = [solve_part(part.blocked() if settled else part.problem, None) for part in parts]
-    if not settled and not all(answer.met[0] for answer in answers):
-        answers = [
-            solve_part(part.blocked(), replace(answer, met=(False, *answer.met[1:])))
-            if answer.met[0]
-            else answer
-            for part, answer in zip(parts, answers, strict=True)
-        ]
+    links = chain(problem)
+    if settled and not links:
+        return _join(problem, parts, [solve_part(part.blocked(), None) for part in parts])
+    answers = [solve_part(part.problem, None) for part in parts]
+    met_all = all(answer.met[0] for answer in answers)
+    if met_all and not settled:
+        return _join(problem, parts, answers)
+    blocked = [
+        solve_part(part.blocked(), replace(answer, met=(False, *answer.met[1:])))
+        if answer.met[0]
+        else answer
+        for part, answer in zip(parts, answers, strict=True)
+    ]
+    apart = _join(problem, parts, blocked)
+    if not met_all:
+        return apart
+    together = _join(problem, parts, answers)
+    return max(together, apart, key=lambda answer: _rank(problem, answer))
+
+
+def _rank(problem: Problem, answer: Solution) -> tuple[int, ...]:
+    """An answer's objective vector, then its tie-break (larger is better)."""
+    return (*objective(problem, answer.met, answer.uses), -tie_break(problem, answer.uses))
+
+
+def _join(problem: Problem, parts: Sequence[Component], answers: Sequence[Solution]) -> Solution:
+    """The whole problem's allocation made of each component's answer; the root and its
+    chain are met as their children are (the root always when waived, never when blocked)."""
+    root = problem.nodes[0]
     met = [False] * len(problem.nodes)
     active = [False] * len(problem.nodes)
-    active[0] = True
     uses: dict[tuple[int, str], int] = {}
     for part, answer in zip(parts, answers, strict=True):
         for new, old in enumerate(part.nodes[1:], start=1):
@@ -179,10 +247,13 @@ def solve_split(
             active[old] = answer.active[new]
         for (leaf, key), units in answer.uses.items():
             uses[(part.nodes[leaf], key)] = units
+    for link in reversed([0, *chain(problem)]):
+        active[link] = True
+        met[link] = all(met[child] for child in problem.nodes[link].children)
     if root.waived:
         met[0] = True
-    elif not root.blocked:
-        met[0] = all(met[child] for child in root.children)
+    elif root.blocked:
+        met[0] = False
     return Solution(
         met=tuple(met),
         active=tuple(active),
