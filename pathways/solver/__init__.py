@@ -26,7 +26,8 @@ Semantics a caller may rely on (both solvers):
 
 Modules: :mod:`.problem` (the types), :mod:`.cpsat` (the general solver),
 :mod:`.exhaustive` (the reference), :mod:`.decompose` (independent components),
-:mod:`.flow` (direct assignment and min-cost flow) and :mod:`.electives` (free electives by
+:mod:`.flow` (direct assignment and min-cost flow), :mod:`.dynamic` (a memoised walk for
+small problems of whole holdings) and :mod:`.electives` (free electives by
 certificate, and the one arrangement of elective credit every answer is given);
 :func:`solve` chooses between them.
 """
@@ -45,6 +46,7 @@ from pathways.solver.cpsat import (
     solve_cpsat,
 )
 from pathways.solver.decompose import Component, chain, solve_split, split
+from pathways.solver.dynamic import solve_dynamic
 from pathways.solver.electives import settle_electives, solve_electives
 from pathways.solver.exhaustive import (
     EXHAUSTIVE_LIMIT,
@@ -101,6 +103,7 @@ __all__ = [
     "solve_component",
     "solve_cpsat",
     "solve_direct",
+    "solve_dynamic",
     "solve_electives",
     "solve_exhaustive",
     "solve_flow",
@@ -132,10 +135,11 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
 
     ``method`` (see :func:`solver_choice`): with ``auto`` the problem is split into
     independent components (:func:`split`, again inside each component that splits) and
-    each goes to the first exact path whose shape it fits (:func:`solve_component`); with ``cpsat`` the whole problem goes to CP-SAT. Both
-    give an allocation equal on every term of the objective, its free-elective credit
-    settled in catalog order (:func:`settle_electives`). ``time_limit`` bounds the
-    whole solve; an answer not proven within it comes back with ``optimal=False``.
+    each goes to the first exact path whose shape it fits (:func:`solve_component`); with
+    ``cpsat`` the whole problem goes to CP-SAT. Both give an allocation equal on every term
+    of the objective, its free-elective credit settled in catalog order
+    (:func:`settle_electives`). ``time_limit`` bounds the whole solve; an answer not proven
+    within it comes back with ``optimal=False``.
     """
     if solver_choice(method) == "cpsat":
         return settle_electives(problem, solve_cpsat(problem, time_limit=time_limit))
@@ -155,14 +159,15 @@ def solve_component(
     problem: Problem, *, time_limit: float = 10.0, hint: Solution | None = None
 ) -> Solution:
     """One component: direct assignment where nothing contends, else min-cost flow where the
-    shape is an assignment, else the exhaustive reference where the search space is tiny,
-    else CP-SAT (started from ``hint``, an earlier answer, when given). Each path is taken
-    only where it is exact for the shape. A component with free electives first tries the
-    certificate of :func:`solve_electives` (its named part solved by :func:`solve`); when that
-    does not prove its answer, CP-SAT solves it as it would alone (its budgeted later stages
-    depend on where they start, so a warm start would change answers the objective leaves
-    open) unless, once it has proven the report's terms, the certificate proves its
-    allocation best on the later ones too."""
+    shape is an assignment, else the walk of :func:`solve_dynamic` where every use is of a
+    whole holding and the walk stays small, else the exhaustive reference where the search
+    space is tiny, else CP-SAT (started from ``hint``, an earlier answer, when given). Each
+    path is taken only where it is exact for the shape. A component with free electives
+    first tries the certificate of :func:`solve_electives` (its named part solved by
+    :func:`solve`); when that does not prove its answer, CP-SAT solves it as it would alone
+    (its budgeted later stages depend on where they start, so a warm start would change
+    answers the objective leaves open) unless, once it has proven the report's terms, the
+    certificate proves its allocation best on the later ones too."""
     settled: Settler | None = None
     if has_electives(problem):
         started = time.monotonic()
@@ -175,7 +180,7 @@ def solve_component(
             return attempt.answer
         settled = attempt.settled
         time_limit = max(0.05, time_limit - (time.monotonic() - started))
-    for fast in (solve_direct, solve_flow):
+    for fast in (solve_direct, solve_flow, solve_dynamic):
         answer = fast(problem)
         if answer is not None:
             return answer

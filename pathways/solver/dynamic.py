@@ -1,0 +1,418 @@
+"""Exact fast path for small trees: dynamic programming over the holdings already used.
+
+The shape (:func:`fits`): no limits, no free electives, no declared totals and no leaf that
+takes part of a holding. Every use then takes a holding whole, and outside overlays a holding
+is used at most once, so which holdings an allocation has used so far is a set.
+
+Walk the tree in catalog (pre-)order: at each leaf choose what it takes (one of the choices
+the reference enumerates, :func:`_takes`); at each child of
+an ``any`` or ``at_least`` also choose whether it is active. Every term of the objective and
+the tie-break is a sum of what each leaf contributes (its credit, catalog-order weight, uses)
+and of what each node contributes when the walk leaves it (met or not). What the rest of the
+walk can still add depends only on where the walk is, the set of holdings used, and, for each
+node the walk is inside, how many of its children were met and made active: that is the
+state, and the best continuation of each state is computed once (memoised). Adding a constant
+to every allocation does not change which is largest, so the best continuation of a state is
+the same whatever came before it, and the allocation assembled from them is optimal.
+
+The terms are compared as one Python integer (each term scaled past the range of the terms
+below it, the tie-break subtracted last), so comparing two allocations is one comparison and
+no term can overflow. The walk gives up (returns None) past :data:`WORK_LIMIT` choices tried,
+so a problem too large for it costs a bounded amount before the next path takes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pathways.solver.problem import (
+    LEAF_KINDS,
+    Item,
+    NoAllocation,
+    Node,
+    Problem,
+    Solution,
+    check_order,
+    order_weights,
+    subtree_leaves,
+    takes_parts,
+)
+
+WORK_LIMIT = 6_000
+"""The most (state, choice) pairs the walk tries before it gives the problem up."""
+
+CHOICE_LIMIT = 128
+"""The most choices all leaves together may have (the reference's leaf enumeration)."""
+
+_SELECTIVE = ("any", "at_least")
+
+
+def fits(problem: Problem) -> bool:
+    """Whether ``problem`` has the shape this path solves: no limits, no free electives, no
+    declared total, no leaf taking parts of a holding; every use is then of a whole holding."""
+    if problem.limits:
+        return False
+    return all(
+        node.elective_of is None and node.total == 0 and not takes_parts(node)
+        for node in problem.nodes
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """One thing a leaf may take: the holdings it uses (as a bit set, none for an overlay),
+    the bit set of holdings an exclusive group then forbids, whether the leaf is met, its
+    contribution to the objective, and the uses themselves."""
+
+    mask: int
+    conflicts: int
+    met: bool
+    value: int
+    uses: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scale:
+    """The multipliers that turn the objective and the tie-break into one integer."""
+
+    goal: int
+    met: int
+    credit: int
+    order: int
+
+
+class _GiveUp(Exception):
+    """The walk tried more than :data:`WORK_LIMIT` choices."""
+
+
+def _scale(problem: Problem, weights: Mapping[int, int]) -> _Scale:
+    total = sum(item.units for item in problem.items)
+    rank = {item.key: item.rank for item in problem.items}
+    penalty = sum(
+        1 + rank[key]
+        for node in problem.nodes
+        if node.kind in LEAF_KINDS
+        for option in node.options
+        for key in option
+    )
+    order = penalty + 1
+    credit = order * (max(weights.values(), default=0) * total + 1)
+    met = credit * (total + 1)
+    return _Scale(goal=met * (len(problem.nodes) + 1), met=met, credit=credit, order=order)
+
+
+def _takes(problem: Problem, index: int, budget: int) -> list[dict[str, int]] | None:
+    """What leaf ``index`` may take, as the reference enumerates it
+    (:func:`~pathways.solver.exhaustive.leaf_choices`), generated directly rather than
+    filtered from every subset; None past ``budget`` choices."""
+    node = problem.nodes[index]
+    units = {item.key: item.units for item in problem.items}
+    if node.kind == "has":
+        if len(node.options) + 1 > budget:
+            return None
+        return [{}, *({key: units[key] for key in option} for option in node.options)]
+    if node.kind == "count":
+        pool = [option[0] for option in node.options]
+        room = node.need
+    else:
+        # Whole holdings, only while short: with the holdings taken heaviest first, the
+        # lightest is the last, so a subset is allowed exactly when what it held before its
+        # last holding was still short of the need.
+        pool = sorted(
+            (option[0] for option in node.options if units[option[0]] > 0),
+            key=lambda key: -units[key],
+        )
+        room = len(pool)
+    found: list[dict[str, int]] = []
+
+    def extend(start: int, taken: dict[str, int], held: int) -> bool:
+        found.append(taken)
+        if len(found) > budget:
+            return False
+        if len(taken) == room or (node.kind == "credits" and held >= node.need):
+            return True
+        for position in range(start, len(pool)):
+            key = pool[position]
+            if not extend(position + 1, {**taken, key: units[key]}, held + units[key]):
+                return False
+        return True
+
+    return found if extend(0, {}, 0) else None
+
+
+def _choices(problem: Problem, scale: _Scale) -> dict[int, list[_Choice]] | None:
+    """Every leaf's choices, encoded; None past :data:`CHOICE_LIMIT` in all."""
+    nodes = problem.nodes
+    items = {item.key: item for item in problem.items}
+    bits = {
+        key: 1 << position
+        for position, key in enumerate(
+            sorted(
+                {
+                    key
+                    for node in nodes
+                    if node.kind in LEAF_KINDS and not node.overlay
+                    for option in node.options
+                    for key in option
+                }
+            )
+        )
+    }
+    mates = dict.fromkeys(bits, 0)
+    for group in problem.exclusive:
+        for key in group:
+            if key in bits:
+                mates[key] |= sum(bits[other] for other in group if other in bits and other != key)
+    weights = order_weights(problem)
+    found: dict[int, list[_Choice]] = {}
+    budget = CHOICE_LIMIT
+    for index, node in enumerate(nodes):
+        if node.kind not in LEAF_KINDS:
+            continue
+        takes = _takes(problem, index, budget)
+        if takes is None:
+            return None
+        budget -= len(takes)
+        forced = set(node.forced)
+        listed: list[_Choice] = []
+        for taken in takes:
+            if not forced <= set(taken):
+                continue
+            mask = conflicts = 0
+            if not node.overlay:
+                for key in taken:
+                    mask |= bits[key]
+                    conflicts |= mates[key]
+                if mask & conflicts:
+                    continue  # two holdings of one exclusive group
+            credit = 0 if node.overlay else sum(taken.values())
+            met = _leaf_met(node, taken, items)
+            value = (
+                met * scale.met
+                + credit * scale.credit
+                + weights.get(index, 0) * credit * scale.order
+                - sum(1 + items[key].rank for key in taken)
+            )
+            listed.append(_Choice(mask, conflicts, met, value, taken))
+        found[index] = listed
+    return found
+
+
+def _leaf_met(node: Node, taken: Mapping[str, int], items: Mapping[str, Item]) -> bool:
+    """Whether an active leaf taking ``taken`` is met, as the reference reads it."""
+    if node.blocked:
+        return False
+    if node.waived:
+        return True
+    if node.kind == "has":
+        met = bool(taken)
+    elif node.kind == "count":
+        met = len(taken) >= node.need
+    else:
+        met = sum(taken.values()) >= node.need
+    if met and node.distinct is not None:
+        attr, at_least = node.distinct
+        values = {items[key].attrs.get(attr) for key in taken} - {None}
+        met = len(values) >= at_least
+    return met
+
+
+def _node_met(node: Node, tally: int) -> bool:
+    """Whether an active inner node is met, given its children's :func:`_tally`."""
+    if node.blocked:
+        return False
+    if node.waived:
+        return True
+    if node.kind == "all":
+        return tally == 0
+    return tally >= (1 if node.kind == "any" else node.need)
+
+
+def _tally(node: Node, stack: tuple[int, ...], met: bool) -> tuple[int, ...]:
+    """``stack`` with its last node (``node``, a child's parent) told of one more active
+    child, met or not. A node keeps two numbers, as few distinct values as it can: an ``all``
+    whether some child was unmet (its active children are all of them), an ``any`` or
+    ``at_least`` how many children were met (up to its need) and made active."""
+    tally, made = stack[-2], stack[-1]
+    if node.kind == "all":
+        return (*stack[:-2], min(1, tally + (not met)), 0)
+    need = 1 if node.kind == "any" else node.need
+    return (*stack[:-2], min(need, tally + met), made + 1)
+
+
+EVENT_LIMIT = 500
+"""The most steps (leaves, and each inner node entered and left) a walk may have: the walk
+recurses once per step."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """The tree as the walk reads it: ``events`` in pre-order, each ``(kind, node)`` with kind
+    ``leaf``, ``open`` or ``close``; ``skip[node]`` the event after the node's subtree;
+    ``parent[node]`` (-1 for the root); ``pinned[node]`` when a forced leaf lies in its
+    subtree (it must be active)."""
+
+    events: tuple[tuple[str, int], ...]
+    skip: tuple[int, ...]
+    parent: tuple[int, ...]
+    pinned: tuple[bool, ...]
+
+
+def _walk(problem: Problem) -> _Walk:
+    nodes = problem.nodes
+    events: list[tuple[str, int]] = []
+    skip = [0] * len(nodes)
+    parent = [-1] * len(nodes)
+    for index, node in enumerate(nodes):
+        for child in node.children:
+            parent[child] = index
+    below = subtree_leaves(problem)
+    pinned = tuple(any(nodes[leaf].forced for leaf in below[i]) for i in range(len(nodes)))
+
+    def visit(index: int) -> None:
+        node = nodes[index]
+        if node.kind in LEAF_KINDS:
+            events.append(("leaf", index))
+        else:
+            events.append(("open", index))
+            for child in node.children:
+                visit(child)
+            events.append(("close", index))
+        skip[index] = len(events)
+
+    visit(0)
+    return _Walk(tuple(events), tuple(skip), tuple(parent), pinned)
+
+
+def solve_dynamic(problem: Problem) -> Solution | None:
+    """The exact allocation of ``problem`` (the largest objective, then the least
+    tie-break, as :func:`~pathways.solver.exhaustive.solve_exhaustive` defines them), or
+    None when the problem is not of the shape (:func:`fits`) or too large for the walk.
+    Raises :class:`NoAllocation` when forced placements leave no allocation."""
+    if not fits(problem):
+        return None
+    check_order(problem)
+    walk = _walk(problem)
+    if len(walk.events) > EVENT_LIMIT:
+        return None
+    scale = _scale(problem, order_weights(problem))
+    choices = _choices(problem, scale)
+    if choices is None:
+        return None
+    future = _future(walk, choices)
+    memo: dict[tuple[int, int, tuple[int, ...]], tuple[int | None, int]] = {}
+    work = [WORK_LIMIT]
+    nodes = problem.nodes
+
+    def limit(index: int) -> int:
+        return 1 if nodes[index].kind == "any" else nodes[index].need
+
+    def best(step: int, used: int, stack: tuple[int, ...]) -> int | None:
+        if step == len(walk.events):
+            return 0
+        used &= future[step]  # only what a later leaf could still be refused for matters
+        key = (step, used, stack)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit[0]
+        kind, index = walk.events[step]
+        top: int | None = None
+        how = -1
+        if kind == "close":
+            met = _node_met(nodes[index], stack[-2])
+            rest = stack[:-2]
+            if index > 0:
+                rest = _tally(nodes[walk.parent[index]], rest, met)
+            after = best(step + 1, used, rest)
+            if after is not None:
+                top = after + met * (scale.met + (scale.goal if index == 0 else 0))
+            memo[key] = (top, -3)
+            return top
+        up = walk.parent[index]
+        selective = up >= 0 and nodes[up].kind in _SELECTIVE
+        if selective and not walk.pinned[index]:
+            top = best(walk.skip[index], used, stack)
+        if not selective or stack[-1] < limit(up):
+            if kind == "open":
+                inside = best(step + 1, used, (*stack, 0, 0))
+                if inside is not None and (top is None or inside > top):
+                    top, how = inside, -2
+            else:
+                for number, choice in enumerate(choices[index]):
+                    work[0] -= 1
+                    if work[0] < 0:
+                        raise _GiveUp
+                    if used & (choice.mask | choice.conflicts):
+                        continue
+                    rest = stack if up < 0 else _tally(nodes[up], stack, choice.met)
+                    after = best(step + 1, used | choice.mask, rest)
+                    if after is None:
+                        continue
+                    value = after + choice.value + (choice.met * scale.goal if index == 0 else 0)
+                    if top is None or value > top:
+                        top, how = value, number
+        memo[key] = (top, how)
+        return top
+
+    try:
+        if best(0, 0, ()) is None:
+            raise NoAllocation("no allocation honours every placement the exceptions make")
+    except _GiveUp:
+        return None
+    return _assemble(problem, walk, choices, future, memo)
+
+
+def _future(walk: _Walk, choices: Mapping[int, list[_Choice]]) -> list[int]:
+    """For each step, the holdings whose use a leaf at that step or later could be refused
+    for (it could take them, or one of their exclusive group)."""
+    future = [0] * (len(walk.events) + 1)
+    for step in reversed(range(len(walk.events))):
+        kind, index = walk.events[step]
+        reach = 0
+        if kind == "leaf":
+            for choice in choices[index]:
+                reach |= choice.mask | choice.conflicts
+        future[step] = future[step + 1] | reach
+    return future
+
+
+def _assemble(
+    problem: Problem,
+    walk: _Walk,
+    choices: Mapping[int, list[_Choice]],
+    future: list[int],
+    memo: Mapping[tuple[int, int, tuple[int, ...]], tuple[int | None, int]],
+) -> Solution:
+    """The allocation the memoised walk chose, replayed from its first step."""
+    nodes = problem.nodes
+    met = [False] * len(nodes)
+    active = [False] * len(nodes)
+    uses: dict[tuple[int, str], int] = {}
+    step, used = 0, 0
+    stack: tuple[int, ...] = ()
+    while step < len(walk.events):
+        kind, index = walk.events[step]
+        used &= future[step]
+        _, how = memo[(step, used, stack)]
+        if kind == "close":
+            met[index] = _node_met(nodes[index], stack[-2])
+            stack = stack[:-2]
+            if index > 0:
+                stack = _tally(nodes[walk.parent[index]], stack, met[index])
+            step += 1
+        elif how == -1:
+            step = walk.skip[index]
+        elif kind == "open":
+            active[index] = True
+            stack = (*stack, 0, 0)
+            step += 1
+        else:
+            choice = choices[index][how]
+            active[index], met[index] = True, choice.met
+            uses.update(((index, key), units) for key, units in choice.uses.items())
+            used |= choice.mask
+            if walk.parent[index] >= 0:
+                stack = _tally(nodes[walk.parent[index]], stack, choice.met)
+            step += 1
+    return Solution(met=tuple(met), active=tuple(active), uses=uses)
