@@ -24,6 +24,7 @@ from pathways.solver import (
     Problem,
     dynamic,
     objective,
+    solve_cpsat,
     solve_dynamic,
     solve_exhaustive,
     tie_break,
@@ -44,9 +45,7 @@ def blocked_problems(draw: st.DrawFn) -> Problem:
     return replace(problem, nodes=tuple(nodes))
 
 
-@settings(max_examples=2000, deadline=None)
-@given(blocked_problems())
-def test_the_walk_agrees_with_the_reference(problem: Problem) -> None:
+def _check_walk(problem: Problem) -> None:
     note(repr(problem))
     try:
         exact = solve_exhaustive(problem)
@@ -66,6 +65,25 @@ def test_the_walk_agrees_with_the_reference(problem: Problem) -> None:
     assert objective(problem, walked.met, walked.uses) == objective(problem, exact.met, exact.uses)
     assert tie_break(problem, walked.uses) == tie_break(problem, exact.uses)
     assert walked.optimal and walked.preferences_proven and walked.tie_break_proven
+
+
+@settings(max_examples=2000, deadline=None)
+@given(blocked_problems())
+def test_the_walk_agrees_with_the_reference(problem: Problem) -> None:
+    _check_walk(problem)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(blocked_problems())
+def test_the_walk_agrees_with_every_tail_answered_by_knapsack(problem: Problem) -> None:
+    """The same with every eligible tail (any number of options) answered by
+    :meth:`_Table.respond` rather than by enumeration."""
+    saved = dynamic.TAIL_OPTIONS
+    dynamic.TAIL_OPTIONS = 1
+    try:
+        _check_walk(problem)
+    finally:
+        dynamic.TAIL_OPTIONS = saved
 
 
 def _pools(n: int) -> Problem:
@@ -105,3 +123,51 @@ def test_the_walk_declines_what_takes_parts_or_counts_units() -> None:
     totalled = replace(problem, nodes=(replace(problem.nodes[0], total=6), *problem.nodes[1:]))
     for other in (split, capped, totalled):
         assert not dynamic.fits(other) and solve_dynamic(other) is None
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> Problem:
+    """A program's shape: ``has`` requirements, then two ``credits`` pools over one list of
+    six to nine holdings (the last pool a tail the knapsack answers), sometimes under a
+    blocked or waived goal, sometimes with an exclusive pair."""
+    n = draw(st.integers(6, 9))
+    items = tuple(
+        Item(f"h{i}", draw(st.integers(0, 5)), rank=draw(st.integers(0, 20))) for i in range(n)
+    )
+    keys = [item.key for item in items]
+    pool = tuple((key,) for key in draw(st.permutations(keys)))
+    named = draw(st.lists(st.sampled_from(keys), unique=True, max_size=3))
+    leaves = [Node(kind="has", need=1, options=((key,),)) for key in named]
+    leaves += [
+        Node(
+            kind="credits", need=draw(st.integers(1, 15)), options=pool[: draw(st.integers(1, n))]
+        ),
+        Node(kind="credits", need=draw(st.integers(1, 15)), options=pool),
+    ]
+    state = draw(st.sampled_from(("plain", "blocked", "waived")))
+    root = Node(
+        kind="all",
+        children=tuple(range(1, len(leaves) + 1)),
+        blocked=state == "blocked",
+        waived=state == "waived",
+    )
+    exclusive = ((keys[0], keys[1]),) if draw(st.booleans()) else ()
+    return Problem(items=items, nodes=(root, *leaves), exclusive=exclusive)
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_a_tail_pool_answered_by_knapsack_agrees_with_cpsat(problem: Problem) -> None:
+    note(repr(problem))
+    walked = solve_dynamic(problem)
+    if walked is None:
+        event("declined: past the walk's limits")
+        return
+    event("walked")
+    general = solve_cpsat(problem)
+    recount(problem, walked)
+    assert general.optimal and general.tie_break_proven
+    assert objective(problem, walked.met, walked.uses) == objective(
+        problem, general.met, general.uses
+    )
+    assert tie_break(problem, walked.uses) == tie_break(problem, general.uses)

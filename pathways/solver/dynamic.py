@@ -5,19 +5,27 @@ takes part of a holding. Every use then takes a holding whole, and outside overl
 is used at most once, so which holdings an allocation has used so far is a set.
 
 Walk the tree in catalog (pre-)order: at each leaf choose what it takes (one of the choices
-the reference enumerates, :func:`_takes`); at each child of
-an ``any`` or ``at_least`` also choose whether it is active. Every term of the objective and
-the tie-break is a sum of what each leaf contributes (its credit, catalog-order weight, uses)
-and of what each node contributes when the walk leaves it (met or not). What the rest of the
-walk can still add depends only on where the walk is, the set of holdings used, and, for each
-node the walk is inside, how many of its children were met and made active: that is the
-state, and the best continuation of each state is computed once (memoised). Adding a constant
-to every allocation does not change which is largest, so the best continuation of a state is
-the same whatever came before it, and the allocation assembled from them is optimal.
+the reference enumerates, :func:`_takes`); at each child of an ``any`` or ``at_least`` also
+choose whether it is active. Every term of the objective and the tie-break is a sum of what
+each leaf contributes (its credit, catalog-order weight, uses) and of what each node
+contributes when the walk leaves it (met or not). What the rest of the walk can still add
+depends only on where the walk is, the holdings used that a later leaf could still want
+(:func:`_future`), and, for each node the walk is inside, how many of its children were met
+and made active: that is the state, and the best continuation of each state is computed once
+(memoised). Adding a constant to every allocation does not change which is largest, so the
+best continuation of a state is the same whatever came before it, and the allocation
+assembled from them is optimal.
+
+A ``credits`` leaf whose holdings no later leaf could want (a *tail*: often the last pool of
+a program, or a goal's only requirement) need not be enumerated: what it takes changes
+nothing later except whether it is met, so only two of its choices can be best, the best met
+and the best unmet one. :meth:`_Table.respond` finds them for the holdings still free by a
+knapsack over sums below the need (with the holdings heaviest first, a choice is a set
+summing below the need plus one lighter holding), memoised by the holdings free.
 
 The terms are compared as one Python integer (each term scaled past the range of the terms
 below it, the tie-break subtracted last), so comparing two allocations is one comparison and
-no term can overflow. The walk gives up (returns None) past :data:`WORK_LIMIT` choices tried,
+no term can overflow. The walk gives up (returns None) past :data:`WORK_LIMIT` steps of work,
 so a problem too large for it costs a bounded amount before the next path takes it.
 """
 
@@ -44,6 +52,10 @@ WORK_LIMIT = 6_000
 
 CHOICE_LIMIT = 128
 """The most choices all leaves together may have (the reference's leaf enumeration)."""
+
+TAIL_OPTIONS = 6
+"""The fewest options for which a tail ``credits`` leaf is answered by a knapsack rather than
+by enumerating its choices (below it, enumeration is as cheap)."""
 
 _SELECTIVE = ("any", "at_least")
 
@@ -141,62 +153,138 @@ def _takes(problem: Problem, index: int, budget: int) -> list[dict[str, int]] | 
     return found if extend(0, {}, 0) else None
 
 
-def _choices(problem: Problem, scale: _Scale) -> dict[int, list[_Choice]] | None:
-    """Every leaf's choices, encoded; None past :data:`CHOICE_LIMIT` in all."""
-    nodes = problem.nodes
-    items = {item.key: item for item in problem.items}
-    bits = {
-        key: 1 << position
-        for position, key in enumerate(
-            sorted(
-                {
-                    key
-                    for node in nodes
-                    if node.kind in LEAF_KINDS and not node.overlay
-                    for option in node.options
-                    for key in option
-                }
-            )
-        )
-    }
-    mates = dict.fromkeys(bits, 0)
-    for group in problem.exclusive:
-        for key in group:
-            if key in bits:
-                mates[key] |= sum(bits[other] for other in group if other in bits and other != key)
-    weights = order_weights(problem)
-    found: dict[int, list[_Choice]] = {}
-    budget = CHOICE_LIMIT
-    for index, node in enumerate(nodes):
-        if node.kind not in LEAF_KINDS:
-            continue
-        takes = _takes(problem, index, budget)
-        if takes is None:
+class _Table:
+    """Every leaf's choices, encoded: holdings as bits (those a non-overlay leaf may use),
+    each holding's exclusive-group mates, and the objective's scale. ``work`` counts down the
+    walk's budget; :class:`_GiveUp` is raised when it runs out."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.items = {item.key: item for item in problem.items}
+        keys = {
+            key
+            for node in problem.nodes
+            if node.kind in LEAF_KINDS and not node.overlay
+            for option in node.options
+            for key in option
+        }
+        self.bits = {key: 1 << position for position, key in enumerate(sorted(keys))}
+        self.mates = dict.fromkeys(self.bits, 0)
+        for group in problem.exclusive:
+            inside = [key for key in group if key in self.bits]
+            for key in inside:
+                self.mates[key] |= sum(self.bits[k] for k in inside if k != key)
+        self.weights = order_weights(problem)
+        self.scale = _scale(problem, self.weights)
+        self.work = WORK_LIMIT
+        self.responses: dict[tuple[int, int], list[_Choice]] = {}
+
+    def spend(self, steps: int) -> None:
+        self.work -= steps
+        if self.work < 0:
+            raise _GiveUp
+
+    def own(self, index: int) -> int:
+        """The holdings leaf ``index`` could use (none for an overlay, which uses nothing up)."""
+        node = self.problem.nodes[index]
+        if node.overlay:
+            return 0
+        return sum(self.bits[key] for key in {key for option in node.options for key in option})
+
+    def reach(self, index: int) -> int:
+        """The holdings leaf ``index`` could be refused for: its own and their mates."""
+        own = self.own(index)
+        reach = own
+        for key, bit in self.bits.items():
+            if own & bit:
+                reach |= self.mates[key]
+        return reach
+
+    def encode(self, index: int, taken: Mapping[str, int]) -> _Choice | None:
+        """Leaf ``index`` taking ``taken`` as one choice; None when it holds two holdings of
+        one exclusive group or leaves out a forced one."""
+        node = self.problem.nodes[index]
+        if not set(node.forced) <= set(taken):
             return None
-        budget -= len(takes)
-        forced = set(node.forced)
-        listed: list[_Choice] = []
-        for taken in takes:
-            if not forced <= set(taken):
+        mask = conflicts = 0
+        if not node.overlay:
+            for key in taken:
+                mask |= self.bits[key]
+                conflicts |= self.mates[key]
+            if mask & conflicts:
+                return None
+        credit = 0 if node.overlay else sum(taken.values())
+        met = _leaf_met(node, taken, self.items)
+        scale = self.scale
+        value = (
+            met * scale.met
+            + credit * scale.credit
+            + self.weights.get(index, 0) * credit * scale.order
+            - sum(1 + self.items[key].rank for key in taken)
+        )
+        return _Choice(mask, conflicts, met, value, taken)
+
+    def choices(self, tails: set[int]) -> dict[int, list[_Choice]] | None:
+        """Every leaf's choices but the tails'; None past :data:`CHOICE_LIMIT` in all."""
+        found: dict[int, list[_Choice]] = {}
+        budget = CHOICE_LIMIT
+        for index, node in enumerate(self.problem.nodes):
+            if node.kind not in LEAF_KINDS or index in tails:
                 continue
-            mask = conflicts = 0
-            if not node.overlay:
-                for key in taken:
-                    mask |= bits[key]
-                    conflicts |= mates[key]
-                if mask & conflicts:
-                    continue  # two holdings of one exclusive group
-            credit = 0 if node.overlay else sum(taken.values())
-            met = _leaf_met(node, taken, items)
-            value = (
-                met * scale.met
-                + credit * scale.credit
-                + weights.get(index, 0) * credit * scale.order
-                - sum(1 + items[key].rank for key in taken)
-            )
-            listed.append(_Choice(mask, conflicts, met, value, taken))
-        found[index] = listed
-    return found
+            takes = _takes(self.problem, index, budget)
+            if takes is None:
+                return None
+            budget -= len(takes)
+            encoded = (self.encode(index, taken) for taken in takes)
+            found[index] = [choice for choice in encoded if choice is not None]
+        return found
+
+    def tail(self, index: int) -> bool:
+        """Whether leaf ``index`` may be answered by :meth:`respond`: a ``credits`` leaf of
+        at least :data:`TAIL_OPTIONS` options, with no overlay, forced holding, ``distinct``
+        or two of its holdings in one exclusive group."""
+        node = self.problem.nodes[index]
+        if node.kind != "credits" or node.overlay or node.forced or node.distinct is not None:
+            return False
+        keys = [option[0] for option in node.options]
+        own = sum(self.bits[key] for key in keys)
+        return len(keys) >= TAIL_OPTIONS and not any(self.mates[key] & own for key in keys)
+
+    def respond(self, index: int, used: int) -> list[_Choice]:
+        """A tail's best met and best unmet choice among the holdings ``used`` leaves free
+        (not used, no mate used): a knapsack over sums below the need, each sum reached at
+        the least tie-break, the holdings heaviest first so each choice is such a sum plus
+        one holding no heavier than any in it."""
+        known = self.responses.get((index, used))
+        if known is not None:
+            return known
+        node = self.problem.nodes[index]
+        free = [
+            self.items[option[0]]
+            for option in node.options
+            if self.items[option[0]].units > 0
+            and not used & (self.bits[option[0]] | self.mates[option[0]])
+        ]
+        free.sort(key=lambda item: (-item.units, item.key))
+        below: dict[int, tuple[int, tuple[str, ...]]] = {0: (0, ())}  # sum → (cost, keys)
+        best: dict[bool, tuple[int, int, tuple[str, ...]]] = {}  # met → (sum, -cost, keys)
+        for item in free:
+            self.spend(len(below))
+            cost = 1 + item.rank
+            for held, (paid, keys) in list(below.items()):
+                total, taken = held + item.units, (*keys, item.key)
+                met = total >= node.need
+                candidate = (total, -(paid + cost), taken)
+                if met not in best or candidate[:2] > best[met][:2]:
+                    best[met] = candidate
+                if not met and (total not in below or paid + cost < below[total][0]):
+                    below[total] = (paid + cost, taken)
+        responses = [self.encode(index, {})]
+        for _, _, keys in best.values():
+            responses.append(self.encode(index, {key: self.items[key].units for key in keys}))
+        found = [choice for choice in responses if choice is not None]
+        self.responses[(index, used)] = found
+        return found
 
 
 def _leaf_met(node: Node, taken: Mapping[str, int], items: Mapping[str, Item]) -> bool:
@@ -285,6 +373,13 @@ def _walk(problem: Problem) -> _Walk:
     return _Walk(tuple(events), tuple(skip), tuple(parent), pinned)
 
 
+_Memo = dict[tuple[int, int, tuple[int, ...]], tuple[int | None, "int | _Choice"]]
+"""(step, holdings used that matter, open nodes' tallies) → (best value, how): a code
+(:data:`_SKIP`, :data:`_ENTER`, :data:`_CLOSE`) or the leaf's choice."""
+
+_SKIP, _ENTER, _CLOSE = -1, -2, -3
+
+
 def solve_dynamic(problem: Problem) -> Solution | None:
     """The exact allocation of ``problem`` (the largest objective, then the least
     tie-break, as :func:`~pathways.solver.exhaustive.solve_exhaustive` defines them), or
@@ -296,14 +391,14 @@ def solve_dynamic(problem: Problem) -> Solution | None:
     walk = _walk(problem)
     if len(walk.events) > EVENT_LIMIT:
         return None
-    scale = _scale(problem, order_weights(problem))
-    choices = _choices(problem, scale)
+    table = _Table(problem)
+    future, tails = _future(walk, table)
+    choices = table.choices(tails)
     if choices is None:
         return None
-    future = _future(walk, choices)
-    memo: dict[tuple[int, int, tuple[int, ...]], tuple[int | None, int]] = {}
-    work = [WORK_LIMIT]
+    memo: _Memo = {}
     nodes = problem.nodes
+    scale = table.scale
 
     def limit(index: int) -> int:
         return 1 if nodes[index].kind == "any" else nodes[index].need
@@ -318,7 +413,7 @@ def solve_dynamic(problem: Problem) -> Solution | None:
             return hit[0]
         kind, index = walk.events[step]
         top: int | None = None
-        how = -1
+        how: int | _Choice = _SKIP
         if kind == "close":
             met = _node_met(nodes[index], stack[-2])
             rest = stack[:-2]
@@ -327,7 +422,7 @@ def solve_dynamic(problem: Problem) -> Solution | None:
             after = best(step + 1, used, rest)
             if after is not None:
                 top = after + met * (scale.met + (scale.goal if index == 0 else 0))
-            memo[key] = (top, -3)
+            memo[key] = (top, _CLOSE)
             return top
         up = walk.parent[index]
         selective = up >= 0 and nodes[up].kind in _SELECTIVE
@@ -337,12 +432,11 @@ def solve_dynamic(problem: Problem) -> Solution | None:
             if kind == "open":
                 inside = best(step + 1, used, (*stack, 0, 0))
                 if inside is not None and (top is None or inside > top):
-                    top, how = inside, -2
+                    top, how = inside, _ENTER
             else:
-                for number, choice in enumerate(choices[index]):
-                    work[0] -= 1
-                    if work[0] < 0:
-                        raise _GiveUp
+                options = table.respond(index, used) if index in tails else choices[index]
+                table.spend(len(options))
+                for choice in options:
                     if used & (choice.mask | choice.conflicts):
                         continue
                     rest = stack if up < 0 else _tally(nodes[up], stack, choice.met)
@@ -351,7 +445,7 @@ def solve_dynamic(problem: Problem) -> Solution | None:
                         continue
                     value = after + choice.value + (choice.met * scale.goal if index == 0 else 0)
                     if top is None or value > top:
-                        top, how = value, number
+                        top, how = value, choice
         memo[key] = (top, how)
         return top
 
@@ -360,30 +454,27 @@ def solve_dynamic(problem: Problem) -> Solution | None:
             raise NoAllocation("no allocation honours every placement the exceptions make")
     except _GiveUp:
         return None
-    return _assemble(problem, walk, choices, future, memo)
+    return _assemble(problem, walk, future, memo)
 
 
-def _future(walk: _Walk, choices: Mapping[int, list[_Choice]]) -> list[int]:
+def _future(walk: _Walk, table: _Table) -> tuple[list[int], set[int]]:
     """For each step, the holdings whose use a leaf at that step or later could be refused
-    for (it could take them, or one of their exclusive group)."""
+    for (it could take them, or one of their exclusive group); and the tails, the leaves
+    :meth:`_Table.respond` answers (none of their holdings wanted by a later leaf)."""
     future = [0] * (len(walk.events) + 1)
+    tails: set[int] = set()
     for step in reversed(range(len(walk.events))):
         kind, index = walk.events[step]
         reach = 0
         if kind == "leaf":
-            for choice in choices[index]:
-                reach |= choice.mask | choice.conflicts
+            reach = table.reach(index)
+            if not table.own(index) & future[step + 1] and table.tail(index):
+                tails.add(index)
         future[step] = future[step + 1] | reach
-    return future
+    return future, tails
 
 
-def _assemble(
-    problem: Problem,
-    walk: _Walk,
-    choices: Mapping[int, list[_Choice]],
-    future: list[int],
-    memo: Mapping[tuple[int, int, tuple[int, ...]], tuple[int | None, int]],
-) -> Solution:
+def _assemble(problem: Problem, walk: _Walk, future: list[int], memo: _Memo) -> Solution:
     """The allocation the memoised walk chose, replayed from its first step."""
     nodes = problem.nodes
     met = [False] * len(nodes)
@@ -401,18 +492,18 @@ def _assemble(
             if index > 0:
                 stack = _tally(nodes[walk.parent[index]], stack, met[index])
             step += 1
-        elif how == -1:
+        elif how == _SKIP:
             step = walk.skip[index]
         elif kind == "open":
             active[index] = True
             stack = (*stack, 0, 0)
             step += 1
         else:
-            choice = choices[index][how]
-            active[index], met[index] = True, choice.met
-            uses.update(((index, key), units) for key, units in choice.uses.items())
-            used |= choice.mask
+            assert isinstance(how, _Choice)
+            active[index], met[index] = True, how.met
+            uses.update(((index, key), units) for key, units in how.uses.items())
+            used |= how.mask
             if walk.parent[index] >= 0:
-                stack = _tally(nodes[walk.parent[index]], stack, choice.met)
+                stack = _tally(nodes[walk.parent[index]], stack, how.met)
             step += 1
     return Solution(met=tuple(met), active=tuple(active), uses=uses)
