@@ -48,7 +48,8 @@ from pathways.solver.problem import (
 )
 
 WORK_LIMIT = 6_000
-"""The most (state, choice) pairs the walk tries before it gives the problem up."""
+"""The most steps of work (a choice tried in a state, a holding added to a knapsack's sums)
+the walk spends before it gives the problem up."""
 
 CHOICE_LIMIT = 128
 """The most choices all leaves together may have (the reference's leaf enumeration)."""
@@ -95,7 +96,7 @@ class _Scale:
 
 
 class _GiveUp(Exception):
-    """The walk tried more than :data:`WORK_LIMIT` choices."""
+    """The walk used up :data:`WORK_LIMIT`."""
 
 
 def _scale(problem: Problem, weights: Mapping[int, int]) -> _Scale:
@@ -115,9 +116,9 @@ def _scale(problem: Problem, weights: Mapping[int, int]) -> _Scale:
 
 
 def _takes(problem: Problem, index: int, budget: int) -> list[dict[str, int]] | None:
-    """What leaf ``index`` may take, as the reference enumerates it
-    (:func:`~pathways.solver.exhaustive.leaf_choices`), generated directly rather than
-    filtered from every subset; None past ``budget`` choices."""
+    """What leaf ``index`` may take, the same choices the exhaustive reference enumerates
+    for it, generated directly rather than filtered from every subset; None past ``budget``
+    choices."""
     node = problem.nodes[index]
     units = {item.key: item.units for item in problem.items}
     if node.kind == "has":
