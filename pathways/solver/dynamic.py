@@ -56,7 +56,10 @@ CHOICE_LIMIT = 128
 
 TAIL_OPTIONS = 6
 """The fewest options for which a tail ``credits`` leaf is answered by a knapsack rather than
-by enumerating its choices (below it, enumeration is as cheap)."""
+by enumerating its choices. Measured 2026-12-05 (Intel Xeon): on the README's bundled audit,
+whose relaxation ends in a tail of five options, enumerating it is 0.2 ms faster (3.33 against
+3.56 ms p50); on 91 generated problems the walk declined before, 1, 3, 6 or 10 here solve the
+same 30-31, in the same time within noise."""
 
 _SELECTIVE = ("any", "at_least")
 
