@@ -23,6 +23,7 @@ from pathways.solver.problem import (
     order_weights,
     subtree_leaves,
     takes_parts,
+    tie_break_bound,
 )
 
 # --------------------------------------------------------------------------- CP-SAT
@@ -559,7 +560,7 @@ def _whole(
     if len(problem.items) > (WHOLE_ITEMS if has_electives(problem) else WHOLE_ITEMS_NAMED):
         return None
     cp_model = load_cp_model()
-    bounds = [*objective_bounds(problem), _penalty_bound(problem)]
+    bounds = [*objective_bounds(problem), tie_break_bound(problem)]
     if math.prod(2 * bound + 1 for bound in bounds) > WHOLE_SPAN:
         return None
     try:
@@ -577,18 +578,6 @@ def _whole(
     if status == cp_model.FEASIBLE:
         _hint(built.model, variables, engine)
     return None
-
-
-def _penalty_bound(problem: Problem) -> int:
-    """An upper bound of the tie-break (``1 + rank`` over every use a leaf could make)."""
-    rank = {item.key: item.rank for item in problem.items}
-    return sum(
-        1 + rank[key]
-        for node in problem.nodes
-        if node.kind in LEAF_KINDS
-        for option in node.options
-        for key in option
-    )
 
 
 def _prefer(

@@ -81,14 +81,14 @@ class _Groups:
                 self.parent[max(a, b)] = min(a, b)
 
 
-def splittable(problem: Problem) -> bool:
-    """Whether the root is a plain ``all`` whose children (or, below a :func:`chain`, whose
-    chain's last node's children) may be solved apart."""
+def splittable(problem: Problem, top: int) -> bool:
+    """Whether the root is a plain ``all`` and the children of ``top`` (the root, or its
+    :func:`chain`'s last node) may be solved apart."""
     root = problem.nodes[0]
     plain = Node(kind="all", children=root.children, waived=root.waived, blocked=root.blocked)
     if root != plain:
         return False  # a total, an overlay, or anything a later field adds stays whole
-    if len(problem.nodes[_top(problem)].children) < 2:
+    if len(problem.nodes[top].children) < 2:
         return False
     if any(node.elective_of == 0 for node in problem.nodes):
         return False
@@ -114,20 +114,15 @@ def chain(problem: Problem) -> list[int]:
     return found
 
 
-def _top(problem: Problem) -> int:
-    """The node whose children :func:`split` groups: the chain's last node, else the root."""
-    links = chain(problem)
-    return links[-1] if links else 0
-
-
 def split(problem: Problem) -> list[Component] | None:
     """The components of ``problem`` in the order of the root's children (of its chain's last
     node's, when it has a :func:`chain`), or None when the root cannot be split or
     everything interacts (one component)."""
-    if not splittable(problem):
+    top = ([0, *chain(problem)])[-1]
+    if not splittable(problem, top):
         return None
     nodes = problem.nodes
-    children = nodes[_top(problem)].children
+    children = nodes[top].children
     owner = [-1] * len(nodes)  # node → position of the top's child above it
     for position, child in enumerate(children):
         stack = [child]
@@ -211,21 +206,21 @@ def solve_split(
     settled = root.waived or root.blocked  # the goal's own "met" does not depend on them
     links = chain(problem)
     if settled and not links:
-        return _join(problem, parts, [solve_part(part.blocked(), None) for part in parts])
+        return _join(problem, links, parts, [solve_part(part.blocked(), None) for part in parts])
     answers = [solve_part(part.problem, None) for part in parts]
     met_all = all(answer.met[0] for answer in answers)
     if met_all and not settled:
-        return _join(problem, parts, answers)
+        return _join(problem, links, parts, answers)
     blocked = [
         solve_part(part.blocked(), replace(answer, met=(False, *answer.met[1:])))
         if answer.met[0]
         else answer
         for part, answer in zip(parts, answers, strict=True)
     ]
-    apart = _join(problem, parts, blocked)
+    apart = _join(problem, links, parts, blocked)
     if not met_all:
         return apart
-    together = _join(problem, parts, answers)
+    together = _join(problem, links, parts, answers)
     return max(together, apart, key=lambda answer: _rank(problem, answer))
 
 
@@ -234,9 +229,15 @@ def _rank(problem: Problem, answer: Solution) -> tuple[int, ...]:
     return (*objective(problem, answer.met, answer.uses), -tie_break(problem, answer.uses))
 
 
-def _join(problem: Problem, parts: Sequence[Component], answers: Sequence[Solution]) -> Solution:
+def _join(
+    problem: Problem,
+    links: Sequence[int],
+    parts: Sequence[Component],
+    answers: Sequence[Solution],
+) -> Solution:
     """The whole problem's allocation made of each component's answer; the root and its
-    chain are met as their children are (the root always when waived, never when blocked)."""
+    chain (``links``) are met as their children are (the root always when waived, never
+    when blocked)."""
     root = problem.nodes[0]
     met = [False] * len(problem.nodes)
     active = [False] * len(problem.nodes)
@@ -247,7 +248,7 @@ def _join(problem: Problem, parts: Sequence[Component], answers: Sequence[Soluti
             active[old] = answer.active[new]
         for (leaf, key), units in answer.uses.items():
             uses[(part.nodes[leaf], key)] = units
-    for link in reversed([0, *chain(problem)]):
+    for link in reversed([0, *links]):
         active[link] = True
         met[link] = all(met[child] for child in problem.nodes[link].children)
     if root.waived:

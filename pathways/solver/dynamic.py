@@ -45,6 +45,7 @@ from pathways.solver.problem import (
     order_weights,
     subtree_leaves,
     takes_parts,
+    tie_break_bound,
 )
 
 WORK_LIMIT = 6_000
@@ -104,15 +105,7 @@ class _GiveUp(Exception):
 
 def _scale(problem: Problem, weights: Mapping[int, int]) -> _Scale:
     total = sum(item.units for item in problem.items)
-    rank = {item.key: item.rank for item in problem.items}
-    penalty = sum(
-        1 + rank[key]
-        for node in problem.nodes
-        if node.kind in LEAF_KINDS
-        for option in node.options
-        for key in option
-    )
-    order = penalty + 1
+    order = tie_break_bound(problem) + 1
     credit = order * (max(weights.values(), default=0) * total + 1)
     met = credit * (total + 1)
     return _Scale(goal=met * (len(problem.nodes) + 1), met=met, credit=credit, order=order)
@@ -197,11 +190,12 @@ class _Table:
 
     def reach(self, index: int) -> int:
         """The holdings leaf ``index`` could be refused for: its own and their mates."""
-        own = self.own(index)
-        reach = own
-        for key, bit in self.bits.items():
-            if own & bit:
-                reach |= self.mates[key]
+        node = self.problem.nodes[index]
+        reach = 0
+        if not node.overlay:
+            for option in node.options:
+                for key in option:
+                    reach |= self.bits[key] | self.mates[key]
         return reach
 
     def encode(self, index: int, taken: Mapping[str, int]) -> _Choice | None:

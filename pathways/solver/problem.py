@@ -214,6 +214,18 @@ def objective_bounds(problem: Problem) -> tuple[int, ...]:
     )
 
 
+def tie_break_bound(problem: Problem) -> int:
+    """An upper bound of :func:`tie_break` (``1 + rank`` over every use a leaf could make)."""
+    rank = {item.key: item.rank for item in problem.items}
+    return sum(
+        1 + rank[key]
+        for node in problem.nodes
+        if node.kind in LEAF_KINDS
+        for option in node.options
+        for key in option
+    )
+
+
 def tie_break(problem: Problem, uses: Mapping[tuple[int, str], int]) -> int:
     """The stable tie-break, to minimise: ``1 + rank`` summed over every use of an item."""
     rank = {item.key: item.rank for item in problem.items}
