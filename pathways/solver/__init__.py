@@ -164,11 +164,13 @@ def solve_component(
     space is tiny, else CP-SAT (started from ``hint``, an earlier answer, when given). Each
     path is taken only where it is exact for the shape. A component with free electives
     first tries the certificate of :func:`solve_electives` (its named part solved by
-    :func:`solve`); when that does not prove its answer, CP-SAT solves it as it would alone
-    (its budgeted later stages depend on where they start, so a warm start would change
-    answers the objective leaves open) unless, once it has proven the report's terms, the
-    certificate proves its allocation best on the later ones too."""
+    :func:`solve`); when that does not prove its answer, CP-SAT solves it without a warm
+    start (its budgeted later stages depend on where they start, so one would change answers
+    the objective leaves open), holding the first terms when the certificate proved them
+    (``known``), and skipping the later stages when, once it has proven the report's terms,
+    the certificate proves its allocation best on them too."""
     settled: Settler | None = None
+    known: tuple[int, ...] = ()
     if has_electives(problem):
         started = time.monotonic()
 
@@ -178,7 +180,7 @@ def solve_component(
         attempt = solve_electives(problem, named)
         if attempt.answer is not None:
             return attempt.answer
-        settled = attempt.settled
+        settled, known = attempt.settled, attempt.known
         time_limit = max(0.05, time_limit - (time.monotonic() - started))
     for fast in (solve_direct, solve_flow, solve_dynamic):
         answer = fast(problem)
@@ -186,4 +188,4 @@ def solve_component(
             return answer
     if search_space(problem) * active_set_count(problem) <= EXHAUSTIVE_LIMIT:
         return solve_exhaustive(problem)
-    return solve_cpsat(problem, time_limit=time_limit, hint=hint, settled=settled)
+    return solve_cpsat(problem, time_limit=time_limit, hint=hint, settled=settled, known=known)

@@ -422,6 +422,7 @@ def solve_cpsat(
     workers: int = 1,
     hint: Solution | None = None,
     settled: Settler | None = None,
+    known: Sequence[int] = (),
 ) -> Solution:
     """Solve ``problem`` exactly with OR-Tools CP-SAT, in stages.
 
@@ -431,7 +432,10 @@ def solve_cpsat(
     allocation proven best on the later terms too; when it gives one, their budgeted stages
     are skipped and only the tie-break is sought among allocations equal to it on every term,
     starting from it (it itself if that search finds nothing), unless its tie-break is proven
-    least too (``tie_break_proven``): then it is the answer.
+    least too (``tie_break_proven``): then it is the answer. ``known``, the proven optimum of
+    the objective's first ``len(known)`` terms (a certificate's bound that some allocation
+    reaches), is held from the start: no stage searches below it or proves it again, and
+    the optimum is the same.
 
     A problem of at most :data:`WHOLE_ITEMS` holdings whose terms and tie-break fit one
     64-bit weighted sum is first solved whole, under :data:`WHOLE_BUDGET`: proven, that
@@ -475,6 +479,8 @@ def solve_cpsat(
 
     if hint is not None:
         _warm_start(model, built, hint)
+    for term, value in zip(built.terms, known, strict=False):
+        model.add(term == value)
     whole = _whole(problem, built, lambda: run(WHOLE_BUDGET, workers, presolve=False), variables)
     if whole is not None:
         return _solution(built, whole, True)

@@ -139,10 +139,13 @@ class Attempt:
     """What :func:`solve_electives` found: ``answer``, proven optimal; else possibly
     ``settled``, which gives back a filled allocation once the general solver has proven the
     report's terms, if that allocation is then best on the later ones (see
-    :data:`~pathways.solver.cpsat.Settler`)."""
+    :data:`~pathways.solver.cpsat.Settler`), and ``known``, the optimum of the objective's
+    first three terms (goal met, requirements met, named credit) when a filled allocation
+    reaches the relaxation's bound on them (empty otherwise)."""
 
     answer: Solution | None = None
     settled: Settler | None = None
+    known: tuple[int, ...] = ()
 
 
 def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]) -> Attempt:
@@ -167,15 +170,18 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
         if _proven(problem, relaxed.problem, named, joined):
             return Attempt(answer=joined)
         filled.append(joined)
+    bound = objective(relaxed.problem, named.met, named.uses)[:3]
+    reaches = any(objective(problem, j.met, j.uses)[:3] == bound for j in filled)
+    known = tuple(bound) if reaches else ()
     found = [_settler(problem, relaxed.problem, named, joined) for joined in filled]
     settlers = [settler for settler in found if settler is not None]
     if not settlers:
-        return Attempt()
+        return Attempt(known=known)
 
     def settled(report: Sequence[int]) -> Solution | None:
         return next((best for best in (s(report) for s in settlers) if best is not None), None)
 
-    return Attempt(settled=settled)
+    return Attempt(settled=settled, known=known)
 
 
 def _settler(
