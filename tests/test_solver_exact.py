@@ -272,6 +272,28 @@ def test_split_true_takes_only_what_the_requirement_needs() -> None:
         assert solution.uses.get((3, "math-1150"), 0) <= 2
 
 
+def test_the_fewest_splits_are_probed_until_one_count_holds() -> None:
+    # Two requirements taking parts, 5 and 4 credits, over holdings of 3, 3 and 3: nine units
+    # fill both exactly, but only by dividing one holding (5 = 3 + 2, 4 = 1 + 3), so the
+    # probe for no split is proven infeasible and the probe for one finds the allocation.
+    items = tuple(Item(f"h{i}", 3, rank=i) for i in range(3))
+    options = tuple((item.key,) for item in items)
+    nodes = (
+        Node(kind="all", children=(1, 2)),
+        Node(kind="credits", need=5, options=options, split=True),
+        Node(kind="credits", need=4, options=options, split=True),
+    )
+    problem = Problem(items=items, nodes=nodes)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat, "WHOLE_ITEMS", -1)
+        patch.setattr(cpsat, "WHOLE_ITEMS_NAMED", -1)
+        staged = solve_cpsat(problem)
+    exact = solve_exhaustive(problem)
+    assert objective(problem, staged.met, staged.uses) == objective(problem, exact.met, exact.uses)
+    assert objective(problem, staged.met, staged.uses)[4] == -1
+    assert staged.optimal and staged.preferences_proven
+
+
 def test_named_requirements_met_before_more_credit() -> None:
     # A 4-credit course could fill 4 of "Electives-like" Science (8 needed, unmeetable) or
     # meet Mathematics (3): the registrar's answer meets Mathematics.
@@ -321,4 +343,4 @@ def test_solving_whole_first_gives_what_the_stages_give(problem: Problem) -> Non
     whole = solve_cpsat(problem)
     assert objective(problem, whole.met, whole.uses) == objective(problem, staged.met, staged.uses)
     assert tie_break(problem, whole.uses) == tie_break(problem, staged.uses)
-    assert whole.optimal and staged.optimal
+    assert whole.optimal and staged.optimal and staged.preferences_proven

@@ -44,13 +44,14 @@ SUBSTANCE = 4
 in free electives): what a report says. They are solved to proof; ``optimal`` speaks of them."""
 
 PREFERENCE_BUDGET = 0.1
-"""Deterministic-time budget (CP-SAT's units) of each stage of the later terms (fewest split
-holdings, catalog order), which only choose among allocations that report the same. On the
-bench's 440 generated audits (its 200 timed pairs and 240 batch audits, small catalog), each
-solved auto and forced CP-SAT (2026-12-04): at 0.5, 0.1 and 0.05 every allocation is the
-same on every term and the tie-break; at 0.02 three have a split more. Where the stage is not
-proven, 0.5 cost 0.8-1.3 s of wall time per audit (6 of the 240 batch audits: half the batch),
-0.1 about 0.2 s."""
+"""Deterministic-time budget (CP-SAT's units) of each probe of the later terms (fewest split
+holdings, then catalog order; see :func:`_prefer`), which only choose among allocations that
+report the same. Chosen 2026-12-04 on the bench's 440 generated audits, when one weighted
+sum of both terms was maximised instead: at 0.5, 0.1 and 0.05 every allocation was the same
+on every term and the tie-break, at 0.02 three had a split more; where that sum was not
+proven, 0.5 cost 0.8-1.3 s of wall time per audit, 0.1 about 0.2 s. Probing the split count
+(2026-12-05, the 133 CP-SAT problems of the bench's 200 timed audits and the 62 of two batch
+goals) decides most counts in 0.002-0.05 units, so the budget is seldom reached."""
 
 WHOLE_BUDGET = 0.01
 """Deterministic-time budget (CP-SAT's units) of the first attempt, every term and the
@@ -440,13 +441,13 @@ def solve_cpsat(
     A problem of at most :data:`WHOLE_ITEMS` holdings whose terms and tie-break fit one
     64-bit weighted sum is first solved whole, under :data:`WHOLE_BUDGET`: proven, that
     answer is the exact optimum of every term and of the tie-break. Otherwise the
-    :data:`~pathways.solver.problem.OBJECTIVE` terms are maximised in turn, as few
-    weighted sums as fit 64-bit integers (:func:`objective_stages`), each stage keeping the
-    value the previous one reached, with ``workers`` search workers; a last stage minimises
-    the tie-break with one worker under a deterministic budget, so equal inputs always give
-    equal allocations. Raises :class:`SolverTimeout` when no allocation is found within
-    ``time_limit`` seconds (over all stages); an allocation some stage could not prove
-    optimal comes back with ``optimal=False``.
+    report's terms are maximised in turn, as few weighted sums as fit 64-bit integers
+    (:func:`objective_stages`), each stage keeping the value the previous one reached, with
+    ``workers`` search workers; then the later terms are probed (:func:`_prefer`) and a last
+    stage minimises the tie-break, each with one worker under a deterministic budget, so
+    equal inputs always give equal allocations. Raises :class:`SolverTimeout` when no
+    allocation is found within ``time_limit`` seconds (over all stages); an allocation some
+    stage could not prove optimal comes back with ``optimal=False``.
     """
     import time
 
@@ -485,7 +486,6 @@ def solve_cpsat(
     if whole is not None:
         return _solution(built, whole, True)
     solver, optimal = _report(problem, built, lambda: run(None, workers), variables, time_limit)
-    preference = objective_stages(problem, built.terms[SUBSTANCE:], SUBSTANCE)
     reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
     best = settled(reached) if optimal and settled is not None else None
     proven = best is not None
@@ -502,7 +502,7 @@ def solve_cpsat(
         # deterministic budget (proving the fewest split holdings is a subset sum), so the
         # same problem always gets the same answer, in bounded time, whatever the load.
         solver, proven = _prefer(
-            model, preference, lambda: run(PREFERENCE_BUDGET, 1), variables, solver
+            problem, built, lambda: run(PREFERENCE_BUDGET, 1), variables, solver
         )
     if built.penalty:
         # The stable tie-break, on one worker under a deterministic budget so the same problem
@@ -587,27 +587,51 @@ def _whole(
 
 
 def _prefer(
-    model: Any, stages: list[Any], run: Callable[[], Any], variables: list[Any], solver: Any
+    problem: Problem,
+    built: CpAllocation,
+    run: Callable[[], Any],
+    variables: list[Any],
+    solver: Any,
 ) -> tuple[Any, bool]:
-    """Maximise each of ``stages`` in turn with ``run`` (a budgeted solve), keeping what each
-    reaches: the solver of the last stage that found an allocation (``solver`` if none), and
-    whether every stage proved its optimum."""
+    """The later terms within what the report says, each kept once reached: the fewest split
+    holdings, then the best catalog order. The split count is probed from none upwards: with
+    at most that many split holdings assumed, the order is maximised with ``run`` (a budgeted
+    solve); a probe proven infeasible rules its count out for good, and the first that finds
+    an allocation gives both terms (the report's own allocation bounds the count, so one
+    does). Returns the solver of the allocation kept (``solver`` when a probe finds nothing
+    within its budget) and whether both terms are proven.
+
+    Asked as one weighted sum, the same question makes CP-SAT prove that no allocation with
+    fewer splits exists while it maximises the order, a subset sum it seldom settles within
+    the budget; asked as a yes or no per count, with the count fixed, it usually is."""
     from pathways.ortools_import import load_cp_model
 
     cp_model = load_cp_model()
-    proven = True
-    for stage in stages:
-        if isinstance(stage, int):
-            continue
-        model.maximize(stage)
+    model = built.model
+    split = built.terms[SUBSTANCE]
+    (order,) = objective_stages(problem, built.terms[SUBSTANCE + 1 :], SUBSTANCE + 1)
+    if isinstance(order, int):
+        model.clear_objective()
+    else:
+        model.maximize(order)
+    counts = range(0, int(solver.value(split)) - 1, -1) if not isinstance(split, int) else [0]
+    for count in counts:
+        probe = model.new_bool_var(f"probe_split_{-count}")
+        model.add(split >= count).only_enforce_if(probe)
+        model.add_assumptions([probe])
         engine, status = run()
+        model.clear_assumptions()
+        if status == cp_model.INFEASIBLE:
+            model.add(split <= count - 1)
+            continue
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return solver, False
-        solver = engine
-        proven = proven and status == cp_model.OPTIMAL
-        model.add(stage >= int(solver.value(stage)))
-        _hint(model, variables, solver)
-    return solver, proven
+        model.add(split >= count)
+        if not isinstance(order, int):
+            model.add(order >= int(engine.value(order)))
+        _hint(model, variables, engine)
+        return engine, status == cp_model.OPTIMAL
+    return solver, False
 
 
 def _solution(
