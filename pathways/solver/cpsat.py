@@ -440,7 +440,8 @@ def solve_cpsat(
     least too (``tie_break_proven``): then it is the answer. ``known``, the proven optimum of
     the objective's first ``len(known)`` terms (a certificate's bound that some allocation
     reaches), is held from the start: no stage searches below it or proves it again, and
-    the optimum is the same.
+    the optimum is the same; when it covers every term of the report and ``settled`` gives an
+    allocation for it, the report's stages are skipped.
 
     A problem of at most :data:`WHOLE_ITEMS` holdings whose terms and tie-break fit one
     64-bit weighted sum is first solved whole, under :data:`WHOLE_BUDGET`: proven, that
@@ -489,9 +490,14 @@ def solve_cpsat(
     whole = _whole(problem, built, lambda: run(WHOLE_BUDGET, workers, presolve=False), variables)
     if whole is not None:
         return _solution(built, whole, True)
-    solver, optimal = _report(problem, built, lambda: run(None, workers), variables, time_limit)
-    reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
-    best = settled(reached) if optimal and settled is not None else None
+    solver: Any = None
+    optimal = True
+    # With every term of the report known, an allocation settled on them needs no report stage.
+    best = settled(known) if settled is not None and len(known) == SUBSTANCE else None
+    if best is None:
+        solver, optimal = _report(problem, built, lambda: run(None, workers), variables, time_limit)
+        reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
+        best = settled(reached) if optimal and settled is not None else None
     proven = best is not None
     if best is not None and best.tie_break_proven:
         return replace(best, optimal=True, preferences_proven=True)

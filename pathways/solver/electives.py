@@ -140,8 +140,7 @@ class Attempt:
     ``settled``, which gives back a filled allocation once the general solver has proven the
     report's terms, if that allocation is then best on the later ones (see
     :data:`~pathways.solver.cpsat.Settler`), and ``known``, the optimum of the objective's
-    first three terms (goal met, requirements met, named credit) when a filled allocation
-    reaches the relaxation's bound on them (empty otherwise)."""
+    first terms as far as a filled allocation proves them (:func:`_known`)."""
 
     answer: Solution | None = None
     settled: Settler | None = None
@@ -170,9 +169,7 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
         if _proven(problem, relaxed.problem, named, joined):
             return Attempt(answer=joined)
         filled.append(joined)
-    bound = objective(relaxed.problem, named.met, named.uses)[:3]
-    reaches = any(objective(problem, j.met, j.uses)[:3] == bound for j in filled)
-    known = tuple(bound) if reaches else ()
+    known = _known(problem, relaxed.problem, named, filled)
     found = [_settler(problem, relaxed.problem, named, joined) for joined in filled]
     settlers = [settler for settler in found if settler is not None]
     if not settlers:
@@ -182,6 +179,27 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
         return next((best for best in (s(report) for s in settlers) if best is not None), None)
 
     return Attempt(settled=settled, known=known)
+
+
+def _known(
+    problem: Problem, relaxed: Problem, named: Solution, filled: list[Solution]
+) -> tuple[int, ...]:
+    """The optimum's first terms, as far as a filled allocation proves them: goal met,
+    requirements met and named credit when one reaches the relaxation's bound on them (which
+    no allocation passes), and the elective credit too when it also reaches
+    :func:`_elective_bound`; empty when none reaches the relaxation's bound."""
+    bound = objective(relaxed, named.met, named.uses)
+    first = [
+        terms
+        for terms in (objective(problem, joined.met, joined.uses) for joined in filled)
+        if terms[:3] == bound[:3]
+    ]
+    if not first:
+        return ()
+    most = _elective_bound(problem, bound[2], bound[0] == 1)
+    if most is not None and any(terms[3] == most for terms in first):
+        return (*bound[:3], most)
+    return tuple(bound[:3])
 
 
 def _settler(
@@ -680,7 +698,7 @@ def _alternatives(problem: Problem, items: list[Item]) -> Choices | None:
     groups = _connected(items, pairs)
     if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
         return None
-    return [list(_choices(group, pairs)) for group in groups]
+    return [_choices(group, pairs) for group in groups]
 
 
 def _pairs(problem: Problem, keys: set[str]) -> list[tuple[str, str]]:
@@ -750,20 +768,28 @@ def _connected(items: list[Item], pairs: list[tuple[str, str]]) -> list[list[Ite
 
 def _choices(
     group: list[Item], pairs: list[tuple[str, str]]
-) -> Iterable[tuple[int, int, tuple[str, ...]]]:
-    """``(units, tie-break, keys)`` of every subset of ``group`` holding no exclusive pair."""
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """``(units, tie-break, keys)`` of every subset of ``group`` holding no exclusive pair,
+    smallest subsets first."""
+    if len(group) == 1:  # most holdings are in no exclusive pair: nothing, or the holding
+        (item,) = group
+        return [(0, 0, ()), (item.units, 1 + item.rank if item.units > 0 else 0, (item.key,))]
     keys = {item.key for item in group}
     inside = [(a, b) for a, b in pairs if a in keys]
+    found = []
     for size in range(len(group) + 1):
         for chosen in itertools.combinations(group, size):
             names = {item.key for item in chosen}
             if any(a in names and b in names for a, b in inside):
                 continue
-            yield (
-                sum(item.units for item in chosen),
-                sum(1 + item.rank for item in chosen if item.units > 0),
-                tuple(item.key for item in chosen),
+            found.append(
+                (
+                    sum(item.units for item in chosen),
+                    sum(1 + item.rank for item in chosen if item.units > 0),
+                    tuple(item.key for item in chosen),
+                )
             )
+    return found
 
 
 def _overlay_floor(problem: Problem) -> int:
