@@ -624,19 +624,21 @@ def _prefer(
         model.clear_objective()
     else:
         model.maximize(order)
-    counts = range(0, int(solver.value(split)) - 1, -1) if not isinstance(split, int) else [0]
-    for count in counts:
-        probe = model.new_bool_var(f"probe_split_{-count}")
-        model.add(split >= count).only_enforce_if(probe)
-        model.add_assumptions([probe])
+    whole = isinstance(split, int)  # no holding can be split: nothing to probe
+    for count in [0] if whole else range(0, int(solver.value(split)) - 1, -1):
+        if not whole:
+            probe = model.new_bool_var(f"probe_split_{-count}")
+            model.add(split >= count).only_enforce_if(probe)
+            model.add_assumptions([probe])
         engine, status = run()
         model.clear_assumptions()
-        if status == cp_model.INFEASIBLE:
+        if status == cp_model.INFEASIBLE and not whole:
             model.add(split <= count - 1)
             continue
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return solver, False
-        model.add(split >= count)
+        if not whole:
+            model.add(split >= count)
         if not isinstance(order, int):
             model.add(order >= int(engine.value(order)))
         _hint(model, variables, engine)
