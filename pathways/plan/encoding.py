@@ -301,7 +301,7 @@ def build_model(space: Space, *, reduce: bool) -> Built:
         limits=tuple(limits),
         exclusive=exclusive,
     )
-    cp = solver.build_cpsat(problem)
+    cp = solver.build_cpsat(problem, terms=False)
     model = cp.model
     acquire = {k: model.new_bool_var(f"acquire[{k}]") for k in sorted(space.candidates)}
     logic = _Logic(model)

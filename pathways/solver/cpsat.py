@@ -110,8 +110,9 @@ class CpAllocation:
       included;
     * ``applied[leaf]``: the units the leaf applies;
     * ``terms``: the audit's lexicographic objective, one expression per term of
-      :data:`~pathways.solver.problem.OBJECTIVE` (each to maximise, most important first);
-      ``penalty``: the terms of :func:`~pathways.solver.problem.tie_break`, to minimise.
+      :data:`~pathways.solver.problem.OBJECTIVE` (each to maximise, most important first;
+      empty when built without it); ``penalty``: the terms of
+      :func:`~pathways.solver.problem.tie_break`, to minimise.
     """
 
     model: Any
@@ -123,11 +124,17 @@ class CpAllocation:
     penalty: list[Any]
 
 
-def build_cpsat(problem: Problem) -> CpAllocation:
+def build_cpsat(problem: Problem, *, terms: bool = True) -> CpAllocation:
     """The CP-SAT model of ``problem``'s allocation, without an objective (see
-    :class:`CpAllocation`)."""
+    :class:`CpAllocation`). With ``terms`` false the model leaves out what only the
+    objective's terms read (a flag per holding taken in part, for the fewest split holdings)
+    and ``terms`` comes back empty: the planner, whose objectives are its own, builds it so.
+    Measured 2026-12-05: Wright State's BSB from an empty record presolves 544 fewer variables
+    in each solve and plans 15 % faster, the same plan; of the bench's 40 generated plans two
+    change, each to steps earlier in id order (the planner's tie-break), which its budgeted
+    stage now reaches (one of them proven)."""
     check_order(problem)
-    build = _CpBuilder(problem)
+    build = _CpBuilder(problem, terms=terms)
     for index, node in enumerate(problem.nodes):
         build.node(index, node)
     build.capacities()
@@ -141,7 +148,7 @@ def build_cpsat(problem: Problem) -> CpAllocation:
         active=build.active,
         uses=build.use_vars,
         applied=build.applied,
-        terms=build.terms(),
+        terms=build.terms() if terms else [],
         penalty=build.penalty,
     )
 
@@ -149,10 +156,11 @@ def build_cpsat(problem: Problem) -> CpAllocation:
 class _CpBuilder:
     """The variables and constraints of :func:`build_cpsat`, added in a fixed order."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, *, terms: bool) -> None:
         from pathways.ortools_import import new_cp_model
 
         self.problem = problem
+        self.with_terms = terms
         self.nodes = problem.nodes
         self.items = {item.key: item for item in problem.items}
         self.below = subtree_leaves(problem)
@@ -250,9 +258,9 @@ class _CpBuilder:
                 model.add(x == 0).only_enforce_if(w.negated())
                 if not node.overlay:
                     self.part_uses[key].append(x)
-                    if cap < units:
+                    if self.with_terms and cap < units:
                         self.split_flags[key].append(w)
-                    else:
+                    elif self.with_terms:
                         short = model.new_bool_var(f"s{index}_{key}")
                         model.add(units * short >= units * w - x)
                         self.split_flags[key].append(short)
