@@ -88,7 +88,7 @@ one tie-break two units behind the general solver's own (proven there at 0.009, 
 at 0.029), 0.05 none, for 8 % more time on the batch's 240 audits."""
 
 SETTLED_TIE_BREAK_BUDGET = 0.1
-"""The tie-break's budget when a certificate settled the later terms and their stages (the
+"""The tie-break's budget when a certificate settled the later terms and their probes (the
 budget of :data:`PREFERENCE_BUDGET` each) were skipped. The search then starts from the
 certificate's allocation rather than from where those stages ended: on 440 bundled and
 generated audit problems (2026-12-04), 0.02 left two tie-breaks behind the general solver's
