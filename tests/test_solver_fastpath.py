@@ -152,11 +152,14 @@ def test_flow_agrees_with_cpsat_and_declines_outside_its_family(case: tuple[Prob
     if spoiler != "none":
         assert flow is None and direct is None
     else:
+        # Even here two allocations can tie on every term and the tie-break (catalog order
+        # 1·w1 + 3·w5 against 3·w3 + 1·w5, found at 3,000 examples), and CP-SAT may take
+        # either: only such ties may differ.
         assert flow is not None
-        assert_agree(problem, flow)
+        assert_agree(problem, flow, ties_open=True)
         if direct is not None:
-            assert_agree(problem, direct)
-    assert_agree(problem, solve(problem), ties_open=spoiler != "none")
+            assert_agree(problem, direct, ties_open=True)
+    assert_agree(problem, solve(problem), ties_open=True)
 
 
 def test_direct_takes_each_requirements_best_holding_when_nothing_contends() -> None:
