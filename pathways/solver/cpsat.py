@@ -462,34 +462,18 @@ def solve_cpsat(
     allocation is found within ``time_limit`` seconds (over all stages); an allocation some
     stage could not prove optimal comes back with ``optimal=False``.
     """
-    import time
-
     from pathways.ortools_import import load_cp_model
 
     cp_model = load_cp_model()  # without pandas when it can
 
     built = build_cpsat(problem)
     model, met, active, use_vars = built.model, built.met, built.active, built.uses
-    deadline = time.monotonic() + time_limit
+    run = _runner(model, time_limit)
     # Each variable once: an option of several items appears under each of them, and a
     # hint naming a variable twice makes CP-SAT reject the model (MODEL_INVALID), which
     # silently skipped the tie-break.
     every = [*met, *active, *(v for pairs in use_vars.values() for v, _ in pairs)]
     variables = list({var.index: var for var in every}.values())
-
-    def run(budget: float | None, threads: int, *, presolve: bool = True) -> Any:
-        engine = cp_model.CpSolver()
-        engine.parameters.num_workers = threads
-        engine.parameters.random_seed = 0
-        engine.parameters.cp_model_presolve = presolve
-        # Linearise the enforced (reified) constraints too: without it the LP bound on
-        # "nodes met" is loose and proving the optimum of a ring of overlapping `any` takes
-        # seconds.
-        engine.parameters.linearization_level = 2
-        engine.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
-        if budget is not None:
-            engine.parameters.max_deterministic_time = budget
-        return engine, engine.solve(model)
 
     if hint is not None:
         _warm_start(model, built, hint)
@@ -532,6 +516,34 @@ def solve_cpsat(
     if best is not None:
         return replace(best, optimal=True, preferences_proven=True)
     return _solution(built, solver, optimal, proven, proven)
+
+
+def _runner(model: Any, time_limit: float) -> Callable[..., tuple[Any, Any]]:
+    """``run(budget, threads, presolve=True)``: solve ``model`` as it stands, on ``threads``
+    workers, within ``budget`` of deterministic time (None: unbounded) and what is left of
+    ``time_limit`` seconds from now; the solver and its status."""
+    import time
+
+    from pathways.ortools_import import load_cp_model
+
+    cp_model = load_cp_model()
+    deadline = time.monotonic() + time_limit
+
+    def run(budget: float | None, threads: int, *, presolve: bool = True) -> tuple[Any, Any]:
+        engine = cp_model.CpSolver()
+        engine.parameters.num_workers = threads
+        engine.parameters.random_seed = 0
+        engine.parameters.cp_model_presolve = presolve
+        # Linearise the enforced (reified) constraints too: without it the LP bound on
+        # "nodes met" is loose and proving the optimum of a ring of overlapping `any` takes
+        # seconds.
+        engine.parameters.linearization_level = 2
+        engine.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
+        if budget is not None:
+            engine.parameters.max_deterministic_time = budget
+        return engine, engine.solve(model)
+
+    return run
 
 
 def _report(
