@@ -489,7 +489,9 @@ def solve_cpsat(
     if best is None:
         solver, optimal = _report(problem, built, lambda: run(None, workers), variables, time_limit)
         reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
-        best = settled(reached) if optimal and settled is not None else None
+        # (a report equal to the known terms was offered to ``settled`` already)
+        fresh = optimal and tuple(reached) != tuple(known)
+        best = settled(reached) if fresh and settled is not None else None
     proven = best is not None
     if best is not None and best.tie_break_proven:
         return replace(best, optimal=True, preferences_proven=True)
@@ -644,25 +646,29 @@ def _prefer(
         model.clear_objective()
     else:
         model.maximize(order)
-    whole = isinstance(split, int)  # no holding can be split: nothing to probe
-    for count in [0] if whole else range(0, int(solver.value(split)) - 1, -1):
-        if not whole:
-            probe = model.new_bool_var(f"probe_split_{-count}")
-            model.add(split >= count).only_enforce_if(probe)
-            model.add_assumptions([probe])
-        engine, status = run()
-        model.clear_assumptions()
-        if status == cp_model.INFEASIBLE and not whole:
-            model.add(split <= count - 1)
-            continue
+
+    def keep(engine: Any, status: Any) -> tuple[Any, bool]:
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return solver, False
-        if not whole:
-            model.add(split >= count)
         if not isinstance(order, int):
             model.add(order >= int(engine.value(order)))
         _hint(model, variables, engine)
         return engine, status == cp_model.OPTIMAL
+
+    if isinstance(split, int):  # no holding can be split: only the order is sought
+        return keep(*run())
+    for count in range(0, int(solver.value(split)) - 1, -1):
+        probe = model.new_bool_var(f"probe_split_{-count}")
+        model.add(split >= count).only_enforce_if(probe)
+        model.add_assumptions([probe])
+        engine, status = run()
+        model.clear_assumptions()
+        if status == cp_model.INFEASIBLE:
+            model.add(split <= count - 1)
+            continue
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            model.add(split >= count)
+        return keep(engine, status)
     return solver, False
 
 

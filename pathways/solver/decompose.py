@@ -41,8 +41,7 @@ from pathways.solver.problem import (
     Node,
     Problem,
     Solution,
-    objective,
-    tie_break,
+    ranking,
 )
 
 
@@ -221,12 +220,7 @@ def solve_split(
     if not met_all:
         return apart
     together = _join(problem, links, parts, answers)
-    return max(together, apart, key=lambda answer: _rank(problem, answer))
-
-
-def _rank(problem: Problem, answer: Solution) -> tuple[int, ...]:
-    """An answer's objective vector, then its tie-break (larger is better)."""
-    return (*objective(problem, answer.met, answer.uses), -tie_break(problem, answer.uses))
+    return max(together, apart, key=lambda answer: ranking(problem, answer.met, answer.uses))
 
 
 def _join(

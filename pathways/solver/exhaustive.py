@@ -15,10 +15,9 @@ from pathways.solver.problem import (
     Problem,
     Solution,
     check_order,
-    objective,
+    ranking,
     subtree_leaves,
     takes_parts,
-    tie_break,
 )
 
 # --------------------------------------------------------------------------- exhaustive
@@ -240,7 +239,7 @@ def solve_exhaustive(problem: Problem) -> Solution:
                     continue
             met, _ = result
             uses = {(leaf, k): u for leaf, taken in alloc.items() for k, u in taken.items()}
-            score = (*objective(problem, met, uses), -tie_break(problem, uses))
+            score = ranking(problem, met, uses)
             if best is None or score > best[0]:
                 best = (score, Solution(met=met, active=_full_active(nodes, active), uses=uses))
     if best is None:  # without forced placements the empty allocation is always feasible

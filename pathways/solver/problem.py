@@ -232,6 +232,14 @@ def tie_break(problem: Problem, uses: Mapping[tuple[int, str], int]) -> int:
     return sum(1 + rank[key] for _, key in uses)
 
 
+def ranking(
+    problem: Problem, met: Sequence[bool], uses: Mapping[tuple[int, str], int]
+) -> tuple[int, ...]:
+    """An allocation's :func:`objective` terms followed by its negated :func:`tie_break`: of
+    two allocations the one with the larger ranking is the better."""
+    return (*objective(problem, met, uses), -tie_break(problem, uses))
+
+
 # --------------------------------------------------------------------------- helpers
 
 
