@@ -33,7 +33,7 @@ from pathways.solver import (
     solve_electives,
     tie_break,
 )
-from pathways.solver.electives import _least_named, relax
+from pathways.solver.electives import _least_named, _surely_met, relax
 
 
 def named_solver(relaxed: Problem) -> Solution:
@@ -265,7 +265,44 @@ def test_a_met_requirement_takes_its_need_in_part_or_its_lightest_whole_choice()
             Node(kind="credits", need=3, options=(("h1",),)),
         ),
     )
-    assert _least_named(problem) == [8, 3, 5]
+    assert _least_named(problem, _surely_met(problem, True, 0)) == [8, 3, 5]
+
+
+def test_a_requirement_every_best_allocation_meets_holds_its_least_credit() -> None:
+    # The goal can never be met (a required holding is missing) and keeps its whole total in
+    # reserve, so only the inner composite (total 6) holds electives. Its named 3 credits
+    # could lie mostly outside it (the outer requirement may take up to 5), but every
+    # requirement that can be met is met by the best allocations, the inner one included,
+    # so it holds at least 3: its electives hold at most 3, which e1 fills.
+    items = (Item("h0", 3, 0), Item("h1", 3, 1), Item("e1", 3, 2), Item("e2", 3, 3))
+    every = tuple((item.key,) for item in items)
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 4, 5, 6), total=20, reserve=20),
+            Node(kind="all", children=(2, 3), total=6),
+            Node(kind="credits", need=3, options=(("h0",), ("h1",))),
+            Node(kind="credits", need=6, options=every, elective_of=1),
+            Node(kind="has", need=1),
+            Node(kind="credits", need=3, options=(("h0",), ("h1",), ("e2",))),
+            Node(kind="credits", need=20, options=every, elective_of=0),
+        ),
+    )
+    assert _surely_met(problem, False, 3) == [False, True, True, False, False, True, False]
+    answer = proven(problem)
+    assert not answer.met[0]
+    assert answer.uses == {(2, "h0"): 3, (3, "e1"): 3, (5, "h1"): 3}
+
+
+def test_electives_take_the_heaviest_of_two_exclusive_holdings() -> None:
+    # A source (s, 1 credit, listed first) and the grant it earned (g, 4 credits) may not
+    # both apply. With room for everything, the electives take the grant: taking the source
+    # first, as the order of the holdings would, loses 3 credits.
+    items = (Item("h0", 3, 0), Item("s", 1, 1), Item("g", 4, 2))
+    named = Node(kind="has", need=1, options=(("h0",),))
+    problem = replace(one_requirement(12, named, items, "s g"), exclusive=(("s", "g"),))
+    answer = proven(problem)
+    assert answer.uses == {(1, "h0"): 3, (2, "g"): 4}
 
 
 def test_an_inner_composite_holds_the_named_credit_nothing_outside_it_can_take() -> None:

@@ -18,8 +18,9 @@ alone. :func:`solve_electives` tests that, exactly:
    allocation equal to it on those terms can reach.
 2. *The fill*: ``R``'s answer, then every elective leaf in catalog order (a composite's own
    electives are listed after the composites inside it) takes what the named requirements
-   left, up to its room: everything when it fits, else the cheapest whole holdings that fill
-   the room exactly, else by rank with the last holding divided.
+   left, up to its room: everything when it fits (of holdings that exclude each other, the
+   choice that applies most), else the cheapest whole holdings that fill the room exactly,
+   else by rank with the last holding divided.
 3. *The certificate*: the joined allocation ``A`` is feasible (read by the reference's own
    evaluation), equals ``R``'s optimum on goal met, requirements met and named credit, and
    on split holdings and catalog order, and either
@@ -196,7 +197,7 @@ def _known(
     ]
     if not first:
         return ()
-    most = _elective_bound(problem, bound[2], bound[0] == 1)
+    most = _elective_bound(problem, bound)
     if most is not None and any(terms[3] == most for terms in first):
         return (*bound[:3], most)
     return tuple(bound[:3])
@@ -466,10 +467,13 @@ class _Room:
         room = _elective_room(self.problem, self.below, frozenset(_indices(active)), uses, leaf)
         keys = sorted((option[0] for option in nodes[leaf].options), key=self._rank)
         keys = [key for key in keys if self.left[key] > 0 and key not in self.excluded]
-        if 0 < room < sum(self.left[key] for key in keys):
+        short = 0 < room < sum(self.left[key] for key in keys)
+        if short or (room > 0 and _pairs(self.problem, set(keys))):
+            # Too little room for all, or exclusive holdings among them: the cheapest whole
+            # holdings that fill it (with room for all, the heaviest choice of each group).
             free = [key for key in keys if self.unlimited(leaf, key, keys)]
             chosen = self.cheapest(free, room, "exactly") or self.cheapest(
-                free, room, "at_most" if self.whole else "at_least"
+                free, room, "at_least" if short and not self.whole else "at_most"
             )
             if chosen is not None:
                 keys = chosen
@@ -530,7 +534,7 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     # nothing. Every allocation equal so far then applies the same units: with no split, whole
     # holdings summing to them; when no whole holdings sum to them, at least one split, and
     # holdings covering them. The cheapest such choice bounds the tie-break.
-    if bound[4] != 0 or reached[3] != _elective_bound(problem, bound[2], bound[0] == 1):
+    if bound[4] != 0 or reached[3] != _elective_bound(problem, bound):
         return False
     exact = _cheapest_sum(choices, applied)
     if reached[4] == 0:
@@ -548,22 +552,24 @@ def _named_parts(problem: Problem) -> bool:
     return any(node.split and node.elective_of is None for node in problem.nodes)
 
 
-def _elective_bound(problem: Problem, named: int, goal_met: bool) -> int | None:
-    """The most elective credit an allocation with ``named`` units in named requirements can
-    have (and, with ``goal_met``, the goal met), when the root has free electives: they fill
-    only below the root's total, so either the total less ``named``, or (the root's electives
-    empty) what the composites inside can hold; each inner composite holds at most its total
-    less the named credit it must hold — what its named leaves apply at least when the goal is
-    met (:func:`_least_named`), and ``named`` less the most the named leaves outside it can
-    apply (:func:`_most_named`) — or what the composites inside it hold. None when the root
-    has no free electives of its own."""
+def _elective_bound(problem: Problem, bound: Sequence[int]) -> int | None:
+    """The most elective credit an allocation equal to ``bound`` (the relaxation's optimum)
+    on goal met, requirements met and named credit can have, when the root has free
+    electives: they fill only below the root's total, so either the total less the named
+    credit, or (the root's electives empty) what the composites inside can hold; each inner
+    composite holds at most its total less the named credit it must hold — what its named
+    leaves that every such allocation meets apply at least (:func:`_surely_met`,
+    :func:`_least_named`), and the named credit less the most the named leaves outside it
+    can apply (:func:`_most_named`) — or what the composites inside it hold. None when the
+    root has no free electives of its own."""
+    goal_met, named_met, named = bound[0] == 1, bound[1], bound[2]
     nodes = problem.nodes
     owners = sorted({node.elective_of for node in nodes if node.elective_of is not None})
     if not owners or owners[0] != 0:
         return None
     parent = {child: index for index, node in enumerate(nodes) for child in node.children}
     never = _never_met(problem)
-    least = _least_named(problem) if goal_met else [0] * len(nodes)
+    least = _least_named(problem, _surely_met(problem, goal_met, named_met))
     most_named = _most_named(problem)
     holds = {owner: 0 for owner in owners}  # what the owners inside each owner can hold
 
@@ -628,34 +634,51 @@ def _least_reaching(weights: list[int], need: int) -> int:
     return need + (above & -above).bit_length() - 1 if above else need
 
 
-def _least_named(problem: Problem) -> list[int]:
+def _least_named(problem: Problem, sure: list[bool]) -> list[int]:
     """For every node, the fewest units the named leaves below it (not overlays) apply in any
-    allocation that meets the goal: the goal met, every named child of a met ``all`` that is
-    not waived is met, and a met leaf applies at least its need (a ``credits`` leaf taking
-    parts), the lightest choice of its options reaching its need (one taking holdings whole),
-    its lightest option (``has``) or its ``need`` lightest options (``count``)."""
+    allocation that meets every node ``sure`` marks (:func:`_surely_met`): such a leaf, unless
+    waived, applies at least its need (a ``credits`` leaf taking parts), the lightest choice of
+    its options reaching its need (one taking holdings whole), its lightest option (``has``)
+    or its ``need`` lightest options (``count``)."""
     nodes = problem.nodes
     units = {item.key: item.units for item in problem.items}
-    met = [False] * len(nodes)
-    met[0] = not nodes[0].waived
     least = [0] * len(nodes)
-    for index, node in enumerate(nodes):  # parents come before their children
-        if not met[index]:
+    for index, node in enumerate(nodes):
+        if not sure[index] or node.kind not in LEAF_KINDS or node.overlay or node.waived:
             continue
-        if node.kind == "all":
-            for child in node.children:
-                met[child] = nodes[child].elective_of is None and not nodes[child].waived
-        elif node.kind in LEAF_KINDS and not node.overlay:
-            weights = sorted(sum(units[key] for key in option) for option in node.options)
-            if node.kind == "credits":
-                least[index] = node.need if node.split else _least_reaching(weights, node.need)
-            elif node.kind == "has":
-                least[index] = weights[0] if weights else 0
-            elif node.kind == "count":
-                least[index] = sum(weights[: node.need])
+        weights = sorted(sum(units[key] for key in option) for option in node.options)
+        if node.kind == "credits":
+            least[index] = node.need if node.split else _least_reaching(weights, node.need)
+        elif node.kind == "has":
+            least[index] = weights[0] if weights else 0
+        elif node.kind == "count":
+            least[index] = sum(weights[: node.need])
     for index in reversed(range(len(nodes))):
         least[index] += sum(least[child] for child in nodes[index].children)
     return least
+
+
+def _surely_met(problem: Problem, goal_met: bool, named_met: int) -> list[bool]:
+    """For every node, whether every allocation that meets ``named_met`` named requirements
+    (and, with ``goal_met``, the goal) meets it: when no more than that many named
+    requirements can be met at all (:func:`_never_met` rules out the rest), each of them; with
+    the goal met, the goal; and every named child, not waived, of such an ``all`` that is not
+    waived itself."""
+    nodes = problem.nodes
+    never = _never_met(problem)
+    candidates = [i for i, node in enumerate(nodes) if node.elective_of is None and not never[i]]
+    met = [False] * len(nodes)
+    if len(candidates) == named_met:
+        for index in candidates:
+            met[index] = True
+    met[0] = met[0] or (goal_met and not nodes[0].waived)
+    for index, node in enumerate(nodes):  # parents come before their children
+        if met[index] and node.kind == "all" and not node.waived:
+            for child in node.children:
+                met[child] = met[child] or (
+                    nodes[child].elective_of is None and not nodes[child].waived
+                )
+    return met
 
 
 Choices = list[list[tuple[int, int, tuple[str, ...]]]]
