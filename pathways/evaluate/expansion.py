@@ -27,11 +27,11 @@ from pathways.errors import LocatedError, RecordError, UnknownIdError, suggest
 from pathways.evaluate.holdings import Held, grade_point_average
 from pathways.evaluate.matching import (
     Context,
+    FilterTest,
     Mods,
     PoolIndex,
     check_mods,
     describe_filter,
-    matches,
     options_for,
 )
 from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
@@ -164,9 +164,8 @@ class Builder(Visitor[Place, int]):
             else 0,
         )
         for limit in cred.limits:
-            keys = frozenset(
-                h.key for h in self.pool if matches(self.ctx, h, limit.from_, cred.issuer)
-            )
+            test = FilterTest.of(limit.from_)
+            keys = frozenset(h.key for h in self.pool if test(self.ctx, h, cred.issuer))
             if limit.max_credits is not None:
                 self.limits.append(
                     solver.Limit(index, keys, max_units=self.units(limit.max_credits))
@@ -250,10 +249,11 @@ class Builder(Visitor[Place, int]):
             default = f"{req.count} of {what}"
         label = req.label or default
         index = self._reserve(NodeInfo(label=label, req=req, mods=context.mods, flt=flt))
+        test = FilterTest.of(flt)
         options = [
             (candidate.key,)
             for candidate in self.pool
-            if matches(self.ctx, candidate, flt, context.owner.issuer)
+            if test(self.ctx, candidate, context.owner.issuer)
             and not (kind == "credits" and candidate.credits <= 0)
             and self._eligible(candidate, context.mods, index)
         ]

@@ -198,38 +198,67 @@ def options_for(
 
 
 def matches(ctx: Context, held: Held, flt: Filter, self_inst: str | None) -> bool:
-    """Whether ``held`` passes every key of the filter (``docs/semantics.md#requirements``)."""
-    if flt.ids is not None:
-        ids = set(flt.ids)
-        if held.credential not in ids and not (
-            ids & set(ctx.catalog.member_of.get(held.credential or "", ()))
+    """Whether ``held`` passes every key of the filter (``docs/semantics.md#requirements``).
+    To ask about many holdings, build the filter's :class:`FilterTest` once."""
+    return FilterTest.of(flt)(ctx, held, self_inst)
+
+
+_SINGLE_KEYS = ("kind", "subject", "level", "issuer", "via", "badge_type")
+"""The filter keys a holding's attribute of the same name must be one of."""
+
+
+@dataclass(frozen=True, slots=True)
+class FilterTest:
+    """A filter read once for many :func:`matches` questions (the same answers): each key's
+    accepted values as a set, the keys it does not give left out."""
+
+    ids: frozenset[str] | None
+    single: tuple[tuple[str, frozenset[str | None]], ...]
+    tags: frozenset[str] | None
+    earned_at: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, flt: Filter) -> FilterTest:
+        """The test of ``flt``."""
+        single = tuple(
+            (name, frozenset(values))
+            for name in _SINGLE_KEYS
+            if (values := getattr(flt, name)) is not None
+        )
+        return cls(
+            ids=None if flt.ids is None else frozenset(flt.ids),
+            single=single,
+            tags=None if flt.tags is None else frozenset(flt.tags),
+            earned_at=flt.earned_at,
+        )
+
+    def __call__(self, ctx: Context, held: Held, self_inst: str | None) -> bool:
+        """Whether ``held`` passes (``self_inst``: the institution ``self`` stands for)."""
+        ids = self.ids
+        if (
+            ids is not None
+            and held.credential not in ids
+            and ids.isdisjoint(ctx.catalog.member_of.get(held.credential or "", ()))
         ):
             return False
-    single: tuple[tuple[tuple[str, ...] | None, str | None], ...] = (
-        (flt.kind, held.kind),
-        (flt.subject, held.subject),
-        (flt.level, held.level),
-        (flt.issuer, held.issuer),
-        (flt.via, held.via),
-        (flt.badge_type, held.badge_type),
-    )
-    if any(wanted is not None and value not in wanted for wanted, value in single):
-        return False
-    if flt.tags is not None and not set(flt.tags) & set(held.tags):
-        return False
-    if flt.earned_at is not None:
-        local = not held.granted and self_inst is not None and held.at == self_inst
-        ok = False
-        for place in flt.earned_at:
-            if place == "self":
-                ok = ok or local
-            elif place == "other":
-                ok = ok or not local
-            else:
-                ok = ok or (held.at == place and not held.granted)
-        if not ok:
+        for name, wanted in self.single:
+            if getattr(held, name) not in wanted:
+                return False
+        if self.tags is not None and self.tags.isdisjoint(held.tags):
             return False
-    return True
+        if self.earned_at is not None:
+            local = not held.granted and self_inst is not None and held.at == self_inst
+            ok = False
+            for place in self.earned_at:
+                if place == "self":
+                    ok = ok or local
+                elif place == "other":
+                    ok = ok or not local
+                else:
+                    ok = ok or (held.at == place and not held.granted)
+            if not ok:
+                return False
+        return True
 
 
 def describe_filter(flt: Filter, tags: Mapping[str, Tag] | None = None) -> str:

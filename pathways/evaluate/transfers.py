@@ -28,10 +28,10 @@ from pathways.catalog.model import (
 from pathways.evaluate.holdings import Held, Prepared, native_at
 from pathways.evaluate.matching import (
     Context,
+    FilterTest,
     Mods,
     PoolIndex,
     check_mods,
-    matches,
     options_for,
 )
 from pathways.evaluate.results import GrantedCredit, TransferLine, number
@@ -151,8 +151,9 @@ class _Choices(Visitor[Mods, Choices]):
     def filtered(self, req: Requirement, context: Mods) -> Choices:
         flt = req.from_ or Filter()
         matching = []
+        test = FilterTest.of(flt)
         for held in sorted(self.pool, key=lambda h: (h.earned or date.min, h.key)):
-            if not matches(self.ctx, held, flt, None):
+            if not test(self.ctx, held, None):
                 continue
             failure = check_mods(held, context, self.ctx.as_of)
             if failure is None:

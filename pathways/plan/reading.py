@@ -22,8 +22,8 @@ from pathways.evaluate.expansion import goal_builder, solver_items
 from pathways.evaluate.explain import decide
 from pathways.evaluate.holdings import Held, grade_point_average
 from pathways.evaluate.matching import (
+    FilterTest,
     describe_filter,
-    matches,
 )
 from pathways.evaluate.transfers import TransferResult
 
@@ -503,7 +503,7 @@ def _why_leaf(space: Space, info: Any, node: solver.Node) -> list[tuple[str, str
         return _why_id(space, info.target)
     flt: Filter = info.flt or Filter()
     what = describe_filter(flt, space.catalog.tags)
-    loose = flt.model_copy(update={"earned_at": None})
+    loose = FilterTest.of(flt.model_copy(update={"earned_at": None}))
     found: list[tuple[str, str]] = []
     index = catalog_index(space.catalog)
     for issuer in sorted(index.by_issuer):
@@ -511,7 +511,7 @@ def _why_leaf(space: Space, info: Any, node: solver.Node) -> list[tuple[str, str
             if ident in space.candidates or ident in space.valid_ids:
                 continue
             cred = space.catalog.credential(ident, on=space.ctx.as_of)
-            if not matches(space.ctx, candidate_held(cred, space.ctx.as_of, None), loose, None):
+            if not loose(space.ctx, candidate_held(cred, space.ctx.as_of, None), None):
                 continue
             if ident in space.elsewhere or issuer not in space.allowed:
                 found.append(("elsewhere", f"{issuer} {ident}"))

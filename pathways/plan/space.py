@@ -30,12 +30,12 @@ from pathways.evaluate.expansion import goal_version, nested_composites
 from pathways.evaluate.holdings import Held, Prepared, native_at, own_credit_in_goals, prepare
 from pathways.evaluate.matching import (
     Context,
+    FilterTest,
     Mods,
     PoolIndex,
     check_mods,
     describe_filter,
     evaluation_context,
-    matches,
     options_for,
 )
 from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
@@ -191,8 +191,9 @@ class _Relevance(Visitor[Mods, None]):
 
     def filter(self, flt: Filter, mods: Mods) -> None:
         loose = flt.model_copy(update={"earned_at": None})
+        test = FilterTest.of(loose)
         for held in self.universe:
-            if matches(self.ctx, held, loose, None):
+            if test(self.ctx, held, None):
                 assert held.credential is not None
                 self.credential(held.credential, mods)
         if loose in self._filters:
@@ -201,21 +202,21 @@ class _Relevance(Visitor[Mods, None]):
         for rule in self.rules_here.values():
             if rule.id in self.rules:
                 continue  # already relevant: nothing more to learn from its grants
-            if any(self._grant_could_match(rule, p, g, loose) for p, g in enumerate(rule.grants)):
+            if any(self._grant_could_match(rule, p, g, test) for p, g in enumerate(rule.grants)):
                 self.rule(rule.id)
 
     def _grant_could_match(
-        self, rule: TransferRule, position: int, grant: Any, flt: Filter
+        self, rule: TransferRule, position: int, grant: Any, test: FilterTest
     ) -> bool:
         if grant.credits == "as_earned":
             # Its subject and level are the source's; block credit never matches an id list.
-            return flt.ids is None
+            return test.ids is None
         held = self._grants.get((rule.id, position))
         if held is None:
             fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
             held = grant_holding(self.ctx, fired, position, grant)
             self._grants[(rule.id, position)] = held
-        return matches(self.ctx, held, flt, None)
+        return test(self.ctx, held, None)
 
     def electives(self) -> None:
         if self._electives:
@@ -643,11 +644,11 @@ class _Meets(Visitor[_MeetsAt, bool]):
     def filtered(self, req: Requirement, context: _MeetsAt) -> bool:
         ctx, (mods, self_inst, _) = self.ctx, context
         kind = req.kind
-        flt = req.from_ or Filter()
+        test = FilterTest.of(req.from_ or Filter())
         matching = [
             h
             for h in self.pool
-            if matches(ctx, h, flt, self_inst)
+            if test(ctx, h, self_inst)
             and check_mods(h, mods, ctx.as_of) is None
             and not (kind == "credits" and h.credits <= 0)
         ]
