@@ -33,7 +33,7 @@ from pathways.solver import (
     solve_electives,
     tie_break,
 )
-from pathways.solver.electives import _least_named, _surely_met, relax
+from pathways.solver.electives import _fill, _least_named, _surely_met, relax
 
 
 def named_solver(relaxed: Problem) -> Solution:
@@ -303,6 +303,29 @@ def test_electives_take_the_heaviest_of_two_exclusive_holdings() -> None:
     problem = replace(one_requirement(12, named, items, "s g"), exclusive=(("s", "g"),))
     answer = proven(problem)
     assert answer.uses == {(1, "h0"): 3, (2, "g"): 4}
+
+
+def test_a_later_elective_counts_what_an_earlier_one_left_of_a_holding() -> None:
+    # The inner electives (total 2) take 2 of x (5). The goal's electives then have 6 of room:
+    # what is left of x (3) and y (3) fill it exactly at the least tie-break; counting x
+    # whole (5) instead, the fill would take y and u, spending more.
+    items = (Item("x", 5, 0), Item("y", 3, 2), Item("u", 3, 3), Item("v", 1, 9))
+    every = tuple((item.key,) for item in items)
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 3), total=8),
+            Node(kind="all", children=(2,), total=2),
+            Node(kind="credits", need=2, options=every, elective_of=1),
+            Node(kind="credits", need=8, options=every, elective_of=0),
+        ),
+    )
+    relaxed = relax(problem)
+    assert relaxed is not None
+    uses, _ = _fill(problem, relaxed, solve(relaxed.problem), whole=False)
+    assert uses == {(2, "x"): 2, (3, "x"): 3, (3, "y"): 3}
+    assert_agree(problem, solve(problem))
+    assert tie_break(problem, uses) == tie_break(problem, solve_cpsat(problem).uses)
 
 
 def test_an_inner_composite_holds_the_named_credit_nothing_outside_it_can_take() -> None:

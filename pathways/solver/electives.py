@@ -504,8 +504,10 @@ class _Room:
     def cheapest(self, keys: list[str], room: int, reach: Reach) -> list[str] | None:
         """The cheapest (tie-break) whole holdings among ``keys`` that fill ``room`` units as
         ``reach`` says (see :func:`_cheapest_sum`; with ``at_least`` the last by rank is then
-        taken in part), no exclusive pair together, by rank; None when there are none."""
-        choices = _alternatives(self.problem, [self.items[key] for key in keys])
+        taken in part), no exclusive pair together, by rank; None when there are none. A
+        holding counts with what is left of it (an earlier leaf may have taken part)."""
+        items = [replace(self.items[key], units=self.left[key]) for key in keys]
+        choices = _alternatives(self.problem, items)
         if choices is None:
             return None
         found = _cheapest_sum(choices, room, reach)
