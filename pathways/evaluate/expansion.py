@@ -307,6 +307,12 @@ class Builder(Visitor[Place, int]):
                     options.append((h.key,))
                 if exc.kind == "apply_here":
                     forced.append(h.key)
+        if (
+            need == node.need
+            and len(options) == len(node.options)
+            and len(forced) == len(node.forced)
+        ):
+            return node  # no exception names it (the usual case)
         return replace(node, options=tuple(options), forced=tuple(forced), need=need)
 
     def check_exceptions(self, goal: str) -> None:
@@ -484,10 +490,13 @@ def goal_builder(
     allowed_for = {
         h.key: h.counts_toward is None or bool(set(h.counts_toward) & nests) for h in pool
     }
-    gpa_all = grade_point_average(graded)
+    averages: dict[str | None, float | None] = {}  # scope → GPA, read when a minimum asks
 
     def gpa_for(cred: Credential) -> float | None:
-        return gpa_all if cred.gpa_scope == "all" else grade_point_average(graded, cred.issuer)
+        scope = None if cred.gpa_scope == "all" else cred.issuer
+        if scope not in averages:
+            averages[scope] = grade_point_average(graded, scope)
+        return averages[scope]
 
     builder = Builder(
         ctx,

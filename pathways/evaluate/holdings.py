@@ -420,6 +420,10 @@ def _checker(resolver: Any) -> Callable[..., Any] | None:
     return partial(check_badge, resolver=resolver)
 
 
+_GRADE_FRACTIONS = {grade: Fraction(str(points)) for grade, points in GRADE_POINTS.items()}
+"""Each letter grade's quality points, exactly (as its decimal reads)."""
+
+
 def grade_point_average(held: Iterable[Held], scope_inst: str | None = None) -> float | None:
     """Quality points over attempted credits of the letter-graded own courses in ``held``
     (pass :attr:`Prepared.graded`), only those earned at ``scope_inst`` when given; None when
@@ -432,7 +436,7 @@ def grade_point_average(held: Iterable[Held], scope_inst: str | None = None) -> 
         if scope_inst is not None and h.at != scope_inst:
             continue
         weight = h.cred.credits if h.cred is not None else h.credits
-        points += Fraction(str(GRADE_POINTS[h.grade])) * weight
+        points += _GRADE_FRACTIONS[h.grade] * weight
         hours += weight
     return float(points / hours) if hours else None
 

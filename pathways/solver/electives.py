@@ -345,13 +345,12 @@ def _elective_room(
     nodes = problem.nodes
     owner = nodes[leaf].elective_of or 0
     composite = nodes[owner]
+    inside = set(below[owner])
     room = composite.total - sum(
-        units
-        for (other, _), units in uses.items()
-        if other in below[owner] and not nodes[other].overlay
+        units for (other, _), units in uses.items() if other in inside and not nodes[other].overlay
     )
     if composite.reserve > 0:
-        met = allocation_met(problem, active, uses)
+        met = allocation_met(problem, active, uses, below)
         if met is None or not all(met[c] for c in composite.children if c != leaf):
             held = sum(units for (other, _), units in uses.items() if other == leaf)
             room = min(room, composite.total - composite.reserve - held)

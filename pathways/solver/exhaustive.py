@@ -151,12 +151,13 @@ def _evaluate(
             if leaf != skip and not nodes[leaf].overlay
         )
 
-    for group in problem.exclusive:
-        used = [
-            k for k in group if any(k in alloc[leaf] for leaf in alloc if not nodes[leaf].overlay)
-        ]
-        if len(used) > 1:
-            return None
+    if problem.exclusive:
+        applied_keys = {
+            key for leaf, taken in alloc.items() if not nodes[leaf].overlay for key in taken
+        }
+        for group in problem.exclusive:
+            if sum(key in applied_keys for key in group) > 1:
+                return None
     for limit in problem.limits:
         amount = _limit_amount(problem, limit, alloc, below)
         if limit.max_units is not None and amount > limit.max_units:
@@ -312,17 +313,22 @@ def _evaluate_scope_unmet(
 
 
 def allocation_met(
-    problem: Problem, active: frozenset[int], uses: Mapping[tuple[int, str], int]
+    problem: Problem,
+    active: frozenset[int],
+    uses: Mapping[tuple[int, str], int],
+    below: list[list[int]] | None = None,
 ) -> tuple[bool, ...] | None:
     """The met flag of every node under one allocation (``uses`` as in :class:`Solution`, by
     active leaves only, each use a whole option or a part a leaf may take), read as the
     reference reads it: a scope whose minimum-credit limit fails is unmet. None when the
     allocation is infeasible (an item over-used, a limit or exclusive group broken, free
-    electives past their room)."""
+    electives past their room). ``below``: the problem's :func:`subtree_leaves`, when the
+    caller has them."""
     alloc: dict[int, dict[str, int]] = {}
     for (leaf, key), units in uses.items():
         alloc.setdefault(leaf, {})[key] = units
-    below = subtree_leaves(problem)
+    if below is None:
+        below = subtree_leaves(problem)
     result = _evaluate(problem, active, alloc, below)
     if result is None:
         result = _evaluate_scope_unmet(problem, active, alloc, below)
