@@ -197,20 +197,15 @@ def options_for(
     return options
 
 
-def matches(ctx: Context, held: Held, flt: Filter, self_inst: str | None) -> bool:
-    """Whether ``held`` passes every key of the filter (``docs/semantics.md#requirements``).
-    To ask about many holdings, build the filter's :class:`FilterTest` once."""
-    return FilterTest.of(flt)(ctx, held, self_inst)
-
-
 _SINGLE_KEYS = ("kind", "subject", "level", "issuer", "via", "badge_type")
 """The filter keys a holding's attribute of the same name must be one of."""
 
 
 @dataclass(frozen=True, slots=True)
 class FilterTest:
-    """A filter read once for many :func:`matches` questions (the same answers): each key's
-    accepted values as a set, the keys it does not give left out."""
+    """Whether a holding passes every key of a filter (``docs/semantics.md#requirements``),
+    the filter read once for the many holdings a requirement asks about: each key's accepted
+    values as a set, the keys it does not give left out."""
 
     ids: frozenset[str] | None
     single: tuple[tuple[str, frozenset[str | None]], ...]
