@@ -170,6 +170,9 @@ def _component(
     for old in order[1:]:
         node = nodes[old]
         owner_of = node.elective_of
+        if not node.children and owner_of is None:
+            renumbered.append(node)  # a leaf names no other node
+            continue
         renumbered.append(
             replace(
                 node,

@@ -96,7 +96,9 @@ def relax(problem: Problem) -> Relaxed | None:
     new = {old: position for position, old in enumerate(kept)}
     short = _short_of_total(problem)
     relaxed = tuple(
-        replace(
+        nodes[old]  # a leaf: nothing to renumber or relax
+        if not (nodes[old].children or nodes[old].total or nodes[old].reserve or short[old])
+        else replace(
             nodes[old],
             children=tuple(new[c] for c in nodes[old].children if c in new),
             total=0,
