@@ -66,6 +66,7 @@ from pathways.solver.problem import (
     Problem,
     Solution,
     objective,
+    ranking,
     subtree_leaves,
     tie_break,
 )
@@ -162,6 +163,8 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
     named = solve_named(relaxed.problem)
     if not (named.optimal and named.preferences_proven):
         return Attempt()  # the bounds on the later terms would not be proven
+    bound = objective(relaxed.problem, named.met, named.uses)
+    most = _elective_bound(problem, bound)
     filled = []
     for whole in (False, True):
         uses, active = _fill(problem, relaxed, named, whole=whole)
@@ -169,11 +172,11 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
         if met is None:
             continue
         joined = Solution(met=met, active=tuple(active), uses=uses)
-        if _proven(problem, relaxed.problem, named, joined):
+        if _proven(problem, relaxed.problem, named, bound, most, joined):
             return Attempt(answer=joined)
         filled.append(joined)
-    known = _known(problem, relaxed.problem, named, filled)
-    found = [_settler(problem, relaxed.problem, named, joined) for joined in filled]
+    known = _known(bound, most, [objective(problem, f.met, f.uses) for f in filled])
+    found = [_settler(problem, relaxed.problem, named, bound, joined) for joined in filled]
     settlers = [settler for settler in found if settler is not None]
     if not settlers:
         return Attempt(known=known)
@@ -185,35 +188,30 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
 
 
 def _known(
-    problem: Problem, relaxed: Problem, named: Solution, filled: list[Solution]
+    bound: Sequence[int], most: int | None, filled: list[tuple[int, ...]]
 ) -> tuple[int, ...]:
-    """The optimum's first terms, as far as a filled allocation proves them: goal met,
-    requirements met and named credit when one reaches the relaxation's bound on them (which
-    no allocation passes), and the elective credit too when it also reaches
-    :func:`_elective_bound`; empty when none reaches the relaxation's bound."""
-    bound = objective(relaxed, named.met, named.uses)
-    first = [
-        terms
-        for terms in (objective(problem, joined.met, joined.uses) for joined in filled)
-        if terms[:3] == bound[:3]
-    ]
+    """The optimum's first terms, as far as a filled allocation (``filled``: their objective
+    terms) proves them: goal met, requirements met and named credit when one reaches the
+    relaxation's bound on them (``bound``, which no allocation passes), and the elective
+    credit too when it also reaches ``most`` (:func:`_elective_bound`); empty when none
+    reaches the relaxation's bound."""
+    first = [terms for terms in filled if terms[:3] == bound[:3]]
     if not first:
         return ()
-    most = _elective_bound(problem, bound)
     if most is not None and any(terms[3] == most for terms in first):
         return (*bound[:3], most)
     return tuple(bound[:3])
 
 
 def _settler(
-    problem: Problem, relaxed: Problem, named: Solution, joined: Solution
+    problem: Problem, relaxed: Problem, named: Solution, bound: Sequence[int], joined: Solution
 ) -> Settler | None:
     """Once the general solver proves the report's terms, ``joined`` when it is best on the
     later ones too: it reaches those terms, has the relaxation's catalog order, and either the
     relaxation's split holdings or one split more where no whole holdings can sum to the
     credit applied (and no named requirement takes parts). The fewest split holdings and the
-    best order are then ``joined``'s, by the bounds of the module docstring."""
-    bound = objective(relaxed, named.met, named.uses)
+    best order are then ``joined``'s, by the bounds of the module docstring (``bound``: the
+    relaxation's optimum, ``named``'s terms)."""
     reached = objective(problem, joined.met, joined.uses)
     if reached[:3] != bound[:3] or reached[5] != bound[5]:
         return None
@@ -322,10 +320,7 @@ def settle_electives(problem: Problem, solution: Solution) -> Solution:
     if uses is None:
         return solution
     met = allocation_met(problem, frozenset(_indices(solution.active)), uses)
-    if met is None or (objective(problem, met, uses), tie_break(problem, uses)) != (
-        objective(problem, solution.met, solution.uses),
-        tie_break(problem, solution.uses),
-    ):
+    if met is None or ranking(problem, met, uses) != ranking(problem, solution.met, solution.uses):
         return solution
     return replace(solution, met=met, uses=uses)
 
@@ -518,9 +513,17 @@ class _Room:
         return self.items[key].rank, key
 
 
-def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solution) -> bool:
-    """Whether ``joined`` meets every bound of the certificate (module docstring, step 3)."""
-    bound = objective(relaxed, named.met, named.uses)
+def _proven(
+    problem: Problem,
+    relaxed: Problem,
+    named: Solution,
+    bound: Sequence[int],
+    most: int | None,
+    joined: Solution,
+) -> bool:
+    """Whether ``joined`` meets every bound of the certificate (module docstring, step 3):
+    ``bound``, the relaxation's optimum (``named``'s terms), and ``most``, the elective credit
+    no allocation equal to it passes (:func:`_elective_bound`)."""
     reached = objective(problem, joined.met, joined.uses)
     if reached[:3] != bound[:3] or reached[5] != bound[5]:
         return False
@@ -537,7 +540,7 @@ def _proven(problem: Problem, relaxed: Problem, named: Solution, joined: Solutio
     # nothing. Every allocation equal so far then applies the same units: with no split, whole
     # holdings summing to them; when no whole holdings sum to them, at least one split, and
     # holdings covering them. The cheapest such choice bounds the tie-break.
-    if bound[4] != 0 or reached[3] != _elective_bound(problem, bound):
+    if bound[4] != 0 or reached[3] != most:
         return False
     exact = _cheapest_sum(choices, applied)
     if reached[4] == 0:

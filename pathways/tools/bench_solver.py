@@ -103,19 +103,19 @@ def speedup_vs_cpsat(
 
 
 @contextmanager
-def _allocations() -> Iterator[list[tuple[tuple[int, ...], int]]]:
-    """While open, every allocation :func:`pathways.solver.solve` returns, as its objective
-    vector followed by the negated tie-break (larger is better), in the order the calls
+def _allocations() -> Iterator[list[tuple[int, ...]]]:
+    """While open, every allocation :func:`pathways.solver.solve` returns, as its
+    :func:`~pathways.solver.problem.ranking` (larger is better), in the order the calls
     return (a solve inside a solve returns first)."""
     from pathways import solver
+    from pathways.solver.problem import ranking
 
-    seen: list[tuple[tuple[int, ...], int]] = []
+    seen: list[tuple[int, ...]] = []
     original = solver.solve
 
     def recorded(problem: solver.Problem, **options: Any) -> solver.Solution:
         answer = original(problem, **options)
-        score = solver.objective(problem, answer.met, answer.uses)
-        seen.append((score, -solver.tie_break(problem, answer.uses)))
+        seen.append(ranking(problem, answer.met, answer.uses))
         return answer
 
     solver.solve = recorded
