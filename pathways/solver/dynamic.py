@@ -79,11 +79,12 @@ def fits(problem: Problem) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Choice:
     """One thing a leaf may take: the holdings it uses (as a bit set, none for an overlay),
-    the bit set of holdings an exclusive group then forbids, whether the leaf is met, its
-    contribution to the objective, and the uses themselves."""
+    the bit set of holdings that must all be unused for it to be open (those and their
+    exclusive-group mates), whether the leaf is met, its contribution to the objective, and
+    the uses themselves."""
 
     mask: int
-    conflicts: int
+    blocks: int
     met: bool
     value: int
     uses: Mapping[str, int]
@@ -220,7 +221,7 @@ class _Table:
             + self.weights.get(index, 0) * credit * scale.order
             - sum(1 + self.items[key].rank for key in taken)
         )
-        return _Choice(mask, conflicts, met, value, taken)
+        return _Choice(mask, mask | conflicts, met, value, taken)
 
     def choices(self, tails: set[int]) -> dict[int, list[_Choice]] | None:
         """Every leaf's choices but the tails'; None past :data:`CHOICE_LIMIT` in all."""
@@ -376,6 +377,7 @@ _Memo = dict[tuple[int, int, tuple[int, ...]], tuple[int | None, "int | _Choice"
 (:data:`_SKIP`, :data:`_ENTER`, :data:`_CLOSE`) or the leaf's choice."""
 
 _SKIP, _ENTER, _CLOSE = -1, -2, -3
+_MET = (False, True)
 
 
 def solve_dynamic(problem: Problem) -> Solution | None:
@@ -434,14 +436,24 @@ def solve_dynamic(problem: Problem) -> Solution | None:
             else:
                 options = table.respond(index, used) if index in tails else choices[index]
                 table.spend(len(options))
+                # What follows a choice depends on whether it meets the leaf and, unless no
+                # later leaf could want a holding (``quiet``), on the holdings it takes.
+                rests = {met: stack if up < 0 else _tally(nodes[up], stack, met) for met in _MET}
+                quiet = not future[step + 1]
+                afters: dict[bool, int | None] = {}
                 for choice in options:
-                    if used & (choice.mask | choice.conflicts):
+                    if used & choice.blocks:
                         continue
-                    rest = stack if up < 0 else _tally(nodes[up], stack, choice.met)
-                    after = best(step + 1, used | choice.mask, rest)
+                    met = choice.met
+                    if not quiet:
+                        after = best(step + 1, used | choice.mask, rests[met])
+                    elif met in afters:
+                        after = afters[met]
+                    else:
+                        after = afters[met] = best(step + 1, 0, rests[met])
                     if after is None:
                         continue
-                    value = after + choice.value + (choice.met * scale.goal if index == 0 else 0)
+                    value = after + choice.value + (met * scale.goal if index == 0 else 0)
                     if top is None or value > top:
                         top, how = value, choice
         memo[key] = (top, how)
