@@ -883,7 +883,7 @@ def test_rules_skipped_for_a_pool_never_fire_on_it_nor_record_a_miss() -> None:
             pool = [h for h in prepared.valid if not native_at(h, institution)]
             index = PoolIndex.of(ctx, pool)
             rules = catalog.rules_at(institution)
-            read = {rule.id for rule in readers(ctx, rules, index)}
+            read = {rule.id for rule in readers(ctx, institution, index)}
             kept += len(read)
             for rule in rules:
                 if rule.id in read:

@@ -237,6 +237,15 @@ def _build_graph(data: _GraphData) -> nx.DiGraph:
 # --------------------------------------------------------------------------- the compiled catalog
 
 
+@dataclass(frozen=True, slots=True)
+class RuleReaders:
+    """An institution's transfer rules by what their ``when`` reads
+    (:meth:`CompiledCatalog.rule_readers`)."""
+
+    anyone: tuple[int, ...]
+    by_id: Mapping[str, tuple[int, ...]]
+
+
 class CompiledCatalog:
     """A validated, compiled catalog: immutable, picklable, shared read-only.
 
@@ -268,6 +277,7 @@ class CompiledCatalog:
         "_catalog",
         "_graph",
         "_image",
+        "_readers_at",
         "_rule_sources",
         "_rules_at",
         "_rules_at_ids",
@@ -304,6 +314,7 @@ class CompiledCatalog:
     tags: Mapping[str, Tag]
     _catalog: Catalog | None
     _graph: nx.DiGraph | _GraphData | _PendingGraph | Callable[[], _GraphData]
+    _readers_at: dict[str, RuleReaders]
     _rule_sources: dict[str, frozenset[str] | None]
     _rules_at: dict[str, tuple[TransferRule, ...]]
     _rules_at_ids: Mapping[str, tuple[str, ...]]
@@ -313,6 +324,7 @@ class CompiledCatalog:
 
     def __init__(self, **fields: Any) -> None:
         fields.setdefault("_rules_at", {})
+        fields.setdefault("_readers_at", {})
         fields.setdefault("_rule_sources", {})
         fields.setdefault("_image", None)
         missing = set(self.__slots__) - set(fields)
@@ -443,6 +455,26 @@ class CompiledCatalog:
         if rule_id not in self._rule_sources:
             self._rule_sources[rule_id] = fold(self.rules[rule_id].when, _Sources(self.member_of))
         return self._rule_sources[rule_id]
+
+    def rule_readers(self, institution: str) -> RuleReaders:
+        """:meth:`rules_at` ``institution`` indexed by what their ``when`` reads (see
+        :meth:`rule_sources`), built once per institution: ``anyone`` holds the positions (in
+        :meth:`rules_at` order) of the rules whose sources are None, ``by_id`` maps each id
+        some rule's sources name to the positions of those rules."""
+        found = self._readers_at.get(institution)
+        if found is None:
+            anyone: list[int] = []
+            by_id: dict[str, list[int]] = {}
+            for position, rule in enumerate(self.rules_at(institution)):
+                named = self.rule_sources(rule.id)
+                if named is None:
+                    anyone.append(position)
+                else:
+                    for ident in named:
+                        by_id.setdefault(ident, []).append(position)
+            found = RuleReaders(tuple(anyone), {k: tuple(v) for k, v in by_id.items()})
+            self._readers_at[institution] = found
+        return found
 
     def to_units(self, credits: Fraction | int) -> int:
         """``credits`` (semester hours) as a whole number of units (``credits * unit``).

@@ -12,7 +12,7 @@ guaranteed credit counts unless ``include_discretionary``. Audit and plan both u
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
@@ -217,7 +217,7 @@ def fire_rules(
     fired: list[Fired] = []
     pool = [h for h in prepared.valid if not native_at(h, institution)]
     index = PoolIndex.of(ctx, pool)
-    for rule in readers(ctx, catalog.rules_at(institution), index):  # sorted by id already
+    for rule in readers(ctx, institution, index):
         misses: dict[str, tuple[str, str]] = {}
         choices = when_choices(ctx, rule.when, pool, Mods(), misses=misses, index=index)
         if not choices:
@@ -252,10 +252,13 @@ def fire_rules(
     return TransferResult(fired=fired, granted=granted, reasons=reasons)
 
 
-def readers(ctx: Context, rules: Iterable[TransferRule], index: PoolIndex) -> list[TransferRule]:
-    """The rules of ``rules`` (in order) whose ``when`` may read a holding of the indexed
-    pool; :func:`when_choices` finds nothing and records no miss for the others (most of an
-    institution's rules, for most learners), so a caller may skip them. A rule is kept when
+def readers(
+    ctx: Context, institution: str, index: PoolIndex, among: Container[str] | None = None
+) -> list[TransferRule]:
+    """The rules at ``institution`` (of ids in ``among``, when given), in id order, whose
+    ``when`` may read a holding of the indexed pool; :func:`when_choices` finds nothing and
+    records no miss for the others (most of an institution's rules, for most learners), so a
+    caller may skip them. A rule is kept when
     :meth:`~pathways.catalog.compile.CompiledCatalog.rule_sources` is None or meets the
     pool's ids: each holding's credential, the equivalences it is a member of, and every id
     a holding substitutes for."""
@@ -263,10 +266,13 @@ def readers(ctx: Context, rules: Iterable[TransferRule], index: PoolIndex) -> li
     for target, substitutes in ctx.substitutes.items():
         if any(s in index.by_id for s in substitutes):
             borne.add(target)
-    sources = ctx.catalog.rule_sources
-    return [
-        rule for rule in rules if (named := sources(rule.id)) is None or not named.isdisjoint(borne)
-    ]
+    rules = ctx.catalog.rules_at(institution)
+    found = ctx.catalog.rule_readers(institution)
+    positions = set(found.anyone)
+    for ident in borne:
+        positions.update(found.by_id.get(ident, ()))
+    kept = (rules[position] for position in sorted(positions))
+    return [rule for rule in kept if among is None or rule.id in among]
 
 
 def _give(

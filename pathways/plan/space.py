@@ -449,7 +449,7 @@ def build_space(
         r for r in rules_here if r.id in relevance.rules or set(r.supersedes) & relevance.rules
     ]
     chosen = {r.id for r in rules}  # by id: comparing rule models field by field is slow
-    rules += _earning_rules(space, [r for r in rules_here if r.id not in chosen])
+    rules += _earning_rules(space, {r.id for r in rules_here} - chosen)
     _fill_rules(space, rules)
     _prune_unachievable(space, rules)
     return space
@@ -490,17 +490,20 @@ def _lowest_tier(ctx: Context, ident: str, relevance: _Relevance) -> float | Non
     return min((relevance.min_score[n] for n in names if n in relevance.min_score), default=None)
 
 
-def _earning_rules(space: Space, others: Sequence[TransferRule]) -> list[TransferRule]:
-    """The rules among ``others`` (none of whose grants can count toward the goal) that a
-    candidate can be a source of: a step still earns what they grant, which a least-credits
-    plan counts, so they join the model (their grants meet no requirement)."""
+def _earning_rules(space: Space, others: set[str]) -> list[TransferRule]:
+    """The rules of ids in ``others`` (rules at the goal's institution none of whose grants
+    can count toward the goal) that a candidate can be a source of: a step still earns what
+    they grant, which a least-credits plan counts, so they join the model (their grants meet
+    no requirement)."""
+    if not others or space.institution is None:
+        return []
     ctx = space.ctx
     sources = [
         h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != space.institution
     ]
     return [
         rule
-        for rule in readers(ctx, others, PoolIndex.of(ctx, sources))
+        for rule in readers(ctx, space.institution, PoolIndex.of(ctx, sources), others)
         if any(
             any(h.key.endswith("#plan") for h in option)
             for option in _source_choices(ctx, rule.when, sources)
