@@ -159,6 +159,8 @@ class _Table:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.items = {item.key: item for item in problem.items}
+        self.costs = {item.key: 1 + item.rank for item in problem.items}
+        """Each holding's share of the tie-break when a leaf uses it."""
         keys = {
             key
             for node in problem.nodes
@@ -203,23 +205,23 @@ class _Table:
         """Leaf ``index`` taking ``taken`` as one choice; None when it holds two holdings of
         one exclusive group or leaves out a forced one."""
         node = self.problem.nodes[index]
-        if not set(node.forced) <= set(taken):
+        if node.forced and not taken.keys() >= set(node.forced):
             return None
-        mask = conflicts = 0
+        mask = conflicts = credit = 0
         if not node.overlay:
-            for key in taken:
-                mask |= self.bits[key]
-                conflicts |= self.mates[key]
+            bits, mates = self.bits, self.mates
+            for key, units in taken.items():
+                mask |= bits[key]
+                conflicts |= mates[key]
+                credit += units
             if mask & conflicts:
                 return None
-        credit = 0 if node.overlay else sum(taken.values())
         met = _leaf_met(node, taken, self.items)
         scale = self.scale
         value = (
             met * scale.met
-            + credit * scale.credit
-            + self.weights.get(index, 0) * credit * scale.order
-            - sum(1 + self.items[key].rank for key in taken)
+            + credit * (scale.credit + self.weights.get(index, 0) * scale.order)
+            - sum(self.costs[key] for key in taken)
         )
         return _Choice(mask, mask | conflicts, met, value, taken)
 
@@ -377,7 +379,6 @@ _Memo = dict[tuple[int, int, tuple[int, ...]], tuple[int | None, "int | _Choice"
 (:data:`_SKIP`, :data:`_ENTER`, :data:`_CLOSE`) or the leaf's choice."""
 
 _SKIP, _ENTER, _CLOSE = -1, -2, -3
-_MET = (False, True)
 
 
 def solve_dynamic(problem: Problem) -> Solution | None:
@@ -438,19 +439,22 @@ def solve_dynamic(problem: Problem) -> Solution | None:
                 table.spend(len(options))
                 # What follows a choice depends on whether it meets the leaf and, unless no
                 # later leaf could want a holding (``quiet``), on the holdings it takes.
-                rests = {met: stack if up < 0 else _tally(nodes[up], stack, met) for met in _MET}
                 quiet = not future[step + 1]
+                rests: dict[bool, tuple[int, ...]] = {}
                 afters: dict[bool, int | None] = {}
                 for choice in options:
                     if used & choice.blocks:
                         continue
                     met = choice.met
+                    tallied = rests.get(met)
+                    if tallied is None:
+                        tallied = rests[met] = stack if up < 0 else _tally(nodes[up], stack, met)
                     if not quiet:
-                        after = best(step + 1, used | choice.mask, rests[met])
+                        after = best(step + 1, used | choice.mask, tallied)
                     elif met in afters:
                         after = afters[met]
                     else:
-                        after = afters[met] = best(step + 1, 0, rests[met])
+                        after = afters[met] = best(step + 1, 0, tallied)
                     if after is None:
                         continue
                     value = after + choice.value + (met * scale.goal if index == 0 else 0)
