@@ -866,8 +866,9 @@ def test_transfer_statement_says_how_an_unconverted_course_still_counts(tmp_path
 
 def test_rules_skipped_for_a_pool_never_fire_on_it_nor_record_a_miss() -> None:
     # fire_rules (and the planner) skip a rule whose `when` names no id a holding of the pool
-    # bears (`readers`); for every bundled learner at every institution, each skipped rule
-    # finds no source set and records no reason, so transfer reads exactly as before.
+    # bears (`readers`, through the catalog's index of rules by the ids they read); for every
+    # bundled learner at every institution, each skipped rule finds no source set and records
+    # no reason, so transfer reads exactly as before.
     from pathways.catalog.load import DEFAULT_CATALOG, load_record
     from pathways.evaluate.holdings import native_at, prepare
     from pathways.evaluate.matching import Mods, PoolIndex, evaluation_context
@@ -885,6 +886,17 @@ def test_rules_skipped_for_a_pool_never_fire_on_it_nor_record_a_miss() -> None:
             rules = catalog.rules_at(institution)
             read = {rule.id for rule in readers(ctx, institution, index)}
             kept += len(read)
+            # The index gives exactly the rules whose sources are unknown or meet the pool's.
+            borne = set(index.by_id) | set(index.by_equivalence)
+            for target, substitutes in ctx.substitutes.items():
+                if any(s in index.by_id for s in substitutes):
+                    borne.add(target)
+            named = [catalog.rule_sources(rule.id) for rule in rules]
+            assert read == {
+                rule.id
+                for rule, ids in zip(rules, named, strict=True)
+                if ids is None or not ids.isdisjoint(borne)
+            }
             for rule in rules:
                 if rule.id in read:
                     continue
