@@ -33,7 +33,7 @@ from pathways.solver import (
     solve_electives,
     tie_break,
 )
-from pathways.solver.electives import _fill, _least_named, _surely_met, relax
+from pathways.solver.electives import _fill, _least_named, _surely_met, least_filled, relax
 
 
 def named_solver(relaxed: Problem) -> Solution:
@@ -409,3 +409,30 @@ def test_a_relaxation_whose_later_terms_are_unproven_bounds_nothing() -> None:
     attempt = solve_electives(problem, unproven)
     assert attempt.answer is None and attempt.settled is None
     assert_agree(problem, solve(problem))
+
+
+def test_an_unproven_tie_break_gives_way_to_a_cheaper_fill_equal_on_every_term() -> None:
+    # Short of the total, with a fifth holding h4 the electives may also take. Suppose the
+    # general solver's budgeted tie-break stopped at electives h2 + h4: equal to the fill
+    # (h2 + h3) on every term, one rank dearer. The fill is then the answer, with the
+    # general solver's flags; a proven tie-break, or a fill short on a term, changes nothing.
+    base = short_of_the_total()
+    items = (*base.items, Item("h4", 3, rank=4))
+    electives = replace(base.nodes[3], options=tuple((i.key,) for i in items))
+    problem = replace(base, items=items, nodes=(*base.nodes[:3], electives))
+    fill = proven(problem)
+    assert fill.uses == {(1, "h0"): 3, (2, "h1"): 3, (3, "h2"): 3, (3, "h3"): 3}
+    dearer_uses = {**{k: v for k, v in fill.uses.items() if k != (3, "h3")}, (3, "h4"): 3}
+    dearer = replace(fill, uses=dearer_uses, tie_break_proven=False, preferences_proven=False)
+    assert objective(problem, dearer.met, dearer.uses) == objective(problem, fill.met, fill.uses)
+    chosen = least_filled(problem, dearer, [fill])
+    assert chosen.uses == fill.uses
+    assert (chosen.optimal, chosen.preferences_proven, chosen.tie_break_proven) == (
+        True,
+        False,
+        False,
+    )
+    settled = replace(dearer, tie_break_proven=True)
+    assert least_filled(problem, settled, [fill]) is settled
+    short = replace(fill, uses={k: v for k, v in fill.uses.items() if k != (3, "h3")})
+    assert least_filled(problem, dearer, [short]).uses == dearer.uses

@@ -47,7 +47,7 @@ from pathways.solver.cpsat import (
 )
 from pathways.solver.decompose import Component, chain, solve_split, split
 from pathways.solver.dynamic import solve_dynamic
-from pathways.solver.electives import settle_electives, solve_electives
+from pathways.solver.electives import least_filled, settle_electives, solve_electives
 from pathways.solver.exhaustive import (
     EXHAUSTIVE_LIMIT,
     active_set_count,
@@ -168,9 +168,12 @@ def solve_component(
     start (its budgeted later stages depend on where they start, so one would change answers
     the objective leaves open), holding the first terms when the certificate proved them
     (``known``), and skipping the later stages when, once it has proven the report's terms,
-    the certificate proves its allocation best on them too."""
+    the certificate proves its allocation best on them too. When CP-SAT's budgeted
+    tie-break search stops unproven above a filled allocation equal to its answer on every
+    term, that fill is the answer (:func:`least_filled`)."""
     settled: Settler | None = None
     known: tuple[int, ...] = ()
+    filled: tuple[Solution, ...] = ()
     if has_electives(problem):
         started = time.monotonic()
 
@@ -180,7 +183,7 @@ def solve_component(
         attempt = solve_electives(problem, named)
         if attempt.answer is not None:
             return attempt.answer
-        settled, known = attempt.settled, attempt.known
+        settled, known, filled = attempt.settled, attempt.known, attempt.filled
         time_limit = max(0.05, time_limit - (time.monotonic() - started))
     for fast in (solve_direct, solve_flow, solve_dynamic):
         answer = fast(problem)
@@ -188,4 +191,5 @@ def solve_component(
             return answer
     if search_space(problem) * active_set_count(problem) <= EXHAUSTIVE_LIMIT:
         return solve_exhaustive(problem)
-    return solve_cpsat(problem, time_limit=time_limit, hint=hint, settled=settled, known=known)
+    answer = solve_cpsat(problem, time_limit=time_limit, hint=hint, settled=settled, known=known)
+    return least_filled(problem, answer, filled)

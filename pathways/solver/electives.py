@@ -149,6 +149,8 @@ class Attempt:
     answer: Solution | None = None
     settled: Settler | None = None
     known: tuple[int, ...] = ()
+    filled: tuple[Solution, ...] = ()
+    """The feasible filled allocations (for :func:`least_filled`)."""
 
 
 def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]) -> Attempt:
@@ -179,12 +181,36 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
     found = [_settler(problem, relaxed.problem, named, bound, joined) for joined in filled]
     settlers = [settler for settler in found if settler is not None]
     if not settlers:
-        return Attempt(known=known)
+        return Attempt(known=known, filled=tuple(filled))
 
     def settled(report: Sequence[int]) -> Solution | None:
         return next((best for best in (s(report) for s in settlers) if best is not None), None)
 
-    return Attempt(settled=settled, known=known)
+    return Attempt(settled=settled, known=known, filled=tuple(filled))
+
+
+def least_filled(problem: Problem, answer: Solution, filled: Sequence[Solution]) -> Solution:
+    """``answer``, or, when its tie-break is not proven least, the filled allocation (of
+    ``filled``) equal to it on every objective term with the smallest tie-break below
+    ``answer``'s: the general solver's budgeted search for the tie-break may stop above a
+    fill the certificate already holds. The flags stay ``answer``'s (its proofs speak of
+    those terms, which the fill shares)."""
+    if answer.tie_break_proven or not filled:
+        return answer
+    terms = objective(problem, answer.met, answer.uses)
+    best, least = answer, tie_break(problem, answer.uses)
+    for joined in filled:
+        cost = tie_break(problem, joined.uses)
+        if cost < least and objective(problem, joined.met, joined.uses) == terms:
+            best, least = joined, cost
+    if best is answer:
+        return answer
+    return replace(
+        best,
+        optimal=answer.optimal,
+        preferences_proven=answer.preferences_proven,
+        tie_break_proven=False,
+    )
 
 
 def _known(
