@@ -373,10 +373,13 @@ def _elective_room(
         units for (other, _), units in uses.items() if other in inside and not nodes[other].overlay
     )
     if composite.reserve > 0:
-        met = allocation_met(problem, active, uses, below)
-        if met is None or not all(met[c] for c in composite.children if c != leaf):
-            held = sum(units for (other, _), units in uses.items() if other == leaf)
-            room = min(room, composite.total - composite.reserve - held)
+        held = sum(units for (other, _), units in uses.items() if other == leaf)
+        capped = composite.total - composite.reserve - held
+        # The reserve binds only below the room, so only then is "met" worth evaluating.
+        if capped < room:
+            met = allocation_met(problem, active, uses, below)
+            if met is None or not all(met[c] for c in composite.children if c != leaf):
+                room = capped
     return room
 
 
