@@ -33,7 +33,14 @@ from pathways.solver import (
     solve_electives,
     tie_break,
 )
-from pathways.solver.electives import _fill, _least_named, _surely_met, least_filled, relax
+from pathways.solver.electives import (
+    _fill,
+    _least_named,
+    _never_met,
+    _surely_met,
+    least_filled,
+    relax,
+)
 
 
 def named_solver(relaxed: Problem) -> Solution:
@@ -265,7 +272,7 @@ def test_a_met_requirement_takes_its_need_in_part_or_its_lightest_whole_choice()
             Node(kind="credits", need=3, options=(("h1",),)),
         ),
     )
-    assert _least_named(problem, _surely_met(problem, True, 0)) == [8, 3, 5]
+    assert _least_named(problem, _surely_met(problem, _never_met(problem), True, 0)) == [8, 3, 5]
 
 
 def test_a_requirement_every_best_allocation_meets_holds_its_least_credit() -> None:
@@ -288,7 +295,15 @@ def test_a_requirement_every_best_allocation_meets_holds_its_least_credit() -> N
             Node(kind="credits", need=20, options=every, elective_of=0),
         ),
     )
-    assert _surely_met(problem, False, 3) == [False, True, True, False, False, True, False]
+    assert _surely_met(problem, _never_met(problem), False, 3) == [
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+    ]
     answer = proven(problem)
     assert not answer.met[0]
     assert answer.uses == {(2, "h0"): 3, (3, "e1"): 3, (5, "h1"): 3}

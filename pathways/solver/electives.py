@@ -604,7 +604,7 @@ def _elective_bound(problem: Problem, bound: Sequence[int]) -> int | None:
         return None
     parent = {child: index for index, node in enumerate(nodes) for child in node.children}
     never = _never_met(problem)
-    least = _least_named(problem, _surely_met(problem, goal_met, named_met))
+    least = _least_named(problem, _surely_met(problem, never, goal_met, named_met))
     most_named = _most_named(problem)
     holds = {owner: 0 for owner in owners}  # what the owners inside each owner can hold
 
@@ -693,14 +693,15 @@ def _least_named(problem: Problem, sure: list[bool]) -> list[int]:
     return least
 
 
-def _surely_met(problem: Problem, goal_met: bool, named_met: int) -> list[bool]:
+def _surely_met(
+    problem: Problem, never: Sequence[bool], goal_met: bool, named_met: int
+) -> list[bool]:
     """For every node, whether every allocation that meets ``named_met`` named requirements
     (and, with ``goal_met``, the goal) meets it: when no more than that many named
-    requirements can be met at all (:func:`_never_met` rules out the rest), each of them; with
-    the goal met, the goal; and every named child, not waived, of such an ``all`` that is not
-    waived itself."""
+    requirements can be met at all (``never``, from :func:`_never_met`, rules out the rest),
+    each of them; with the goal met, the goal; and every named child, not waived, of such an
+    ``all`` that is not waived itself."""
     nodes = problem.nodes
-    never = _never_met(problem)
     candidates = [i for i, node in enumerate(nodes) if node.elective_of is None and not never[i]]
     met = [False] * len(nodes)
     if len(candidates) == named_met:
