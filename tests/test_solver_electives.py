@@ -179,6 +179,9 @@ def test_what_the_certificate_proves_is_optimal_and_solve_agrees(problem: Proble
                 event("later terms settled once CP-SAT proved the report's")
                 recount(problem, found)
                 assert objective(problem, found.met, found.uses) == best
+                if found.tie_break_proven and general.tie_break_proven:
+                    event("tie-break settled too")
+                    assert tie_break(problem, found.uses) == tie_break(problem, general.uses)
     assert_agree(problem, solve(problem), ties_open=True)
 
 
@@ -369,11 +372,12 @@ def test_an_inner_composite_holds_the_named_credit_nothing_outside_it_can_take()
 
 
 def test_the_tie_break_is_bounded_by_the_named_part_plus_the_cheapest_electives() -> None:
-    # Total 6: the named requirement must take h2, the electives (h0, h1, h3) need 3 and take
-    # h0. Whole holdings summing to 6 could cost less (h0 and h1), but not with h2 named: the
-    # named part's least tie-break plus the cheapest electives proves the fill.
-    items = (Item("h0", 3, 0), Item("h1", 3, 1), Item("h2", 3, 2), Item("h3", 3, 3))
-    named = Node(kind="has", need=1, options=(("h2",),))
+    # Total 6: the named requirement takes h2 (or the dearer h4), the electives (h0, h1, h3)
+    # need 3 and take h0. Whole holdings summing to 6 could cost less (h0 and h1), but not
+    # with a named holding: the named part's least tie-break plus the cheapest electives
+    # proves the fill.
+    items = (*(Item(f"h{i}", 3, i) for i in range(5)),)
+    named = Node(kind="has", need=1, options=(("h2",), ("h4",)))
     problem = one_requirement(6, named, items, "h0 h1 h3")
     answer = proven(problem)
     assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
@@ -383,6 +387,23 @@ def test_the_tie_break_is_bounded_by_the_named_part_plus_the_cheapest_electives(
 
     # A named part whose tie-break was not proven least bounds nothing.
     assert solve_electives(problem, unproven).answer is None
+
+
+def test_a_holding_the_goal_cannot_be_met_without_is_spent_in_its_requirement() -> None:
+    # The named requirement's one option is h2, so every allocation that meets the goal
+    # spends h2 there: the electives' 3 credits cost at least h0's, whatever is known of the
+    # named part's tie-break.
+    items = (Item("h0", 3, 0), Item("h1", 3, 1), Item("h2", 3, 2), Item("h3", 3, 3))
+    named = Node(kind="has", need=1, options=(("h2",),))
+    problem = one_requirement(6, named, items, "h0 h1 h3")
+
+    def unproven(relaxed: Problem) -> Solution:
+        return replace(solve(relaxed), tie_break_proven=False)
+
+    answer = solve_electives(problem, unproven).answer
+    assert answer is not None
+    assert_proven_optimal(problem, answer)
+    assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
 
 
 def test_a_total_past_every_holding_is_unmet_in_the_relaxation_too() -> None:

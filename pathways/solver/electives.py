@@ -30,20 +30,20 @@ alone. :func:`solve_electives` tests that, exactly:
      with that named credit has more elective credit, and reaches the least tie-break of
      applying every unit: each holding of the heaviest choice once, and each always-active
      overlay that can be met at its cheapest reading; or
-   * has as much elective credit as the root's total allows (:func:`_elective_bound`) and
-     either splits nothing and reaches the least tie-break of whole holdings summing to its
-     units (a knapsack over the holdings; plus the overlays' cheapest readings) or that of
-     :func:`_split_free_floor` (``R``'s tie-break, when proven least, plus the cheapest
-     whole holdings an elective may take summing to the elective credit), or, when no whole
-     holdings sum to them (so every allocation splits one) and no named requirement takes
-     parts, splits one and reaches the least tie-break of holdings covering them (plus the
-     overlays' cheapest readings).
+   * has as much elective credit as the root's total allows (:func:`_elective_bound`),
+     splits nothing, or one holding when no whole holdings sum to its units and no named
+     requirement takes parts (so every allocation splits one), and reaches the tie-break
+     floor of :func:`_tie_break_floor`: the larger of the cheapest holdings summing to (with
+     a split, covering) its units, plus the overlays' cheapest readings, and ``R``'s
+     tie-break, when proven least, plus the cheapest holdings an elective may take summing
+     to (covering) the elective credit; in both, the holdings a met goal forces into a named
+     requirement are spent there.
 
    Every term an allocation could beat ``A`` on is then bounded by ``A``'s own value, so
    ``A`` is optimal with the general solver's tie-break. When any test fails, the general
    solver decides; once it has proven the report's terms, :func:`_settler` may still show
    ``A`` best on the later ones, sparing their budgeted search, and, when
-   :func:`_split_free_floor` bounds its tie-break, the tie-break's search too.
+   :func:`_tie_break_floor` reaches its tie-break, the tie-break's search too.
 
 Which elective leaf holds a unit of elective credit is not a term of the objective, so
 every solver's answer is put in one canonical arrangement by :func:`settle_electives`.
@@ -245,36 +245,95 @@ def _settler(
     def settled(report: Sequence[int]) -> Solution | None:
         if tuple(report) != reached[:4]:
             return None
-        if reached[4] == bound[4]:
-            least = _split_free_floor(problem, relaxed, named, reached)
-            return replace(joined, tie_break_proven=tie_break(problem, joined.uses) == least)
-        if reached[4] != -1 or bound[4] != 0 or _named_parts(problem):
+        if reached[4] != bound[4] and not (
+            reached[4] == -1 and bound[4] == 0 and _split_unavoidable(problem, reached)
+        ):
             return None
-        choices = _usable_choices(problem)
-        if choices is None:
-            return None
-        if _cheapest_sum(choices, reached[2] + reached[3]) is not None:
-            return None
-        return replace(joined, tie_break_proven=False)
+        least = _tie_break_floor(problem, relaxed, named, reached)
+        return replace(joined, tie_break_proven=tie_break(problem, joined.uses) == least)
 
     return settled
 
 
-def _split_free_floor(
+def _tie_break_floor(
     problem: Problem, relaxed: Problem, named: Solution, reached: Sequence[int]
 ) -> int | None:
     """A lower bound of the tie-break of every allocation equal to ``reached`` on every term
-    that splits nothing (else None): its named part is an allocation of the relaxation equal
-    to ``named`` on every term, so it spends at least ``named``'s tie-break when that is proven
-    least, and its electives are whole holdings some elective leaf may take, summing to the
-    elective credit, so they spend at least the cheapest such holdings."""
-    if reached[4] != 0 or not named.tie_break_proven:
+    that splits at most one holding (else None), the larger of two:
+
+    * every use outside overlays takes a whole holding, except the one split's, so the
+      holdings used outside overlays are distinct holdings some leaf may take whose units sum
+      to the credit applied (at least, with a split): they spend at least the cheapest such
+      holdings, and the overlays at least their cheapest readings (:func:`_overlay_floor`);
+    * when ``named``'s tie-break is proven least, the named part spends at least as much:
+      it is an allocation of the relaxation equal to ``named`` on every term (the caller
+      ensures its split holdings are ``named``'s: ``reached`` splits as many as ``named``,
+      or one more that no named requirement may take). The electives take holdings the named
+      part left, summing to the elective credit (at least, with a split).
+
+    When the goal is met, each holding a named requirement must take to be met
+    (:func:`_held`) is spent by the named part in either bound."""
+    if reached[4] not in (0, -1):
         return None
-    electives = (i for i, node in enumerate(problem.nodes) if node.elective_of is not None)
-    eligible = _takeable(problem, electives)
-    choices = _alternatives(problem, [item for item in problem.items if item.key in eligible])
-    cheapest = None if choices is None else _cheapest_sum(choices, reached[3])
-    return None if cheapest is None else tie_break(relaxed, named.uses) + cheapest[0]
+    reach: Reach = "exactly" if reached[4] == 0 else "at_least"
+    held = _held(problem) if reached[0] == 1 else {}
+    held_units = sum(item.units for item in held.values())
+    held_cost = sum(1 + item.rank for item in held.values() if item.units > 0)
+
+    def cheapest(keys: set[str], target: int) -> int | None:
+        choices = _alternatives(
+            problem, [item for item in problem.items if item.key in keys and item.key not in held]
+        )
+        found = None if choices is None else _cheapest_sum(choices, target, reach)
+        return None if found is None else found[0]
+
+    floors = []
+    spent = cheapest(_usable(problem), reached[2] + reached[3] - held_units)
+    if spent is not None:
+        floors.append(spent + held_cost + _overlay_floor(problem))
+    if named.tie_break_proven:
+        electives = (i for i, node in enumerate(problem.nodes) if node.elective_of is not None)
+        spent = cheapest(_takeable(problem, electives), reached[3])
+        if spent is not None:
+            floors.append(tie_break(relaxed, named.uses) + spent)
+    return max(floors, default=None)
+
+
+def _held(problem: Problem) -> dict[str, Item]:
+    """The holdings every allocation that meets the goal uses in a named requirement: those
+    of a requirement met with every one of its options (a ``has`` of one option, a ``count``
+    needing all its options, a whole-holding ``credits`` needing all its credit) that the goal
+    cannot be met without, every node above it an ``all`` and nothing on the way waived."""
+    nodes = problem.nodes
+    items = {item.key: item for item in problem.items}
+    parent = {child: index for index, node in enumerate(nodes) for child in node.children}
+    held: dict[str, Item] = {}
+    for index, node in enumerate(nodes):
+        if node.kind not in LEAF_KINDS or node.overlay or node.elective_of is not None:
+            continue
+        keys = [key for option in node.options for key in option]
+        if node.kind == "has":
+            needs_all = len(node.options) == 1
+        elif node.kind == "count":
+            needs_all = len(node.options) == node.need
+        else:
+            needs_all = not node.split and sum(items[key].units for key in keys) == node.need
+        if needs_all and _surely_required(index, parent, nodes):
+            held.update((key, items[key]) for key in keys)
+    return held
+
+
+def _surely_required(index: int, parent: dict[int, int], nodes: tuple[Node, ...]) -> bool:
+    """Whether node ``index`` is met in every allocation that meets the goal: neither it nor
+    any node above it is waived, and every node above it is an ``all``."""
+    while True:
+        if nodes[index].waived:
+            return False
+        if index not in parent:
+            return True
+        index = parent[index]
+        if nodes[index].kind != "all":
+            return False
 
 
 def _never_met(problem: Problem) -> list[bool]:
@@ -566,19 +625,23 @@ def _proven(
     if applied == heaviest[0]:
         return reached[4] == bound[4] and spent == heaviest[1]
     # Short of every unit: the electives must stand at their bound, and the named part split
-    # nothing. Every allocation equal so far then applies the same units: with no split, whole
-    # holdings summing to them; when no whole holdings sum to them, at least one split, and
-    # holdings covering them. The cheapest such choice bounds the tie-break.
+    # nothing. Every allocation equal so far then applies the same units, with no split or,
+    # when no whole holdings sum to them, one; :func:`_tie_break_floor` bounds its tie-break.
     if bound[4] != 0 or reached[3] != most:
         return False
-    exact = _cheapest_sum(choices, applied)
-    if reached[4] == 0:
-        least = _split_free_floor(problem, relaxed, named, reached)
-        return (exact is not None and spent == exact[0]) or spending == least
-    if reached[4] != -1 or exact is not None or _named_parts(problem):
+    if reached[4] != 0 and not (reached[4] == -1 and _split_unavoidable(problem, reached)):
         return False
-    cover = _cheapest_sum(choices, applied, "at_least")
-    return cover is not None and spent == cover[0]
+    return spending == _tie_break_floor(problem, relaxed, named, reached)
+
+
+def _split_unavoidable(problem: Problem, reached: Sequence[int]) -> bool:
+    """Whether every allocation applying ``reached``'s credit splits a holding in an elective
+    and none in a named requirement: no named requirement may take parts, and no whole
+    holdings some leaf may take sum to the credit."""
+    if _named_parts(problem):
+        return False
+    choices = _usable_choices(problem)
+    return choices is not None and _cheapest_sum(choices, reached[2] + reached[3]) is None
 
 
 def _named_parts(problem: Problem) -> bool:
