@@ -36,11 +36,13 @@ from pathways.solver import (
 from pathways.solver.electives import (
     _fill,
     _least_named,
+    _most_whole,
     _never_met,
     _surely_met,
     least_filled,
     relax,
 )
+from pathways.solver.exhaustive import _leaf_choices
 
 
 def named_solver(relaxed: Problem) -> Solution:
@@ -472,3 +474,18 @@ def test_an_unproven_tie_break_gives_way_to_a_cheaper_fill_equal_on_every_term()
     assert least_filled(problem, settled, [fill]) is settled
     short = replace(fill, uses={k: v for k, v in fill.uses.items() if k != (3, "h3")})
     assert least_filled(problem, dearer, [short]).uses == dearer.uses
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 9), max_size=7), st.integers(0, 30))
+def test_the_most_a_whole_holding_credits_leaf_applies_is_the_references(
+    weights: list[int], need: int
+) -> None:
+    # What the elective bound takes as the most a named `credits` leaf (whole holdings, only
+    # while short) can apply is the largest of the choices the exhaustive reference
+    # enumerates for it.
+    items = tuple(Item(f"h{i}", units, i) for i, units in enumerate(weights))
+    leaf = Node(kind="credits", need=need, options=tuple((item.key,) for item in items))
+    problem = Problem(items=items, nodes=(Node(kind="all", children=(1,)), leaf))
+    choices = _leaf_choices(problem, 1)
+    assert _most_whole(weights, need) == max(sum(taken.values()) for taken in choices)

@@ -693,9 +693,9 @@ def _elective_bound(problem: Problem, bound: Sequence[int]) -> int | None:
 
 def _most_named(problem: Problem) -> list[int]:
     """For every node, the most units the named leaves below it (not overlays) can apply: a
-    ``credits`` leaf its need when it takes parts, else less than its need plus its heaviest
-    option (it takes whole holdings only while short), and never more than its options hold;
-    a ``has`` leaf its heaviest option, a ``count`` leaf its ``need`` heaviest options."""
+    ``credits`` leaf its need when it takes parts (never more than its options hold), else
+    the most of :func:`_most_whole`; a ``has`` leaf its heaviest option, a ``count`` leaf its
+    ``need`` heaviest options."""
     nodes = problem.nodes
     units = {item.key: item.units for item in problem.items}
     most = [0] * len(nodes)
@@ -710,15 +710,33 @@ def _most_named(problem: Problem) -> list[int]:
             (sum(units[key] for key in option) for option in node.options), reverse=True
         )
         if node.kind == "credits":
-            held = sum(weights)
-            most[index] = min(
-                held, node.need if node.split else max(0, node.need - 1 + max(weights, default=0))
+            most[index] = (
+                min(sum(weights), node.need) if node.split else _most_whole(weights, node.need)
             )
         elif node.kind == "has":
             most[index] = max(weights, default=0)
         else:
             most[index] = sum(weights[: node.need])
     return most
+
+
+def _most_whole(weights: list[int], need: int) -> int:
+    """The largest sum of some of ``weights`` (each at most once) that a ``credits`` leaf
+    taking whole holdings only while short may apply: a choice whose sum less its lightest
+    weight stays below ``need``. Taken heaviest first, each weight is the lightest of a
+    choice whose other weights sum to at most ``need - 1`` among those before it (a subset
+    sum, as a bit set of the sums reached)."""
+    if need <= 0:
+        return 0  # met with nothing: the leaf takes nothing
+    best = 0
+    reached = 1  # bit s: some choice of the weights so far sums to s
+    below = (1 << need) - 1
+    for weight in sorted(weights, reverse=True):
+        if weight <= 0:
+            continue
+        best = max(best, (reached & below).bit_length() - 1 + weight)
+        reached |= reached << weight
+    return best
 
 
 def _least_reaching(weights: list[int], need: int) -> int:
