@@ -173,12 +173,17 @@ def test_what_the_certificate_proves_is_optimal_and_solve_agrees(problem: Proble
             known = attempt.known
             assert known == objective(problem, general.met, general.uses)[: len(known)]
         if attempt.settled is not None:
-            # Told the report's terms CP-SAT proved, the certificate may settle the rest.
+            # Told the report's terms CP-SAT proved (and, when its proven optimum splits a
+            # holding, that every allocation reaching them does), the certificate may settle
+            # the rest.
             general = solve_cpsat(problem)
             best = objective(problem, general.met, general.uses)
-            found = attempt.settled(best[:4])
+            split_needed = best[4] < 0 and general.preferences_proven
+            found = attempt.settled(best[:4], split_needed)
             if found is not None:
                 event("later terms settled once CP-SAT proved the report's")
+                if split_needed:
+                    event("settled once a split was known to be needed")
                 recount(problem, found)
                 assert objective(problem, found.met, found.uses) == best
                 if found.tie_break_proven and general.tie_break_proven:

@@ -63,10 +63,11 @@ bundled and generated catalogs, every one with up to 21 holdings was proven whol
 less time than stage by stage; most with 24 or more were not, and the failed attempt cost
 more than it saved."""
 
-Settler = Callable[[Sequence[int]], Solution | None]
+Settler = Callable[[Sequence[int], bool], Solution | None]
 """Given the values of the report's terms, proven best (goal met, requirements met, named and
-elective credit), an allocation reaching them that is proven best on the later terms too, or
-None; its ``tie_break_proven`` says whether its tie-break is proven least as well."""
+elective credit), and whether every allocation reaching them is proven to split a holding, an
+allocation reaching them that is proven best on the later terms too, or None; its
+``tie_break_proven`` says whether its tie-break is proven least as well."""
 
 WHOLE_ITEMS_NAMED = 60
 """The same for a problem without free electives (a certificate's relaxation, a plain
@@ -449,7 +450,10 @@ def solve_cpsat(
     the objective's first ``len(known)`` terms (a certificate's bound that some allocation
     reaches), is held from the start: no stage searches below it or proves it again, and
     the optimum is the same; when it covers every term of the report and ``settled`` gives an
-    allocation for it, the report's stages are skipped.
+    allocation for it, the report's stages are skipped. When ``settled`` would give one only
+    once a split is known to be unavoidable, one budgeted probe asks CP-SAT whether it is
+    (:func:`_settled_split`), and the tie-break is then sought under the budget it has without
+    a certificate.
 
     A problem of at most :data:`WHOLE_ITEMS` holdings whose terms and tie-break fit one
     64-bit weighted sum is first solved whole, under :data:`WHOLE_BUDGET`: proven, that
@@ -485,13 +489,18 @@ def solve_cpsat(
     solver: Any = None
     optimal = True
     # With every term of the report known, an allocation settled on them needs no report stage.
-    best = settled(known) if settled is not None and len(known) == SUBSTANCE else None
+    best = settled(known, False) if settled is not None and len(known) == SUBSTANCE else None
     if best is None:
         solver, optimal = _report(problem, built, lambda: run(None, workers), variables, time_limit)
         reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
         # (a report equal to the known terms was offered to ``settled`` already)
         fresh = optimal and tuple(reached) != tuple(known)
-        best = settled(reached) if fresh and settled is not None else None
+        best = settled(reached, False) if fresh and settled is not None else None
+    # A certificate's own allocation is searched from at the larger budget; one it settles
+    # only once a probe proves a split unavoidable, at the general solver's.
+    budget = TIE_BREAK_BUDGET if best is None else SETTLED_TIE_BREAK_BUDGET
+    if best is None and optimal and settled is not None:
+        best = _settled_split(problem, built, lambda: run(PREFERENCE_BUDGET, 1), settled, reached)
     proven = best is not None
     if best is not None and best.tie_break_proven:
         return replace(best, optimal=True, preferences_proven=True)
@@ -512,7 +521,7 @@ def solve_cpsat(
         # The stable tie-break, on one worker under a deterministic budget so the same problem
         # always gets the same answer whatever the machine's load.
         model.minimize(sum(built.penalty))
-        engine, status = run(TIE_BREAK_BUDGET if best is None else SETTLED_TIE_BREAK_BUDGET, 1)
+        engine, status = run(budget, 1)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return _solution(built, engine, optimal, proven, proven and status == cp_model.OPTIMAL)
     if best is not None:
@@ -670,6 +679,42 @@ def _prefer(
             model.add(split >= count)
         return keep(engine, status)
     return solver, False
+
+
+def _settled_split(
+    problem: Problem,
+    built: CpAllocation,
+    run: Callable[[], Any],
+    settled: Settler,
+    report: Sequence[int],
+) -> Solution | None:
+    """``settled``'s allocation for ``report`` when it gives one only once every allocation
+    reaching the report is known to split a holding, and ``run`` proves that (no allocation
+    the model allows splits nothing; the model then keeps it as a constraint, and
+    :func:`_prefer` need not ask it again). The probe maximises the catalog order, as
+    :func:`_prefer`'s first one does: without an objective CP-SAT proves it more slowly."""
+    from pathways.ortools_import import load_cp_model
+
+    cp_model = load_cp_model()
+    model = built.model
+    split = built.terms[SUBSTANCE]
+    found = None if isinstance(split, int) else settled(report, True)
+    if found is None:
+        return None
+    (order,) = objective_stages(problem, built.terms[SUBSTANCE + 1 :], SUBSTANCE + 1)
+    if isinstance(order, int):
+        model.clear_objective()
+    else:
+        model.maximize(order)
+    probe = model.new_bool_var("probe_split_free")
+    model.add(split >= 0).only_enforce_if(probe)
+    model.add_assumptions([probe])
+    _, status = run()
+    model.clear_assumptions()
+    if status != cp_model.INFEASIBLE:
+        return None
+    model.add(split <= -1)
+    return found
 
 
 def _solution(

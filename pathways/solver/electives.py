@@ -183,8 +183,9 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
     if not settlers:
         return Attempt(known=known, filled=tuple(filled))
 
-    def settled(report: Sequence[int]) -> Solution | None:
-        return next((best for best in (s(report) for s in settlers) if best is not None), None)
+    def settled(report: Sequence[int], split_needed: bool) -> Solution | None:
+        found = (settler(report, split_needed) for settler in settlers)
+        return next((best for best in found if best is not None), None)
 
     return Attempt(settled=settled, known=known, filled=tuple(filled))
 
@@ -242,11 +243,14 @@ def _settler(
     if reached[:3] != bound[:3] or reached[5] != bound[5]:
         return None
 
-    def settled(report: Sequence[int]) -> Solution | None:
+    def settled(report: Sequence[int], split_needed: bool) -> Solution | None:
         if tuple(report) != reached[:4]:
             return None
         if reached[4] != bound[4] and not (
-            reached[4] == -1 and bound[4] == 0 and _split_unavoidable(problem, reached)
+            reached[4] == -1
+            and bound[4] == 0
+            and not _named_parts(problem)
+            and (split_needed or _split_unavoidable(problem, reached))
         ):
             return None
         least = _tie_break_floor(problem, relaxed, named, reached)
