@@ -41,9 +41,10 @@ alone. :func:`solve_electives` tests that, exactly:
 
    Every term an allocation could beat ``A`` on is then bounded by ``A``'s own value, so
    ``A`` is optimal with the general solver's tie-break. When any test fails, the general
-   solver decides; once it has proven the report's terms, :func:`_settler` may still show
-   ``A`` best on the later ones, sparing their budgeted search, and, when
-   :func:`_tie_break_floor` reaches its tie-break, the tie-break's search too.
+   solver decides; once it has proven the report's terms (and, asked, that every allocation
+   reaching them splits a holding), :func:`_settler` may still show ``A`` best on the later
+   ones, sparing their budgeted search, and, when :func:`_tie_break_floor` reaches its
+   tie-break, the tie-break's search too.
 
 Which elective leaf holds a unit of elective credit is not a term of the objective, so
 every solver's answer is put in one canonical arrangement by :func:`settle_electives`.
@@ -235,10 +236,11 @@ def _settler(
 ) -> Settler | None:
     """Once the general solver proves the report's terms, ``joined`` when it is best on the
     later ones too: it reaches those terms, has the relaxation's catalog order, and either the
-    relaxation's split holdings or one split more where no whole holdings can sum to the
-    credit applied (and no named requirement takes parts). The fewest split holdings and the
-    best order are then ``joined``'s, by the bounds of the module docstring (``bound``: the
-    relaxation's optimum, ``named``'s terms)."""
+    relaxation's split holdings or, when no named requirement takes parts, one split more
+    where every allocation reaching the terms splits one: no whole holdings can sum to the
+    credit applied, or the caller proved it (``split_needed``). The fewest split holdings and
+    the best order are then ``joined``'s, by the bounds of the module docstring (``bound``:
+    the relaxation's optimum, ``named``'s terms)."""
     reached = objective(problem, joined.met, joined.uses)
     if reached[:3] != bound[:3] or reached[5] != bound[5]:
         return None
