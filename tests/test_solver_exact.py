@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
+from pathways.ortools_import import load_cp_model
 from pathways.solver import (
     Item,
     Limit,
@@ -292,6 +295,45 @@ def test_the_fewest_splits_are_probed_until_one_count_holds() -> None:
     assert objective(problem, staged.met, staged.uses) == objective(problem, exact.met, exact.uses)
     assert objective(problem, staged.met, staged.uses)[4] == -1
     assert staged.optimal and staged.preferences_proven
+
+
+def test_a_probe_out_of_budget_passes_to_the_next_count_unproven() -> None:
+    # The same problem, with the probe for no split made to run out of its budget: the probe
+    # for one split still finds the best allocation, but nothing ruled out the count above
+    # it, so the split count comes back unproven.
+    items = tuple(Item(f"h{i}", 3, rank=i) for i in range(3))
+    options = tuple((item.key,) for item in items)
+    nodes = (
+        Node(kind="all", children=(1, 2)),
+        Node(kind="credits", need=5, options=options, split=True),
+        Node(kind="credits", need=4, options=options, split=True),
+    )
+    problem = Problem(items=items, nodes=nodes)
+    real = cpsat._runner
+    probes: list[float] = []
+
+    def runner(model: Any, time_limit: float) -> Callable[..., tuple[Any, Any]]:
+        run = real(model, time_limit)
+
+        def budgeted(budget: float | None, threads: int, **options: Any) -> tuple[Any, Any]:
+            engine, status = run(budget, threads, **options)
+            if budget == cpsat.PREFERENCE_BUDGET:
+                probes.append(budget)
+                if len(probes) == 1:
+                    return engine, load_cp_model().UNKNOWN
+            return engine, status
+
+        return budgeted
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat, "WHOLE_ITEMS", -1)
+        patch.setattr(cpsat, "WHOLE_ITEMS_NAMED", -1)
+        patch.setattr(cpsat, "_runner", runner)
+        staged = solve_cpsat(problem)
+    exact = solve_exhaustive(problem)
+    assert len(probes) == 2
+    assert objective(problem, staged.met, staged.uses) == objective(problem, exact.met, exact.uses)
+    assert staged.optimal and not staged.preferences_proven
 
 
 def test_named_requirements_met_before_more_credit() -> None:

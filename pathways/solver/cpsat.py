@@ -637,10 +637,12 @@ def _prefer(
     """The later terms within what the report says, each kept once reached: the fewest split
     holdings, then the best catalog order. The split count is probed from none upwards: with
     at most that many split holdings assumed, the order is maximised with ``run`` (a budgeted
-    solve); a probe proven infeasible rules its count out for good, and the first that finds
-    an allocation gives both terms (the report's own allocation bounds the count, so one
-    does). Returns the solver of the allocation kept (``solver`` when a probe finds nothing
-    within its budget) and whether both terms are proven.
+    solve); a probe proven infeasible rules its count out for good, one that neither finds
+    an allocation nor rules its count out within its budget passes to the next count (whose
+    answer is then not proven), and the first that finds an allocation gives both terms (the
+    report's own allocation bounds the count). Returns the solver of the allocation kept
+    (``solver`` when no probe finds one within its budget) and whether both terms are
+    proven.
 
     Asked as one weighted sum, the same question makes CP-SAT prove that no allocation with
     fewer splits exists while it maximises the order, a subset sum it seldom settles within
@@ -666,6 +668,7 @@ def _prefer(
 
     if isinstance(split, int):  # no holding can be split: only the order is sought
         return keep(*run())
+    above_ruled_out = True
     for count in range(0, int(solver.value(split)) - 1, -1):
         probe = model.new_bool_var(f"probe_split_{-count}")
         model.add(split >= count).only_enforce_if(probe)
@@ -675,9 +678,12 @@ def _prefer(
         if status == cp_model.INFEASIBLE:
             model.add(split <= count - 1)
             continue
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            model.add(split >= count)
-        return keep(engine, status)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            above_ruled_out = False
+            continue
+        model.add(split >= count)
+        engine, found = keep(engine, status)
+        return engine, found and above_ruled_out
     return solver, False
 
 
