@@ -275,10 +275,9 @@ def test_split_true_takes_only_what_the_requirement_needs() -> None:
         assert solution.uses.get((3, "math-1150"), 0) <= 2
 
 
-def test_the_fewest_splits_are_probed_until_one_count_holds() -> None:
-    # Two requirements taking parts, 5 and 4 credits, over holdings of 3, 3 and 3: nine units
-    # fill both exactly, but only by dividing one holding (5 = 3 + 2, 4 = 1 + 3), so the
-    # probe for no split is proven infeasible and the probe for one finds the allocation.
+def one_split_needed() -> Problem:
+    """Two requirements taking parts, 5 and 4 credits, over holdings of 3, 3 and 3: nine
+    units fill both exactly, but only by dividing one holding (5 = 3 + 2, 4 = 1 + 3)."""
     items = tuple(Item(f"h{i}", 3, rank=i) for i in range(3))
     options = tuple((item.key,) for item in items)
     nodes = (
@@ -286,7 +285,13 @@ def test_the_fewest_splits_are_probed_until_one_count_holds() -> None:
         Node(kind="credits", need=5, options=options, split=True),
         Node(kind="credits", need=4, options=options, split=True),
     )
-    problem = Problem(items=items, nodes=nodes)
+    return Problem(items=items, nodes=nodes)
+
+
+def test_the_fewest_splits_are_probed_until_one_count_holds() -> None:
+    # One split is needed (one_split_needed), so the probe for no split is proven infeasible
+    # and the probe for one finds the allocation.
+    problem = one_split_needed()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cpsat, "WHOLE_ITEMS", -1)
         patch.setattr(cpsat, "WHOLE_ITEMS_NAMED", -1)
@@ -301,14 +306,7 @@ def test_a_probe_out_of_budget_passes_to_the_next_count_unproven() -> None:
     # The same problem, with the probe for no split made to run out of its budget: the probe
     # for one split still finds the best allocation, but nothing ruled out the count above
     # it, so the split count comes back unproven.
-    items = tuple(Item(f"h{i}", 3, rank=i) for i in range(3))
-    options = tuple((item.key,) for item in items)
-    nodes = (
-        Node(kind="all", children=(1, 2)),
-        Node(kind="credits", need=5, options=options, split=True),
-        Node(kind="credits", need=4, options=options, split=True),
-    )
-    problem = Problem(items=items, nodes=nodes)
+    problem = one_split_needed()
     real = cpsat._runner
     probes: list[float] = []
 
