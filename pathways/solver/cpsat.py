@@ -652,11 +652,7 @@ def _prefer(
     cp_model = load_cp_model()
     model = built.model
     split = built.terms[SUBSTANCE]
-    (order,) = objective_stages(problem, built.terms[SUBSTANCE + 1 :], SUBSTANCE + 1)
-    if isinstance(order, int):
-        model.clear_objective()
-    else:
-        model.maximize(order)
+    order = _maximise_order(problem, built)
 
     def keep(engine: Any, status: Any) -> tuple[Any, bool]:
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -670,11 +666,7 @@ def _prefer(
         return keep(*run())
     above_ruled_out = True
     for count in range(0, int(solver.value(split)) - 1, -1):
-        probe = model.new_bool_var(f"probe_split_{-count}")
-        model.add(split >= count).only_enforce_if(probe)
-        model.add_assumptions([probe])
-        engine, status = run()
-        model.clear_assumptions()
+        engine, status = _probe(model, split, count, run)
         if status == cp_model.INFEASIBLE:
             model.add(split <= count - 1)
             continue
@@ -695,32 +687,44 @@ def _settled_split(
     report: Sequence[int],
 ) -> Solution | None:
     """``settled``'s allocation for ``report`` when it gives one only once every allocation
-    reaching the report is known to split a holding, and ``run`` proves that (no allocation
-    the model allows splits nothing; the model then keeps it as a constraint, and
-    :func:`_prefer` need not ask it again). The probe maximises the catalog order, as
-    :func:`_prefer`'s first one does: without an objective CP-SAT proves it more slowly."""
+    reaching the report is known to split a holding, and ``run`` proves that: no allocation
+    the model allows splits nothing (the model then keeps it as a constraint). The probe
+    maximises the catalog order, as :func:`_prefer`'s first one does: without an objective
+    CP-SAT proves it more slowly."""
     from pathways.ortools_import import load_cp_model
 
-    cp_model = load_cp_model()
-    model = built.model
     split = built.terms[SUBSTANCE]
     found = None if isinstance(split, int) else settled(report, True)
     if found is None:
         return None
+    _maximise_order(problem, built)
+    _, status = _probe(built.model, split, 0, run)
+    if status != load_cp_model().INFEASIBLE:
+        return None
+    built.model.add(split <= -1)
+    return found
+
+
+def _maximise_order(problem: Problem, built: CpAllocation) -> Any:
+    """Make the catalog order (the objective's last term) the model's objective to maximise;
+    the expression, or an int when no allocation can change it (the objective cleared)."""
     (order,) = objective_stages(problem, built.terms[SUBSTANCE + 1 :], SUBSTANCE + 1)
     if isinstance(order, int):
-        model.clear_objective()
+        built.model.clear_objective()
     else:
-        model.maximize(order)
-    probe = model.new_bool_var("probe_split_free")
-    model.add(split >= 0).only_enforce_if(probe)
+        built.model.maximize(order)
+    return order
+
+
+def _probe(model: Any, split: Any, count: int, run: Callable[[], Any]) -> tuple[Any, Any]:
+    """``run`` with ``split >= count`` assumed (at most ``-count`` split holdings), the
+    assumption dropped after: the solver and its status."""
+    probe = model.new_bool_var(f"probe_split_{-count}")
+    model.add(split >= count).only_enforce_if(probe)
     model.add_assumptions([probe])
-    _, status = run()
+    engine, status = run()
     model.clear_assumptions()
-    if status != cp_model.INFEASIBLE:
-        return None
-    model.add(split <= -1)
-    return found
+    return engine, status
 
 
 def _solution(

@@ -52,8 +52,9 @@ every solver's answer is put in one canonical arrangement by :func:`settle_elect
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -244,19 +245,25 @@ def _settler(
     reached = objective(problem, joined.met, joined.uses)
     if reached[:3] != bound[:3] or reached[5] != bound[5]:
         return None
+    one_more = reached[4] == -1 and bound[4] == 0 and not _named_parts(problem)
+    if reached[4] != bound[4] and not one_more:
+        return None
+    spending = tie_break(problem, joined.uses)
+
+    @functools.cache
+    def unavoidable() -> bool:
+        return _split_unavoidable(_usable_choices(problem), reached[2] + reached[3])
+
+    @functools.cache
+    def least() -> int | None:
+        return _tie_break_floor(problem, relaxed, named, reached)
 
     def settled(report: Sequence[int], split_needed: bool) -> Solution | None:
         if tuple(report) != reached[:4]:
             return None
-        if reached[4] != bound[4] and not (
-            reached[4] == -1
-            and bound[4] == 0
-            and not _named_parts(problem)
-            and (split_needed or _split_unavoidable(problem, reached))
-        ):
+        if reached[4] != bound[4] and not (split_needed or unavoidable()):
             return None
-        least = _tie_break_floor(problem, relaxed, named, reached)
-        return replace(joined, tie_break_proven=tie_break(problem, joined.uses) == least)
+        return replace(joined, tie_break_proven=spending == least())
 
     return settled
 
@@ -332,14 +339,10 @@ def _held(problem: Problem) -> dict[str, Item]:
 def _surely_required(index: int, parent: dict[int, int], nodes: tuple[Node, ...]) -> bool:
     """Whether node ``index`` is met in every allocation that meets the goal: neither it nor
     any node above it is waived, and every node above it is an ``all``."""
-    while True:
-        if nodes[index].waived:
-            return False
-        if index not in parent:
-            return True
-        index = parent[index]
-        if nodes[index].kind != "all":
-            return False
+    return not nodes[index].waived and all(
+        nodes[above].kind == "all" and not nodes[above].waived
+        for above in _ancestors(index, parent)
+    )
 
 
 def _never_met(problem: Problem) -> list[bool]:
@@ -626,28 +629,25 @@ def _proven(
         return False
     heaviest = _heaviest(choices)
     spending = tie_break(problem, joined.uses)
-    spent = spending - _overlay_floor(problem)
     applied = joined.applied_units(problem)
     if applied == heaviest[0]:
-        return reached[4] == bound[4] and spent == heaviest[1]
+        return reached[4] == bound[4] and spending - _overlay_floor(problem) == heaviest[1]
     # Short of every unit: the electives must stand at their bound, and the named part split
     # nothing. Every allocation equal so far then applies the same units, with no split or,
     # when no whole holdings sum to them, one; :func:`_tie_break_floor` bounds its tie-break.
     if bound[4] != 0 or reached[3] != most:
         return False
-    if reached[4] != 0 and not (reached[4] == -1 and _split_unavoidable(problem, reached)):
+    if reached[4] != 0 and not (
+        reached[4] == -1 and not _named_parts(problem) and _split_unavoidable(choices, applied)
+    ):
         return False
     return spending == _tie_break_floor(problem, relaxed, named, reached)
 
 
-def _split_unavoidable(problem: Problem, reached: Sequence[int]) -> bool:
-    """Whether every allocation applying ``reached``'s credit splits a holding in an elective
-    and none in a named requirement: no named requirement may take parts, and no whole
-    holdings some leaf may take sum to the credit."""
-    if _named_parts(problem):
-        return False
-    choices = _usable_choices(problem)
-    return choices is not None and _cheapest_sum(choices, reached[2] + reached[3]) is None
+def _split_unavoidable(choices: Choices | None, credit: int) -> bool:
+    """Whether every allocation applying ``credit`` units splits a holding: no whole holdings
+    of ``choices`` (:func:`_usable_choices`) sum to it."""
+    return choices is not None and _cheapest_sum(choices, credit) is None
 
 
 def _named_parts(problem: Problem) -> bool:
@@ -954,11 +954,14 @@ def _overlay_floor(problem: Problem) -> int:
 
 
 def _always_active(index: int, parent: dict[int, int], nodes: tuple[Node, ...]) -> bool:
+    return all(nodes[above].kind == "all" for above in _ancestors(index, parent))
+
+
+def _ancestors(index: int, parent: dict[int, int]) -> Iterator[int]:
+    """The nodes above ``index`` (``parent``: each node's parent), nearest first."""
     while index in parent:
         index = parent[index]
-        if nodes[index].kind != "all":
-            return False
-    return True
+        yield index
 
 
 def _cheapest_reading(node: Node, items: dict[str, Item]) -> int:
