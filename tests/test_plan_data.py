@@ -18,6 +18,8 @@ from pathways.catalog.model import LearnerRecord
 from pathways.evaluate import audit
 from pathways.options import Options
 from pathways.plan import Plan, Step, compare, plan
+from pathways.plan.encoding import build_model, credit_floor
+from pathways.plan.space import SearchOptions, build_space
 
 REPO = Path(__file__).resolve().parent.parent
 LEARNERS = REPO / "data" / "learners"
@@ -84,6 +86,20 @@ def test_plan_bachelor_from_an_empty_record_goes_through_tri_c(ohio: CompiledCat
     assert any(s.issuer == "tri-c" for s in document.steps)
     assert_ordered(document)
     assert_completes(ohio, record, document)
+
+
+def test_least_credit_plans_start_from_the_total(ohio: CompiledCatalog) -> None:
+    """From an empty record nothing is applied without being brought, so a least-credits plan
+    is held to bring at least the bachelor's 120 credits, and brings exactly that."""
+    empty = LearnerRecord.model_validate({"learner": {"id": "new", "state": "OH"}})
+    search = SearchOptions(
+        optimize="credits", include_discretionary=False, allow_unknown=False, from_institutions=()
+    )
+    space = build_space(ohio, empty, BACHELOR, AS_OF, search, evaluation=Options(as_of=AS_OF))
+    built = build_model(space, reduce=True)
+    assert credit_floor(built.space, built.problem, built.goal_nodes) == 120 * space.unit
+    document = plan(ohio, empty, BACHELOR, Options(as_of=AS_OF), optimize="credits")
+    assert document.totals is not None and document.totals.credits == 120
 
 
 def test_plan_lpn_to_associate_in_nursing(ohio: CompiledCatalog) -> None:

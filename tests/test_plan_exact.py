@@ -32,6 +32,8 @@ from pathways.evaluate import audit, transfer
 from pathways.evaluate.holdings import prepare
 from pathways.options import Options
 from pathways.plan import NON_COLLEGE_KINDS, Plan, plan
+from pathways.plan.encoding import build_model, credit_floor
+from pathways.plan.space import SearchOptions, build_space
 
 AS_OF = date(2026, 6, 1)
 COURSES = ["c0", "c1", "c2", "c3", "c4"]
@@ -530,3 +532,28 @@ def test_plan_matches_brute_force(instance: dict[str, Any]) -> None:
         assert other in second[2]
         shown = {"credits": "credits", "cost": "cost", "time": "weeks"}[instance["optimize"]]
         assert getattr(alternative.totals, shown) >= getattr(document.totals, shown)
+
+
+@PROFILE
+@given(instances())
+def test_credit_floor_never_passes_the_best_plan(instance: dict[str, Any]) -> None:
+    """The bound a least-credits plan is held to (:func:`credit_floor`) is at most what the
+    brute force's best plan brings: it never cuts a plan off."""
+    instance = {**instance, "optimize": "credits"}
+    ref = Reference(instance)
+    note(f"instance {json.dumps(instance)}")
+    options = Options(as_of=AS_OF, include_discretionary=instance["allow_discretionary"])
+    search = SearchOptions(
+        optimize="credits",
+        include_discretionary=instance["allow_discretionary"],
+        allow_unknown=instance["allow_unknown"],
+        from_institutions=tuple(instance["from"]),
+    )
+    built = build_model(
+        build_space(ref.catalog, ref.record, "goal", AS_OF, search, evaluation=options), reduce=True
+    )
+    floor = credit_floor(built.space, built.problem, built.goal_nodes)
+    best = ref.best(ref.ranked(), [])
+    note(f"floor {floor} units of 1/{built.space.unit}; best {best}")
+    if best is not None:
+        assert floor <= best[0] * built.space.unit + 1e-9
