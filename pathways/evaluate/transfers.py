@@ -28,6 +28,7 @@ from pathways.catalog.model import (
 from pathways.evaluate.holdings import Held, Prepared, native_at
 from pathways.evaluate.matching import (
     Context,
+    FilterIndex,
     FilterTest,
     Mods,
     PoolIndex,
@@ -72,6 +73,7 @@ def when_choices(
     enough: Callable[[tuple[Held, ...]], bool] | None = None,
     misses: dict[str, tuple[str, str]] | None = None,
     index: PoolIndex | None = None,
+    filters: FilterIndex | None = None,
 ) -> list[tuple[Held, ...]]:
     """The source sets in ``pool`` that meet ``req`` (a rule's ``when``), best first: the one
     place that says which holdings a rule fires on.
@@ -84,9 +86,15 @@ def when_choices(
     holds at most ``limit`` sets and ends after the first set for which ``enough`` holds.
     A holding that fails a grade, score or date modifier is recorded in ``misses`` (first
     reason kept); empty means the rule does not fire on ``pool``. ``index``, when given, is
-    ``pool`` indexed (:class:`PoolIndex`), for a caller asking many questions of one pool.
+    ``pool`` indexed (:class:`PoolIndex`), and ``filters`` is :func:`by_earned` of ``pool``
+    indexed (:class:`FilterIndex`), for a caller asking many questions of one pool.
     """
-    return _Choices(ctx, pool, limit, enough, misses, index).visit(req, mods.add(req))
+    return _Choices(ctx, pool, limit, enough, misses, index, filters).visit(req, mods.add(req))
+
+
+def by_earned(pool: Iterable[Held]) -> list[Held]:
+    """``pool`` in the order a filter's matches are tried: earliest earned first, then key."""
+    return sorted(pool, key=lambda h: (h.earned or date.min, h.key))
 
 
 Choices = list[tuple[Held, ...]]
@@ -104,6 +112,8 @@ class _Choices(Visitor[Mods, Choices]):
     misses: dict[str, tuple[str, str]] | None
     index: PoolIndex | None
     """``pool`` indexed, made by the first group that needs it (a leaf alone scans)."""
+    filters: FilterIndex | None
+    """:func:`by_earned` of ``pool`` indexed, when the caller gave it."""
 
     @property
     def wide(self) -> int:
@@ -152,9 +162,12 @@ class _Choices(Visitor[Mods, Choices]):
         flt = req.from_ or Filter()
         matching = []
         test = FilterTest.of(flt)
-        for held in sorted(self.pool, key=lambda h: (h.earned or date.min, h.key)):
-            if not test(self.ctx, held, None):
-                continue
+        passing = (
+            self.filters.passing(self.ctx, test, None)
+            if self.filters is not None
+            else [h for h in by_earned(self.pool) if test(self.ctx, h, None)]
+        )
+        for held in passing:
             failure = check_mods(held, context, self.ctx.as_of)
             if failure is None:
                 matching.append(held)

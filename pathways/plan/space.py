@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pathways.catalog.grammar import Folder, Visitor, fold
 from pathways.catalog.model import (
@@ -30,6 +30,7 @@ from pathways.evaluate.expansion import goal_version, nested_composites
 from pathways.evaluate.holdings import Held, Prepared, native_at, own_credit_in_goals, prepare
 from pathways.evaluate.matching import (
     Context,
+    FilterIndex,
     FilterTest,
     Mods,
     PoolIndex,
@@ -41,6 +42,7 @@ from pathways.evaluate.matching import (
 from pathways.evaluate.results import COLLEGE_LEVELS, credit_count
 from pathways.evaluate.transfers import (
     Fired,
+    by_earned,
     grant_holding,
     held_cover,
     readers,
@@ -130,8 +132,8 @@ class _Relevance(Visitor[Mods, None]):
         self._filters: set[Filter] = set()
         self._electives = False
         self._expanded: set[str] = set()
-        self._grants: dict[tuple[str, int], Held] = {}
-        """(rule id, grant position) → the holding the grant would give (asked per filter)."""
+        self._index = FilterIndex.of(ctx, universe)
+        self._grant_index: tuple[FilterIndex, dict[str, str], frozenset[str]] | None = None
 
     def walk(self, req: Requirement, mods: Mods) -> None:
         self.visit(req, mods.add(req))
@@ -192,31 +194,39 @@ class _Relevance(Visitor[Mods, None]):
     def filter(self, flt: Filter, mods: Mods) -> None:
         loose = flt.model_copy(update={"earned_at": None})
         test = FilterTest.of(loose)
-        for held in self.universe:
-            if test(self.ctx, held, None):
-                assert held.credential is not None
-                self.credential(held.credential, mods)
+        for held in self._index.passing(self.ctx, test, None):
+            assert held.credential is not None
+            self.credential(held.credential, mods)
         if loose in self._filters:
             return
         self._filters.add(loose)
+        grants, owners, as_earned = self._grants()
+        matched = {owners[held.key] for held in grants.passing(self.ctx, test, None)}
+        if test.ids is None:  # a grant "as earned" takes its source's subject and level
+            matched |= as_earned
         for rule in self.rules_here.values():
-            if rule.id in self.rules:
-                continue  # already relevant: nothing more to learn from its grants
-            if any(self._grant_could_match(rule, p, g, test) for p, g in enumerate(rule.grants)):
+            if rule.id in matched and rule.id not in self.rules:
                 self.rule(rule.id)
 
-    def _grant_could_match(
-        self, rule: TransferRule, position: int, grant: Any, test: FilterTest
-    ) -> bool:
-        if grant.credits == "as_earned":
-            # Its subject and level are the source's; block credit never matches an id list.
-            return test.ids is None
-        held = self._grants.get((rule.id, position))
-        if held is None:
-            fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
-            held = grant_holding(self.ctx, fired, position, grant)
-            self._grants[(rule.id, position)] = held
-        return test(self.ctx, held, None)
+    def _grants(self) -> tuple[FilterIndex, dict[str, str], frozenset[str]]:
+        """The holdings the rules here would grant, indexed, with the rule giving each (by
+        holding key), and the rules with a grant "as earned" (which never matches an id
+        list); built on the first filter."""
+        if self._grant_index is None:
+            given: list[Held] = []
+            owners: dict[str, str] = {}
+            as_earned: set[str] = set()
+            for rule in self.rules_here.values():
+                fired = Fired(rule=rule, sources=(), guarantee="guaranteed", counted=True)
+                for position, grant in enumerate(rule.grants):
+                    if grant.credits == "as_earned":
+                        as_earned.add(rule.id)
+                        continue
+                    held = grant_holding(self.ctx, fired, position, grant)
+                    given.append(held)
+                    owners[held.key] = rule.id
+            self._grant_index = (FilterIndex.of(self.ctx, given), owners, frozenset(as_earned))
+        return self._grant_index
 
     def electives(self) -> None:
         if self._electives:
@@ -501,12 +511,14 @@ def _earning_rules(space: Space, others: set[str]) -> list[TransferRule]:
     sources = [
         h for h in [*space.prepared.valid, *space.candidates.values()] if h.at != space.institution
     ]
+    index = PoolIndex.of(ctx, sources)
+    filters = FilterIndex.of(ctx, by_earned(sources))
     return [
         rule
-        for rule in readers(ctx, space.institution, PoolIndex.of(ctx, sources), others)
+        for rule in readers(ctx, space.institution, index, others)
         if any(
             any(h.key.endswith("#plan") for h in option)
-            for option in _source_choices(ctx, rule.when, sources)
+            for option in _source_choices(ctx, rule.when, sources, index, filters)
         )
     ]
 
@@ -525,9 +537,11 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
     )
     space.rules = {}
     space.discretionary = set()
+    index = PoolIndex.of(ctx, sources)
+    filters = FilterIndex.of(ctx, by_earned(sources))
     for rule in rules:
         alts = []
-        for option in _source_choices(ctx, rule.when, sources):
+        for option in _source_choices(ctx, rule.when, sources, index, filters):
             cands = tuple(
                 sorted({h.credential for h in option if h.credential and h.key.endswith("#plan")})
             )
@@ -581,12 +595,13 @@ def _fill_rules(space: Space, rules: Sequence[TransferRule]) -> None:
 
 
 def _source_choices(
-    ctx: Context, when: Requirement, pool: Sequence[Held]
+    ctx: Context, when: Requirement, pool: Sequence[Held], index: PoolIndex, filters: FilterIndex
 ) -> list[tuple[Held, ...]]:
     """Every source set a rule's ``when`` may fire on over held and candidate holdings, in
     transfer's preference (:func:`~pathways.evaluate.transfers.when_choices`), ending at the
     first set made of held holdings only (transfer would always pick it) or at
-    :data:`MAX_SOURCE_CHOICES`."""
+    :data:`MAX_SOURCE_CHOICES`. ``index`` and ``filters`` are ``pool`` indexed, as
+    :func:`~pathways.evaluate.transfers.when_choices` takes them."""
     return when_choices(
         ctx,
         when,
@@ -594,6 +609,8 @@ def _source_choices(
         Mods(),
         limit=MAX_SOURCE_CHOICES,
         enough=lambda choice: not any(h.key.endswith("#plan") for h in choice),
+        index=index,
+        filters=filters,
     )
 
 
