@@ -621,13 +621,15 @@ def meets(
     self_inst: str | None,
     mods: Mods | None = None,
     stack: tuple[str, ...] = (),
+    index: PoolIndex | None = None,
 ) -> bool:
     """Whether ``pool`` meets ``req`` without consuming anything (a prerequisite check).
 
     A composite that is not held is met by its requirement tree (credit total and limits
-    are not checked).
+    are not checked). ``index``, when given, is ``pool`` indexed, for a caller asking about
+    many requirements of one pool.
     """
-    return _Meets(ctx, pool).visit(req, ((mods or Mods()).add(req), self_inst, stack))
+    return _Meets(ctx, pool, index).visit(req, ((mods or Mods()).add(req), self_inst, stack))
 
 
 _MeetsAt = tuple[Mods, str | None, tuple[str, ...]]
@@ -638,8 +640,8 @@ is, and the composites being expanded around it."""
 class _Meets(Visitor[_MeetsAt, bool]):
     """:func:`meets`, one method per requirement form."""
 
-    def __init__(self, ctx: Context, pool: Sequence[Held]) -> None:
-        self.ctx, self.pool = ctx, pool
+    def __init__(self, ctx: Context, pool: Sequence[Held], index: PoolIndex | None) -> None:
+        self.ctx, self.pool, self.index = ctx, pool, index
 
     def _child(self, req: Requirement, at: _MeetsAt) -> bool:
         mods, self_inst, stack = at
@@ -647,7 +649,9 @@ class _Meets(Visitor[_MeetsAt, bool]):
 
     def has(self, req: Requirement, target: str, context: _MeetsAt) -> bool:
         ctx, (mods, _, stack) = self.ctx, context
-        for option in options_for(ctx, target, self.pool):
+        if self.index is None:
+            self.index = PoolIndex.of(ctx, self.pool)
+        for option in options_for(ctx, target, self.index):
             if all(check_mods(h, mods, ctx.as_of) is None for h in option):
                 return True
         if target in ctx.catalog.versions and target not in stack:
@@ -689,12 +693,13 @@ def _prune_unachievable(space: Space, rules: Sequence[TransferRule]) -> None:
     while True:
         reachable = space.candidates
         pool = [*space.prepared.valid, *reachable.values(), *(g.held for g in space.grants)]
+        index = PoolIndex.of(space.ctx, pool)
         dropped = {}
         for ident, held in reachable.items():
             cred = held.cred
             assert cred is not None
             if cred.prerequisites is not None and not meets(
-                space.ctx, cred.prerequisites, pool, cred.issuer
+                space.ctx, cred.prerequisites, pool, cred.issuer, index=index
             ):
                 label = cred.prerequisites.label or _requirement_text(
                     cred.prerequisites, space.catalog.tags
