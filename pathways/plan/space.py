@@ -134,6 +134,7 @@ class _Relevance(Visitor[Mods, None]):
         self._expanded: set[str] = set()
         self._index = FilterIndex.of(ctx, universe)
         self._grant_index: tuple[FilterIndex, dict[str, str], frozenset[str]] | None = None
+        self._rule_order = {ident: position for position, ident in enumerate(self.rules_here)}
 
     def walk(self, req: Requirement, mods: Mods) -> None:
         self.visit(req, mods.add(req))
@@ -204,9 +205,8 @@ class _Relevance(Visitor[Mods, None]):
         matched = {owners[held.key] for held in grants.passing(self.ctx, test, None)}
         if test.ids is None:  # a grant "as earned" takes its source's subject and level
             matched |= as_earned
-        for rule in self.rules_here.values():
-            if rule.id in matched and rule.id not in self.rules:
-                self.rule(rule.id)
+        for ident in sorted(matched, key=self._rule_order.__getitem__):
+            self.rule(ident)  # in the rules' order; one already relevant is passed over
 
     def _grants(self) -> tuple[FilterIndex, dict[str, str], frozenset[str]]:
         """The holdings the rules here would grant, indexed, with the rule giving each (by
