@@ -12,7 +12,9 @@ cases below pin proven and declined ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
@@ -21,18 +23,22 @@ from test_solver_exact import recount
 from test_solver_fastpath import assert_agree
 
 from pathways.solver import (
+    CpAllocation,
     Item,
     Limit,
     NoAllocation,
     Node,
     Problem,
     Solution,
+    build_cpsat,
     objective,
+    pooled_uses,
     solve,
     solve_cpsat,
     solve_electives,
     tie_break,
 )
+from pathways.solver.cpsat import pooled_electives
 from pathways.solver.electives import (
     _fill,
     _least_named,
@@ -494,3 +500,148 @@ def test_the_most_a_whole_holding_credits_leaf_applies_is_the_references(
     problem = Problem(items=items, nodes=(Node(kind="all", children=(1,)), leaf))
     choices = _leaf_choices(problem, 1)
     assert _most_whole(weights, need) == max(sum(taken.values()) for taken in choices)
+
+
+def _best(cp: CpAllocation, weigh: Callable[[CpAllocation], Any]) -> tuple[str, int | None]:
+    """CP-SAT's optimum of ``weigh(cp)`` over the model ``cp``: its status, and its value
+    (an integer, read back from CP-SAT's floating point)."""
+    from ortools.sat.python import cp_model
+
+    cp.model.maximize(weigh(cp))
+    engine = cp_model.CpSolver()
+    engine.parameters.num_workers = 1
+    status = engine.solve(cp.model)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return engine.status_name(status), round(engine.objective_value) if found else None
+
+
+def _under_any(problem: Problem) -> Problem:
+    """``problem`` under a new root ``any``, beside an overlay ``has`` of its first holding
+    (met at no cost to what the composite could apply, were it active)."""
+
+    def moved(node: Node) -> Node:
+        return replace(
+            node,
+            children=tuple(child + 1 for child in node.children),
+            elective_of=None if node.elective_of is None else node.elective_of + 1,
+        )
+
+    return replace(
+        problem,
+        nodes=(
+            Node(kind="any", children=(1, len(problem.nodes) + 1)),
+            *map(moved, problem.nodes),
+            Node(kind="has", need=1, options=((problem.items[0].key,),), overlay=True),
+        ),
+        limits=tuple(replace(limit, scope=limit.scope + 1) for limit in problem.limits),
+    )
+
+
+def _electives(problem: Problem) -> int:
+    return sum(node.elective_of is not None for node in problem.nodes)
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(st.one_of(composites(), composites().filter(lambda p: _electives(p) > 1)), st.data())
+def test_pooled_electives_allow_what_the_leaves_allow(
+    problem: Problem, data: st.DataObject
+) -> None:
+    """The planner's model pools free-elective leaves that read the same holdings inside the
+    same limits (:func:`pooled_electives`). What it allows, read as nodes met, units applied
+    per leaf and units used of each holding, is what the model of one leaf at a time allows:
+    a random weighting of those has the same optimum in both. :func:`pooled_uses` then puts
+    each pool's units on its own leaves, as many as each applies."""
+    if data.draw(st.booleans()):  # every elective leaf reads every holding: pools form
+        every = tuple((item.key,) for item in problem.items)
+        problem = replace(
+            problem,
+            nodes=tuple(
+                replace(node, options=every, forced=()) if node.elective_of is not None else node
+                for node in problem.nodes
+            ),
+        )
+    if data.draw(st.booleans()):  # under an `any`, the composite and its electives may idle
+        problem = _under_any(problem)
+    try:
+        plain = build_cpsat(problem)
+    except NoAllocation:
+        with pytest.raises(NoAllocation):
+            build_cpsat(problem, terms=False)
+        return
+    pooled = build_cpsat(problem, terms=False)
+    assert plain.pooled == ()
+    assert pooled.pooled == pooled_electives(problem)
+    event(f"pools: {len(pooled.pooled)}")
+    nodes = problem.nodes
+    on_met = data.draw(st.lists(st.integers(-3, 3), min_size=len(nodes), max_size=len(nodes)))
+    on_applied = data.draw(st.lists(st.integers(-3, 3), min_size=len(nodes), max_size=len(nodes)))
+    on_item = {item.key: data.draw(st.integers(-3, 3)) for item in problem.items}
+
+    def weigh(cp: CpAllocation) -> Any:
+        used = [
+            on_item[key] * units
+            for (leaf, key), pairs in cp.uses.items()
+            if not nodes[leaf].overlay
+            for _, units in pairs
+        ]
+        return (
+            sum(w * met for w, met in zip(on_met, cp.met, strict=True))
+            + sum(on_applied[leaf] * applied for leaf, applied in cp.applied.items())
+            + sum(used)
+        )
+
+    note(f"pools {pooled.pooled}")
+    status, value = _best(pooled, weigh)
+    assert (status, value) == _best(plain, weigh)
+    if not pooled.pooled or value is None:
+        return
+    from ortools.sat.python import cp_model
+
+    engine = cp_model.CpSolver()
+    engine.parameters.num_workers = 1
+    assert engine.solve(pooled.model) == cp_model.OPTIMAL
+    pairs = pooled_uses(pooled, engine.value)
+    for pool in pooled.pooled:
+        taken = sum(
+            engine.value(units)
+            for key in pooled.uses
+            if key[0] == pool[0]
+            for _, units in pooled.uses[key]
+        )
+        assert taken == sum(engine.value(pooled.applied[leaf]) for leaf in pool)
+        given_units = {leaf: engine.value(pooled.applied[leaf]) for leaf in pool}
+        assert {leaf for leaf, _ in pairs if leaf in pool} == {
+            leaf for leaf, units in given_units.items() if units > 0
+        }
+
+
+def test_an_idle_composite_pools_no_electives() -> None:
+    """Two composites' free electives read the same holdings and are pooled; under an
+    ``any`` whose other branch is a free overlay, the composites idle, and then their
+    electives take nothing, as when built leaf by leaf."""
+    items = (Item("h0", 2, rank=0), Item("h1", 2, rank=1))
+    every = (("h0",), ("h1",))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="any", children=(1, 6)),
+            Node(kind="all", children=(2, 5), total=4),
+            Node(kind="all", children=(3, 4), total=2),
+            Node(kind="has", need=1, options=(("h0",),)),
+            Node(kind="credits", need=2, options=every, elective_of=2),
+            Node(kind="credits", need=4, options=every, elective_of=1),
+            Node(kind="has", need=1, options=(("h0",),), overlay=True),
+        ),
+    )
+
+    def weigh(cp: CpAllocation) -> Any:
+        used = [u for (leaf, _), pairs in cp.uses.items() if leaf != 6 for _, u in pairs]
+        return 5 * cp.met[6] + sum(used)
+
+    pooled = build_cpsat(problem, terms=False)
+    assert pooled.pooled == ((4, 5),)
+    assert _best(pooled, weigh) == _best(build_cpsat(problem), weigh) == ("OPTIMAL", 5)

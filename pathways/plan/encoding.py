@@ -561,11 +561,15 @@ class Search:
             model.add(objective <= int(engine.objective_value)).only_enforce_if(held)
             engine = self._run(self.built.ranks, [held], budget=TIE_BREAK_BUDGET) or engine
         model.clear_assumptions()
+        cp = self.built.cp
+        pooled = {leaf for pool in cp.pooled for leaf in pool}
         uses = {
             pair
-            for pair, pairs in self.built.cp.uses.items()
-            if pair[0] < self.built.goal_nodes and any(engine.value(v) for v, _ in pairs)
-        }
+            for pair, pairs in cp.uses.items()
+            if pair[0] < self.built.goal_nodes
+            and pair[0] not in pooled
+            and any(engine.value(v) for v, _ in pairs)
+        } | solver.pooled_uses(cp, engine.value)
         return Found(steps=frozenset(k for k in ids if engine.value(acquire[k])), uses=uses)
 
     def cut(self, found: Found) -> None:

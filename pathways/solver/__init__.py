@@ -43,6 +43,7 @@ from pathways.solver.cpsat import (
     CpAllocation,
     Settler,
     build_cpsat,
+    pooled_uses,
     solve_cpsat,
 )
 from pathways.solver.decompose import Component, chain, solve_split, split
@@ -97,6 +98,7 @@ __all__ = [
     "chain",
     "objective",
     "order_weights",
+    "pooled_uses",
     "search_space",
     "settle_electives",
     "solve",
