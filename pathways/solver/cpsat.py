@@ -139,13 +139,12 @@ def build_cpsat(problem: Problem, *, terms: bool = True) -> CpAllocation:
     objective's terms read (a flag per holding taken in part, for the fewest split holdings)
     and ``terms`` comes back empty, and free-elective leaves that read the same holdings are
     pooled (:func:`pooled_electives`): the planner, whose objectives are its own, builds it
-    so. Pooling took Wright State's BSB from an empty record from 0.29 to 0.22 s (1,893 to
-    1,220 variables, the same plan), and the bench's 40 generated plans from 18.4 to
-    14.0 s, every plan the same.
-    Measured 2026-12-05: Wright State's BSB from an empty record presolves 544 fewer variables
-    in each solve and plans 15 % faster, the same plan; of the bench's 40 generated plans two
-    change, each to steps earlier in id order (the planner's tie-break), which its budgeted
-    stage now reaches (one of them proven)."""
+    so. Measured 2026-12-05: leaving the split flags out, Wright State's BSB from an empty
+    record presolves 544 fewer variables in each solve and plans 15 % faster, the same plan;
+    of the bench's 40 generated plans two change, each to steps earlier in id order (the
+    planner's tie-break), which its budgeted stage now reaches (one of them proven). Pooling
+    then took that BSB plan from 0.29 to 0.22 s (1,893 variables to 1,220, the same plan),
+    and the 40 generated plans from 18.4 to 14.0 s, every plan the same."""
     check_order(problem)
     build = _CpBuilder(problem, terms=terms)
     for index, node in enumerate(problem.nodes):
