@@ -23,6 +23,7 @@ from pathways.evaluate.explain import decide
 from pathways.evaluate.holdings import Held, grade_point_average
 from pathways.evaluate.matching import (
     FilterTest,
+    PoolIndex,
     describe_filter,
 )
 from pathways.evaluate.transfers import TransferResult
@@ -55,19 +56,27 @@ def _schedule(space: Space, steps: frozenset[str], present: set[str]) -> Schedul
     ctx = space.ctx
     grants = [g for g in space.grants if g.held.key in present]
 
-    def pool(done: set[str]) -> list[Held]:
-        return [
-            *space.prepared.valid,
-            *(space.candidates[k] for k in sorted(done)),
-            *(g.held for g in grants if set(space.rules[g.rule].alts[g.alt].cands) <= done),
-        ]
+    pools: dict[frozenset[str], tuple[list[Held], PoolIndex]] = {}
+
+    def pool(done: set[str]) -> tuple[list[Held], PoolIndex]:
+        """What is held with ``done`` finished, indexed once for every step asking."""
+        key = frozenset(done)
+        if key not in pools:
+            held = [
+                *space.prepared.valid,
+                *(space.candidates[k] for k in sorted(done)),
+                *(g.held for g in grants if set(space.rules[g.rule].alts[g.alt].cands) <= done),
+            ]
+            pools[key] = (held, PoolIndex.of(ctx, held))
+        return pools[key]
 
     def ready(ident: str, done: set[str]) -> bool:
         cred = space.candidates[ident].cred
         assert cred is not None
         if cred.prerequisites is None:
             return True
-        return meets(ctx, cred.prerequisites, pool(done), cred.issuer)
+        held, index = pool(done)
+        return meets(ctx, cred.prerequisites, held, cred.issuer, index=index)
 
     start: dict[str, float] = {}
     finish: dict[str, float] = {}
