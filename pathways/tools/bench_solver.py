@@ -201,8 +201,9 @@ def hard_family(folder: Path, as_of: date, n: int = HARD_N) -> dict[str, Any]:
     }
 
 
-def bundled_plan(as_of: date, runs: int = 3) -> dict[str, Any]:
-    """``bsb_empty_p50_ms``: planning :data:`PLAN_GOAL` from an empty Ohio record."""
+def bundled_plan(as_of: date, runs: int = 7) -> dict[str, Any]:
+    """``bsb_empty_p50_ms``: planning :data:`PLAN_GOAL` from an empty Ohio record, the median
+    of ``runs`` plans after one to warm up."""
     from pathways.catalog.load import DEFAULT_CATALOG, load_catalog
     from pathways.catalog.model import LearnerRecord
     from pathways.plan import plan
