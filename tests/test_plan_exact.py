@@ -537,8 +537,9 @@ def test_plan_matches_brute_force(instance: dict[str, Any]) -> None:
 @PROFILE
 @given(instances())
 def test_credit_floor_never_passes_the_best_plan(instance: dict[str, Any]) -> None:
-    """The bound a least-credits plan is held to (:func:`credit_floor`) is at most what the
-    brute force's best plan brings: it never cuts a plan off."""
+    """The credit every plan is held to bring (:func:`credit_floor`) is at most what the brute
+    force's least-credits plan brings: no plan brings less, so the bound cuts no plan off,
+    whatever the plan optimises."""
     instance = {**instance, "optimize": "credits"}
     ref = Reference(instance)
     note(f"instance {json.dumps(instance)}")

@@ -216,11 +216,11 @@ def _order_and_objective(
     prereq_roots: dict[str, tuple[int, int, int]],
     by_leaf: dict[int, list[tuple[str, list[tuple[Any, Any]]]]],
     behind: dict[str, tuple[str, ...]],
-    credit_terms: Sequence[tuple[Fraction, Any]],
+    brought: Any,
 ) -> Any:
     """Steps come after what their prerequisites read; returns the primary objective (the
-    critical path's weeks when optimising time, the credit the steps bring
-    (``credit_terms``) when optimising credits, else the summed cost of the steps)."""
+    critical path's weeks when optimising time, the units of credit the steps bring
+    (``brought``) when optimising credits, else the summed cost of the steps)."""
     timed = space.options.optimize == "time"
     weeks = {
         k: round((h.cred.weeks or 0) * OBJECTIVE_SCALE["time"]) if h.cred else 0
@@ -246,7 +246,7 @@ def _order_and_objective(
             model.add(makespan >= start[ident] + weeks[ident]).only_enforce_if(var)
         return makespan
     if space.options.optimize == "credits":
-        return sum(math.floor(c * space.unit) * lit for c, lit in credit_terms)
+        return brought
     return sum(_weight(space, space.candidates[k]) * var for k, var in acquire.items())
 
 
@@ -317,13 +317,14 @@ def build_model(space: Space, *, reduce: bool) -> Built:
     by_leaf = _tie_to_presence(model, cp, problem, presence)
     model.add(cp.met[0] == 1)
 
+    brought = sum(math.floor(c * space.unit) * lit for c, lit in credit_terms)
+    least = credit_floor(space, problem, goal_nodes)
+    if least > 0:
+        # Redundant, whatever the plan optimises: it spares CP-SAT proving it.
+        model.add(brought >= least)
     primary = _order_and_objective(
-        space, model, cp, acquire, prereq_roots, by_leaf, behind, credit_terms
+        space, model, cp, acquire, prereq_roots, by_leaf, behind, brought
     )
-    if space.options.optimize == "credits":
-        least = credit_floor(space, problem, goal_nodes)
-        if least > 0:
-            model.add(primary >= least)
     return Built(
         space=space,
         builder=builder,
@@ -354,8 +355,10 @@ def credit_floor(space: Space, problem: solver.Problem, goal_nodes: int) -> int:
     a candidate sourcing a grant of other steps too or of fewer units. A candidate's own credit
     that is not a whole number of units may count one unit less once a grant it sources is
     given. The bound is redundant to the model, so the plans it admits, and the best among
-    them, are the same; it spares CP-SAT proving it (on Wright State's BSB in Accountancy from
-    an empty record it halved both searches)."""
+    them, are the same, whatever the plan optimises; it spares CP-SAT proving it. On Wright
+    State's BSB in Accountancy from an empty record (2026-12-05) it halved both searches of
+    the least-credits plan and took the least-time plan from 888 to 101 ms and the
+    least-cost plan from 1,305 to 923 ms, each the same plan."""
     root = problem.nodes[0]
     if root.total <= 0 or root.waived:
         return 0
