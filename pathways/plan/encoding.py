@@ -364,7 +364,7 @@ def credit_floor(space: Space, problem: solver.Problem, goal_nodes: int) -> int:
         return 0
     unit = space.unit
     units = {item.key: item.units for item in problem.items}
-    brought = {
+    paid = {
         grant.held.key for grant in space.grants if space.rules[grant.rule].alts[grant.alt].cands
     }
     sources: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
@@ -374,7 +374,7 @@ def credit_floor(space: Space, problem: solver.Problem, goal_nodes: int) -> int:
             sources[ident].append((cands, units[grant.held.key]))
     for ident, held in space.candidates.items():
         if all(cands == (ident,) and given >= units[held.key] for cands, given in sources[ident]):
-            brought.add(held.key)
+            paid.add(held.key)
     slack = sum(1 for ident in sources if (space.candidates[ident].credits * unit).denominator != 1)
     takeable = {
         key
@@ -383,7 +383,7 @@ def credit_floor(space: Space, problem: solver.Problem, goal_nodes: int) -> int:
         for option in node.options
         for key in option
     }
-    return root.total - sum(units[key] for key in takeable - brought) - slack
+    return root.total - sum(units[key] for key in takeable - paid) - slack
 
 
 def _interchangeable(

@@ -527,12 +527,7 @@ def solve_cpsat(
         _warm_start(model, built, hint)
     for term, value in zip(built.terms, known, strict=False):
         model.add(term == value)
-    whole = _whole(
-        problem,
-        built,
-        lambda lp: run(WHOLE_BUDGET, workers, presolve=False, linearization=lp),
-        variables,
-    )
+    whole = _whole(problem, built, run, workers, variables)
     if whole is not None:
         return _solution(built, whole, True)
     solver: Any = None
@@ -610,7 +605,9 @@ def pooled_uses(cp: CpAllocation, value: Callable[[Any], int]) -> set[tuple[int,
         room = [[leaf, value(cp.applied[leaf])] for leaf in pool]
         position = 0
         for (leaf, key), pairs in cp.uses.items():
-            left = sum(value(units) for _, units in pairs) if leaf == pool[0] else 0
+            if leaf != pool[0]:
+                continue
+            left = sum(value(units) for _, units in pairs)
             while left > 0 and position < len(room):
                 used = min(left, room[position][1])
                 if used:
@@ -692,16 +689,21 @@ def _report(
 
 
 def _whole(
-    problem: Problem, built: CpAllocation, run: Callable[[int], Any], variables: list[Any]
+    problem: Problem,
+    built: CpAllocation,
+    run: Callable[..., tuple[Any, Any]],
+    workers: int,
+    variables: list[Any],
 ) -> Any:
     """The solver holding the proven optimum of every objective term and the tie-break at
     once, when the problem has at most :data:`WHOLE_ITEMS` holdings, the terms fit one
-    64-bit weighted sum and ``run`` (a budgeted solve, given CP-SAT's linearisation level)
-    proves it; else None, with the best allocation it found (if any) hinted for the stages.
-    One solve instead of one per stage."""
+    64-bit weighted sum and ``run`` (:func:`_runner`'s) proves it on ``workers`` within
+    :data:`WHOLE_BUDGET`, without presolve; else None, with the best allocation it found (if
+    any) hinted for the stages. One solve instead of one per stage."""
     from pathways.ortools_import import load_cp_model
 
-    if len(problem.items) > (WHOLE_ITEMS if has_electives(problem) else WHOLE_ITEMS_NAMED):
+    electives = has_electives(problem)
+    if len(problem.items) > (WHOLE_ITEMS if electives else WHOLE_ITEMS_NAMED):
         return None
     cp_model = load_cp_model()
     bounds = [*objective_bounds(problem), tie_break_bound(problem)]
@@ -714,8 +716,8 @@ def _whole(
     if len(stages) != 1 or isinstance(stages[0], int):
         return None
     built.model.maximize(stages[0])
-    plain = not has_electives(problem) and len(problem.items) <= WHOLE_ITEMS
-    engine, status = run(0 if plain else 2)
+    plain = not electives and len(problem.items) <= WHOLE_ITEMS
+    engine, status = run(WHOLE_BUDGET, workers, presolve=False, linearization=0 if plain else 2)
     if status == cp_model.INFEASIBLE:
         raise NoAllocation("no allocation honours every placement the exceptions make")
     if status == cp_model.OPTIMAL:
