@@ -419,6 +419,66 @@ def test_a_holding_the_goal_cannot_be_met_without_is_spent_in_its_requirement() 
     assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
 
 
+def test_a_requirement_left_only_its_need_spends_every_holding_it_has_left() -> None:
+    # The goal is met, so h0 is spent in its one-option requirement; that leaves the 6-credit
+    # requirement h1 and h2 and nothing else, so it spends both, dear as they are. The
+    # electives' 3 credits then cost at least the cheapest holding left (h3), which proves
+    # the fill without knowing anything of the named part's tie-break.
+    items = (Item("h0", 3, 0), Item("h1", 3, 5), Item("h2", 3, 6))
+    items += (Item("h3", 3, 1), Item("h4", 3, 2), Item("h5", 3, 3))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2, 3), total=12),
+            Node(kind="has", need=1, options=(("h0",),)),
+            Node(kind="credits", need=6, options=(("h0",), ("h1",), ("h2",))),
+            Node(kind="credits", need=12, options=tuple((i.key,) for i in items), elective_of=0),
+        ),
+    )
+
+    def unproven(relaxed: Problem) -> Solution:
+        return replace(solve(relaxed), tie_break_proven=False)
+
+    answer = solve_electives(problem, unproven).answer
+    assert answer is not None
+    assert_proven_optimal(problem, answer)
+    assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 3, (3, "h3"): 3}
+
+    # With h3 exclusive with h0 (a source and its grant), spending h0 rules h3 out too: the
+    # electives cost at least h4's, as the fill spends.
+    exclusive = replace(problem, exclusive=(("h0", "h3"),))
+    answer = solve_electives(exclusive, unproven).answer
+    assert answer is not None
+    assert_proven_optimal(exclusive, answer)
+    assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 3, (3, "h4"): 3}
+
+
+def test_requirements_every_best_allocation_meets_spend_their_holdings_goal_unmet() -> None:
+    # The goal cannot be met (its requirement r2 has nothing to take), but r1 is the only other
+    # requirement any allocation can meet, so every allocation meeting as many as the best
+    # meets r1 with the dear h0. The two cheapest holdings (h1 and h2) cannot both be used,
+    # and the fill (h0, then h1 in the electives) is proven.
+    items = (Item("h0", 3, 5), Item("h1", 3, 0), Item("h2", 3, 1))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2, 3), total=6),
+            Node(kind="has", need=1, options=(("h0",),)),
+            Node(kind="has", need=1, options=()),
+            Node(kind="credits", need=6, options=tuple((i.key,) for i in items), elective_of=0),
+        ),
+    )
+
+    def unproven(relaxed: Problem) -> Solution:
+        return replace(solve(relaxed), tie_break_proven=False)
+
+    answer = solve_electives(problem, unproven).answer
+    assert answer is not None
+    assert_proven_optimal(problem, answer)
+    assert not answer.met[0]
+    assert answer.uses == {(1, "h0"): 3, (3, "h1"): 3}
+
+
 def test_a_total_past_every_holding_is_unmet_in_the_relaxation_too() -> None:
     # Total 10 with 6 credits held: no allocation meets the composite, so the relaxation
     # leaves it unmet too, and the learner's whole record applied is proven best.

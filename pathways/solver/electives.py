@@ -36,8 +36,9 @@ alone. :func:`solve_electives` tests that, exactly:
      floor of :func:`_tie_break_floor`: the larger of the cheapest holdings summing to (with
      a split, covering) its units, plus the overlays' cheapest readings, and ``R``'s
      tie-break, when proven least, plus the cheapest holdings an elective may take summing
-     to (covering) the elective credit; in both, the holdings a met goal forces into a named
-     requirement are spent there.
+     to (covering) the elective credit; in both, the holdings that every such allocation
+     spends in a named requirement (:func:`_held`) are counted there, and neither they nor
+     the holdings exclusive with them count as free for the rest.
 
    Every term an allocation could beat ``A`` on is then bounded by ``A``'s own value, so
    ``A`` is optimal with the general solver's tie-break. When any test fails, the general
@@ -70,6 +71,7 @@ from pathways.solver.problem import (
     objective,
     ranking,
     subtree_leaves,
+    takes_parts,
     tie_break,
 )
 
@@ -284,18 +286,20 @@ def _tie_break_floor(
       or one more that no named requirement may take). The electives take holdings the named
       part left, summing to the elective credit (at least, with a split).
 
-    When the goal is met, each holding a named requirement must take to be met
+    Each holding that a named requirement met in every such allocation must take
     (:func:`_held`) is spent by the named part in either bound."""
     if reached[4] not in (0, -1):
         return None
     reach: Reach = "exactly" if reached[4] == 0 else "at_least"
-    held = _held(problem) if reached[0] == 1 else {}
+    held = _held(problem, _surely_met(problem, _never_met(problem), reached[0] == 1, reached[1]))
     held_units = sum(item.units for item in held.values())
     held_cost = sum(1 + item.rank for item in held.values() if item.units > 0)
+    # A held holding is spent, and so is every holding exclusive with it: none is left over.
+    gone = set(held).union(*(group for group in problem.exclusive if held.keys() & set(group)))
 
     def cheapest(keys: set[str], target: int) -> int | None:
         choices = _alternatives(
-            problem, [item for item in problem.items if item.key in keys and item.key not in held]
+            problem, [item for item in problem.items if item.key in keys and item.key not in gone]
         )
         found = None if choices is None else _cheapest_sum(choices, target, reach)
         return None if found is None else found[0]
@@ -312,36 +316,54 @@ def _tie_break_floor(
     return max(floors, default=None)
 
 
-def _held(problem: Problem) -> dict[str, Item]:
-    """The holdings every allocation that meets the goal uses in a named requirement: those
-    of a requirement met with every one of its options (a ``has`` of one option, a ``count``
-    needing all its options, a whole-holding ``credits`` needing all its credit) that the goal
-    cannot be met without, every node above it an ``all`` and nothing on the way waived."""
+def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
+    """The holdings every allocation meeting each node ``sure`` marks (:func:`_surely_met`)
+    uses whole in a named requirement: those of such a requirement, not waived, that can be
+    met only with every one of its options still free (a ``has`` with one option left, a
+    ``count`` with ``need`` left, a whole-holding ``credits`` whose free options sum to its
+    need). An option is not free when it names a holding held for another requirement, or one
+    exclusive with such a holding; each holding found frees fewer options elsewhere, so the
+    search repeats until it finds none."""
     nodes = problem.nodes
     items = {item.key: item for item in problem.items}
-    parent = {child: index for index, node in enumerate(nodes) for child in node.children}
-    held: dict[str, Item] = {}
-    for index, node in enumerate(nodes):
-        if node.kind not in LEAF_KINDS or node.overlay or node.elective_of is not None:
-            continue
-        keys = [key for option in node.options for key in option]
-        if node.kind == "has":
-            needs_all = len(node.options) == 1
-        elif node.kind == "count":
-            needs_all = len(node.options) == node.need
-        else:
-            needs_all = not node.split and sum(items[key].units for key in keys) == node.need
-        if needs_all and _surely_required(index, parent, nodes):
-            held.update((key, items[key]) for key in keys)
-    return held
+    leaves = [
+        index
+        for index, node in enumerate(nodes)
+        if sure[index] and node.kind in LEAF_KINDS and not node.overlay and not node.waived
+        if not (node.kind == "credits" and takes_parts(node))
+    ]
+    owner: dict[str, int] = {}
+    found = True
+    while found:
+        found = False
+        for index in leaves:
+            node = nodes[index]
+            free = [
+                option
+                for option in node.options
+                if not any(_taken_elsewhere(problem, key, index, owner) for key in option)
+            ]
+            if node.kind == "has":
+                needs_all = len(free) == 1
+            elif node.kind == "count":
+                needs_all = len(free) == node.need
+            else:
+                needs_all = sum(items[key].units for (key,) in free) == node.need
+            new = [key for option in free for key in option if key not in owner]
+            if needs_all and new:
+                owner.update((key, index) for key in new)
+                found = True
+    return {key: items[key] for key in owner}
 
 
-def _surely_required(index: int, parent: dict[int, int], nodes: tuple[Node, ...]) -> bool:
-    """Whether node ``index`` is met in every allocation that meets the goal: neither it nor
-    any node above it is waived, and every node above it is an ``all``."""
-    return not nodes[index].waived and all(
-        nodes[above].kind == "all" and not nodes[above].waived
-        for above in _ancestors(index, parent)
+def _taken_elsewhere(problem: Problem, key: str, leaf: int, owner: dict[str, int]) -> bool:
+    """Whether ``key`` is held (``owner``: holding → its requirement) for a requirement other
+    than ``leaf``, or is exclusive with a held holding."""
+    if owner.get(key, leaf) != leaf:
+        return True
+    return any(
+        key in group and any(other != key and other in owner for other in group)
+        for group in problem.exclusive
     )
 
 
