@@ -152,6 +152,21 @@ def assert_proven_optimal(problem: Problem, answer: Solution) -> None:
     assert tie_break(problem, answer.uses) == tie_break(problem, general.uses)
 
 
+def tie_break_unproven(relaxed: Problem) -> Solution:
+    """The relaxation's exact answer with its tie-break not claimed least: the floor may not
+    count on the named part's tie-break."""
+    return replace(solve(relaxed), tie_break_proven=False)
+
+
+def proven_unaided(problem: Problem) -> Solution:
+    """The certificate's answer to ``problem`` from a relaxation whose tie-break is not known
+    to be least, which must be proven and CP-SAT's optimum."""
+    answer = solve_electives(problem, tie_break_unproven).answer
+    assert answer is not None, "the certificate declined"
+    assert_proven_optimal(problem, answer)
+    return answer
+
+
 @settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(composites())
 def test_what_the_certificate_proves_is_optimal_and_solve_agrees(problem: Problem) -> None:
@@ -395,11 +410,8 @@ def test_the_tie_break_is_bounded_by_the_named_part_plus_the_cheapest_electives(
     answer = proven(problem)
     assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
 
-    def unproven(relaxed: Problem) -> Solution:
-        return replace(solve(relaxed), tie_break_proven=False)
-
     # A named part whose tie-break was not proven least bounds nothing.
-    assert solve_electives(problem, unproven).answer is None
+    assert solve_electives(problem, tie_break_unproven).answer is None
 
 
 def test_a_holding_the_goal_cannot_be_met_without_is_spent_in_its_requirement() -> None:
@@ -410,12 +422,7 @@ def test_a_holding_the_goal_cannot_be_met_without_is_spent_in_its_requirement() 
     named = Node(kind="has", need=1, options=(("h2",),))
     problem = one_requirement(6, named, items, "h0 h1 h3")
 
-    def unproven(relaxed: Problem) -> Solution:
-        return replace(solve(relaxed), tie_break_proven=False)
-
-    answer = solve_electives(problem, unproven).answer
-    assert answer is not None
-    assert_proven_optimal(problem, answer)
+    answer = proven_unaided(problem)
     assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
 
 
@@ -436,20 +443,13 @@ def test_a_requirement_left_only_its_need_spends_every_holding_it_has_left() -> 
         ),
     )
 
-    def unproven(relaxed: Problem) -> Solution:
-        return replace(solve(relaxed), tie_break_proven=False)
-
-    answer = solve_electives(problem, unproven).answer
-    assert answer is not None
-    assert_proven_optimal(problem, answer)
+    answer = proven_unaided(problem)
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 3, (3, "h3"): 3}
 
     # With h3 exclusive with h0 (a source and its grant), spending h0 rules h3 out too: the
     # electives cost at least h4's, as the fill spends.
     exclusive = replace(problem, exclusive=(("h0", "h3"),))
-    answer = solve_electives(exclusive, unproven).answer
-    assert answer is not None
-    assert_proven_optimal(exclusive, answer)
+    answer = proven_unaided(exclusive)
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 3, (3, "h4"): 3}
 
 
@@ -469,12 +469,7 @@ def test_requirements_every_best_allocation_meets_spend_their_holdings_goal_unme
         ),
     )
 
-    def unproven(relaxed: Problem) -> Solution:
-        return replace(solve(relaxed), tie_break_proven=False)
-
-    answer = solve_electives(problem, unproven).answer
-    assert answer is not None
-    assert_proven_optimal(problem, answer)
+    answer = proven_unaided(problem)
     assert not answer.met[0]
     assert answer.uses == {(1, "h0"): 3, (3, "h1"): 3}
 

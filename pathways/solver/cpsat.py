@@ -76,8 +76,8 @@ presolve to about 50, and presolve was most of each solve. Measured 2026-12-05 (
 alternating audit by audit in one process, twice: the bench's 200 audits 5-7 % and the batch's
 240 audits 4 % less time on ``auto`` (every allocation the same), 12-14 % less with the
 general solver forced (7 of 200 audits then read differently: 2 better in their budgeted
-later stages, 5 equal on every term and the tie-break). The budgeted stages keep the full presolve: with
-it shortened too, 8 of the batch's tie-breaks changed, 3 for the worse."""
+later stages, 5 equal on every term and the tie-break). The budgeted stages keep the full
+presolve: with it shortened too, 8 of the batch's tie-breaks changed, 3 for the worse."""
 
 Settler = Callable[[Sequence[int], bool], Solution | None]
 """Given the values of the report's terms, proven best (goal met, requirements met, named and

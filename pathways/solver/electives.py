@@ -286,15 +286,14 @@ def _tie_break_floor(
       or one more that no named requirement may take). The electives take holdings the named
       part left, summing to the elective credit (at least, with a split).
 
-    Each holding that a named requirement met in every such allocation must take
-    (:func:`_held`) is spent by the named part in either bound."""
+    Each holding a named requirement met in every such allocation must take (:func:`_held`) is
+    spent by the named part in either bound, and none exclusive with it counts as free."""
     if reached[4] not in (0, -1):
         return None
     reach: Reach = "exactly" if reached[4] == 0 else "at_least"
     held = _held(problem, _surely_met(problem, _never_met(problem), reached[0] == 1, reached[1]))
     held_units = sum(item.units for item in held.values())
     held_cost = sum(1 + item.rank for item in held.values() if item.units > 0)
-    # A held holding is spent, and so is every holding exclusive with it: none is left over.
     gone = set(held).union(*(group for group in problem.exclusive if held.keys() & set(group)))
 
     def cheapest(keys: set[str], target: int) -> int | None:
@@ -318,12 +317,11 @@ def _tie_break_floor(
 
 def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
     """The holdings every allocation meeting each node ``sure`` marks (:func:`_surely_met`)
-    uses whole in a named requirement: those of such a requirement, not waived, that can be
-    met only with every one of its options still free (a ``has`` with one option left, a
-    ``count`` with ``need`` left, a whole-holding ``credits`` whose free options sum to its
-    need). An option is not free when it names a holding held for another requirement, or one
-    exclusive with such a holding; each holding found frees fewer options elsewhere, so the
-    search repeats until it finds none."""
+    uses whole in a named requirement: those of such a requirement, not waived, met only with
+    every option still free for it (a ``has`` with one left, a ``count`` with ``need`` left, a
+    whole-holding ``credits`` whose free options sum to its need). A holding held for another
+    requirement, or exclusive with a held one, is not free; each found leaves fewer free
+    elsewhere, so the search repeats until it finds none."""
     nodes = problem.nodes
     items = {item.key: item for item in problem.items}
     leaves = [
@@ -357,8 +355,7 @@ def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
 
 
 def _taken_elsewhere(problem: Problem, key: str, leaf: int, owner: dict[str, int]) -> bool:
-    """Whether ``key`` is held (``owner``: holding → its requirement) for a requirement other
-    than ``leaf``, or is exclusive with a held holding."""
+    """Whether ``key`` is held for a requirement but ``leaf`` (``owner``), or excluded by one."""
     if owner.get(key, leaf) != leaf:
         return True
     return any(
