@@ -43,6 +43,7 @@ from pathways.solver.cpsat import (
     CpAllocation,
     Settler,
     build_cpsat,
+    hint_answer,
     pooled_uses,
     solve_cpsat,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "SolverTimeout",
     "build_cpsat",
     "chain",
+    "hint_answer",
     "objective",
     "order_weights",
     "pooled_uses",

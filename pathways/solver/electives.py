@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -294,7 +295,8 @@ def _tie_break_floor(
     held = _held(problem, _surely_met(problem, _never_met(problem), reached[0] == 1, reached[1]))
     held_units = sum(item.units for item in held.values())
     held_cost = sum(1 + item.rank for item in held.values() if item.units > 0)
-    gone = set(held).union(*(group for group in problem.exclusive if held.keys() & set(group)))
+    mates = _mates(problem)
+    gone = set(held).union(*(mates[key] for key in held))
 
     def cheapest(keys: set[str], target: int) -> int | None:
         choices = _alternatives(
@@ -319,9 +321,8 @@ def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
     """The holdings every allocation meeting each node ``sure`` marks (:func:`_surely_met`)
     uses whole in a named requirement: those of such a requirement, not waived, met only with
     every option still free for it (a ``has`` with one left, a ``count`` with ``need`` left, a
-    whole-holding ``credits`` whose free options sum to its need). A holding held for another
-    requirement, or exclusive with a held one, is not free; each found leaves fewer free
-    elsewhere, so the search repeats until it finds none."""
+    whole-holding ``credits`` whose free options sum to its need). A holding held elsewhere,
+    or exclusive with a held one, is not free; the search repeats until it finds no more."""
     nodes = problem.nodes
     items = {item.key: item for item in problem.items}
     leaves = [
@@ -330,7 +331,8 @@ def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
         if sure[index] and node.kind in LEAF_KINDS and not node.overlay and not node.waived
         if not (node.kind == "credits" and takes_parts(node))
     ]
-    owner: dict[str, int] = {}
+    mates = _mates(problem)
+    owner: dict[str, int] = {}  # holding → the requirement it is held for
     found = True
     while found:
         found = False
@@ -339,7 +341,7 @@ def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
             free = [
                 option
                 for option in node.options
-                if not any(_taken_elsewhere(problem, key, index, owner) for key in option)
+                if all(owner.get(k, index) == index and mates[k].isdisjoint(owner) for k in option)
             ]
             if node.kind == "has":
                 needs_all = len(free) == 1
@@ -354,14 +356,13 @@ def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
     return {key: items[key] for key in owner}
 
 
-def _taken_elsewhere(problem: Problem, key: str, leaf: int, owner: dict[str, int]) -> bool:
-    """Whether ``key`` is held for a requirement but ``leaf`` (``owner``), or excluded by one."""
-    if owner.get(key, leaf) != leaf:
-        return True
-    return any(
-        key in group and any(other != key and other in owner for other in group)
-        for group in problem.exclusive
-    )
+def _mates(problem: Problem) -> defaultdict[str, set[str]]:
+    """For every holding, the holdings it may not be applied beside (its exclusive groups')."""
+    mates: defaultdict[str, set[str]] = defaultdict(set)
+    for group in problem.exclusive:
+        for key in group:
+            mates[key].update(other for other in group if other != key)
+    return mates
 
 
 def _never_met(problem: Problem) -> list[bool]:
