@@ -453,6 +453,44 @@ def test_a_requirement_left_only_its_need_spends_every_holding_it_has_left() -> 
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 3, (3, "h4"): 3}
 
 
+def test_a_requirement_spends_each_holding_it_cannot_be_met_without() -> None:
+    # The goal is met, so h0 is spent in its one-option requirement. The 6-credit requirement
+    # then has h1 and h2 left (7 credits, more than it needs), but neither alone is enough, so
+    # it spends both. The electives' 3 credits cost at least h3's, which proves the fill.
+    items = (Item("h0", 3, 0), Item("h1", 3, 5), Item("h2", 4, 6))
+    items += (Item("h3", 3, 1), Item("h4", 3, 2), Item("h5", 3, 3))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2, 3), total=13),
+            Node(kind="has", need=1, options=(("h0",),)),
+            Node(kind="credits", need=6, options=(("h0",), ("h1",), ("h2",))),
+            Node(kind="credits", need=13, options=tuple((i.key,) for i in items), elective_of=0),
+        ),
+    )
+
+    answer = proven_unaided(problem)
+    assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 4, (3, "h3"): 3}
+
+
+def test_a_holding_every_option_of_a_requirement_names_is_spent() -> None:
+    # Either sequence meets the requirement, and both begin with the dear h0, so it is spent
+    # whichever is taken: with it counted, the fill (h0 and h1, then h3) is proven.
+    items = (Item("h0", 3, 5), Item("h1", 3, 0), Item("h2", 3, 6))
+    items += (Item("h3", 3, 1), Item("h4", 3, 2))
+    problem = Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2), total=9),
+            Node(kind="has", need=1, options=(("h0", "h1"), ("h0", "h2"))),
+            Node(kind="credits", need=9, options=tuple((i.key,) for i in items), elective_of=0),
+        ),
+    )
+
+    answer = proven_unaided(problem)
+    assert answer.uses == {(1, "h0"): 3, (1, "h1"): 3, (2, "h3"): 3}
+
+
 def test_requirements_every_best_allocation_meets_spend_their_holdings_goal_unmet() -> None:
     # The goal cannot be met (its requirement r2 has nothing to take), but r1 is the only other
     # requirement any allocation can meet, so every allocation meeting as many as the best

@@ -277,15 +277,13 @@ def _tie_break_floor(
     """A lower bound of the tie-break of every allocation equal to ``reached`` on every term
     that splits at most one holding (else None), the larger of two:
 
-    * every use outside overlays takes a whole holding, except the one split's, so the
-      holdings used outside overlays are distinct holdings some leaf may take whose units sum
-      to the credit applied (at least, with a split): they spend at least the cheapest such
-      holdings, and the overlays at least their cheapest readings (:func:`_overlay_floor`);
-    * when ``named``'s tie-break is proven least, the named part spends at least as much:
-      it is an allocation of the relaxation equal to ``named`` on every term (the caller
-      ensures its split holdings are ``named``'s: ``reached`` splits as many as ``named``,
-      or one more that no named requirement may take). The electives take holdings the named
-      part left, summing to the elective credit (at least, with a split).
+    * uses outside overlays take whole holdings but the one split's: distinct holdings summing
+      to the credit applied (at least, with a split), costing at least the cheapest such; the
+      overlays cost at least their cheapest readings (:func:`_overlay_floor`);
+    * when ``named``'s tie-break is proven least, the named part spends at least as much: it
+      is an allocation of the relaxation equal to ``named`` on every term (``reached`` splits
+      as many holdings as ``named``, or one more no named requirement may take), and the
+      electives take holdings it left, summing to the elective credit (at least, with a split).
 
     Each holding a named requirement met in every such allocation must take (:func:`_held`) is
     spent by the named part in either bound, and none exclusive with it counts as free."""
@@ -319,9 +317,8 @@ def _tie_break_floor(
 
 def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
     """The holdings every allocation meeting each node ``sure`` marks (:func:`_surely_met`)
-    uses whole in a named requirement: those of such a requirement, not waived, met only with
-    every option still free for it (a ``has`` with one left, a ``count`` with ``need`` left, a
-    whole-holding ``credits`` whose free options sum to its need). A holding held elsewhere,
+    uses whole in a named requirement: those such a requirement, not waived, cannot be met
+    without, of the options still free for it (:func:`_required`). A holding held elsewhere,
     or exclusive with a held one, is not free; the search repeats until it finds no more."""
     nodes = problem.nodes
     items = {item.key: item for item in problem.items}
@@ -343,17 +340,23 @@ def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
                 for option in node.options
                 if all(owner.get(k, index) == index and mates[k].isdisjoint(owner) for k in option)
             ]
-            if node.kind == "has":
-                needs_all = len(free) == 1
-            elif node.kind == "count":
-                needs_all = len(free) == node.need
-            else:
-                needs_all = sum(items[key].units for (key,) in free) == node.need
-            new = [key for option in free for key in option if key not in owner]
-            if needs_all and new:
+            new = [key for key in _required(node, free, items) if key not in owner]
+            if new:
                 owner.update((key, index) for key in new)
                 found = True
     return {key: items[key] for key in owner}
+
+
+def _required(node: Node, free: list[tuple[str, ...]], items: dict[str, Item]) -> list[str]:
+    """The holdings leaf ``node``, met with only ``free`` of its options, must use: a ``has``'s
+    in every option, a ``count``'s all when just ``need`` are left, a whole-holding
+    ``credits``'s each without which the others fall short of its need."""
+    if node.kind == "has":
+        return [key for key in free[0] if all(key in option for option in free)] if free else []
+    if node.kind == "count":
+        return [key for (key,) in free] if len(free) == node.need else []
+    left = sum(items[key].units for (key,) in free)
+    return [key for (key,) in free if left - items[key].units < node.need]
 
 
 def _mates(problem: Problem) -> defaultdict[str, set[str]]:
@@ -652,9 +655,8 @@ def _proven(
     applied = joined.applied_units(problem)
     if applied == heaviest[0]:
         return reached[4] == bound[4] and spending - _overlay_floor(problem) == heaviest[1]
-    # Short of every unit: the electives must stand at their bound, and the named part split
-    # nothing. Every allocation equal so far then applies the same units, with no split or,
-    # when no whole holdings sum to them, one; :func:`_tie_break_floor` bounds its tie-break.
+    # Short of every unit: electives at their bound, nothing split by the named part, and one
+    # split only where no whole holdings sum to the units; :func:`_tie_break_floor` bounds the rest.
     if bound[4] != 0 or reached[3] != most:
         return False
     if reached[4] != 0 and not (
@@ -665,14 +667,12 @@ def _proven(
 
 
 def _split_unavoidable(choices: Choices | None, credit: int) -> bool:
-    """Whether every allocation applying ``credit`` units splits a holding: no whole holdings
-    of ``choices`` (:func:`_usable_choices`) sum to it."""
+    """Whether no whole holdings of ``choices`` (:func:`_usable_choices`) sum to ``credit``."""
     return choices is not None and _cheapest_sum(choices, credit) is None
 
 
 def _named_parts(problem: Problem) -> bool:
-    """Whether a named requirement may take part of a holding (a ``split`` credits leaf): then
-    an allocation may put its one split there, outside what the relaxation's order bounds."""
+    """Whether a named requirement may take part of a holding (a ``split`` credits leaf)."""
     return any(node.split and node.elective_of is None for node in problem.nodes)
 
 
