@@ -53,6 +53,12 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert figures["audit"]["small_p99_ms"] >= figures["audit"]["small_p50_ms"]
     assert figures["audit"]["scale_ratio"] is None
     assert "--scale state" in figures["audit"]["scale_ratio_reason"]
+    audits = figures["audit"]
+    assert audits["auto_without_cpsat"] + audits["auto_with_cpsat"] == 10
+    for part in ("auto_without_cpsat", "auto_with_cpsat"):
+        assert audits[f"{part}_ms_auto"] >= 0 and audits[f"{part}_ms_cpsat"] >= 0
+    both = audits["auto_without_cpsat_ms_cpsat"] + audits["auto_with_cpsat_ms_cpsat"]
+    assert both > 0
     batch = figures["batch"]
     assert batch["audits"] == 6
     assert batch["audits_per_s_1_worker"] > 0
@@ -78,6 +84,21 @@ def test_bench_small_reports_every_figure(tmp_path: Path) -> None:
     assert "target batch.speedup_2_workers" in report
     assert lines and lines[0] == "generating the small catalog"
     json.dumps(figures)
+
+
+def test_the_auto_split_counts_the_calls_that_reach_cpsat() -> None:
+    from pathways.solver import Item, Node, Problem, solve
+    from pathways.tools.bench_solver import _cpsat_calls
+
+    problem = Problem(
+        items=(Item("a", 3), Item("b", 3)),
+        nodes=(Node(kind="all", children=(1,)), Node(kind="has", need=1, options=(("a",),))),
+    )
+    with _cpsat_calls() as calls:
+        solve(problem)  # nothing contends: direct assignment
+        assert calls == []
+        solve(problem, method="cpsat")
+        assert len(calls) == 1
 
 
 def test_load_3x_reports_cold_and_warm_from_fresh_interpreters(

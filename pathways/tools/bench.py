@@ -33,7 +33,9 @@
     ``speedup_vs_cpsat`` (the same audits with the general solver forced), ``cpsat_disagree``
     (audits the two read differently) and its parts ``cpsat_disagree_ties`` (allocations
     equal on every term and the tie-break), ``_auto_better`` (CP-SAT's budgeted stages
-    stopped short) and ``_auto_worse`` (0 expected), ``bundled_p50_ms`` (and ``_cpsat``: the
+    stopped short) and ``_auto_worse`` (0 expected), ``auto_without_cpsat`` and
+    ``auto_with_cpsat`` (how many audits ``auto`` answered without CP-SAT and with it, each
+    part's total milliseconds both ways), ``bundled_p50_ms`` (and ``_cpsat``: the
     README's bundled audit), and the hard family of 1,000 overlapping ``any`` (``hard_s``,
     ``hard_complete``, ``hard_optimal``; ``hard_cli_s`` through the CLI, cache warm).
 ``plan``

@@ -69,23 +69,30 @@ def speedup_vs_cpsat(
     by the two allocations' objective and tie-break: ``cpsat_disagree_ties`` (equal on every
     term and on the tie-break: a choice the definition leaves open), ``cpsat_disagree_auto_better``
     (CP-SAT's budgeted later stages stopped short of the fast path's proven answer) and
-    ``cpsat_disagree_auto_worse`` (a fast path behind CP-SAT: a defect)."""
+    ``cpsat_disagree_auto_worse`` (a fast path behind CP-SAT: a defect). ``auto_without_cpsat``
+    splits the audits by whether ``auto`` called CP-SAT at all: how many it answered without
+    it and their total milliseconds both ways (``auto_without_cpsat_ms_auto``,
+    ``..._ms_cpsat``), and the same of the rest (``auto_with_cpsat``)."""
     from pathways.evaluate import audit
 
     auto, forced = Options(as_of=as_of), Options(as_of=as_of, solver="cpsat")
     auto_ms: list[float] = []
     cpsat_ms: list[float] = []
+    called: list[bool] = []  # whether auto called CP-SAT, audit by audit
     verdicts = {"ties": 0, "auto_better": 0, "auto_worse": 0}
-    with _allocations() as seen:
+    with _allocations() as seen, _cpsat_calls() as calls:
         for record, goal in pairs:
             answers: dict[str, Decision] = {}
             scores = {}
             for name, options, samples in (("auto", auto, auto_ms), ("cpsat", forced, cpsat_ms)):
+                calls.clear()
                 started = time.perf_counter()
                 answers[name] = audit(catalog, record, goal, options)
                 samples.append((time.perf_counter() - started) * 1000)
                 scores[name] = seen[-1]  # the audit's own allocation: recorded last
                 seen.clear()
+                if name == "auto":
+                    called.append(bool(calls))
             if _reading(answers["auto"]) != _reading(answers["cpsat"]):
                 if scores["auto"] == scores["cpsat"]:
                     verdicts["ties"] += 1
@@ -99,7 +106,22 @@ def speedup_vs_cpsat(
         "speedup_vs_cpsat": round(sum(cpsat_ms) / sum(auto_ms), 2),
         "cpsat_disagree": sum(verdicts.values()),
         **{f"cpsat_disagree_{name}": count for name, count in verdicts.items()},
+        **_by_cpsat_use(called, auto_ms, cpsat_ms),
     }
+
+
+def _by_cpsat_use(
+    called: list[bool], auto_ms: list[float], cpsat_ms: list[float]
+) -> dict[str, float]:
+    """The audits ``auto`` answered without CP-SAT and the rest: each part's count and total
+    milliseconds on ``auto`` and forced (``called``: whether it called CP-SAT, audit by audit)."""
+    found: dict[str, float] = {}
+    for part, wanted in (("auto_without_cpsat", False), ("auto_with_cpsat", True)):
+        picked = [i for i, flag in enumerate(called) if flag == wanted]
+        found[part] = len(picked)
+        found[f"{part}_ms_auto"] = round(sum(auto_ms[i] for i in picked), 1)
+        found[f"{part}_ms_cpsat"] = round(sum(cpsat_ms[i] for i in picked), 1)
+    return found
 
 
 @contextmanager
@@ -123,6 +145,26 @@ def _allocations() -> Iterator[list[tuple[int, ...]]]:
         yield seen
     finally:
         solver.solve = original
+
+
+@contextmanager
+def _cpsat_calls() -> Iterator[list[None]]:
+    """While open, an entry for every call the auto path makes to
+    :func:`pathways.solver.solve_cpsat` (the caller clears it between audits)."""
+    from pathways import solver
+
+    calls: list[None] = []
+    original = solver.solve_cpsat
+
+    def counted(problem: solver.Problem, **options: Any) -> solver.Solution:
+        calls.append(None)
+        return original(problem, **options)
+
+    solver.solve_cpsat = counted
+    try:
+        yield calls
+    finally:
+        solver.solve_cpsat = original
 
 
 def bundled_audit(as_of: date, runs: int = 50) -> dict[str, Any]:
