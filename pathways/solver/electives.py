@@ -20,7 +20,9 @@ alone. :func:`solve_electives` tests that, exactly:
    electives are listed after the composites inside it) takes what the named requirements
    left, up to its room: everything when it fits (of holdings that exclude each other, the
    choice that applies most), else the cheapest whole holdings that fill the room exactly,
-   else by rank with the last holding divided.
+   else by rank with the last holding divided (or, a second fill, left short). When the
+   first divides a holding, a third takes the same credit in each leaf in whole holdings:
+   the cheapest that make the electives' total, divided among the leaves in turn.
 3. *The certificate*: the joined allocation ``A`` is feasible (read by the reference's own
    evaluation), equals ``R``'s optimum on goal met, requirements met and named credit, and
    on split holdings and catalog order, and either
@@ -54,14 +56,20 @@ every solver's answer is put in one canonical arrangement by :func:`settle_elect
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from pathways.solver.cpsat import Settler
 from pathways.solver.exhaustive import allocation_met
+from pathways.solver.knapsack import (
+    Choices,
+    Reach,
+    alternatives,
+    cheapest_sum,
+    exclusive_pairs,
+    heaviest,
+)
 from pathways.solver.problem import (
     LEAF_KINDS,
     Item,
@@ -75,10 +83,6 @@ from pathways.solver.problem import (
     takes_parts,
     tie_break,
 )
-
-EXCLUSIVE_COMPONENT_LIMIT = 12
-"""The most holdings one connected group of exclusive pairs may have for the certificate
-(its heaviest choice is found by trying every subset)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +142,8 @@ def _short_of_total(problem: Problem) -> list[bool]:
         if sum(units[key] for key in usable) < node.total:
             short[index] = True
             continue
-        choices = _alternatives(problem, [item for item in problem.items if item.key in usable])
-        short[index] = choices is not None and _heaviest(choices)[0] < node.total
+        choices = alternatives(problem, [item for item in problem.items if item.key in usable])
+        short[index] = choices is not None and heaviest(choices)[0] < node.total
     return short
 
 
@@ -173,12 +177,7 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
     bound = objective(relaxed.problem, named.met, named.uses)
     most = _elective_bound(problem, bound)
     filled = []
-    for whole in (False, True):
-        uses, active = _fill(problem, relaxed, named, whole=whole)
-        met = allocation_met(problem, frozenset(_indices(active)), uses)
-        if met is None:
-            continue
-        joined = Solution(met=met, active=tuple(active), uses=uses)
+    for joined in _fills(problem, relaxed, named):
         if _proven(problem, relaxed.problem, named, bound, most, joined):
             return Attempt(answer=joined)
         filled.append(joined)
@@ -193,6 +192,77 @@ def solve_electives(problem: Problem, solve_named: Callable[[Problem], Solution]
         return next((best for best in found if best is not None), None)
 
     return Attempt(settled=settled, known=known, filled=tuple(filled))
+
+
+def _fills(problem: Problem, relaxed: Relaxed, named: Solution) -> Iterator[Solution]:
+    """The feasible filled allocations, in turn (module docstring, step 2): each leaf filled
+    by rank, a holding taken in part where no whole holdings fill its room; each leaf left
+    short instead; and the first one's elective credit, leaf by leaf, in whole holdings
+    (:func:`_whole_fill`), when it took a holding in part."""
+    split = _feasible(problem, *_fill(problem, relaxed, named, whole=False))
+    if split is not None:
+        yield split
+    short = _feasible(problem, *_fill(problem, relaxed, named, whole=True))
+    if short is not None:
+        yield short
+    found = None if split is None else _whole_fill(problem, relaxed, named, split)
+    whole = None if found is None else _feasible(problem, *found)
+    if whole is not None:
+        yield whole
+
+
+def _feasible(
+    problem: Problem, uses: dict[tuple[int, str], int], active: list[bool]
+) -> Solution | None:
+    """The allocation of ``uses`` by the ``active`` leaves, when it is feasible."""
+    met = allocation_met(problem, frozenset(_indices(active)), uses)
+    return None if met is None else Solution(met=met, active=tuple(active), uses=uses)
+
+
+def _whole_fill(
+    problem: Problem, relaxed: Relaxed, named: Solution, first: Solution
+) -> tuple[dict[tuple[int, str], int], list[bool]] | None:
+    """``named`` (``R``'s answer) with each elective leaf taking as much as it does in
+    ``first`` but in whole holdings, when ``first`` takes a holding in part there: the
+    cheapest whole holdings the elective leaves may take (none the named part uses or
+    excludes) that make their total, each leaf in turn taking the cheapest of them that make
+    its own amount. None when ``first`` takes none in part or there are no such holdings."""
+    nodes = problem.nodes
+    items = {item.key: item for item in problem.items}
+    amounts: dict[int, int] = {}
+    parted = False
+    for (leaf, key), units in first.uses.items():
+        if nodes[leaf].elective_of is not None:
+            amounts[leaf] = amounts.get(leaf, 0) + units
+            parted = parted or units < items[key].units
+    if not parted:
+        return None
+    uses = {(relaxed.kept[leaf], key): units for (leaf, key), units in named.uses.items()}
+    mates = _mates(problem)
+    spent = {key for (leaf, key) in uses if not nodes[leaf].overlay}
+    gone = spent.union(*(mates[key] for key in spent))
+    wanted = {key for leaf in amounts for (key,) in nodes[leaf].options}
+    free = [item for item in problem.items if item.key in wanted and item.key not in gone]
+    chosen = _cheapest_of(problem, free, sum(amounts.values()))
+    if chosen is None:
+        return None
+    for leaf in sorted(amounts):
+        options = {key for (key,) in nodes[leaf].options}
+        mine = [item for item in free if item.key in chosen and item.key in options]
+        taken = _cheapest_of(problem, mine, amounts[leaf])
+        if taken is None:
+            return None
+        uses.update(((leaf, key), items[key].units) for key in taken)
+        chosen = [key for key in chosen if key not in taken]
+    return uses, list(first.active)
+
+
+def _cheapest_of(problem: Problem, items: list[Item], target: int) -> list[str] | None:
+    """The cheapest (tie-break) whole holdings of ``items`` whose units make ``target``, no
+    two exclusive; None when none do."""
+    choices = alternatives(problem, items)
+    found = None if choices is None else cheapest_sum(choices, target)
+    return None if found is None else found[1]
 
 
 def least_filled(problem: Problem, answer: Solution, filled: Sequence[Solution]) -> Solution:
@@ -297,10 +367,10 @@ def _tie_break_floor(
     gone = set(held).union(*(mates[key] for key in held))
 
     def cheapest(keys: set[str], target: int) -> int | None:
-        choices = _alternatives(
+        choices = alternatives(
             problem, [item for item in problem.items if item.key in keys and item.key not in gone]
         )
-        found = None if choices is None else _cheapest_sum(choices, target, reach)
+        found = None if choices is None else cheapest_sum(choices, target, reach)
         return None if found is None else found[0]
 
     floors = []
@@ -584,7 +654,7 @@ class _Room:
         keys = sorted((option[0] for option in nodes[leaf].options), key=self._rank)
         keys = [key for key in keys if self.left[key] > 0 and key not in self.excluded]
         short = 0 < room < sum(self.left[key] for key in keys)
-        if short or (room > 0 and _pairs(self.problem, set(keys))):
+        if short or (room > 0 and exclusive_pairs(self.problem, set(keys))):
             # Too little room for all, or exclusive holdings among them: the cheapest whole
             # holdings that fill it (with room for all, the heaviest choice of each group).
             free = [key for key in keys if self.unlimited(leaf, key, keys)]
@@ -619,14 +689,14 @@ class _Room:
 
     def cheapest(self, keys: list[str], room: int, reach: Reach) -> list[str] | None:
         """The cheapest (tie-break) whole holdings among ``keys`` that fill ``room`` units as
-        ``reach`` says (see :func:`_cheapest_sum`; with ``at_least`` the last by rank is then
+        ``reach`` says (see :func:`cheapest_sum`; with ``at_least`` the last by rank is then
         taken in part), no exclusive pair together, by rank; None when there are none. A
         holding counts with what is left of it (an earlier leaf may have taken part)."""
         items = [replace(self.items[key], units=self.left[key]) for key in keys]
-        choices = _alternatives(self.problem, items)
+        choices = alternatives(self.problem, items)
         if choices is None:
             return None
-        found = _cheapest_sum(choices, room, reach)
+        found = cheapest_sum(choices, room, reach)
         return None if found is None else sorted(found[1], key=self._rank)
 
     def _rank(self, key: str) -> tuple[int, str]:
@@ -650,11 +720,11 @@ def _proven(
     choices = _usable_choices(problem)
     if choices is None:
         return False
-    heaviest = _heaviest(choices)
+    most_units, least_spent = heaviest(choices)
     spending = tie_break(problem, joined.uses)
     applied = joined.applied_units(problem)
-    if applied == heaviest[0]:
-        return reached[4] == bound[4] and spending - _overlay_floor(problem) == heaviest[1]
+    if applied == most_units:
+        return reached[4] == bound[4] and spending - _overlay_floor(problem) == least_spent
     # Short of every unit: electives at their bound, nothing split by the named part, and one
     # split only where no whole holdings sum to the units; :func:`_tie_break_floor` bounds the rest.
     if bound[4] != 0 or reached[3] != most:
@@ -668,7 +738,7 @@ def _proven(
 
 def _split_unavoidable(choices: Choices | None, credit: int) -> bool:
     """Whether no whole holdings of ``choices`` (:func:`_usable_choices`) sum to ``credit``."""
-    return choices is not None and _cheapest_sum(choices, credit) is None
+    return choices is not None and cheapest_sum(choices, credit) is None
 
 
 def _named_parts(problem: Problem) -> bool:
@@ -824,18 +894,6 @@ def _surely_met(
     return met
 
 
-Choices = list[list[tuple[int, int, tuple[str, ...]]]]
-"""Groups of alternatives ``(units, tie-break, keys)``: at most one taken from each group."""
-
-
-def _heaviest(choices: Choices) -> tuple[int, int]:
-    """The most units any allocation can apply, and the least tie-break of applying them with
-    each holding used once: of each group of ``choices`` its heaviest alternative, the
-    cheapest among equals."""
-    best = [max(group, key=lambda choice: (choice[0], -choice[1])) for group in choices]
-    return sum(choice[0] for choice in best), sum(choice[1] for choice in best)
-
-
 def _takeable(problem: Problem, leaves: Iterable[int]) -> set[str]:
     """The holdings some of ``leaves`` may take."""
     nodes = problem.nodes
@@ -851,111 +909,9 @@ def _usable(problem: Problem) -> set[str]:
 
 
 def _usable_choices(problem: Problem) -> Choices | None:
-    """The holdings some non-overlay leaf may take, as :func:`_alternatives`."""
+    """The holdings some non-overlay leaf may take, as :func:`alternatives`."""
     usable = _usable(problem)
-    return _alternatives(problem, [item for item in problem.items if item.key in usable])
-
-
-def _alternatives(problem: Problem, items: list[Item]) -> Choices | None:
-    """``items`` as groups of alternatives for :func:`_cheapest_sum`: each connected group of
-    exclusive pairs offers its subsets holding no pair (a lone item: itself or nothing). None
-    when a group is too large to try every subset (:data:`EXCLUSIVE_COMPONENT_LIMIT`)."""
-    pairs = _pairs(problem, {item.key for item in items})
-    groups = _connected(items, pairs)
-    if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
-        return None
-    return [_choices(group, pairs) for group in groups]
-
-
-def _pairs(problem: Problem, keys: set[str]) -> list[tuple[str, str]]:
-    """The exclusive pairs among ``keys``."""
-    return [
-        (a, b)
-        for group in problem.exclusive
-        for a, b in itertools.combinations(group, 2)
-        if a in keys and b in keys
-    ]
-
-
-Reach = Literal["exactly", "at_least", "at_most"]
-
-
-def _cheapest_sum(
-    groups: Choices, target: int, reach: Reach = "exactly"
-) -> tuple[int, list[str]] | None:
-    """At most one choice ``(units, tie-break, keys)`` from each group, the units summing to
-    exactly ``target`` (``at_least``: to ``target`` or more; ``at_most``: as many units as
-    can be had without passing ``target``) at the least tie-break: ``(tie-break, keys)``, or
-    None when no choice reaches it. A knapsack by dynamic programming over the sums reached
-    (for ``at_least`` a sum past ``target`` counts as ``target``)."""
-    best: dict[int, int] = {0: 0}
-    layers: list[dict[int, tuple[int, int]]] = []
-    for group in groups:
-        reached = dict(best)
-        took: dict[int, tuple[int, int]] = {}
-        for position, (units, cost, _) in enumerate(group):
-            if units <= 0:
-                continue
-            for total, spent in best.items():
-                after = min(total + units, target) if reach == "at_least" else total + units
-                if after <= target and spent + cost < reached.get(after, spent + cost + 1):
-                    reached[after] = spent + cost
-                    took[after] = (total, position)
-        layers.append(took)
-        best = reached
-    total = max(best) if reach == "at_most" else target
-    if total not in best:
-        return None
-    found = best[total]
-    keys: list[str] = []
-    for group, took in zip(reversed(groups), reversed(layers), strict=True):
-        if total in took:
-            total, position = took[total]
-            keys.extend(group[position][2])
-    return found, keys
-
-
-def _connected(items: list[Item], pairs: list[tuple[str, str]]) -> list[list[Item]]:
-    """The items grouped by the exclusive pairs that join them (a single item alone)."""
-    group = {item.key: [item] for item in items}
-    for a, b in pairs:
-        if group[a] is not group[b]:
-            merged = group[a] + group[b]
-            for item in merged:
-                group[item.key] = merged
-    seen: set[int] = set()
-    found = []
-    for item in items:
-        if id(group[item.key]) not in seen:
-            seen.add(id(group[item.key]))
-            found.append(group[item.key])
-    return found
-
-
-def _choices(
-    group: list[Item], pairs: list[tuple[str, str]]
-) -> list[tuple[int, int, tuple[str, ...]]]:
-    """``(units, tie-break, keys)`` of every subset of ``group`` holding no exclusive pair,
-    smallest subsets first."""
-    if len(group) == 1:  # most holdings are in no exclusive pair: nothing, or the holding
-        (item,) = group
-        return [(0, 0, ()), (item.units, 1 + item.rank if item.units > 0 else 0, (item.key,))]
-    keys = {item.key for item in group}
-    inside = [(a, b) for a, b in pairs if a in keys]
-    found = []
-    for size in range(len(group) + 1):
-        for chosen in itertools.combinations(group, size):
-            names = {item.key for item in chosen}
-            if any(a in names and b in names for a, b in inside):
-                continue
-            found.append(
-                (
-                    sum(item.units for item in chosen),
-                    sum(1 + item.rank for item in chosen if item.units > 0),
-                    tuple(item.key for item in chosen),
-                )
-            )
-    return found
+    return alternatives(problem, [item for item in problem.items if item.key in usable])
 
 
 def _overlay_floor(problem: Problem) -> int:
