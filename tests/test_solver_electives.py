@@ -167,6 +167,28 @@ def proven_unaided(problem: Problem) -> Solution:
     return answer
 
 
+def electives_in_two_places(
+    items: tuple[Item, ...],
+    named: Node,
+    totals: tuple[int, int],
+    options: tuple[tuple[tuple[str, ...], ...], ...] = (),
+) -> Problem:
+    """All of, to ``totals[1]`` credits: an inner composite of ``totals[0]`` credits holding
+    the ``named`` requirement and free electives, then the goal's own free electives; the
+    two elective leaves take ``options`` (default: every holding)."""
+    inner, outer = options or (tuple((item.key,) for item in items),) * 2
+    return Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 4), total=totals[1]),
+            Node(kind="all", children=(2, 3), total=totals[0]),
+            named,
+            Node(kind="credits", need=totals[0], options=inner, elective_of=1),
+            Node(kind="credits", need=totals[1], options=outer, elective_of=0),
+        ),
+    )
+
+
 @st.composite
 def nested_electives(draw: st.DrawFn) -> Problem:
     """Free electives in two places, a nested composite's (beside its one named requirement,
@@ -192,14 +214,8 @@ def nested_electives(draw: st.DrawFn) -> Problem:
             return keys
         return tuple(draw(st.lists(st.sampled_from(keys), unique=True, min_size=1)))
 
-    nodes = (
-        Node(kind="all", children=(1, 4), total=outer),
-        Node(kind="all", children=(2, 3), total=inner),
-        Node(kind="has", need=1, options=(("h0",),)),
-        Node(kind="credits", need=inner, options=some(), elective_of=1),
-        Node(kind="credits", need=outer, options=some(), elective_of=0),
-    )
-    return Problem(items=items, nodes=nodes)
+    named = Node(kind="has", need=1, options=(("h0",),))
+    return electives_in_two_places(items, named, (inner, outer), (some(), some()))
 
 
 @settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -322,18 +338,8 @@ def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold()
     # the goal met the inner electives hold at most 2, so the electives hold at most 4 in
     # all (h1 and h2), h3 is left over, and the certificate proves the fill.
     items = (Item("h0", 6, 0), Item("h1", 2, 1), Item("h2", 2, 2), Item("h3", 2, 3))
-    every = tuple((item.key,) for item in items)
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 4), total=10),
-            Node(kind="all", children=(2, 3), total=8),
-            Node(kind="credits", need=6, options=(("h0",),)),
-            Node(kind="credits", need=8, options=every, elective_of=1),
-            Node(kind="credits", need=10, options=every, elective_of=0),
-        ),
-    )
-    answer = proven(problem)
+    named = Node(kind="credits", need=6, options=(("h0",),))
+    answer = proven(electives_in_two_places(items, named, (8, 10)))
     assert answer.met[0]
     assert answer.uses == {(2, "h0"): 6, (3, "h1"): 2, (4, "h2"): 2}
 
@@ -473,22 +479,30 @@ def test_a_holding_the_goal_cannot_be_met_without_is_spent_in_its_requirement() 
     assert answer.uses == {(1, "h2"): 3, (2, "h0"): 3}
 
 
+def one_held_then_dear(h2_units: int, total: int) -> Problem:
+    """All of, to ``total`` credits: has h0 (3 credits); 6 credits of h0, h1 (3) or h2
+    (``h2_units``), the dearest holdings; free electives over all six holdings (h3 to h5,
+    3 credits each, the cheapest after h0)."""
+    items = (Item("h0", 3, 0), Item("h1", 3, 5), Item("h2", h2_units, 6))
+    items += (Item("h3", 3, 1), Item("h4", 3, 2), Item("h5", 3, 3))
+    keys = tuple((item.key,) for item in items)
+    return Problem(
+        items=items,
+        nodes=(
+            Node(kind="all", children=(1, 2, 3), total=total),
+            Node(kind="has", need=1, options=(("h0",),)),
+            Node(kind="credits", need=6, options=(("h0",), ("h1",), ("h2",))),
+            Node(kind="credits", need=total, options=keys, elective_of=0),
+        ),
+    )
+
+
 def test_a_requirement_left_only_its_need_spends_every_holding_it_has_left() -> None:
     # The goal is met, so h0 is spent in its one-option requirement; that leaves the 6-credit
     # requirement h1 and h2 and nothing else, so it spends both, dear as they are. The
     # electives' 3 credits then cost at least the cheapest holding left (h3), which proves
     # the fill without knowing anything of the named part's tie-break.
-    items = (Item("h0", 3, 0), Item("h1", 3, 5), Item("h2", 3, 6))
-    items += (Item("h3", 3, 1), Item("h4", 3, 2), Item("h5", 3, 3))
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 2, 3), total=12),
-            Node(kind="has", need=1, options=(("h0",),)),
-            Node(kind="credits", need=6, options=(("h0",), ("h1",), ("h2",))),
-            Node(kind="credits", need=12, options=tuple((i.key,) for i in items), elective_of=0),
-        ),
-    )
+    problem = one_held_then_dear(3, 12)
 
     answer = proven_unaided(problem)
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 3, (3, "h3"): 3}
@@ -504,19 +518,7 @@ def test_a_requirement_spends_each_holding_it_cannot_be_met_without() -> None:
     # The goal is met, so h0 is spent in its one-option requirement. The 6-credit requirement
     # then has h1 and h2 left (7 credits, more than it needs), but neither alone is enough, so
     # it spends both. The electives' 3 credits cost at least h3's, which proves the fill.
-    items = (Item("h0", 3, 0), Item("h1", 3, 5), Item("h2", 4, 6))
-    items += (Item("h3", 3, 1), Item("h4", 3, 2), Item("h5", 3, 3))
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 2, 3), total=13),
-            Node(kind="has", need=1, options=(("h0",),)),
-            Node(kind="credits", need=6, options=(("h0",), ("h1",), ("h2",))),
-            Node(kind="credits", need=13, options=tuple((i.key,) for i in items), elective_of=0),
-        ),
-    )
-
-    answer = proven_unaided(problem)
+    answer = proven_unaided(one_held_then_dear(4, 13))
     assert answer.uses == {(1, "h0"): 3, (2, "h1"): 3, (2, "h2"): 4, (3, "h3"): 3}
 
 
@@ -545,19 +547,8 @@ def test_electives_filled_leaf_by_leaf_in_part_are_refilled_whole_together() -> 
     # then fills the inner room: that allocation splits nothing, and the certificate proves
     # it without the general solver.
     items = (Item("h0", 3, 0), Item("p", 1, 1), Item("q", 2, 2), Item("t", 2, 3), Item("s", 3, 9))
-    keys = tuple((item.key,) for item in items)
-    problem = Problem(
-        items=items,
-        nodes=(
-            Node(kind="all", children=(1, 4), total=10),
-            Node(kind="all", children=(2, 3), total=6),
-            Node(kind="has", need=1, options=(("h0",),)),
-            Node(kind="credits", need=6, options=keys, elective_of=1),
-            Node(kind="credits", need=10, options=keys, elective_of=0),
-        ),
-    )
-
-    answer = proven_unaided(problem)
+    named = Node(kind="has", need=1, options=(("h0",),))
+    answer = proven_unaided(electives_in_two_places(items, named, (6, 10)))
     assert answer.uses == {(2, "h0"): 3, (3, "s"): 3, (4, "q"): 2, (4, "t"): 2}
 
 
