@@ -149,8 +149,8 @@ def _allocations() -> Iterator[list[tuple[int, ...]]]:
 
 @contextmanager
 def _cpsat_calls() -> Iterator[list[None]]:
-    """While open, an entry for every call the auto path makes to
-    :func:`pathways.solver.solve_cpsat` (the caller clears it between audits)."""
+    """While open, an entry for every call :mod:`pathways.solver` makes to its
+    :func:`~pathways.solver.solve_cpsat`, either path (the caller clears it between audits)."""
     from pathways import solver
 
     calls: list[None] = []
