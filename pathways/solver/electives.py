@@ -66,6 +66,7 @@ from pathways.solver.knapsack import (
     Choices,
     Reach,
     alternatives,
+    cheapest_of,
     cheapest_sum,
     exclusive_pairs,
     heaviest,
@@ -243,26 +244,19 @@ def _whole_fill(
     gone = spent.union(*(mates[key] for key in spent))
     wanted = {key for leaf in amounts for (key,) in nodes[leaf].options}
     free = [item for item in problem.items if item.key in wanted and item.key not in gone]
-    chosen = _cheapest_of(problem, free, sum(amounts.values()))
-    if chosen is None:
+    found = cheapest_of(problem, free, sum(amounts.values()))
+    if found is None:
         return None
+    chosen = set(found[1])
     for leaf in sorted(amounts):
         options = {key for (key,) in nodes[leaf].options}
         mine = [item for item in free if item.key in chosen and item.key in options]
-        taken = _cheapest_of(problem, mine, amounts[leaf])
-        if taken is None:
+        found = cheapest_of(problem, mine, amounts[leaf])
+        if found is None:
             return None
-        uses.update(((leaf, key), items[key].units) for key in taken)
-        chosen = [key for key in chosen if key not in taken]
+        uses.update(((leaf, key), items[key].units) for key in found[1])
+        chosen.difference_update(found[1])
     return uses, list(first.active)
-
-
-def _cheapest_of(problem: Problem, items: list[Item], target: int) -> list[str] | None:
-    """The cheapest (tie-break) whole holdings of ``items`` whose units make ``target``, no
-    two exclusive; None when none do."""
-    choices = alternatives(problem, items)
-    found = None if choices is None else cheapest_sum(choices, target)
-    return None if found is None else found[1]
 
 
 def least_filled(problem: Problem, answer: Solution, filled: Sequence[Solution]) -> Solution:
@@ -360,17 +354,16 @@ def _tie_break_floor(
     if reached[4] not in (0, -1):
         return None
     reach: Reach = "exactly" if reached[4] == 0 else "at_least"
-    held = _held(problem, _surely_met(problem, _never_met(problem), reached[0] == 1, reached[1]))
+    mates = _mates(problem)
+    sure = _surely_met(problem, _never_met(problem), reached[0] == 1, reached[1])
+    held = _held(problem, sure, mates)
     held_units = sum(item.units for item in held.values())
     held_cost = sum(1 + item.rank for item in held.values() if item.units > 0)
-    mates = _mates(problem)
     gone = set(held).union(*(mates[key] for key in held))
 
     def cheapest(keys: set[str], target: int) -> int | None:
-        choices = alternatives(
-            problem, [item for item in problem.items if item.key in keys and item.key not in gone]
-        )
-        found = None if choices is None else cheapest_sum(choices, target, reach)
+        free = [item for item in problem.items if item.key in keys and item.key not in gone]
+        found = cheapest_of(problem, free, target, reach)
         return None if found is None else found[0]
 
     floors = []
@@ -385,11 +378,14 @@ def _tie_break_floor(
     return max(floors, default=None)
 
 
-def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
+def _held(
+    problem: Problem, sure: Sequence[bool], mates: defaultdict[str, set[str]]
+) -> dict[str, Item]:
     """The holdings every allocation meeting each node ``sure`` marks (:func:`_surely_met`)
     uses whole in a named requirement: those such a requirement, not waived, cannot be met
     without, of the options still free for it (:func:`_required`). A holding held elsewhere,
-    or exclusive with a held one, is not free; the search repeats until it finds no more."""
+    or exclusive (``mates``: :func:`_mates`) with a held one, is not free; the search repeats
+    until it finds no more."""
     nodes = problem.nodes
     items = {item.key: item for item in problem.items}
     leaves = [
@@ -398,7 +394,6 @@ def _held(problem: Problem, sure: Sequence[bool]) -> dict[str, Item]:
         if sure[index] and node.kind in LEAF_KINDS and not node.overlay and not node.waived
         if not (node.kind == "credits" and takes_parts(node))
     ]
-    mates = _mates(problem)
     owner: dict[str, int] = {}  # holding → the requirement it is held for
     found = True
     while found:
@@ -693,10 +688,7 @@ class _Room:
         taken in part), no exclusive pair together, by rank; None when there are none. A
         holding counts with what is left of it (an earlier leaf may have taken part)."""
         items = [replace(self.items[key], units=self.left[key]) for key in keys]
-        choices = alternatives(self.problem, items)
-        if choices is None:
-            return None
-        found = cheapest_sum(choices, room, reach)
+        found = cheapest_of(self.problem, items, room, reach)
         return None if found is None else sorted(found[1], key=self._rank)
 
     def _rank(self, key: str) -> tuple[int, str]:

@@ -19,6 +19,7 @@ __all__ = [
     "Choices",
     "Reach",
     "alternatives",
+    "cheapest_of",
     "cheapest_sum",
     "exclusive_pairs",
     "heaviest",
@@ -50,6 +51,16 @@ def alternatives(problem: Problem, items: list[Item]) -> Choices | None:
     if any(len(group) > EXCLUSIVE_COMPONENT_LIMIT for group in groups):
         return None
     return [_choices(group, pairs) for group in groups]
+
+
+def cheapest_of(
+    problem: Problem, items: list[Item], target: int, reach: Reach = "exactly"
+) -> tuple[int, list[str]] | None:
+    """:func:`cheapest_sum` over ``items`` as :func:`alternatives` groups them, no two
+    exclusive: ``(tie-break, keys)``, or None when no choice reaches ``target`` or a group is
+    too large to try."""
+    choices = alternatives(problem, items)
+    return None if choices is None else cheapest_sum(choices, target, reach)
 
 
 def exclusive_pairs(problem: Problem, keys: set[str]) -> list[tuple[str, str]]:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
     from pathways.catalog.model import LearnerRecord
     from pathways.evaluate import Decision, NodeResult
+    from pathways.solver import Problem, Solution
 
 __all__ = ["bundled_audit", "bundled_plan", "hard_family", "speedup_vs_cpsat"]
 
@@ -129,42 +130,40 @@ def _allocations() -> Iterator[list[tuple[int, ...]]]:
     """While open, every allocation :func:`pathways.solver.solve` returns, as its
     :func:`~pathways.solver.problem.ranking` (larger is better), in the order the calls
     return (a solve inside a solve returns first)."""
-    from pathways import solver
     from pathways.solver.problem import ranking
 
     seen: list[tuple[int, ...]] = []
-    original = solver.solve
-
-    def recorded(problem: solver.Problem, **options: Any) -> solver.Solution:
-        answer = original(problem, **options)
-        seen.append(ranking(problem, answer.met, answer.uses))
-        return answer
-
-    solver.solve = recorded
-    try:
+    with _watching("solve", lambda p, a: seen.append(ranking(p, a.met, a.uses))):
         yield seen
-    finally:
-        solver.solve = original
 
 
 @contextmanager
 def _cpsat_calls() -> Iterator[list[None]]:
     """While open, an entry for every call :mod:`pathways.solver` makes to its
     :func:`~pathways.solver.solve_cpsat`, either path (the caller clears it between audits)."""
+    calls: list[None] = []
+    with _watching("solve_cpsat", lambda _p, _a: calls.append(None)):
+        yield calls
+
+
+@contextmanager
+def _watching(name: str, seen: Callable[[Problem, Solution], object]) -> Iterator[None]:
+    """While open, :mod:`pathways.solver`'s function ``name`` (a solve, called through the
+    module) hands each problem and the answer it returns to ``seen``."""
     from pathways import solver
 
-    calls: list[None] = []
-    original = solver.solve_cpsat
+    original = getattr(solver, name)
 
-    def counted(problem: solver.Problem, **options: Any) -> solver.Solution:
-        calls.append(None)
-        return original(problem, **options)
+    def watched(problem: Problem, **options: Any) -> Solution:
+        answer: Solution = original(problem, **options)
+        seen(problem, answer)
+        return answer
 
-    solver.solve_cpsat = counted
+    setattr(solver, name, watched)
     try:
-        yield calls
+        yield
     finally:
-        solver.solve_cpsat = original
+        setattr(solver, name, original)
 
 
 def bundled_audit(as_of: date, runs: int = 50) -> dict[str, Any]:
