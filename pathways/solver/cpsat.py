@@ -58,15 +58,24 @@ WHOLE_BUDGET = 0.01
 """Deterministic-time budget (CP-SAT's units) of the first attempt, every term and the
 tie-break proven at once; past it the terms are solved stage by stage."""
 
-WHOLE_ITEMS = 20
-"""The most holdings a problem may have for that first attempt. On 176 audit problems of the
-bundled and generated catalogs, every one with up to 21 holdings was proven whole, in 35-45 %
-less time than stage by stage; most with 24 or more were not, and the failed attempt cost
-more than it saved. A problem without free electives and with at most this many holdings
-is attempted without the LP (``linearization_level`` 0). Measured 2026-12-05 (AMD EPYC):
-the bench's 200 audits make 53 such attempts, which took 0.097 s instead of 0.193 s, every
-one proven as before. With more holdings, or with electives (6 of the batch's 7 attempts
-then stopped unproven), the LP pays for itself."""
+WHOLE_ITEMS = 18
+"""The most holdings a problem with free electives may have for that first attempt. On 176
+audit problems of the bundled and generated catalogs (2026-12-04), every one with up to 21
+holdings was proven whole, in 35-45 % less time than stage by stage; most with 24 or more were
+not, and the failed attempt cost more than it saved. It was 20 until 2026-12-05 (evening,
+Intel Xeon): the problems that still reach CP-SAT once the certificate has had its turn are
+harder, and of the six attempts at 19 or 20 holdings on the bench's 200 audits one was proven
+in 2 ms, three took 17-25 ms to be proven and two stopped unproven after 25 ms, where their
+stages take 6-12 ms. Alternating audit by audit in one process, 18 took 2.6-3.1 % less time
+on those audits with ``auto`` and 1.9-2.2 % less with the general solver forced, the batch's
+240 audits the same, every reading the same."""
+
+PLAIN_ITEMS = 20
+"""A problem without free electives and with at most this many holdings is attempted whole
+without the LP (``linearization_level`` 0). Measured 2026-12-05 (AMD EPYC): the bench's 200
+audits make 53 such attempts, which took 0.097 s instead of 0.193 s, every one proven as
+before. With more holdings, or with electives (6 of the batch's 7 attempts then stopped
+unproven), the LP pays for itself."""
 
 BRIEF_PRESOLVE = {"max_presolve_iterations": 1, "cp_model_probing_level": 0, "symmetry_level": 0}
 """CP-SAT's presolve for the report's stages (:func:`_report`): one pass, without probing or
@@ -717,10 +726,12 @@ def _whole(
     variables: list[Any],
 ) -> Any:
     """The solver holding the proven optimum of every objective term and the tie-break at
-    once, when the problem has at most :data:`WHOLE_ITEMS` holdings, the terms fit one
-    64-bit weighted sum and ``run`` (:func:`_runner`'s) proves it on ``workers`` within
-    :data:`WHOLE_BUDGET`, without presolve; else None, with the best allocation it found (if
-    any) hinted for the stages. One solve instead of one per stage."""
+    once, when the problem has at most :data:`WHOLE_ITEMS` holdings (:data:`WHOLE_ITEMS_NAMED`
+    without free electives), the terms fit one 64-bit weighted sum and ``run``
+    (:func:`_runner`'s) proves it on ``workers`` within :data:`WHOLE_BUDGET`, without presolve
+    (and without the LP up to :data:`PLAIN_ITEMS` holdings without electives); else None, with
+    the best allocation it found (if any) hinted for the stages. One solve instead of one per
+    stage."""
     from pathways.ortools_import import load_cp_model
 
     electives = has_electives(problem)
@@ -737,7 +748,7 @@ def _whole(
     if len(stages) != 1 or isinstance(stages[0], int):
         return None
     built.model.maximize(stages[0])
-    plain = not electives and len(problem.items) <= WHOLE_ITEMS
+    plain = not electives and len(problem.items) <= PLAIN_ITEMS
     engine, status = run(WHOLE_BUDGET, workers, presolve=False, linearization=0 if plain else 2)
     if status == cp_model.INFEASIBLE:
         raise NoAllocation("no allocation honours every placement the exceptions make")
