@@ -70,7 +70,9 @@ def speedup_vs_cpsat(
     by the two allocations' objective and tie-break: ``cpsat_disagree_ties`` (equal on every
     term and on the tie-break: a choice the definition leaves open), ``cpsat_disagree_auto_better``
     (CP-SAT's budgeted later stages stopped short of the fast path's proven answer) and
-    ``cpsat_disagree_auto_worse`` (a fast path behind CP-SAT: a defect). ``auto_without_cpsat``
+    ``cpsat_disagree_auto_worse`` (``auto`` behind CP-SAT: a defect where ``auto`` proved its
+    answer; where both stop a budgeted tie-break search unproven, their searches differ in
+    where they start, and either may end lower). ``auto_without_cpsat``
     splits the audits by whether ``auto`` called CP-SAT at all: how many it answered without
     it and their total milliseconds both ways (``auto_without_cpsat_ms_auto``,
     ``..._ms_cpsat``), and the same of the rest (``auto_with_cpsat``)."""
