@@ -520,10 +520,11 @@ def solve_cpsat(
     (:func:`_settled_split`), and the tie-break is then sought under the budget it has without
     a certificate.
 
-    A problem of at most :data:`WHOLE_ITEMS` holdings whose terms and tie-break fit one
-    64-bit weighted sum is first solved whole, under :data:`WHOLE_BUDGET`: proven, that
-    answer is the exact optimum of every term and of the tie-break. Otherwise the
-    report's terms are maximised in turn, as few weighted sums as fit 64-bit integers
+    A problem of at most :data:`WHOLE_ITEMS` holdings (:data:`WHOLE_ITEMS_NAMED` without free
+    electives) whose terms and tie-break fit one 64-bit weighted sum is first solved whole,
+    under :data:`WHOLE_BUDGET`: proven, that answer is the exact optimum of every term and of
+    the tie-break. Otherwise the report's terms are maximised in turn, as few weighted sums as
+    fit 64-bit integers
     (:func:`objective_stages`), each stage keeping the value the previous one reached, with
     ``workers`` search workers; then the later terms are probed (:func:`_prefer`) and a last
     stage minimises the tie-break, each with one worker under a deterministic budget, so
