@@ -524,13 +524,13 @@ def solve_cpsat(
     electives) whose terms and tie-break fit one 64-bit weighted sum is first solved whole,
     under :data:`WHOLE_BUDGET`: proven, that answer is the exact optimum of every term and of
     the tie-break. Otherwise the report's terms are maximised in turn, as few weighted sums as
-    fit 64-bit integers
-    (:func:`objective_stages`), each stage keeping the value the previous one reached, with
-    ``workers`` search workers; then the later terms are probed (:func:`_prefer`) and a last
-    stage minimises the tie-break, each with one worker under a deterministic budget, so
-    equal inputs always give equal allocations. Raises :class:`SolverTimeout` when no
-    allocation is found within ``time_limit`` seconds (over all stages); an allocation some
-    stage could not prove optimal comes back with ``optimal=False``.
+    fit 64-bit integers (:func:`objective_stages`), each stage keeping the value the previous
+    one reached, with ``workers`` search workers; then the later terms are probed
+    (:func:`_prefer`) and a last stage minimises the tie-break, each with one worker under a
+    deterministic budget, so equal inputs always give equal allocations. Raises
+    :class:`SolverTimeout` when no allocation is found within ``time_limit`` seconds (over all
+    stages); an allocation some stage could not prove optimal comes back with
+    ``optimal=False``.
     """
     from pathways.ortools_import import load_cp_model
 

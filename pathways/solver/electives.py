@@ -612,6 +612,7 @@ class _Room:
         self.below = subtree_leaves(problem)
         self.items = {item.key: item for item in problem.items}
         self.left = {item.key: item.units for item in problem.items}
+        self.mates = _mates(problem)
         self.excluded: set[str] = set()
         self.limit_left = [
             limit.max_units if limit.max_units is not None else -1 for limit in problem.limits
@@ -622,9 +623,7 @@ class _Room:
 
     def take(self, leaf: int, key: str, units: int) -> None:
         self.left[key] -= units
-        for group in self.problem.exclusive:
-            if key in group:
-                self.excluded.update(other for other in group if other != key)
+        self.excluded.update(self.mates[key])
         for position, limit in enumerate(self.problem.limits):
             counted = limit.max_units is not None and key in limit.items
             if counted and leaf in self.below[limit.scope]:
