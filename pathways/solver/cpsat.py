@@ -514,11 +514,12 @@ def solve_cpsat(
     least too (``tie_break_proven``): then it is the answer. ``known``, the proven optimum of
     the objective's first ``len(known)`` terms (a certificate's bound that some allocation
     reaches), is held from the start: no stage searches below it or proves it again, and
-    the optimum is the same; when it covers every term of the report and ``settled`` gives an
-    allocation for it, the report's stages are skipped. When ``settled`` would give one only
-    once a split is known to be unavoidable, one budgeted probe asks CP-SAT whether it is
+    the optimum is the same. When ``settled`` would give an allocation only once a split is
+    known to be unavoidable, one budgeted probe asks CP-SAT whether it is
     (:func:`_settled_split`), and the tie-break is then sought under the budget it has without
-    a certificate.
+    a certificate. When ``known`` covers every term of the report and ``settled`` gives an
+    allocation for it, at once or after that probe, the report's stages are not solved: the
+    model holds what they would have added (:func:`_hold_report`).
 
     A problem of at most :data:`WHOLE_ITEMS` holdings (:data:`WHOLE_ITEMS_NAMED` without free
     electives) whose terms and tie-break fit one 64-bit weighted sum is first solved whole,
@@ -554,20 +555,18 @@ def solve_cpsat(
         return _solution(built, whole, True)
     solver: Any = None
     optimal = True
-    # With every term of the report known, an allocation settled on them needs no report stage.
-    best = settled(known, False) if settled is not None and len(known) == SUBSTANCE else None
+    probe = functools.partial(run, PREFERENCE_BUDGET, 1)
+    best: Solution | None = None
+    budget = TIE_BREAK_BUDGET
+    if settled is not None and len(known) == SUBSTANCE:
+        # Every term of the report known: an allocation settled on them needs no report stage.
+        best, budget = _settle(problem, built, probe, settled, known, held=False)
     if best is None:
         report = functools.partial(run, None, workers, brief=True)
         solver, optimal = _report(problem, built, report, variables, time_limit)
-        reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
-        # (a report equal to the known terms was offered to ``settled`` already)
-        fresh = optimal and tuple(reached) != tuple(known)
-        best = settled(reached, False) if fresh and settled is not None else None
-    # A certificate's own allocation is searched from at the larger budget; one it settles
-    # only once a probe proves a split unavoidable, at the general solver's.
-    budget = TIE_BREAK_BUDGET if best is None else SETTLED_TIE_BREAK_BUDGET
-    if best is None and optimal and settled is not None:
-        best = _settled_split(problem, built, lambda: run(PREFERENCE_BUDGET, 1), settled, reached)
+        if optimal and settled is not None and len(known) < SUBSTANCE:
+            reached = [int(solver.value(term)) for term in built.terms[:SUBSTANCE]]
+            best, budget = _settle(problem, built, probe, settled, reached, held=True)
     proven = best is not None
     if best is not None and best.tie_break_proven:
         return replace(best, optimal=True, preferences_proven=True)
@@ -581,9 +580,7 @@ def solve_cpsat(
         # Within what the report says, the preferred arrangement: sought on one worker under a
         # deterministic budget (proving the fewest split holdings is a subset sum), so the
         # same problem always gets the same answer, in bounded time, whatever the load.
-        solver, proven = _prefer(
-            problem, built, lambda: run(PREFERENCE_BUDGET, 1), variables, solver
-        )
+        solver, proven = _prefer(problem, built, probe, variables, solver)
     if built.penalty:
         # The stable tie-break, on one worker under a deterministic budget so the same problem
         # always gets the same answer whatever the machine's load.
@@ -812,30 +809,67 @@ def _prefer(
     return solver, False
 
 
+def _settle(
+    problem: Problem,
+    built: CpAllocation,
+    probe: Callable[[], Any],
+    settled: Settler,
+    report: Sequence[int],
+    *,
+    held: bool,
+) -> tuple[Solution | None, float]:
+    """``settled``'s allocation for the report's terms ``report`` (proven best), asked at once
+    or else once ``probe`` proves a split unavoidable (:func:`_settled_split`), and the
+    tie-break's budget: a certificate's own allocation is searched from at the larger one
+    (:data:`SETTLED_TIE_BREAK_BUDGET`), one settled only after the probe at the general
+    solver's (:data:`TIE_BREAK_BUDGET`). ``held``: whether the model holds the report's stages
+    at ``report`` already (see :func:`_settled_split`)."""
+    best = settled(report, False)
+    if best is not None:
+        return best, SETTLED_TIE_BREAK_BUDGET
+    return _settled_split(problem, built, probe, settled, report, held), TIE_BREAK_BUDGET
+
+
 def _settled_split(
     problem: Problem,
     built: CpAllocation,
     run: Callable[[], Any],
     settled: Settler,
     report: Sequence[int],
+    held: bool,
 ) -> Solution | None:
     """``settled``'s allocation for ``report`` when it gives one only once every allocation
     reaching the report is known to split a holding, and ``run`` proves that: no allocation
     the model allows splits nothing (the model then keeps it as a constraint). The probe
     maximises the catalog order, as :func:`_prefer`'s first one does: without an objective
-    CP-SAT proves it more slowly."""
+    CP-SAT proves it more slowly. Unless ``held`` (the report's stages were solved on this
+    model), the model first gets what those stages would have added (:func:`_hold_report`):
+    the search after the probe then starts from the same model either way."""
     from pathways.ortools_import import load_cp_model
 
     split = built.terms[SUBSTANCE]
     found = None if isinstance(split, int) else settled(report, True)
     if found is None:
         return None
+    if not held:
+        _hold_report(problem, built, report)
     _maximise_order(problem, built)
     _, status = _probe(built.model, split, 0, run)
     if status != load_cp_model().INFEASIBLE:
         return None
     built.model.add(split <= -1)
     return found
+
+
+def _hold_report(problem: Problem, built: CpAllocation, known: Sequence[int]) -> None:
+    """Add what :func:`_report`'s stages add once they reach ``known`` (every term of the
+    report, proven best): each stage's weighted sum kept at its value there. The model is then
+    the one those stages leave, without solving them."""
+    stages = objective_stages(problem, built.terms[:SUBSTANCE])
+    values = objective_stages(problem, list(known))
+    for stage, value in zip(stages, values, strict=True):
+        if not isinstance(stage, int):
+            built.model.add(stage >= value)
 
 
 def _maximise_order(problem: Problem, built: CpAllocation) -> Any:
