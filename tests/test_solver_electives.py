@@ -31,6 +31,7 @@ from pathways.solver import (
     Problem,
     Solution,
     build_cpsat,
+    cpsat,
     objective,
     pooled_uses,
     solve,
@@ -274,6 +275,12 @@ def check_certificate(problem: Problem) -> None:
                     event("tie-break settled too")
                     assert tie_break(problem, found.uses) == tie_break(problem, general.uses)
     assert_agree(problem, solve(problem), ties_open=True)
+    with pytest.MonkeyPatch.context() as patch:
+        # Through CP-SAT's stages, which the certificate's known terms and fill may spare.
+        patch.setattr(cpsat, "WHOLE_ITEMS", -1)
+        patch.setattr(cpsat, "WHOLE_ITEMS_NAMED", -1)
+        staged = solve(problem)
+    assert_agree(problem, staged, ties_open=True)
 
 
 def short_of_the_total() -> Problem:
@@ -331,6 +338,38 @@ def test_an_unavoidable_split_is_proven_by_the_cover() -> None:
     problem = one_requirement(6, named, items, "h0 h1")
     answer = proven(problem)
     assert answer.uses == {(1, "h1"): 4, (2, "h0"): 2}
+
+
+def test_a_split_proven_unavoidable_spares_the_report_stages() -> None:
+    # A composite of 5 credits with a reserve of 3 and a requirement no holding meets, so its
+    # electives may hold only 2 credits. A waived requirement may take one of two 0-credit
+    # orientations or the 1-credit seminar h2; credit in a named requirement comes first, so
+    # h2 goes there, and the electives' 2 credits are made only by dividing h3 or h4. The
+    # certificate knows every term of the report but offers its fill only once CP-SAT proves
+    # the split unavoidable. With the whole attempt off, CP-SAT then solves none of the
+    # report's stages, and the answer is the general solver's on every term and the
+    # tie-break.
+    holdings = (("o1", 0), ("o2", 0), ("h2", 1), ("h3", 3), ("h4", 4))
+    items = tuple(Item(key, units, rank) for rank, (key, units) in enumerate(holdings))
+    nodes = (
+        Node(kind="all", children=(1, 2, 3), total=5, reserve=3),
+        Node(kind="has", need=1, options=(("o1",), ("o2",), ("h2",)), waived=True),
+        Node(kind="has", need=1, options=(), overlay=True),
+        Node(kind="credits", need=5, options=tuple((i.key,) for i in items), elective_of=0),
+    )
+    problem = Problem(items=items, nodes=nodes)
+
+    def no_report(*args: Any) -> Any:
+        raise AssertionError("the report's stages were solved")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat, "WHOLE_ITEMS", -1)
+        patch.setattr(cpsat, "WHOLE_ITEMS_NAMED", -1)
+        patch.setattr(cpsat, "_report", no_report)
+        answer = solve(problem)
+    assert answer.uses == {(1, "h2"): 1, (3, "h3"): 2}
+    assert answer.optimal and answer.preferences_proven
+    assert_proven_optimal(problem, answer)
 
 
 def test_an_inner_composite_holds_its_total_less_the_named_credit_it_must_hold() -> None:
