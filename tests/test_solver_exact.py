@@ -334,6 +334,31 @@ def test_a_probe_out_of_budget_passes_to_the_next_count_unproven() -> None:
     assert staged.optimal and not staged.preferences_proven
 
 
+def test_the_probes_stop_at_their_limit_and_keep_the_report_unproven() -> None:
+    # The same problem, with room for one probe only: no split is ruled out, and the count
+    # of one is never asked, so the report's own allocation is kept, proven on the report's
+    # terms and unproven on the later ones.
+    problem = one_split_needed()
+    probes: list[int] = []
+    real = cpsat._probe
+
+    def counted(model: Any, split: Any, count: int, run: Callable[[], Any]) -> tuple[Any, Any]:
+        probes.append(count)
+        return real(model, split, count, run)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat, "WHOLE_ITEMS", -1)
+        patch.setattr(cpsat, "WHOLE_ITEMS_NAMED", -1)
+        patch.setattr(cpsat, "PROBE_LIMIT", 1)
+        patch.setattr(cpsat, "_probe", counted)
+        staged = solve_cpsat(problem)
+    exact = solve_exhaustive(problem)
+    assert probes == [0]
+    report = objective(problem, staged.met, staged.uses)[:4]
+    assert report == objective(problem, exact.met, exact.uses)[:4]
+    assert staged.optimal and not staged.preferences_proven
+
+
 def test_named_requirements_met_before_more_credit() -> None:
     # A 4-credit course could fill 4 of "Electives-like" Science (8 needed, unmeetable) or
     # meet Mathematics (3): the registrar's answer meets Mathematics.

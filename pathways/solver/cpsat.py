@@ -47,12 +47,17 @@ in free electives): what a report says. They are solved to proof; ``optimal`` sp
 PREFERENCE_BUDGET = 0.1
 """Deterministic-time budget (CP-SAT's units) of each probe of the later terms (fewest split
 holdings, then catalog order; see :func:`_prefer`), which only choose among allocations that
-report the same. Chosen 2026-12-04 on the bench's 440 generated audits, when one weighted
-sum of both terms was maximised instead: at 0.5, 0.1 and 0.05 every allocation was the same
-on every term and the tie-break, at 0.02 three had a split more; where that sum was not
-proven, 0.5 cost 0.8-1.3 s of wall time per audit, 0.1 about 0.2 s. Probing the split count
-(2026-12-05, the 133 CP-SAT problems of the bench's 200 timed audits and the 62 of two batch
-goals) decides most counts in 0.002-0.05 units, so the budget is seldom reached."""
+report the same. Chosen 2026-12-04 on the bench's 440 audits, for one weighted sum of both
+terms: at 0.5, 0.1 and 0.05 every allocation was the same, at 0.02 three had a split more,
+and 0.5 cost 0.8-1.3 s per audit where 0.1 cost 0.2 s. Probing the split count one count at a
+time (2026-12-05) decides most counts in 0.002-0.05 units."""
+
+PROBE_LIMIT = 8
+"""The most split counts :func:`_prefer` probes, from none upwards; past them the report's own
+allocation is kept, its later terms unproven. On the bench's 200 audits and the batch's 240
+(2026-12-05) the general solver probed at most 3. A record of 1,000 holdings whose report's
+allocation divided hundreds of them had every count probed in turn, 0.1 s apiece, for 72 s
+under a time limit of 10 s; with this cap the general solver answers it in 2.5 s."""
 
 WHOLE_BUDGET = 0.01
 """Deterministic-time budget (CP-SAT's units) of the first attempt, every term and the
@@ -62,13 +67,10 @@ WHOLE_ITEMS = 18
 """The most holdings a problem with free electives may have for that first attempt. On 176
 audit problems of the bundled and generated catalogs (2026-12-04), every one with up to 21
 holdings was proven whole, in 35-45 % less time than stage by stage; most with 24 or more were
-not, and the failed attempt cost more than it saved. It was 20 until 2026-12-05 (evening,
-Intel Xeon): the problems that still reach CP-SAT once the certificate has had its turn are
-harder, and of the six attempts at 19 or 20 holdings on the bench's 200 audits one was proven
-in 2 ms, three took 17-25 ms to be proven and two stopped unproven after 25 ms, where their
-stages take 6-12 ms. Alternating audit by audit in one process, 18 took 2.6-3.1 % less time
-on those audits with ``auto`` and 1.9-2.2 % less with the general solver forced, the batch's
-240 audits the same, every reading the same."""
+not, and the failed attempt cost more than it saved. It was 20 until 2026-12-05: of the six
+attempts at 19 or 20 holdings left on the bench's 200 audits once the certificate has had its
+turn, five took 17-25 ms or stopped unproven, where their stages take 6-12 ms; at 18 those
+audits took 2-3 % less time on ``auto`` and forced alike, every reading the same."""
 
 PLAIN_ITEMS = 20
 """A problem without free electives and with at most this many holdings is attempted whole
@@ -770,9 +772,9 @@ def _prefer(
     solve); a probe proven infeasible rules its count out for good, one that neither finds
     an allocation nor rules its count out within its budget passes to the next count (whose
     answer is then not proven), and the first that finds an allocation gives both terms (the
-    report's own allocation bounds the count). Returns the solver of the allocation kept
-    (``solver`` when no probe finds one within its budget) and whether both terms are
-    proven.
+    report's own allocation bounds the count, and at most :data:`PROBE_LIMIT` counts are
+    probed). Returns the solver of the allocation kept (``solver`` when no probe finds one)
+    and whether both terms are proven.
 
     Asked as one weighted sum, the same question makes CP-SAT prove that no allocation with
     fewer splits exists while it maximises the order, a subset sum it seldom settles within
@@ -795,7 +797,7 @@ def _prefer(
     if isinstance(split, int):  # no holding can be split: only the order is sought
         return keep(*run())
     above_ruled_out = True
-    for count in range(0, int(solver.value(split)) - 1, -1):
+    for count in range(0, max(int(solver.value(split)) - 1, -PROBE_LIMIT), -1):
         engine, status = _probe(model, split, count, run)
         if status == cp_model.INFEASIBLE:
             model.add(split <= count - 1)
