@@ -39,7 +39,7 @@ from pathways.solver import (
     solve_electives,
     tie_break,
 )
-from pathways.solver.cpsat import pooled_electives
+from pathways.solver.cpmodel import pooled_electives
 from pathways.solver.electives import (
     _fill,
     _least_named,

@@ -24,7 +24,8 @@ Semantics a caller may rely on (both solvers):
   requirements filled in catalog order; then the stable tie-break;
 * items in one exclusive group are never both applied (a source and its grants).
 
-Modules: :mod:`.problem` (the types), :mod:`.cpsat` (the general solver),
+Modules: :mod:`.problem` (the types), :mod:`.cpmodel` (the allocation as a CP-SAT model),
+:mod:`.cpsat` (the general solver, which solves it),
 :mod:`.exhaustive` (the reference), :mod:`.decompose` (independent components),
 :mod:`.flow` (direct assignment and min-cost flow), :mod:`.dynamic` (a memoised walk for
 small problems of whole holdings) and :mod:`.electives` (free electives by
@@ -38,13 +39,11 @@ import os
 import time
 
 from pathways.errors import UnknownIdError
+from pathways.solver.cpmodel import CpAllocation, build_cpsat, pooled_uses
 from pathways.solver.cpsat import (
     TIE_BREAK_BUDGET,
-    CpAllocation,
     Settler,
-    build_cpsat,
     hint_answer,
-    pooled_uses,
     solve_cpsat,
 )
 from pathways.solver.decompose import Component, chain, solve_split, split
