@@ -905,3 +905,34 @@ def test_rules_skipped_for_a_pool_never_fire_on_it_nor_record_a_miss() -> None:
                 found = when_choices(ctx, rule.when, pool, Mods(), misses=misses, index=index)
                 assert found == [] and misses == {}, (path.name, institution, rule.id)
     assert skipped > 10 * kept  # the check ran on many rules, most of them skipped
+
+
+def test_an_auditor_prepares_a_record_once_and_fires_rules_once_per_institution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Three goals at two institutions, as a batch or a comparison asks them: the decisions
+    # are the ones audit gives goal by goal, from one preparation of the record and one
+    # firing of the transfer rules at each institution.
+    import pathways.evaluate.core as core
+    from pathways.catalog.load import DEFAULT_CATALOG, load_record
+    from pathways.evaluate import Auditor
+
+    catalog = load_catalog(DEFAULT_CATALOG)
+    learner = load_record(DEFAULT_CATALOG.parent / "learners" / "ladder-accounting.yaml")
+    goals = ["tri-c.cert.accounting", "wright-state.bsb.accountancy", "tri-c.aa.business-ogtp"]
+    options = Options(as_of=date(2026, 12, 1))
+    alone = [audit(catalog, learner, goal, options).model_dump(mode="json") for goal in goals]
+    calls: list[str] = []
+    for name in ("prepare", "fire_rules"):
+        real = getattr(core, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(core, name, counted)
+    auditor = Auditor(catalog, learner, options)
+    together = [auditor.audit(goal).model_dump(mode="json") for goal in goals]
+    assert together == alone
+    assert calls.count("prepare") == 1
+    assert calls.count("fire_rules") == 2

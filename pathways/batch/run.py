@@ -201,16 +201,17 @@ def audit_chunk(
 ) -> tuple[list[BatchRow], float]:
     """One worker's share of a batch: a row per (learner, goal) of ``chunk`` (in order) and
     the CPU seconds its audits took; what every worker runs, in whichever process it lives."""
-    from pathways.evaluate import audit
+    from pathways.evaluate import Auditor
     from pathways.solver import SolverTimeout
 
     rows = []
     started = time.process_time()
     for seq, record in chunk:
+        auditor = Auditor(catalog, record, job.options)  # the record prepared once, all goals
         for goal in job.goals:
             holds = _holds(record, goal, job.options.day())
             try:
-                decision = audit(catalog, record, goal, job.options)
+                decision = auditor.audit(goal)
             except (PathwaysError, SolverTimeout) as error:
                 message = " ".join(str(error).split())
                 rows.append(

@@ -3,7 +3,7 @@
 The public entry points and documents are re-exported here; the stages live in submodules.
 """
 
-from pathways.evaluate.core import audit, transfer
+from pathways.evaluate.core import Auditor, audit, transfer
 from pathways.evaluate.results import (
     REASON_CODES,
     AppliedCredit,
@@ -18,6 +18,7 @@ from pathways.evaluate.results import (
 __all__ = [
     "REASON_CODES",
     "AppliedCredit",
+    "Auditor",
     "Decision",
     "GrantedCredit",
     "NodeResult",

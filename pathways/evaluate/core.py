@@ -47,7 +47,7 @@ from pathways.options import Options
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
 
-__all__ = ["audit", "transfer"]
+__all__ = ["Auditor", "audit", "transfer"]
 
 
 def transfer(
@@ -173,53 +173,75 @@ def audit(
     Every own holding is applied somewhere or listed in ``unused`` with a reason code.
     Raises :class:`UnknownIdError` for an unknown goal or credential, and
     :class:`solver.SolverTimeout` when no allocation is found within ``options.time_limit``.
+    To audit one record against several goals, :class:`Auditor` does the shared work once.
     """
-    options = options or Options()
-    as_of = options.day()
-    projected = options.projected
-    goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
-    ctx = evaluation_context(catalog, record, as_of)
-    prepared = prepare(
-        catalog,
-        record,
-        as_of,
-        projected=projected,
-        options=options,
-    )
-    institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
-    if institution is not None:
-        transferred = fire_rules(
-            ctx, prepared, institution, include_discretionary=options.include_discretionary
+    return Auditor(catalog, record, options).audit(goal)
+
+
+class Auditor:
+    """Audits of one ``record`` against any number of goals with the same ``options``: its
+    holdings are resolved (dates, grades, repeats, badges checked) on the first audit that
+    needs them and kept, and transfer rules fire once per institution. Each
+    :meth:`audit` returns what :func:`audit` returns for that goal, and raises what it
+    raises; a failed preparation is tried again on the next goal. The record and options
+    must not change while the auditor is in use."""
+
+    def __init__(
+        self, catalog: CompiledCatalog, record: LearnerRecord, options: Options | None = None
+    ) -> None:
+        self.catalog = catalog
+        self.record = record
+        self.options = options or Options()
+        self._prepared: Prepared | None = None
+        self._transfers: dict[str, TransferResult] = {}
+
+    def audit(self, goal: str) -> Decision:
+        """The audit of the record against ``goal`` (see :func:`audit`)."""
+        catalog, record, options = self.catalog, self.record, self.options
+        as_of = options.day()
+        goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
+        ctx = evaluation_context(catalog, record, as_of)
+        if self._prepared is None:
+            self._prepared = prepare(
+                catalog, record, as_of, projected=options.projected, options=options
+            )
+        prepared = self._prepared
+        institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
+        if institution is None:
+            transferred = TransferResult(fired=[], granted=[], reasons={})
+        elif institution in self._transfers:
+            transferred = self._transfers[institution]
+        else:
+            transferred = fire_rules(
+                ctx, prepared, institution, include_discretionary=options.include_discretionary
+            )
+            self._transfers[institution] = transferred
+        pool = sorted(
+            [*(own_credit_in_goals(catalog, h) for h in prepared.valid), *transferred.granted],
+            key=lambda h: (h.granted, h.earned or date.min, h.key),
         )
-    else:
-        transferred = TransferResult(fired=[], granted=[], reasons={})
-    pool = sorted(
-        [*(own_credit_in_goals(catalog, h) for h in prepared.valid), *transferred.granted],
-        key=lambda h: (h.granted, h.earned or date.min, h.key),
-    )
-    unit = math.lcm(*(h.credits.denominator for h in pool), catalog.unit)
-    builder = goal_builder(ctx, record, goal_cred, goal_day, pool, prepared.graded, unit)
-    problem = solver.Problem(
-        items=solver_items(pool, unit),
-        nodes=tuple(builder.nodes),
-        limits=tuple(builder.limits),
-        exclusive=tuple((source, h.key) for h in transferred.granted for source in h.sources),
-    )
-    gpa_all = grade_point_average(prepared.graded)
-    solution = solver.solve(problem, time_limit=options.time_limit, method=options.solver)
-    return decide(
-        catalog=catalog,
-        record=record,
-        goal=goal_cred,
-        as_of=as_of,
-        projected=projected,
-        institution=institution,
-        prepared=prepared,
-        transferred=transferred,
-        pool=pool,
-        builder=builder,
-        problem=problem,
-        solution=solution,
-        unit=unit,
-        gpa=gpa_all,
-    )
+        unit = math.lcm(*(h.credits.denominator for h in pool), catalog.unit)
+        builder = goal_builder(ctx, record, goal_cred, goal_day, pool, prepared.graded, unit)
+        problem = solver.Problem(
+            items=solver_items(pool, unit),
+            nodes=tuple(builder.nodes),
+            limits=tuple(builder.limits),
+            exclusive=tuple((source, h.key) for h in transferred.granted for source in h.sources),
+        )
+        solution = solver.solve(problem, time_limit=options.time_limit, method=options.solver)
+        return decide(
+            catalog=catalog,
+            record=record,
+            goal=goal_cred,
+            as_of=as_of,
+            projected=options.projected,
+            institution=institution,
+            prepared=prepared,
+            transferred=transferred,
+            pool=pool,
+            builder=builder,
+            problem=problem,
+            solution=solution,
+            unit=unit,
+            gpa=grade_point_average(prepared.graded),
+        )

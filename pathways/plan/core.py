@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pathways import solver
 from pathways.catalog.model import LearnerRecord
 from pathways.errors import PathwaysError
-from pathways.evaluate import audit
+from pathways.evaluate import Auditor, audit
 
 if TYPE_CHECKING:
     from pathways.catalog.compile import CompiledCatalog
@@ -224,8 +224,9 @@ def compare(
     options = replace(options, as_of=options.day())
     as_of = options.day()
     rows = []
+    auditor = Auditor(catalog, record, options)
     for goal in dict.fromkeys(goals):
-        decision = audit(catalog, record, goal, options)
+        decision = auditor.audit(goal)
         route = plan(
             catalog,
             record,
