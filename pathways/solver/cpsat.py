@@ -39,7 +39,7 @@ PROBE_LIMIT = 8
 allocation is kept, its later terms unproven. On the bench's 200 audits and the batch's 240
 (2026-12-05) the general solver probed at most 3. A record of 1,000 holdings whose report's
 allocation divided hundreds of them had every count probed in turn, 0.1 s apiece, for 72 s
-under a time limit of 10 s; with this cap the general solver answers it in 2.5 s."""
+under a time limit of 10 s; with this cap the general solver answers it in 2.4 s."""
 
 WHOLE_BUDGET = 0.01
 """Deterministic-time budget (CP-SAT's units) of the first attempt, every term and the
