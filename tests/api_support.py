@@ -125,7 +125,8 @@ def _iso(value: object) -> str:
 
 def yaml_text(data: Mapping[str, Any]) -> str:
     """A catalog file's text."""
-    return yaml.safe_dump(dict(data), sort_keys=False)
+    text: str = yaml.safe_dump(dict(data), sort_keys=False)
+    return text
 
 
 def free_port() -> int:

@@ -136,8 +136,8 @@ def test_publication_killed_midway_leaves_previous_version(
             assert total == len(bundled.versions)
             # The database is not left locked: the next publication goes through whole.
             header = add_user(engine, "reg", "registrar")
-            files = [("files", (n, raw)) for n, raw in directory_sources(big).items()]
-            published = client.post("/v1/catalog", files=files, headers=header)
+            upload = [("files", (n, raw)) for n, raw in directory_sources(big).items()]
+            published = client.post("/v1/catalog", files=upload, headers=header)
             assert published.status_code == 201
             assert client.get("/v1/credentials", params={"q": "bulk."}).json()["count"] == 3000
         engine.dispose()

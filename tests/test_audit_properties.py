@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
@@ -114,10 +114,10 @@ def applied_multiset(node: NodeResult) -> Counter[tuple[str | None, float]]:
 
 def recount(decision: Decision, compiled: Any, record: LearnerRecord) -> None:
     """No holding gives more credit than it carries, and the totals agree."""
-    used: Counter[str | None] = Counter()
+    used: defaultdict[str | None, float] = defaultdict(float)
     for (credential, credits), times in applied_multiset(decision.requirements).items():
         used[credential] += credits * times
-    held: Counter[str | None] = Counter()
+    held: defaultdict[str | None, float] = defaultdict(float)
     for h in record.holdings:
         held[h.credential] = max(
             held[h.credential], float(compiled.credential(h.credential).credits)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pathways.catalog.compile import CompiledCatalog
 from pathways.catalog.load import load_catalog
 from pathways.catalog.model import LearnerRecord
 from pathways.errors import UnknownIdError
@@ -151,7 +152,7 @@ BASE: dict[str, Any] = {
 }
 
 
-def catalog_with(tmp_path: Path, **extra: list[dict[str, Any]]):
+def catalog_with(tmp_path: Path, **extra: list[dict[str, Any]]) -> CompiledCatalog:
     data = {key: list(value) for key, value in BASE.items()}
     for key, values in extra.items():
         data.setdefault(key, [])

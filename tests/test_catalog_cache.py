@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml_rs
 from typer.testing import CliRunner
 
 import pathways.catalog.cache
@@ -71,7 +72,7 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("YAML was parsed")
 
     monkeypatch.setattr(pathways.catalog.load, "_parse", refuse)
-    monkeypatch.setattr(pathways.catalog.load.yaml_rs, "loads", refuse)
+    monkeypatch.setattr(yaml_rs, "loads", refuse)
 
 
 def _entries(cache: Path) -> list[Path]:
@@ -177,9 +178,12 @@ def test_a_code_change_misses_the_old_entry(
     monkeypatch.setattr(pathways.catalog.cache, "_salt", "another compiler")
     parsed: list[str] = []
     real_parse = pathways.catalog.load._parse
-    monkeypatch.setattr(
-        pathways.catalog.load, "_parse", lambda *a: parsed.append("x") or real_parse(*a)
-    )
+
+    def counting_parse(*a: Any) -> Any:
+        parsed.append("x")
+        return real_parse(*a)
+
+    monkeypatch.setattr(pathways.catalog.load, "_parse", counting_parse)
     load_catalog(directory)
     assert parsed
     assert len(_entries(private_cache)) == 2

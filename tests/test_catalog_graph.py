@@ -178,7 +178,7 @@ def test_svg_is_well_formed_with_a_focusable_node_each(ladder: CompiledCatalog) 
     graph = subgraph(ladder, "uni.bs")
     root = _svg(to_svg(graph))
     nodes = [g for g in root.iter(f"{SVG}g") if "node" in g.get("class", "").split()]
-    assert sorted(g.get("data-id") for g in nodes) == sorted(graph)
+    assert sorted(g.get("data-id", "") for g in nodes) == sorted(graph)
     for g in nodes:
         assert g.get("tabindex") == "0"
         assert g.find(f"{SVG}title") is not None

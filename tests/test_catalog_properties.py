@@ -128,7 +128,8 @@ def acyclic_catalogs(draw: st.DrawFn) -> Spec:
     # A rule may grant any credential of a later rank.
     for ident, rank in pending_rules:
         later = [c["id"] for c in spec.credentials if int(c["id"][1:]) > rank]
-        if later and draw(st.booleans()):
+        # bool(): mypy would type the draw after `and` as the list's type.
+        if bool(later) and draw(st.booleans()):
             granted = draw(st.sampled_from(later))
             rule = next(r for r in spec.rules if r["id"] == ident)
             rule["grants"] = [{"credential": granted}]

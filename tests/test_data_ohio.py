@@ -51,6 +51,13 @@ def rule(ohio: CompiledCatalog, ident: str) -> TransferRule:
     return ohio.rules[ident]
 
 
+def block_credits(r: TransferRule) -> list[Fraction]:
+    """The credits each grant of ``r`` gives (every grant here gives a number of credits)."""
+    credits = [g.credits for g in r.grants if isinstance(g.credits, Fraction)]
+    assert len(credits) == len(r.grants), r.id
+    return credits
+
+
 def learner(name: str) -> LearnerRecord:
     return load_record(LEARNERS / name)
 
@@ -103,8 +110,13 @@ def test_ids_are_unique_across_sections(ohio: CompiledCatalog) -> None:
 
 def test_ot36_area_minimums_with_lab_and_two_disciplines(ohio: CompiledCatalog) -> None:
     ot36 = ohio.credential("ohio.ot36")
+    assert ot36.requires is not None
     areas = {child.label: child for child in ot36.requires.children}
-    credit = {label: req.credits for label, req in areas.items() if req.kind == "credits"}
+    credit = {
+        label: req.credits
+        for label, req in areas.items()
+        if req.kind == "credits" and req.credits is not None
+    }
     assert credit == {
         "English Composition / Oral Communication": 3,
         "Mathematics, Statistics & Logic": 3,
@@ -113,11 +125,13 @@ def test_ot36_area_minimums_with_lab_and_two_disciplines(ohio: CompiledCatalog) 
         "OT36 electives": 12,
     }
     for label in ("Social & Behavioral Sciences", "Arts & Humanities"):
-        assert areas[label].distinct is not None
-        assert (areas[label].distinct.by, areas[label].distinct.at_least) == ("subject", 2)
+        distinct = areas[label].distinct
+        assert distinct is not None
+        assert (distinct.by, distinct.at_least) == ("subject", 2)
     science = {child.label: child for child in areas["Natural Sciences"].children}
     assert science["Natural Sciences credit"].credits == 6
     lab = science["Natural Sciences lab course"]
+    assert lab.from_ is not None
     assert (lab.kind, lab.count, lab.shares, lab.from_.tags) == ("count", 1, True, ("lab",))
     total = sum(credit.values()) + science["Natural Sciences credit"].credits
     assert total == 36
@@ -144,6 +158,7 @@ def test_at_least_twenty_statewide_codes_with_named_members(ohio: CompiledCatalo
     assert members["ohio.tag.oah047"] == []  # listed, but no table names a member
     obu010 = next(e for e in codes if e.id == "ohio.tag.obu010")
     assert obu010.members[0].all == ("edison.acc-121s",)
+    assert obu010.members[0].effective is not None
     assert obu010.members[0].effective.from_ == date(2017, 5, 1)  # SM2017
 
 
@@ -180,8 +195,8 @@ def test_wright_state_ctan_table_grants_member_courses(ohio: CompiledCatalog) ->
 
 def test_lpn_itag_grants_five_courses_at_once(ohio: CompiledCatalog) -> None:
     tri_c = rule(ohio, "itag.lpn.tri-c")
-    courses = [g.credential for g in tri_c.grants]
-    assert len(courses) == 5
+    courses = [g.credential for g in tri_c.grants if g.credential is not None]
+    assert len(courses) == len(tri_c.grants) == 5
     assert sum(ohio.credential(c).credits for c in courses) == 15
     assert tri_c.supersedes == ("itag.lpn.ohio",)
     assert [g.credits for g in rule(ohio, "itag.lpn.ohio").grants] == [10]
@@ -208,6 +223,7 @@ def test_clep_tiers_supersede_lower_cut_scores(ohio: CompiledCatalog) -> None:
         for lower_id in higher.supersedes:
             lower = rule(ohio, lower_id)
             assert higher.when.has == lower.when.has, higher.id
+            assert higher.when.min_score is not None and lower.when.min_score is not None
             assert higher.when.min_score > lower.when.min_score, higher.id
 
 
@@ -240,7 +256,7 @@ def test_ap_credit_needs_a_score_of_three(ohio: CompiledCatalog) -> None:
 
 def test_one_year_option_counts_toward_ats_only(ohio: CompiledCatalog) -> None:
     oyo = [r for r in ohio.catalog.transfer_rules if r.policy == "ohio.one-year-option"]
-    assert {sum(g.credits for g in r.grants) for r in oyo} == {20, 30}
+    assert {sum(block_credits(r)) for r in oyo} == {20, 30}
     for r in oyo:
         assert r.counts_toward
         for goal in r.counts_toward:
@@ -261,6 +277,7 @@ def test_credit_caps_seventy_percent_and_two_thirds(ohio: CompiledCatalog) -> No
     ]
     shares = [lim for lim in zane if lim.max_share]
     assert [lim.max_share for lim in shares] == [Fraction(2, 3)]
+    assert shares[0].from_.via is not None
     assert {"ohio.ap", "ohio.clep", "ohio.itag", "ohio.ctag"} <= set(shares[0].from_.via)
 
 
@@ -270,6 +287,7 @@ def test_admission_guarantee_is_a_composite(ohio: CompiledCatalog) -> None:
     assert guarantee.min_gpa == 2.0 and guarantee.gpa_scope == "all"
     assert has_targets(guarantee.requires) == {"ohio.ot36"}
     degree = next(n for n in walk(guarantee.requires) if n.kind == "count")
+    assert degree.from_ is not None
     assert degree.from_.kind == ("associate",)
     public_oh = {
         i.id
@@ -278,6 +296,7 @@ def test_admission_guarantee_is_a_composite(ohio: CompiledCatalog) -> None:
         and i.control == "public"
         and i.kind in ("community-college", "university")
     }
+    assert degree.from_.issuer is not None
     assert set(degree.from_.issuer) == public_oh
 
 
@@ -300,9 +319,13 @@ def test_micro_credentials_and_micro_degrees(ohio: CompiledCatalog) -> None:
     assert {c for c in micro if c.startswith("miami-u.")}
     assert {c for c in micro if c.startswith("wright-state.")}
     wright = [ohio.credential(c) for c in micro if c.startswith("wright-state.")]
-    assert all(c.credits <= 12 and 1 <= len(c.requires.children) <= 4 for c in wright)
+    assert all(
+        c.credits <= 12 and c.requires is not None and 1 <= len(c.requires.children) <= 4
+        for c in wright
+    )
     mm = rule(ohio, "micromasters.scm.mit")
     mb = rule(ohio, "tesu.edx-credit.microbachelors")
+    assert mm.when.has is not None and mb.when.has is not None
     assert ohio.credential(mm.when.has).kind == "micro-degree"
     assert ohio.credential(mb.when.has).kind == "micro-degree"
     assert ohio.policies[mm.policy].guarantee == "discretionary"

@@ -441,7 +441,7 @@ def test_ob2_signed_with_listed_key_verifies_and_unlisted_is_wrong_key() -> None
 
 
 def test_ob2_hosted_copy_must_match_the_file() -> None:
-    hosted = {
+    hosted: dict[str, Any] = {
         "@context": "https://w3id.org/openbadges/v2",
         "type": "Assertion",
         "id": "https://example.org/a/1",

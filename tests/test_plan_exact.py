@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import date
 from functools import cache
 from typing import Any
@@ -39,6 +40,7 @@ AS_OF = date(2026, 6, 1)
 COURSES = ["c0", "c1", "c2", "c3", "c4"]
 CERTS = ["k0", "k1"]
 EXAM = "e0"
+assert settings.default is not None  # the profile in effect: its max_examples doubled below
 PROFILE = settings(
     max_examples=2 * settings.default.max_examples,  # a plan takes milliseconds here
     deadline=None,
@@ -204,7 +206,7 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     }
     members = ["c3"] if draw(st.booleans()) else ["c3", "c4"]
     catalog["equivalences"] = [{"id": "eq", "title": "EQ", "credits": 3, "members": members}]
-    holding = st.sampled_from(
+    holding: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         [
             {"credential": "c0", "earned": "2025-01-10", "grade": "A"},
             {"credential": "c1", "earned": "2024-05-10", "grade": "B", "at": "cc"},
@@ -331,7 +333,7 @@ class Reference:
                 total += credits
         return total + float(sum(self.catalog.credential(k).credits for k in steps - sourced))
 
-    def met(self, req: Requirement, have: frozenset[str]) -> bool:
+    def met(self, req: Requirement, have: AbstractSet[str]) -> bool:
         if req.has is not None:
             return req.has in have
         results = [self.met(child, have) for child in req.children]

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathways.catalog.compile import CompiledCatalog, compile_catalog
-from pathways.catalog.model import Catalog, LearnerRecord
+from pathways.catalog.model import Catalog, Holding, LearnerRecord
 from pathways.errors import PathwaysError, UnknownIdError
 from pathways.evaluate import audit
 from pathways.options import Options
@@ -87,7 +87,7 @@ def compiled(
     return compile_catalog(Catalog.model_validate(data), version="plan-semantics")
 
 
-def learner(*holdings: dict[str, Any], **info: Any) -> LearnerRecord:
+def learner(*holdings: dict[str, Any] | Holding, **info: Any) -> LearnerRecord:
     return LearnerRecord.model_validate(
         {"learner": {"id": "l-1", **info}, "holdings": list(holdings)}
     )
@@ -735,6 +735,9 @@ def funding_cases(draw: st.DrawFn) -> tuple[CompiledCatalog, LearnerRecord, list
         programs.append({"id": f"p{i}", "title": f"P{i}", "pays": pays, "credentials": wanted})
     cat = compiled(creds, funding=programs)
     return cat, learner(state="OH"), [c["id"] for c in creds]
+
+
+assert settings.default is not None  # the profile in effect: its max_examples doubled below
 
 
 @settings(max_examples=2 * settings.default.max_examples, deadline=None)

@@ -3,12 +3,16 @@ earn what, exceptions), each on a small catalog and on the bundled sample it was
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from test_audit_semantics import AS_OF, catalog_with, course, goal, record, unused_codes
 
-from pathways.evaluate import audit, transfer
+from pathways.catalog.compile import CompiledCatalog
+from pathways.catalog.model import LearnerRecord
+from pathways.evaluate import Decision, NodeResult, audit, transfer
 from pathways.options import Options
 
 AP_RULE = {
@@ -113,7 +117,7 @@ def test_microbachelors_own_credit_reaches_tesu_only_through_its_rule() -> None:
     assert "tesu.edx-credit.microbachelors" in vias
 
 
-def _walk(node):  # type: ignore[no-untyped-def]
+def _walk(node: NodeResult) -> Iterator[NodeResult]:
     yield node
     for child in node.children:
         yield from _walk(child)
@@ -195,7 +199,7 @@ def test_eligible_rules_plans_not_audits(tmp_path: Path) -> None:
     # A plan offers the exam to a high-school student only.
     student = record(status=["high_school_student"])
     adult = record(status=["veteran", "employed"])
-    cheap = {"optimize": "credits"}
+    cheap: dict[str, Any] = {"optimize": "credits"}
     assert [s.credential for s in plan(cat, student, "g", Options(as_of=AS_OF), **cheap).steps] == [
         "cb.ap-hist"
     ]
@@ -212,10 +216,10 @@ def test_eligible_rules_plans_not_audits(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- never a silent guess
 
 
-def _thousand(tmp_path: Path) -> tuple[object, object]:
+def _thousand(tmp_path: Path) -> tuple[CompiledCatalog, LearnerRecord]:
     """A goal of 1,000 one-credit requirements and a record meeting it (a declared total
     may not pass 1,000 credits)."""
-    courses = [
+    courses: list[dict[str, Any]] = [
         {
             "id": f"uni.c{i:04d}",
             "title": f"Course {i}",
@@ -291,7 +295,7 @@ def test_the_page_shows_not_proven_beside_the_status() -> None:
 # --------------------------------------------------------------------------- the bundled samples
 
 
-def _bundled(learner: str, goal_id: str):  # type: ignore[no-untyped-def]
+def _bundled(learner: str, goal_id: str) -> Decision:
     from pathways.catalog.load import load_catalog, load_record
 
     catalog = load_catalog(REPO / "data/ohio")
@@ -299,7 +303,7 @@ def _bundled(learner: str, goal_id: str):  # type: ignore[no-untyped-def]
     return audit(catalog, record, goal_id, Options(as_of=date(2026, 12, 4)))
 
 
-def _by_label(decision):  # type: ignore[no-untyped-def]
+def _by_label(decision: Decision) -> dict[str, NodeResult]:
     return {node.label: node for node in _walk(decision.requirements)}
 
 
@@ -345,7 +349,7 @@ def test_ladder_accounting_econ_counts_for_ot36_and_the_ogtp() -> None:
 # --------------------------------------------------------------------------- exceptions
 
 
-def _two_blocks(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _two_blocks(tmp_path: Path) -> CompiledCatalog:
     return catalog_with(
         tmp_path,
         credentials=[

@@ -24,12 +24,14 @@ from pathways.tools.generate import generate_catalog
 AS_OF = date(2026, 7, 1)
 HAS_RAY = importlib.util.find_spec("ray") is not None
 HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
+World = tuple[Path, CompiledCatalog, list[LearnerRecord], list[str]]
+"""The ``world`` fixture: generated catalog folder, compiled catalog, learners, goals."""
 
 
 @pytest.fixture(scope="module")
 def world(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, CompiledCatalog, list[LearnerRecord], list[str]]:
+) -> World:
     root = tmp_path_factory.mktemp("batch")
     generate_catalog(root, institutions=3, courses_per=60, learners=14, programs_per=16, seed=5)
     catalog = load_catalog(root / "catalog", cache=False)
@@ -39,7 +41,7 @@ def world(
     return root, catalog, records, goals
 
 
-def test_batch_rows_identical_with_one_and_two_workers(world: tuple) -> None:
+def test_batch_rows_identical_with_one_and_two_workers(world: World) -> None:
     _, catalog, records, goals = world
     one = run_batch(catalog, records, goals, Options(as_of=AS_OF), workers=1)
     two = run_batch(catalog, list(reversed(records)), goals, Options(as_of=AS_OF), workers=2)
@@ -50,7 +52,7 @@ def test_batch_rows_identical_with_one_and_two_workers(world: tuple) -> None:
     assert one.rows == tuple(sorted(one.rows, key=lambda r: (r.learner, r.goal, r.seq)))
 
 
-def test_batch_process_pool_matches_in_order_audits(world: tuple) -> None:
+def test_batch_process_pool_matches_in_order_audits(world: World) -> None:
     from pathways.evaluate import audit
 
     _, catalog, records, goals = world
@@ -65,7 +67,7 @@ def test_batch_process_pool_matches_in_order_audits(world: tuple) -> None:
 
 
 @pytest.mark.skipif(not HAS_RAY, reason="ray is not installed (pip install 'pathways[ray]')")
-def test_batch_rows_identical_on_ray_and_local(world: tuple) -> None:
+def test_batch_rows_identical_on_ray_and_local(world: World) -> None:
     _, catalog, records, goals = world
     local = run_batch(catalog, records, goals, Options(as_of=AS_OF), workers=1)
     on_ray = run_batch(catalog, records, goals, Options(as_of=AS_OF), engine="ray", workers=2)
@@ -73,7 +75,7 @@ def test_batch_rows_identical_on_ray_and_local(world: tuple) -> None:
     assert on_ray.engine == "ray"
 
 
-def test_batch_finds_completed_not_awarded_for_generated_completers(world: tuple) -> None:
+def test_batch_finds_completed_not_awarded_for_generated_completers(world: World) -> None:
     root, catalog, records, _ = world
     with (root / "targets.csv").open(newline="") as handle:
         targets = list(csv.DictReader(handle))
@@ -95,13 +97,13 @@ def test_batch_finds_completed_not_awarded_for_generated_completers(world: tuple
         assert result.rows[0].holds_goal
 
 
-def test_batch_unknown_goal_raises_before_work(world: tuple) -> None:
+def test_batch_unknown_goal_raises_before_work(world: World) -> None:
     _, catalog, records, _ = world
     with pytest.raises(UnknownIdError):
         run_batch(catalog, records, ["no.such-goal"], Options(as_of=AS_OF))
 
 
-def test_batch_bad_engine_or_workers_raise(world: tuple) -> None:
+def test_batch_bad_engine_or_workers_raise(world: World) -> None:
     _, catalog, records, goals = world
     with pytest.raises(BatchError):
         run_batch(catalog, records, goals, Options(as_of=AS_OF), engine="spark")  # type: ignore[arg-type]
@@ -109,7 +111,7 @@ def test_batch_bad_engine_or_workers_raise(world: tuple) -> None:
         run_batch(catalog, records, goals, Options(as_of=AS_OF), workers=0)
 
 
-def test_batch_nothing_to_do_is_empty(world: tuple) -> None:
+def test_batch_nothing_to_do_is_empty(world: World) -> None:
     _, catalog, _, goals = world
     result = run_batch(catalog, [], goals, Options(as_of=AS_OF))
     assert result.rows == ()
@@ -163,7 +165,7 @@ def test_write_rows_parquet_round_trips(tmp_path: Path) -> None:
     assert table.column("applied").to_pylist() == [60.0, 57.5, 0.0]
 
 
-def test_store_rows_inserts_one_run(world: tuple, tmp_path: Path) -> None:
+def test_store_rows_inserts_one_run(world: World, tmp_path: Path) -> None:
     _, catalog, records, goals = world
     result = run_batch(catalog, records[:3], goals[:2], Options(as_of=AS_OF))
     url = f"sqlite:///{tmp_path / 'batch.db'}"
@@ -181,7 +183,7 @@ def test_store_rows_inserts_one_run(world: tuple, tmp_path: Path) -> None:
     assert as_of == ["2026-07-01", "2026-07-01"]
 
 
-def test_store_rows_unreachable_database_raises(world: tuple, tmp_path: Path) -> None:
+def test_store_rows_unreachable_database_raises(world: World, tmp_path: Path) -> None:
     _, catalog, records, goals = world
     result = run_batch(catalog, records[:1], goals[:1], Options(as_of=AS_OF))
     with pytest.raises(BatchError):
@@ -195,7 +197,7 @@ def _invoke(*args: str) -> Result:
     return CliRunner().invoke(app, list(args))
 
 
-def test_cli_batch_writes_csv_and_database(world: tuple, tmp_path: Path) -> None:
+def test_cli_batch_writes_csv_and_database(world: World, tmp_path: Path) -> None:
     root, _, records, goals = world
     out = tmp_path / "rows.csv"
     db = f"sqlite:///{tmp_path / 'runs.db'}"
@@ -210,7 +212,7 @@ def test_cli_batch_writes_csv_and_database(world: tuple, tmp_path: Path) -> None
     assert '"db_run_id": 1' in result.stdout
 
 
-def test_cli_batch_repeated_goals_option(world: tuple) -> None:
+def test_cli_batch_repeated_goals_option(world: World) -> None:
     root, _, _, goals = world
     result = _invoke(
         "batch", "--catalog", str(root / "catalog"), "--learners", str(root / "learners"),
@@ -220,7 +222,7 @@ def test_cli_batch_repeated_goals_option(world: tuple) -> None:
     assert "audited 28 (14 learners × 2 goals)" in result.stdout
 
 
-def test_cli_batch_unknown_goal_exits_1(world: tuple, tmp_path: Path) -> None:
+def test_cli_batch_unknown_goal_exits_1(world: World, tmp_path: Path) -> None:
     root, _, _, _ = world
     out = tmp_path / "rows.csv"
     result = _invoke(
@@ -233,7 +235,7 @@ def test_cli_batch_unknown_goal_exits_1(world: tuple, tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_cli_batch_bad_record_exits_1_without_output(world: tuple, tmp_path: Path) -> None:
+def test_cli_batch_bad_record_exits_1_without_output(world: World, tmp_path: Path) -> None:
     root, _, _, goals = world
     learners = tmp_path / "learners"
     learners.mkdir()
@@ -261,7 +263,7 @@ def test_cli_batch_bad_record_exits_1_without_output(world: tuple, tmp_path: Pat
         ["--address", "127.0.0.1:6379"],
     ],
 )
-def test_cli_batch_usage_errors_exit_2(world: tuple, extra: list[str]) -> None:
+def test_cli_batch_usage_errors_exit_2(world: World, extra: list[str]) -> None:
     root, _, _, goals = world
     result = _invoke(
         "batch", "--catalog", str(root / "catalog"), "--learners", str(root / "learners"),
@@ -270,7 +272,7 @@ def test_cli_batch_usage_errors_exit_2(world: tuple, extra: list[str]) -> None:
     assert result.exit_code == 2, result.output
 
 
-def test_cli_batch_missing_learners_exits_1(world: tuple, tmp_path: Path) -> None:
+def test_cli_batch_missing_learners_exits_1(world: World, tmp_path: Path) -> None:
     root, _, _, goals = world
     result = _invoke(
         "batch", "--catalog", str(root / "catalog"), "--learners", str(tmp_path / "nope"),

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import pathways.tools.bench as bench
 from pathways.cli import app
 from pathways.tools.bench import TARGETS, format_report, machine, parse_floor, run_bench
-from pathways.tools.generate import generate_catalog
+from pathways.tools.generate import SCALES, generate_catalog
 
 
 def test_machine_describes_cpus_and_memory() -> None:
@@ -104,9 +104,7 @@ def test_the_auto_split_counts_the_calls_that_reach_cpsat() -> None:
 def test_load_3x_reports_cold_and_warm_from_fresh_interpreters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(
-        bench.SCALES, "state3", {"institutions": 3, "courses_per": 40, "learners": 0}
-    )
+    monkeypatch.setitem(SCALES, "state3", {"institutions": 3, "courses_per": 40, "learners": 0})
     lines: list[str] = []
     figures = bench.measure_load_3x(tmp_path, lines.append)
     assert figures["institutions"] == 3

@@ -28,6 +28,7 @@ from pathways.solver import (
     Limit,
     NoAllocation,
     Node,
+    NodeKind,
     Problem,
     Solution,
     build_cpsat,
@@ -76,7 +77,7 @@ def composites(draw: st.DrawFn) -> Problem:
 
     def leaf() -> int:
         eligible = draw(st.lists(st.sampled_from(keys), unique=True, max_size=3))
-        kind = draw(st.sampled_from(["has", "credits", "count"]))
+        kind: NodeKind = draw(st.sampled_from(["has", "credits", "count"]))
         overlay = draw(st.integers(0, 7)) == 0
         node = Node(
             kind=kind,
@@ -522,7 +523,7 @@ def one_held_then_dear(h2_units: int, total: int) -> Problem:
     """All of, to ``total`` credits: has h0 (3 credits); 6 credits of h0, h1 (3) or h2
     (``h2_units``), the dearest holdings; free electives over all six holdings (h3 to h5,
     3 credits each, the cheapest after h0)."""
-    items = (Item("h0", 3, 0), Item("h1", 3, 5), Item("h2", h2_units, 6))
+    items: tuple[Item, ...] = (Item("h0", 3, 0), Item("h1", 3, 5), Item("h2", h2_units, 6))
     items += (Item("h3", 3, 1), Item("h4", 3, 2), Item("h5", 3, 3))
     keys = tuple((item.key,) for item in items)
     return Problem(
@@ -564,7 +565,7 @@ def test_a_requirement_spends_each_holding_it_cannot_be_met_without() -> None:
 def test_a_holding_every_option_of_a_requirement_names_is_spent() -> None:
     # Either sequence meets the requirement, and both begin with the dear h0, so it is spent
     # whichever is taken: with it counted, the fill (h0 and h1, then h3) is proven.
-    items = (Item("h0", 3, 5), Item("h1", 3, 0), Item("h2", 3, 6))
+    items: tuple[Item, ...] = (Item("h0", 3, 5), Item("h1", 3, 0), Item("h2", 3, 6))
     items += (Item("h3", 3, 1), Item("h4", 3, 2))
     problem = Problem(
         items=items,

@@ -16,6 +16,7 @@ from pathways.solver import (
     Limit,
     NoAllocation,
     Node,
+    NodeKind,
     Problem,
     Solution,
     cpsat,
@@ -50,10 +51,10 @@ def problems(draw: st.DrawFn) -> Problem:
         leaf = depth >= 2 or budget[0] <= 1 or draw(st.booleans())
         if leaf:
             budget[0] -= 1
-            kind = draw(st.sampled_from(["has", "credits", "count"]))
+            kind: NodeKind = draw(st.sampled_from(["has", "credits", "count"]))
             eligible = draw(st.lists(st.sampled_from(keys), unique=True, max_size=3))
             if kind == "has":
-                options = [(k,) for k in eligible]
+                options: list[tuple[str, ...]] = [(k,) for k in eligible]
                 if len(eligible) >= 2 and draw(st.booleans()):
                     options.append(tuple(eligible[:2]))  # a sequence
                 node = Node(kind="has", need=1, options=tuple(options))
@@ -119,7 +120,7 @@ def problems(draw: st.DrawFn) -> Problem:
             limits.append(Limit(scope=0, items=chosen, max_units=draw(st.integers(0, 3))))
         else:
             limits.append(Limit(scope=0, items=chosen, min_units=draw(st.integers(1, 3))))
-    exclusive = ()
+    exclusive: tuple[tuple[str, ...], ...] = ()
     if len(keys) >= 2 and draw(st.booleans()):
         exclusive = ((keys[0], keys[1]),)
     return Problem(items=items, nodes=tuple(nodes), limits=tuple(limits), exclusive=exclusive)

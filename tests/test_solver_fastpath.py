@@ -355,7 +355,9 @@ def test_a_warm_start_never_changes_the_optimum(problem: Problem, from_answer: b
 
 
 def requirement_credits(node: NodeResult) -> list[tuple[str, str, float]]:
-    rows = [(node.id, node.status, sum(a.credits for a in node.applied))]
+    rows: list[tuple[str, str, float]] = [
+        (node.id, node.status, sum(a.credits for a in node.applied))
+    ]
     for child in node.children:
         rows += requirement_credits(child)
     return rows

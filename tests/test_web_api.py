@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from api.main import STATIC_DIR
 from api.routes import web
 from pathways.catalog.graph import subgraph
-from pathways.catalog.load import load_catalog, load_record
+from pathways.catalog.load import load_catalog, load_record, parse_record
 from pathways.evaluate import audit
 from pathways.options import Options
 
@@ -129,7 +129,7 @@ def test_records_parse_yaml_returns_record_json(client: TestClient) -> None:
     body = reply.json()
     assert body["learner"] == "l-ladder-09" and body["name"] == "Luis Mendoza"
     assert body["holdings"] == len(body["record"]["holdings"]) == 11
-    assert load_record(LEARNERS / "ladder-accounting.yaml") == web.parse_record(body["record"])
+    assert load_record(LEARNERS / "ladder-accounting.yaml") == parse_record(body["record"])
 
 
 def test_records_parse_json_text_case(client: TestClient) -> None:
