@@ -80,7 +80,11 @@ def cheapest_sum(
     exactly ``target`` (``at_least``: to ``target`` or more; ``at_most``: as many units as
     can be had without passing ``target``) at the least tie-break: ``(tie-break, keys)``, or
     None when no choice reaches it. A knapsack by dynamic programming over the sums reached
-    (for ``at_least`` a sum past ``target`` counts as ``target``)."""
+    (for ``at_least`` a sum past ``target`` counts as ``target``). Units are never below zero,
+    so taking nothing reaches a target below zero at least, and nothing reaches one otherwise.
+    """
+    if target < 0:
+        return (0, []) if reach == "at_least" else None
     best: dict[int, int] = {0: 0}
     layers: list[dict[int, tuple[int, int]]] = []
     for group in groups:
