@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +31,12 @@ from api.db import migrate
 from api.models import Learner, StatusChange
 from pathways.catalog.compile import CompiledCatalog, keep_resident
 from pathways.catalog.load import catalog_files, load_sources
-from pathways.catalog.model import LearnerRecord
 from pathways.errors import CatalogError, PathwaysError
 from pathways.options import Options
 from pathways.solver import SolverTimeout
+
+if TYPE_CHECKING:
+    from pathways.evaluate import Auditor
 
 __all__ = [
     "CatalogStore",
@@ -203,14 +206,11 @@ def bootstrap(engine: Engine, catalog_dir: str | Path) -> int | None:
     return version.id
 
 
-def dry_run_status(
-    catalog: CompiledCatalog, record: LearnerRecord, goal: str, as_of: date, time_limit: float
-) -> tuple[str, str | None]:
-    """The audit status of ``record`` toward ``goal``, or not_evaluable and why."""
-    from pathways.evaluate import audit
-
+def dry_run_status(auditor: Auditor, goal: str) -> tuple[str, str | None]:
+    """The audit status of the auditor's record toward ``goal``, or not_evaluable and why."""
+    time_limit = auditor.options.time_limit
     try:
-        decision = audit(catalog, record, goal, Options(as_of=as_of, time_limit=time_limit))
+        decision = auditor.audit(goal)
     except PathwaysError as error:
         return "not_evaluable", str(error).splitlines()[0]
     except SolverTimeout:
@@ -235,16 +235,24 @@ def status_changes(
     ``in_progress`` or ``not_evaluable``, followed by ``(not proven)`` when the solver's time
     ran out) differs, and how many pairs were checked.
     """
+    from pathways.evaluate import Auditor
+
     changes: list[StatusChange] = []
     checked = 0
+    options = Options(as_of=as_of, time_limit=time_limit)
     for learner in session.exec(select(Learner).order_by(col(Learner.id))).all():
         if not learner.goals:
             continue
         record = crud.learner_record(session=session, learner=learner)
+        # The record prepared once per catalog, for all of its goals.
+        before_audits, after_audits = (
+            Auditor(before, record, options),
+            Auditor(after, record, options),
+        )
         for goal in dict.fromkeys(learner.goals):
             checked += 1
-            old, old_reason = dry_run_status(before, record, goal, as_of, time_limit)
-            new, new_reason = dry_run_status(after, record, goal, as_of, time_limit)
+            old, old_reason = dry_run_status(before_audits, goal)
+            new, new_reason = dry_run_status(after_audits, goal)
             if old != new:
                 changes.append(
                     StatusChange(

@@ -256,6 +256,7 @@ def test_a_thousand_requirement_answer_not_proven_says_so_everywhere(
     from api.catalogs import dry_run_status
     from pathways import solver
     from pathways.batch.run import Job, audit_chunk
+    from pathways.evaluate import Auditor
     from pathways.present.report import render_decision
 
     cat, rec = _thousand(tmp_path)
@@ -280,7 +281,7 @@ def test_a_thousand_requirement_answer_not_proven_says_so_everywhere(
     (row,), _ = audit_chunk(cat, [(0, rec)], Job(("big",), 6.0, Options(as_of=AS_OF)))
     assert (row.status, row.finding) == ("complete (not proven)", "completed_not_awarded")
     # A stored record's audit, as the registrar's catalog dry run reports it.
-    status, reason = dry_run_status(cat, rec, "big", AS_OF, 10.0)
+    status, reason = dry_run_status(Auditor(cat, rec, Options(as_of=AS_OF, time_limit=10.0)), "big")
     assert status == "complete (not proven)" and reason and "time ran out" in reason
 
 
