@@ -4,7 +4,9 @@
 found in one run (``errors``), each rendered as ``file:line:col: field.path: message``.
 ``UnknownIdError`` names an id that is not in the catalog, with "did you mean" suggestions.
 A presenter prints ``str(error)`` and exits 1 (CLI) or answers 4xx (API); none of these is
-ever a bug, so none should surface as a traceback.
+ever a bug, so none should surface as a traceback. ``SolverTimeout`` is not bad input but a
+question too large for its time limit: the CLI prints it and exits 1 too, the API answers
+503.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ __all__ = [
     "LocatedError",
     "PathwaysError",
     "RecordError",
+    "SolverTimeout",
     "UnknownIdError",
     "suggest",
 ]
@@ -26,6 +29,10 @@ __all__ = [
 
 class PathwaysError(Exception):
     """Root of every error the engine raises on bad input."""
+
+
+class SolverTimeout(Exception):
+    """The solver found no allocation within its time limit."""
 
 
 class CacheWarning(UserWarning):

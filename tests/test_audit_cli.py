@@ -112,6 +112,37 @@ def test_evaluation_cli_bad_input_exits_1_without_traceback(
     assert "Traceback" not in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", str(LEARNER), "--goal", "tri-c.cert.cybersecurity"),
+        ("plan", str(LEARNER), "--goal", "tri-c.cert.cybersecurity"),
+        ("compare", str(LEARNER), "--goals", "tri-c.cert.cybersecurity"),
+    ],
+)
+def test_a_solver_out_of_time_exits_1_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    # A record too large for the time limit: the command says so and exits 1, as for bad
+    # input (the API answers 503); it used to end an audit in a traceback.
+    from typer.testing import CliRunner
+
+    from pathways import solver
+    from pathways.cli import app
+    from pathways.errors import SolverTimeout
+    from pathways.plan import encoding
+
+    def out_of_time(*_: object, **__: object) -> object:
+        raise SolverTimeout("no allocation found within 10 s")
+
+    monkeypatch.setattr(solver, "solve", out_of_time)
+    monkeypatch.setattr(encoding.Search, "best", out_of_time)
+    result = CliRunner().invoke(app, [*args, "--as-of", "2026-06-01"])
+    assert result.exit_code == 1, result.output
+    assert "no allocation found within 10 s" in result.output
+    assert not isinstance(result.exception, SolverTimeout)
+
+
 def test_audit_cli_malformed_record_is_located(tmp_path: Path) -> None:
     record = tmp_path / "bad.yaml"
     record.write_text(

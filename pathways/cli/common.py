@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pathways.errors import PathwaysError
+from pathways.errors import PathwaysError, SolverTimeout
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -103,10 +103,12 @@ JsonOption = Annotated[
 
 @contextmanager
 def exit_on_error() -> Iterator[None]:
-    """Turn a :class:`~pathways.errors.PathwaysError` into stderr text and exit code 1."""
+    """Turn a :class:`~pathways.errors.PathwaysError` (bad input) or a
+    :class:`~pathways.errors.SolverTimeout` (no allocation found within the time limit) into
+    stderr text and exit code 1."""
     try:
         yield
-    except PathwaysError as error:
+    except (PathwaysError, SolverTimeout) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
 

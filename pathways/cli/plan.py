@@ -14,8 +14,6 @@ the error on stderr; an unknown ``--optimize`` value is a usage error (exit 2).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -85,19 +83,6 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Bad input exits 1 (``exit_on_error``); so does a solver that runs out of time."""
-    from pathways.solver import SolverTimeout
-
-    with exit_on_error():
-        try:
-            yield
-        except SolverTimeout as error:
-            typer.echo(f"no plan: {error}", err=True)
-            raise typer.Exit(1) from None
-
-
 def _resolver(resolve: Path | None) -> object | None:
     if resolve is None:
         return None
@@ -136,7 +121,7 @@ def plan(
     from pathways.catalog.load import load_record
     from pathways.plan import plan as make_plan
 
-    with _errors():
+    with exit_on_error():
         compiled = load(catalog)
         record = load_record(learner, compiled)
         document = make_plan(
@@ -191,7 +176,7 @@ def compare(
     wanted = _split(goals) + _split(extra)
     if not wanted:
         raise typer.BadParameter("name at least one goal", param_hint="--goals")
-    with _errors():
+    with exit_on_error():
         compiled = load(catalog)
         record = load_record(learner, compiled)
         document = run_compare(

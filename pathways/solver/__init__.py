@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import time
 
-from pathways.errors import UnknownIdError
+from pathways.errors import SolverTimeout, UnknownIdError
 from pathways.solver.cpmodel import CpAllocation, build_cpsat, pooled_uses
 from pathways.solver.cpsat import (
     TIE_BREAK_BUDGET,
@@ -68,7 +68,6 @@ from pathways.solver.problem import (
     Problem,
     ProblemTooLarge,
     Solution,
-    SolverTimeout,
     has_electives,
     objective,
     order_weights,

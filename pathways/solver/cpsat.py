@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from pathways.errors import SolverTimeout
 from pathways.solver.cpmodel import CpAllocation, build_cpsat
 from pathways.solver.problem import (
     OBJECTIVE_BOUND,
@@ -15,7 +16,6 @@ from pathways.solver.problem import (
     Problem,
     ProblemTooLarge,
     Solution,
-    SolverTimeout,
     has_electives,
     objective,
     objective_bounds,

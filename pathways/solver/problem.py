@@ -14,10 +14,6 @@ NodeKind = Literal["all", "any", "at_least", "has", "credits", "count"]
 LEAF_KINDS = ("has", "credits", "count")
 
 
-class SolverTimeout(Exception):
-    """The solver found no allocation within its time limit."""
-
-
 class NoAllocation(PathwaysError):
     """No allocation honours every forced placement (``apply_here`` exceptions that conflict
     with each other or with a goal's caps)."""
