@@ -21,7 +21,7 @@ from test_audit_properties import instances, rec
 from test_solver_exact import problems, recount
 
 from pathways import solver
-from pathways.errors import UnknownIdError
+from pathways.errors import SolverTimeout, UnknownIdError
 from pathways.evaluate import Decision, NodeResult, audit
 from pathways.options import Options
 from pathways.solver import (
@@ -402,6 +402,17 @@ def test_the_switch_forces_the_general_solver(monkeypatch: pytest.MonkeyPatch) -
     assert calls == ["cpsat", "cpsat"]
     solve(problem, method="auto")  # the option wins over the environment
     assert calls == ["cpsat", "cpsat"]
+
+
+def test_a_timeout_names_the_callers_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A component that runs out of time names what was left of the limit when it began;
+    # the caller is told the limit it set.
+    def out_of_time(problem: Problem, **kwargs: Any) -> Solution:
+        raise SolverTimeout(f"no allocation found within {kwargs['time_limit'] - 0.86:g} s")
+
+    monkeypatch.setattr(solver, "solve_component", out_of_time)
+    with pytest.raises(SolverTimeout, match=r"^no allocation found within 10 s$"):
+        solve(hard_family(3), time_limit=10)
 
 
 def test_an_unknown_solver_name_is_refused_with_a_suggestion(

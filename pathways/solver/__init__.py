@@ -141,7 +141,8 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
     ``cpsat`` the whole problem goes to CP-SAT. Both give an allocation equal on every term
     of the objective, its free-elective credit settled in catalog order
     (:func:`settle_electives`). ``time_limit`` bounds the whole solve; an answer not proven
-    within it comes back with ``optimal=False``.
+    within it comes back with ``optimal=False``, and :class:`SolverTimeout` (naming
+    ``time_limit``) is raised when no allocation is found within it.
     """
     if solver_choice(method) == "cpsat":
         return settle_electives(problem, solve_cpsat(problem, time_limit=time_limit))
@@ -154,7 +155,10 @@ def solve(problem: Problem, *, time_limit: float = 10.0, method: str | None = No
         left = max(0.05, deadline - time.monotonic())
         return solve_component(component, time_limit=left, hint=hint)
 
-    return settle_electives(problem, part(problem, None))
+    try:
+        return settle_electives(problem, part(problem, None))
+    except SolverTimeout:  # a part's message names what was left of the limit when it began
+        raise SolverTimeout(f"no allocation found within {time_limit:g} s") from None
 
 
 def solve_component(
