@@ -39,7 +39,7 @@ from pathways.evaluate.holdings import (
     own_credit_in_goals,
     prepare,
 )
-from pathways.evaluate.matching import evaluation_context
+from pathways.evaluate.matching import Context, evaluation_context
 from pathways.evaluate.results import Decision, Statement, Unused, number
 from pathways.evaluate.transfers import TransferResult, fire_rules, transfer_line
 from pathways.options import Options
@@ -192,20 +192,28 @@ class Auditor:
         self.catalog = catalog
         self.record = record
         self.options = options or Options()
-        self._prepared: Prepared | None = None
+        self._record: tuple[Context, Prepared, float | None] | None = None
         self._transfers: dict[str, TransferResult] = {}
+
+    def _prepared(self, as_of: date) -> tuple[Context, Prepared, float | None]:
+        """What every goal reads of the record: the matching context, the prepared holdings
+        and the overall GPA, computed on first use."""
+        if self._record is None:
+            catalog, record, options = self.catalog, self.record, self.options
+            prepared = prepare(catalog, record, as_of, projected=options.projected, options=options)
+            self._record = (
+                evaluation_context(catalog, record, as_of),
+                prepared,
+                grade_point_average(prepared.graded),
+            )
+        return self._record
 
     def audit(self, goal: str) -> Decision:
         """The audit of the record against ``goal`` (see :func:`audit`)."""
         catalog, record, options = self.catalog, self.record, self.options
         as_of = options.day()
         goal_cred, goal_day = goal_version(catalog, goal, record, as_of)
-        ctx = evaluation_context(catalog, record, as_of)
-        if self._prepared is None:
-            self._prepared = prepare(
-                catalog, record, as_of, projected=options.projected, options=options
-            )
-        prepared = self._prepared
+        ctx, prepared, gpa = self._prepared(as_of)
         institution = goal_cred.issuer if goal_cred.issuer in catalog.institutions else None
         if institution is None:
             transferred = TransferResult(fired=[], granted=[], reasons={})
@@ -243,5 +251,5 @@ class Auditor:
             problem=problem,
             solution=solution,
             unit=unit,
-            gpa=grade_point_average(prepared.graded),
+            gpa=gpa,
         )
